@@ -1,0 +1,100 @@
+//! `cove bench compile`: Cove's compiler against WeChat's official `wcc` + `wcsc`
+//! (npm `miniprogram-compiler`) on the same project, in the same run.
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use cove_compiler::CompileOptions;
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    what: Bench,
+}
+
+#[derive(clap::Subcommand)]
+enum Bench {
+    /// Compile a project end to end; compare WXML+WXSS time with wcc+wcsc.
+    Compile {
+        /// The project (default: the wux-weapp example installed under corpus/).
+        dir: Option<PathBuf>,
+        #[arg(long, default_value_t = 10)]
+        iterations: usize,
+        /// The corpus folder with `wcc-bench.js` and its node_modules.
+        #[arg(long, default_value = "corpus")]
+        corpus: PathBuf,
+    },
+}
+
+pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    match args.what {
+        Bench::Compile { dir, iterations, corpus } => compile(dir, iterations.max(1), corpus),
+    }
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn compile(dir: Option<PathBuf>, iterations: usize, corpus: PathBuf) -> anyhow::Result<ExitCode> {
+    let dir = dir.unwrap_or_else(|| corpus.join("node_modules/wux-weapp/example"));
+    if !dir.is_dir() {
+        bail!("{} not found: run `npm ci --prefix corpus` first", dir.display());
+    }
+    let opts = CompileOptions::default();
+    let (mut markup, mut total, mut js) = (vec![], vec![], vec![]);
+    let mut counts = (0, 0, 0);
+    // One warm-up, then the measured runs.
+    for i in 0..=iterations {
+        let t = Instant::now();
+        let tree = cove_compiler::SourceTree::from_dir(&dir)?;
+        let read = t.elapsed();
+        let out = cove_compiler::compile(&tree, &opts).map_err(|d| anyhow::anyhow!("build failed:\n{d}"))?;
+        let all = t.elapsed();
+        if i == 0 {
+            counts = (out.stats.wxml_files, out.stats.wxss_files, out.stats.js_modules);
+            continue;
+        }
+        let s = &out.stats;
+        markup.push(ms(read + s.load + s.wxml + s.wxss));
+        js.push(ms(s.js));
+        total.push(ms(all));
+    }
+    let script = corpus.join("wcc-bench.js");
+    let output = Command::new("node")
+        .arg(&script)
+        .arg(&dir)
+        .args(["--iterations", &iterations.to_string()])
+        .output()
+        .with_context(|| format!("running node {}", script.display()))?;
+    if !output.status.success() {
+        bail!("wcc-bench failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&output.stdout).context("parsing wcc-bench output")?;
+    let series = |k: &str| -> Vec<f64> { v[k].as_array().map(|a| a.iter().filter_map(|x| x.as_f64()).collect()).unwrap_or_default() };
+    let (mut wcc, mut wcsc) = (series("wcc_ms"), series("wcsc_ms"));
+    if wcc.is_empty() || wcsc.is_empty() || v["wcc_ok"] != true || v["wcsc_ok"] != true {
+        bail!("the official compilers failed: {}", v["errors"]);
+    }
+    let mut both: Vec<f64> = wcc.iter().zip(&wcsc).map(|(a, b)| a + b).collect();
+    let (cove_m, official) = (median(&mut markup), median(&mut both));
+    println!("cove bench compile: {} ({iterations} runs, medians)", dir.display());
+    println!("| step | files | time (ms) |");
+    println!("|---|---:|---:|");
+    println!("| cove: read + WXML + WXSS | {} + {} | {:.1} |", counts.0, counts.1, cove_m);
+    println!("| cove: JS modules | {} | {:.1} |", counts.2, median(&mut js));
+    println!("| cove: whole build | | {:.1} |", median(&mut total));
+    println!("| wcc (WXML) | {} | {:.1} |", v["wxml_files"], median(&mut wcc));
+    println!("| wcsc (WXSS) | {} | {:.1} |", v["wxss_files"], median(&mut wcsc));
+    println!("| wcc + wcsc | | {:.1} |", official);
+    println!();
+    println!("ratio (wcc + wcsc) / cove WXML+WXSS: {:.1}x {}", official / cove_m, if cove_m < official { "(cove is faster)" } else { "(cove is slower)" });
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,272 @@
+//! The JS module graph: `app.js`, every page and component script, and whatever they
+//! `require` or `import` (relative, absolute and npm paths, JSON modules). ES module files
+//! are rewritten to CommonJS; minify and source maps are options.
+
+pub mod esm;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use oxc::allocator::Allocator;
+use oxc::ast::AstKind;
+use oxc::ast::ast::{Argument, Expression};
+use oxc::codegen::{Codegen, CodegenOptions};
+use oxc::minifier::{CompressOptions, MangleOptions, Minifier, MinifierOptions};
+use oxc::parser::Parser;
+use oxc::semantic::SemanticBuilder;
+use oxc::span::{GetSpan, SourceType};
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::options::{CompileOptions, JsTarget};
+use crate::project::Project;
+use crate::source::{SourceTree, dir_of, normalize, resolve_from};
+
+#[derive(Debug, Clone)]
+pub struct JsModule {
+    pub path: String,
+    /// CommonJS body: runs with `require`, `module`, `exports` in scope.
+    pub code: String,
+    pub source_map: Option<String>,
+    /// Each `require`/`import` specifier to the module path it resolved to.
+    pub deps: BTreeMap<String, String>,
+}
+
+/// Compile every module reachable from the app, its pages and components.
+pub fn compile(project: &Project, opts: &CompileOptions, diags: &mut Diagnostics) -> BTreeMap<String, JsModule> {
+    let mut entries: Vec<String> = vec![];
+    if project.tree.contains("app.js") {
+        entries.push("app.js".into());
+    } else {
+        diags.push(Diagnostic::error("missing-app-js", "no `app.js` found next to `app.json`"));
+    }
+    entries.extend(project.units.values().filter_map(|u| u.js.clone()));
+    let mut out = BTreeMap::new();
+    let mut queue: Vec<String> = entries;
+    let mut seen = BTreeSet::new();
+    while let Some(path) = queue.pop() {
+        if !seen.insert(path.clone()) {
+            continue;
+        }
+        let Some(module) = compile_module(&project.tree, &path, opts, diags) else { continue };
+        queue.extend(module.deps.values().cloned());
+        out.insert(path, module);
+    }
+    out
+}
+
+fn compile_module(tree: &SourceTree, path: &str, opts: &CompileOptions, diags: &mut Diagnostics) -> Option<JsModule> {
+    let text = match tree.text(path) {
+        Ok(t) => t,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    if path.ends_with(".json") {
+        return match crate::json::JsonDoc::parse(path, text) {
+            Ok(doc) => Some(JsModule {
+                path: path.into(),
+                code: format!("module.exports={};", doc.value),
+                source_map: None,
+                deps: BTreeMap::new(),
+            }),
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        };
+    }
+    let alloc = Allocator::default();
+    let ret = Parser::new(&alloc, &text, SourceType::unambiguous()).parse();
+    if !ret.diagnostics.is_empty() {
+        for e in ret.diagnostics.iter() {
+            diags.push(oxc_diag(path, &text, e, "js-syntax"));
+        }
+        return None;
+    }
+    let program = ret.program;
+    let mut deps = BTreeMap::new();
+    for (spec, (s, e)) in dependencies(&program, path, &text, diags) {
+        match resolve_require(tree, path, &spec) {
+            Some(target) => {
+                deps.insert(spec, target);
+            }
+            None => diags.push(
+                Diagnostic::error("module-not-found", format!("cannot resolve module `{spec}`"))
+                    .in_file(path, Some(text.clone()))
+                    .at(s, e)
+                    .help("paths resolve relative to this file, from the root with `/`, or through `miniprogram_npm`"),
+            ),
+        }
+    }
+    let cjs = if esm::is_esm(&program) { esm::to_commonjs(&text, &program) } else { text.to_string() };
+    let (code, source_map) = emit(path, &cjs, &text, opts, diags)?;
+    Some(JsModule { path: path.into(), code, source_map, deps })
+}
+
+/// Minify, lower and map, as the options ask; with none of them the text is kept as written.
+fn emit(path: &str, cjs: &str, original: &Arc<str>, opts: &CompileOptions, diags: &mut Diagnostics) -> Option<(String, Option<String>)> {
+    if !opts.minify && !opts.source_maps && opts.js_target == JsTarget::Es2023 {
+        return Some((cjs.to_string(), None));
+    }
+    let alloc = Allocator::default();
+    let ret = Parser::new(&alloc, cjs, SourceType::cjs()).parse();
+    if !ret.diagnostics.is_empty() {
+        for e in ret.diagnostics.iter() {
+            diags.push(oxc_diag(path, original, e, "js-transform"));
+        }
+        return None;
+    }
+    let mut program = ret.program;
+    let target = opts.js_target.oxc_name();
+    if opts.js_target != JsTarget::Es2023 {
+        let scoping = SemanticBuilder::new().build(&program).semantic.into_scoping();
+        let t_opts = match oxc::transformer::TransformOptions::from_target(target) {
+            Ok(o) => o,
+            Err(e) => {
+                diags.push(Diagnostic::error("js-transform", e));
+                return None;
+            }
+        };
+        let r = oxc::transformer::Transformer::new(&alloc, std::path::Path::new(path), &t_opts).build_with_scoping(scoping, &mut program);
+        for e in r.diagnostics.iter() {
+            diags.push(oxc_diag(path, original, e, "js-transform"));
+        }
+    }
+    let mut scoping = None;
+    if opts.minify {
+        let compress = CompressOptions {
+            target: oxc::transformer::EngineTargets::from_target(target).unwrap_or_default(),
+            ..CompressOptions::smallest()
+        };
+        let r = Minifier::new(MinifierOptions {
+            mangle: Some(MangleOptions { top_level: Some(false), ..MangleOptions::default() }),
+            mangle_properties: None,
+            compress: Some(compress),
+        })
+        .minify(&alloc, &mut program);
+        scoping = r.scoping;
+    }
+    let cg = Codegen::new()
+        .with_options(CodegenOptions {
+            minify: opts.minify,
+            source_map_path: opts.source_maps.then(|| PathBuf::from(path)),
+            ..CodegenOptions::default()
+        })
+        .with_scoping(scoping)
+        .build(&program);
+    let map = cg.map.map(|m| m.to_json_string());
+    Some((cg.code, map))
+}
+
+/// The module specifiers a program asks for, with the span of each string.
+fn dependencies(program: &oxc::ast::ast::Program, path: &str, text: &Arc<str>, diags: &mut Diagnostics) -> Vec<(String, (usize, usize))> {
+    let semantic = SemanticBuilder::new().with_build_nodes(true).build(program).semantic;
+    let scoping = semantic.scoping();
+    let mut out = vec![];
+    let span = |s: oxc::span::Span| (s.start as usize, s.end as usize);
+    for node in semantic.nodes().iter() {
+        match node.kind() {
+            AstKind::ImportDeclaration(d) => out.push((d.source.value.to_string(), span(d.source.span))),
+            AstKind::ExportFromDeclaration(d) => out.push((d.source.value.to_string(), span(d.source.span))),
+            AstKind::ExportAllDeclaration(d) => out.push((d.source.value.to_string(), span(d.source.span))),
+            AstKind::ImportExpression(e) => {
+                if let Expression::StringLiteral(s) = &e.source {
+                    out.push((s.value.to_string(), span(s.span)));
+                }
+            }
+            AstKind::CallExpression(call) => {
+                let Expression::Identifier(callee) = &call.callee else { continue };
+                if callee.name != "require" || call.arguments.len() != 1 {
+                    continue;
+                }
+                let global = callee.reference_id.get().is_none_or(|r| scoping.get_reference(r).symbol_id().is_none());
+                if !global {
+                    continue;
+                }
+                match &call.arguments[0] {
+                    Argument::StringLiteral(s) => out.push((s.value.to_string(), span(s.span))),
+                    Argument::TemplateLiteral(t) if t.expressions.is_empty() && t.quasis.len() == 1 => {
+                        let v = t.quasis[0].value.cooked.as_ref().map_or_else(|| t.quasis[0].value.raw.to_string(), |c| c.to_string());
+                        out.push((v, span(t.span)));
+                    }
+                    other => diags.push(
+                        Diagnostic::warning("dynamic-require", "`require` with a computed path cannot be bundled; the module must already be in the package")
+                            .in_file(path, Some(text.clone()))
+                            .at(other.span().start as usize, other.span().end as usize),
+                    ),
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Resolve a `require` specifier from `from` to a module path with its extension.
+pub fn resolve_require(tree: &SourceTree, from: &str, spec: &str) -> Option<String> {
+    let mut bases = vec![];
+    if spec.starts_with('/') || spec.starts_with("./") || spec.starts_with("../") || spec == "." || spec == ".." {
+        bases.extend(resolve_from(from, spec));
+    } else {
+        // WeChat resolves a bare path relative to the file first, then through miniprogram_npm.
+        bases.extend(resolve_from(from, spec));
+        let mut dir = dir_of(from).to_string();
+        loop {
+            let npm = if dir.is_empty() { "miniprogram_npm".to_string() } else { format!("{dir}/miniprogram_npm") };
+            bases.extend(normalize(&format!("{npm}/{spec}")));
+            if dir.is_empty() {
+                break;
+            }
+            dir = dir_of(&dir).to_string();
+        }
+    }
+    bases.iter().find_map(|b| resolve_file(tree, b))
+}
+
+fn resolve_file(tree: &SourceTree, base: &str) -> Option<String> {
+    if base.is_empty() {
+        return None;
+    }
+    if (base.ends_with(".js") || base.ends_with(".json")) && tree.contains(base) {
+        return Some(base.to_string());
+    }
+    for cand in [format!("{base}.js"), format!("{base}.json")] {
+        if tree.contains(&cand) {
+            return Some(cand);
+        }
+    }
+    if tree.is_dir(base) {
+        let main = tree
+            .get(&format!("{base}/package.json"))
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+            .and_then(|v| v.get("main").and_then(|m| m.as_str()).map(str::to_string));
+        if let Some(main) = main
+            && let Some(m) = normalize(&format!("{base}/{main}"))
+            && m != base
+            && let Some(found) = resolve_file(tree, &m)
+        {
+            return Some(found);
+        }
+        let index = format!("{base}/index.js");
+        if tree.contains(&index) {
+            return Some(index);
+        }
+    }
+    None
+}
+
+pub(crate) fn oxc_diag(path: &str, text: &Arc<str>, e: &oxc::diagnostics::OxcDiagnostic, code: &'static str) -> Diagnostic {
+    let mut d = Diagnostic::error(code, e.message.to_string()).in_file(path, Some(text.clone()));
+    if let Some(l) = e.labels.first() {
+        d = d.at(l.offset() as usize, (l.offset() + l.len()) as usize);
+        if let Some(label) = l.label() {
+            d = d.label(label.to_string());
+        }
+    }
+    if let Some(h) = &e.help {
+        d = d.help(h.to_string());
+    }
+    d
+}

@@ -1,0 +1,23 @@
+//! Cove's compiler: a WeChat mini-program project in, a compiled app out.
+//!
+//! WXML and WXSS go through WeChat's own Rust compilers (glass-easel); JS goes through oxc.
+//! Every problem is a [`Diagnostic`] with a file, a position and a message.
+
+pub mod diagnostic;
+pub mod js;
+pub mod json;
+pub mod npm;
+pub mod options;
+pub mod output;
+pub mod project;
+pub mod source;
+pub mod wxml;
+pub mod wxs;
+pub mod wxss;
+
+mod compile;
+
+pub use compile::{BuildError, CompileOutput, Stats, compile, compile_dir};
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use options::{CompileOptions, JsTarget};
+pub use source::SourceTree;

@@ -1,0 +1,339 @@
+//! WXML through glass-easel's template compiler: every page and component template,
+//! what they import and include, and their WXS modules, checked and compiled into one
+//! template group.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use glass_easel_template_compiler::TmplGroup;
+use glass_easel_template_compiler::parse::tag::{ElementKind, Node, Script, Value};
+use glass_easel_template_compiler::parse::{ParseErrorLevel, Position};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, offset_of_utf16};
+use crate::project::{Project, WXML_EXTS, WXS_EXTS, find_with_ext};
+use crate::wxs;
+
+/// Built-in WeChat components and the framework tags; anything else must be declared.
+pub const BUILTIN_TAGS: &[&str] = &[
+    "ad", "ad-custom", "audio", "block", "button", "camera", "canvas", "channel-live", "channel-video",
+    "checkbox", "checkbox-group", "cover-image", "cover-view", "editor", "form", "functional-page-navigator",
+    "grid-view", "icon", "image", "input", "keyboard-accessory", "label", "list-view", "live-player",
+    "live-pusher", "map", "match-media", "movable-area", "movable-view", "navigation-bar", "navigator",
+    "official-account", "open-data", "page-container", "page-meta", "picker", "picker-view",
+    "picker-view-column", "progress", "radio", "radio-group", "rich-text", "root-portal", "scroll-view",
+    "share-element", "slider", "slot", "span", "sticky-header", "sticky-section", "store-product", "swiper",
+    "swiper-item", "switch", "template", "text", "textarea", "video", "view", "voip-room", "web-view",
+    "xr-frame", "snapshot", "draggable-sheet", "nested-scroll-header", "nested-scroll-body", "open-container",
+    "grid-builder", "list-builder", "wxs", "import", "include",
+];
+
+/// One compiled template file's facts, for the checks that span files.
+#[derive(Debug, Default, Clone)]
+pub struct TemplateInfo {
+    /// Template key (path without extension) to the source file.
+    pub file: String,
+    /// Tags used, with the byte offset of their first use.
+    pub tags: BTreeMap<String, usize>,
+    pub imports: Vec<String>,
+    pub includes: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct WxmlOutput {
+    /// `module.exports = <template group object>`.
+    pub group_js: String,
+    pub templates: BTreeMap<String, TemplateInfo>,
+    pub wxs_files: BTreeSet<String>,
+}
+
+/// Compile the templates reachable from the project's pages and components.
+pub fn compile(project: &Project, diags: &mut Diagnostics) -> WxmlOutput {
+    let mut c = Compiler { project, diags, group: TmplGroup::new(), out: WxmlOutput::default(), scripts: BTreeMap::new() };
+    let roots: Vec<String> = project
+        .units
+        .values()
+        .filter_map(|u| u.wxml.as_ref().map(|f| (u.base.clone(), f.clone())))
+        .map(|(key, _)| key)
+        .collect();
+    let mut stack = roots;
+    let mut seen = BTreeSet::new();
+    while let Some(key) = stack.pop() {
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        let Some(file) = template_file(project, &key) else { continue };
+        let info = c.add_template(&key, &file);
+        stack.extend(info.imports.iter().chain(&info.includes).filter(|k| template_file(project, k).is_some()).cloned());
+        c.out.templates.insert(key, info);
+    }
+    c.check_cycles();
+    c.generate();
+    c.out
+}
+
+/// The file behind a template key: `key.wxml`, `key.fxml`, or the key itself when it names one.
+pub fn template_file(project: &Project, key: &str) -> Option<String> {
+    find_with_ext(&project.tree, key, WXML_EXTS).or_else(|| project.tree.contains(key).then(|| key.to_string()))
+}
+
+struct Compiler<'a> {
+    project: &'a Project,
+    diags: &'a mut Diagnostics,
+    group: TmplGroup,
+    out: WxmlOutput,
+    /// WXS script key to its code.
+    scripts: BTreeMap<String, String>,
+}
+
+impl Compiler<'_> {
+    fn add_template(&mut self, key: &str, file: &str) -> TemplateInfo {
+        let mut info = TemplateInfo { file: file.to_string(), ..Default::default() };
+        let text = match self.project.tree.text(file) {
+            Ok(t) => t,
+            Err(d) => {
+                self.diags.push(d);
+                return info;
+            }
+        };
+        for err in self.group.add_tmpl(key, &text) {
+            if err.level() < ParseErrorLevel::Warn {
+                continue;
+            }
+            let (s, e) = span(&text, &err.location);
+            let d = if err.prevent_success() { Diagnostic::error("wxml-syntax", err.kind.to_string()) } else { Diagnostic::warning("wxml-syntax", err.kind.to_string()) };
+            self.diags.push(d.in_file(file, Some(text.clone())).at(s, e));
+        }
+        let Ok(tree) = self.group.get_tree(key) else { return info };
+        let tree = tree.clone();
+        let at = |loc: &std::ops::Range<Position>| span(&text, loc);
+
+        for imp in &tree.globals.imports {
+            let dep = resolve_key(key, &imp.src.name);
+            if template_file(self.project, &dep).is_none() {
+                let (s, e) = at(&imp.src_location);
+                self.diags.push(Diagnostic::error("missing-template", format!("imported template file `{}` not found", imp.src.name))
+                    .in_file(file, Some(text.clone())).at(s, e).label("imported here"));
+            }
+            info.imports.push(dep);
+        }
+        for inc in &tree.globals.includes {
+            let dep = resolve_key(key, &inc.src.name);
+            if template_file(self.project, &dep).is_none() {
+                let (s, e) = at(&inc.src_location);
+                self.diags.push(Diagnostic::error("missing-template", format!("included template file `{}` not found", inc.src.name))
+                    .in_file(file, Some(text.clone())).at(s, e).label("included here"));
+            }
+            info.includes.push(dep);
+        }
+        for script in &tree.globals.scripts {
+            match script {
+                Script::GlobalRef { src, src_location, .. } => {
+                    let dep = resolve_key(key, &src.name);
+                    let (s, e) = at(src_location);
+                    match find_with_ext(&self.project.tree, &dep, WXS_EXTS).or_else(|| self.project.tree.contains(&dep).then(|| dep.clone())) {
+                        Some(wxs_file) => self.add_wxs(&dep, &wxs_file),
+                        None => self.diags.push(Diagnostic::error("missing-wxs", format!("WXS module `{}` not found", src.name))
+                            .in_file(file, Some(text.clone())).at(s, e)),
+                    }
+                }
+                Script::Inline { content, content_location, .. } => {
+                    let base = offset_of_utf16(&text, content_location.start.line, content_location.start.utf16_col);
+                    for d in wxs::check_syntax(content) {
+                        let (s, e) = d.span.unwrap_or((0, 0));
+                        self.diags.push(d.in_file(file, Some(text.clone())).at(base + s, base + e));
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        let mut defined: BTreeSet<String> = tree.globals.sub_templates.iter().map(|t| t.name.name.to_string()).collect();
+        for imp in &info.imports {
+            if let Ok(t) = self.group.get_tree(imp) {
+                defined.extend(t.globals.sub_templates.iter().map(|t| t.name.name.to_string()));
+            } else if let Some(f) = template_file(self.project, imp)
+                && let Ok(t) = self.project.tree.text(&f)
+            {
+                // Not compiled yet: a quick parse is enough to learn its template names.
+                let (t, _) = glass_easel_template_compiler::parse::parse(imp, &t);
+                defined.extend(t.globals.sub_templates.iter().map(|t| t.name.name.to_string()));
+            }
+        }
+        let mut refs = vec![];
+        let mut visit = |nodes: &[Node]| walk(nodes, &mut |n| match n {
+            Walked::Tag(name, loc) => {
+                info.tags.entry(name.to_string()).or_insert(at(loc).0);
+            }
+            Walked::TemplateRef(name, loc) => refs.push((name.to_string(), at(loc))),
+        });
+        visit(&tree.content);
+        for t in &tree.globals.sub_templates {
+            visit(&t.content);
+        }
+        for (name, (s, e)) in refs {
+            if !defined.contains(&name) {
+                self.diags.push(Diagnostic::warning("template-not-found", format!("template `{name}` is not defined in this file or the files it imports"))
+                    .in_file(file, Some(text.clone())).at(s, e));
+            }
+        }
+        info
+    }
+
+    fn add_wxs(&mut self, key: &str, file: &str) {
+        if self.scripts.contains_key(key) {
+            return;
+        }
+        let text = match self.project.tree.text(file) {
+            Ok(t) => t,
+            Err(d) => {
+                self.diags.push(d);
+                return;
+            }
+        };
+        self.scripts.insert(key.to_string(), text.to_string());
+        self.out.wxs_files.insert(file.to_string());
+        for d in wxs::check_syntax(&text) {
+            self.diags.push(d.in_file(file, Some(text.clone())));
+        }
+        for (spec, (s, e)) in wxs::requires(&text) {
+            let dep = resolve_key(key, &spec);
+            let found = if self.project.tree.contains(&dep) { Some(dep.clone()) } else { find_with_ext(&self.project.tree, &dep, WXS_EXTS) };
+            match found {
+                Some(f) => self.add_wxs(&dep, &f),
+                None => self.diags.push(Diagnostic::error("missing-wxs", format!("WXS module `{spec}` not found"))
+                    .in_file(file, Some(text.clone())).at(s, e)),
+            }
+        }
+    }
+
+    fn check_cycles(&mut self) {
+        // An include cycle recurses for ever; an import cycle is legal (imports are not transitive).
+        let mut state: BTreeMap<String, u8> = BTreeMap::new();
+        let keys: Vec<String> = self.out.templates.keys().cloned().collect();
+        for k in keys {
+            let mut path = vec![];
+            self.dfs(&k, &mut state, &mut path);
+        }
+    }
+
+    fn dfs(&mut self, key: &str, state: &mut BTreeMap<String, u8>, path: &mut Vec<String>) {
+        match state.get(key) {
+            Some(2) => return,
+            Some(1) => {
+                let start = path.iter().position(|p| p == key).unwrap_or(0);
+                let mut chain: Vec<String> = path[start..].to_vec();
+                chain.push(key.to_string());
+                let from = path.last().cloned().unwrap_or_default();
+                let info = &self.out.templates[&from];
+                let text = self.project.tree.text(&info.file).ok();
+                let offset = text.as_deref().and_then(|t| t.find("<include")).unwrap_or(0);
+                self.diags.push(Diagnostic::error("include-cycle", format!("include cycle: {}", chain.join(" -> ")))
+                    .in_file(&info.file, text).at(offset, offset + 8));
+                return;
+            }
+            _ => {}
+        }
+        state.insert(key.to_string(), 1);
+        path.push(key.to_string());
+        let next = self.out.templates.get(key).map(|i| i.includes.clone()).unwrap_or_default();
+        for n in next {
+            if self.out.templates.contains_key(&n) {
+                self.dfs(&n, state, path);
+            }
+        }
+        path.pop();
+        state.insert(key.to_string(), 2);
+    }
+
+    /// One template group, its entries in sorted order so the bytes never change between runs.
+    fn generate(&mut self) {
+        let mut js = String::from("module.exports=(function(){var G={};var R={};");
+        for (k, v) in &self.scripts {
+            self.group.add_script(k, v);
+        }
+        match self.group.export_globals() {
+            Ok(g) => {
+                js.push_str(&g);
+                js.push(';');
+            }
+            Err(e) => self.diags.push(Diagnostic::error("wxml-codegen", e.message)),
+        }
+        for (k, v) in &self.scripts {
+            let key = serde_json::to_string(k).unwrap_or_default();
+            // The newline keeps a trailing `//` comment from swallowing the brace.
+            js.push_str(&format!("R[{key}]=D({key},(require,exports,module)=>{{{v}\n}});"));
+        }
+        for key in self.out.templates.keys() {
+            match self.group.get_tmpl_gen_object(key) {
+                Ok(code) => js.push_str(&format!("G[{}]={code};", serde_json::to_string(key).unwrap_or_default())),
+                Err(e) => self.diags.push(Diagnostic::error("wxml-codegen", format!("{key}: {}", e.message))),
+            }
+        }
+        js.push_str("return G})();\n");
+        self.out.group_js = js;
+    }
+}
+
+enum Walked<'a> {
+    Tag(&'a str, &'a std::ops::Range<Position>),
+    TemplateRef(&'a str, &'a std::ops::Range<Position>),
+}
+
+fn walk<'a>(nodes: &'a [Node], f: &mut impl FnMut(Walked<'a>)) {
+    for n in nodes {
+        let Node::Element(el) = n else { continue };
+        match &el.kind {
+            ElementKind::Normal { tag_name, children, .. } => {
+                f(Walked::Tag(&tag_name.name, &tag_name.location));
+                walk(children, f);
+            }
+            ElementKind::Pure { children, .. } | ElementKind::For { children, .. } => walk(children, f),
+            ElementKind::If { branches, else_branch, .. } => {
+                for (_, _, c) in branches {
+                    walk(c, f);
+                }
+                if let Some((_, c)) = else_branch {
+                    walk(c, f);
+                }
+            }
+            ElementKind::TemplateRef { target: (_, Value::Static { value, location, .. }), .. } => {
+                f(Walked::TemplateRef(value, location));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Resolve a template or WXS reference as glass-easel does: relative to the file's folder,
+/// `/` from the root, and `..` never climbing above the root.
+pub fn resolve_key(base: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = vec![];
+    let rel = match rel.strip_prefix('/') {
+        Some(abs) => abs,
+        None => {
+            parts.extend(base.split('/'));
+            parts.pop();
+            rel
+        }
+    };
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    parts.retain(|p| !p.is_empty() && *p != ".");
+    parts.join("/")
+}
+
+fn span(text: &str, loc: &std::ops::Range<Position>) -> (usize, usize) {
+    let s = offset_of_utf16(text, loc.start.line, loc.start.utf16_col);
+    let e = offset_of_utf16(text, loc.end.line, loc.end.utf16_col);
+    (s, e.max(s))
+}
+
+/// Kept for callers that hand templates their own text.
+pub type Text = Arc<str>;
