@@ -69,6 +69,14 @@ pub fn compile_dir(root: &Path, opts: &CompileOptions) -> Result<CompileOutput, 
             }
         }
     }
+    if !tree.contains(&format!("{}app.json", if mp_root.is_empty() { String::new() } else { format!("{mp_root}/") })) {
+        // A component library: learn its npm name from the nearest package.json.
+        tree.package_name = [root.join("package.json"), root.join("../package.json")]
+            .iter()
+            .find_map(|p| std::fs::read(p).ok())
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .and_then(|v| v.get("name").and_then(Value::as_str).map(str::to_string));
+    }
     compile(&tree, opts).map_err(BuildError::Invalid)
 }
 
@@ -136,7 +144,9 @@ pub fn compile(tree: &SourceTree, opts: &CompileOptions) -> Result<CompileOutput
             }
         }
     }
-    files.insert("app.json".into(), pretty(&project.app.value));
+    if !project.library {
+        files.insert("app.json".into(), pretty(&project.app.value));
+    }
     let manifest = manifest(&project, opts, module_index, units);
     let bytes = finish_manifest(manifest.clone(), &files);
     files.insert("manifest.json".into(), bytes);
@@ -188,6 +198,7 @@ fn manifest(project: &Project, opts: &CompileOptions, modules: serde_json::Map<S
     let app = &project.app.value;
     json!({
         "format": FORMAT,
+        "kind": if project.library { "library" } else { "app" },
         "app_id": app_id,
         "name": name,
         "short_name": name,

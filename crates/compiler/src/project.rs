@@ -60,6 +60,8 @@ pub struct Project {
     pub global_using: BTreeMap<String, String>,
     /// Every page and component, by base path.
     pub units: BTreeMap<String, Unit>,
+    /// Built from a component library folder without `app.json`.
+    pub library: bool,
 }
 
 impl Project {
@@ -109,11 +111,7 @@ pub fn load(full: &SourceTree, diags: &mut Diagnostics) -> Option<Project> {
     }
 
     if !tree.contains("app.json") {
-        diags.push(
-            Diagnostic::error("missing-app-json", "no `app.json` found in the mini-program root")
-                .help("point `cove build` at the folder holding `project.config.json` or `app.json`"),
-        );
-        return None;
+        return load_library(tree, project_config, diags);
     }
     let app = match tree.text("app.json").and_then(|t| JsonDoc::parse("app.json", t)) {
         Ok(a) => a,
@@ -185,7 +183,47 @@ pub fn load(full: &SourceTree, diags: &mut Diagnostics) -> Option<Project> {
         }
     }
     let units = loader.units;
-    Some(Project { tree, project_config, app, pages, subpackages, entry_page, global_using, units })
+    Some(Project { tree, project_config, app, pages, subpackages, entry_page, global_using, units, library: false })
+}
+
+/// No `app.json`: a component library (such as an npm package's `miniprogram_dist`).
+/// Every JSON with `"component": true` is compiled, with what it uses.
+fn load_library(tree: SourceTree, project_config: Option<JsonDoc>, diags: &mut Diagnostics) -> Option<Project> {
+    let components: Vec<String> = tree
+        .paths()
+        .filter_map(|p| p.strip_suffix(".json"))
+        .filter(|base| {
+            tree.get(&format!("{base}.json"))
+                .and_then(|b| serde_json::from_slice::<Value>(b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)).ok())
+                .is_some_and(|v| v.get("component").and_then(Value::as_bool) == Some(true))
+        })
+        .map(str::to_string)
+        .collect();
+    if components.is_empty() {
+        diags.push(
+            Diagnostic::error("missing-app-json", "no `app.json` found in the mini-program root, and no component to build as a library")
+                .help("point `cove build` at the folder holding `project.config.json` or `app.json`"),
+        );
+        return None;
+    }
+    let app = JsonDoc::parse("app.json", Arc::from("{}")).ok()?;
+    let mut loader = Loader { tree: &tree, diags, units: BTreeMap::new(), queue: VecDeque::new() };
+    for base in &components {
+        loader.enqueue_component(base, &app, "", None);
+    }
+    loader.drain();
+    let units = loader.units;
+    Some(Project {
+        tree,
+        project_config,
+        app,
+        pages: vec![],
+        subpackages: vec![],
+        entry_page: String::new(),
+        global_using: BTreeMap::new(),
+        units,
+        library: true,
+    })
 }
 
 struct Loader<'a> {
@@ -448,6 +486,7 @@ pub fn resolve_component(tree: &SourceTree, from: &str, spec: &str) -> Result<St
             dir = dir_of(&dir).to_string();
         }
         candidates.extend(normalize(spec_clean));
+        candidates.extend(tree.strip_own_package(spec_clean).and_then(normalize));
     }
     for c in &candidates {
         if let Some(found) = component_base(tree, c) {

@@ -15,6 +15,9 @@ const SKIPPED_DIRS: &[&str] = &[".git", ".svn", ".hg", ".idea", ".vscode", "node
 #[derive(Debug, Default, Clone)]
 pub struct SourceTree {
     files: BTreeMap<String, Arc<[u8]>>,
+    /// The npm name of the package this tree is, when building a component library:
+    /// its own components may name each other as `<name>/button/button`.
+    pub package_name: Option<String>,
 }
 
 impl SourceTree {
@@ -46,6 +49,12 @@ impl SourceTree {
         if let Some(p) = normalize(path) {
             self.files.insert(p, Arc::from(bytes.into()));
         }
+    }
+
+    /// `spec` with this package's own name removed (`<name>/a/b` is `a/b`).
+    pub fn strip_own_package<'s>(&self, spec: &'s str) -> Option<&'s str> {
+        let name = self.package_name.as_deref()?;
+        spec.strip_prefix(name)?.strip_prefix('/')
     }
 
     pub fn contains(&self, path: &str) -> bool {
@@ -106,7 +115,7 @@ impl SourceTree {
             .take_while(|(k, _)| k.starts_with(&lead))
             .map(|(k, v)| (k[lead.len()..].to_string(), v.clone()))
             .collect();
-        Self { files }
+        Self { files, package_name: self.package_name.clone() }
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use glass_easel_template_compiler::TmplGroup;
 use glass_easel_template_compiler::parse::tag::{ElementKind, Node, Script, Value};
-use glass_easel_template_compiler::parse::{ParseErrorLevel, Position};
+use glass_easel_template_compiler::parse::{ParseErrorKind, ParseErrorLevel, Position};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, offset_of_utf16};
 use crate::project::{Project, WXML_EXTS, WXS_EXTS, find_with_ext};
@@ -95,12 +95,21 @@ impl Compiler<'_> {
                 return info;
             }
         };
-        for err in self.group.add_tmpl(key, &text) {
+        let mut source = legacy_aliases(&text);
+        if file.ends_with(".fxml") {
+            // FinClip's `<fts>` is WeChat's `<wxs>`; same length, so positions hold.
+            source = std::borrow::Cow::Owned(source.replace("<fts", "<wxs").replace("</fts>", "</wxs>"));
+        }
+        for err in self.group.add_tmpl(key, &source) {
             if err.level() < ParseErrorLevel::Warn {
                 continue;
             }
             let (s, e) = span(&text, &err.location);
-            let d = if err.prevent_success() { Diagnostic::error("wxml-syntax", err.kind.to_string()) } else { Diagnostic::warning("wxml-syntax", err.kind.to_string()) };
+            let d = if err.prevent_success() && !wechat_accepts(&err.kind) {
+                Diagnostic::error("wxml-syntax", err.kind.to_string())
+            } else {
+                Diagnostic::warning("wxml-syntax", err.kind.to_string())
+            };
             self.diags.push(d.in_file(file, Some(text.clone())).at(s, e));
         }
         let Ok(tree) = self.group.get_tree(key) else { return info };
@@ -302,6 +311,37 @@ fn walk<'a>(nodes: &'a [Node], f: &mut impl FnMut(Walked<'a>)) {
             _ => {}
         }
     }
+}
+
+/// Errors of glass-easel that WeChat's own compiler lets through (and renders without the
+/// offending part): failing the build on them would reject programs that run in WeChat.
+fn wechat_accepts(kind: &ParseErrorKind) -> bool {
+    // Fallback content inside `<slot>`: WeChat ignores it.
+    matches!(kind, ParseErrorKind::ChildNodesNotAllowed)
+}
+
+/// WeChat still accepts the deprecated `wx:for-items` for `wx:for`; glass-easel does not.
+/// The rewrite keeps every byte offset (the name is padded with leading spaces).
+fn legacy_aliases(text: &str) -> std::borrow::Cow<'_, str> {
+    const OLD: &str = "wx:for-items";
+    if !text.contains(OLD) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(OLD) {
+        let before = rest[..i].chars().next_back();
+        let after = rest[i + OLD.len()..].trim_start().chars().next();
+        out.push_str(&rest[..i]);
+        if before.is_some_and(char::is_whitespace) && after == Some('=') {
+            out.push_str("      wx:for");
+        } else {
+            out.push_str(OLD);
+        }
+        rest = &rest[i + OLD.len()..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Resolve a template or WXS reference as glass-easel does: relative to the file's folder,

@@ -37,7 +37,7 @@ pub fn compile(project: &Project, opts: &CompileOptions, diags: &mut Diagnostics
     let mut entries: Vec<String> = vec![];
     if project.tree.contains("app.js") {
         entries.push("app.js".into());
-    } else {
+    } else if !project.library {
         diags.push(Diagnostic::error("missing-app-js", "no `app.js` found next to `app.json`"));
     }
     entries.extend(project.units.values().filter_map(|u| u.js.clone()));
@@ -221,6 +221,7 @@ pub fn resolve_require(tree: &SourceTree, from: &str, spec: &str) -> Option<Stri
             }
             dir = dir_of(&dir).to_string();
         }
+        bases.extend(tree.strip_own_package(spec).and_then(normalize));
     }
     bases.iter().find_map(|b| resolve_file(tree, b))
 }

@@ -1,0 +1,4 @@
+Page({
+  data: { a: 1 },
+  onLoad() { let x = ; }
+});

@@ -1,0 +1,2 @@
+const u = require('../../utils/nothere');
+Page({});
