@@ -30,7 +30,11 @@ enum Bench {
 
 pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     match args.what {
-        Bench::Compile { dir, iterations, corpus } => compile(dir, iterations.max(1), corpus),
+        Bench::Compile {
+            dir,
+            iterations,
+            corpus,
+        } => compile(dir, iterations.max(1), corpus),
     }
 }
 
@@ -46,7 +50,10 @@ fn ms(d: Duration) -> f64 {
 fn compile(dir: Option<PathBuf>, iterations: usize, corpus: PathBuf) -> anyhow::Result<ExitCode> {
     let dir = dir.unwrap_or_else(|| corpus.join("node_modules/wux-weapp/example"));
     if !dir.is_dir() {
-        bail!("{} not found: run `npm ci --prefix corpus` first", dir.display());
+        bail!(
+            "{} not found: run `npm ci --prefix corpus` first",
+            dir.display()
+        );
     }
     let opts = CompileOptions::default();
     let (mut markup, mut total, mut js) = (vec![], vec![], vec![]);
@@ -56,10 +63,15 @@ fn compile(dir: Option<PathBuf>, iterations: usize, corpus: PathBuf) -> anyhow::
         let t = Instant::now();
         let tree = cove_compiler::SourceTree::from_dir(&dir)?;
         let read = t.elapsed();
-        let out = cove_compiler::compile(&tree, &opts).map_err(|d| anyhow::anyhow!("build failed:\n{d}"))?;
+        let out = cove_compiler::compile(&tree, &opts)
+            .map_err(|d| anyhow::anyhow!("build failed:\n{d}"))?;
         let all = t.elapsed();
         if i == 0 {
-            counts = (out.stats.wxml_files, out.stats.wxss_files, out.stats.js_modules);
+            counts = (
+                out.stats.wxml_files,
+                out.stats.wxss_files,
+                out.stats.js_modules,
+            );
             continue;
         }
         let s = &out.stats;
@@ -75,26 +87,60 @@ fn compile(dir: Option<PathBuf>, iterations: usize, corpus: PathBuf) -> anyhow::
         .output()
         .with_context(|| format!("running node {}", script.display()))?;
     if !output.status.success() {
-        bail!("wcc-bench failed: {}", String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "wcc-bench failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
-    let v: serde_json::Value = serde_json::from_slice(&output.stdout).context("parsing wcc-bench output")?;
-    let series = |k: &str| -> Vec<f64> { v[k].as_array().map(|a| a.iter().filter_map(|x| x.as_f64()).collect()).unwrap_or_default() };
+    let v: serde_json::Value =
+        serde_json::from_slice(&output.stdout).context("parsing wcc-bench output")?;
+    let series = |k: &str| -> Vec<f64> {
+        v[k].as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_f64()).collect())
+            .unwrap_or_default()
+    };
     let (mut wcc, mut wcsc) = (series("wcc_ms"), series("wcsc_ms"));
     if wcc.is_empty() || wcsc.is_empty() || v["wcc_ok"] != true || v["wcsc_ok"] != true {
         bail!("the official compilers failed: {}", v["errors"]);
     }
     let mut both: Vec<f64> = wcc.iter().zip(&wcsc).map(|(a, b)| a + b).collect();
     let (cove_m, official) = (median(&mut markup), median(&mut both));
-    println!("cove bench compile: {} ({iterations} runs, medians)", dir.display());
+    println!(
+        "cove bench compile: {} ({iterations} runs, medians)",
+        dir.display()
+    );
     println!("| step | files | time (ms) |");
     println!("|---|---:|---:|");
-    println!("| cove: read + WXML + WXSS | {} + {} | {:.1} |", counts.0, counts.1, cove_m);
-    println!("| cove: JS modules | {} | {:.1} |", counts.2, median(&mut js));
+    println!(
+        "| cove: read + WXML + WXSS | {} + {} | {:.1} |",
+        counts.0, counts.1, cove_m
+    );
+    println!(
+        "| cove: JS modules | {} | {:.1} |",
+        counts.2,
+        median(&mut js)
+    );
     println!("| cove: whole build | | {:.1} |", median(&mut total));
-    println!("| wcc (WXML) | {} | {:.1} |", v["wxml_files"], median(&mut wcc));
-    println!("| wcsc (WXSS) | {} | {:.1} |", v["wxss_files"], median(&mut wcsc));
+    println!(
+        "| wcc (WXML) | {} | {:.1} |",
+        v["wxml_files"],
+        median(&mut wcc)
+    );
+    println!(
+        "| wcsc (WXSS) | {} | {:.1} |",
+        v["wxss_files"],
+        median(&mut wcsc)
+    );
     println!("| wcc + wcsc | | {:.1} |", official);
     println!();
-    println!("ratio (wcc + wcsc) / cove WXML+WXSS: {:.1}x {}", official / cove_m, if cove_m < official { "(cove is faster)" } else { "(cove is slower)" });
+    println!(
+        "ratio (wcc + wcsc) / cove WXML+WXSS: {:.1}x {}",
+        official / cove_m,
+        if cove_m < official {
+            "(cove is faster)"
+        } else {
+            "(cove is slower)"
+        }
+    );
     Ok(ExitCode::SUCCESS)
 }

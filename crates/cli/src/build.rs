@@ -51,7 +51,10 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
         Ok(out) => {
             report(out.warnings.0.iter());
             if args.deny_warnings && !out.warnings.0.is_empty() {
-                eprintln!("error: {} warning(s) and --deny-warnings is set", out.warnings.0.len());
+                eprintln!(
+                    "error: {} warning(s) and --deny-warnings is set",
+                    out.warnings.0.len()
+                );
                 return Ok(ExitCode::FAILURE);
             }
             write(&out.files, &args.out)?;
@@ -71,7 +74,9 @@ pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {
         Err(BuildError::Invalid(diags)) => {
             report(diags.0.iter());
             let (e, w) = (diags.errors().count(), diags.warnings().count());
-            eprintln!("error: build failed with {e} error(s) and {w} warning(s); nothing was written");
+            eprintln!(
+                "error: build failed with {e} error(s) and {w} warning(s); nothing was written"
+            );
             Ok(ExitCode::FAILURE)
         }
         Err(e) => Err(e.into()),
@@ -91,12 +96,14 @@ fn report<'a>(diags: impl Iterator<Item = &'a Diagnostic>) {
 
 fn write(files: &cove_compiler::output::Files, out: &Path) -> anyhow::Result<()> {
     if out.extension().is_some_and(|e| e == "zip") {
-        cove_compiler::output::write_zip(files, out).with_context(|| format!("writing {}", out.display()))
+        cove_compiler::output::write_zip(files, out)
+            .with_context(|| format!("writing {}", out.display()))
     } else {
         if out.exists() {
             // Stale files from an earlier build must not linger in the output.
             std::fs::remove_dir_all(out).with_context(|| format!("clearing {}", out.display()))?;
         }
-        cove_compiler::output::write_dir(files, out).with_context(|| format!("writing {}", out.display()))
+        cove_compiler::output::write_dir(files, out)
+            .with_context(|| format!("writing {}", out.display()))
     }
 }

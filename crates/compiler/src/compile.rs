@@ -40,7 +40,10 @@ pub struct CompileOutput {
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     #[error("cannot read project at {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("the project has {} error(s)", .0.errors().count())]
     Invalid(Diagnostics),
 }
@@ -48,28 +51,50 @@ pub enum BuildError {
 /// Read a project folder (the one with `project.config.json`, or the mini-program root)
 /// and compile it.
 pub fn compile_dir(root: &Path, opts: &CompileOptions) -> Result<CompileOutput, BuildError> {
-    let io_err = |source| BuildError::Io { path: root.display().to_string(), source };
+    let io_err = |source| BuildError::Io {
+        path: root.display().to_string(),
+        source,
+    };
     let mut tree = SourceTree::from_dir(root).map_err(io_err)?;
     // "Build npm": map node_modules packages into miniprogram_npm of the mini-program root.
     let mp_root = tree
         .get("project.config.json")
         .and_then(|b| serde_json::from_slice::<Value>(b).ok())
-        .and_then(|v| v.get("miniprogramRoot").and_then(Value::as_str).map(str::to_string))
+        .and_then(|v| {
+            v.get("miniprogramRoot")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
         .and_then(|r| crate::source::normalize(&r))
         .unwrap_or_default();
     let mut mp_tree = tree.subtree(&mp_root);
     let nm_mp = root.join(&mp_root).join("node_modules");
     let nm_root = root.join("node_modules");
-    let mapped = crate::npm::map_node_modules(&mut mp_tree, &[nm_mp.as_path(), nm_root.as_path()]).map_err(io_err)?;
+    let mapped = crate::npm::map_node_modules(&mut mp_tree, &[nm_mp.as_path(), nm_root.as_path()])
+        .map_err(io_err)?;
     if !mapped.is_empty() {
-        for p in mp_tree.paths().filter(|p| p.starts_with("miniprogram_npm/")) {
-            let full = if mp_root.is_empty() { p.to_string() } else { format!("{mp_root}/{p}") };
+        for p in mp_tree
+            .paths()
+            .filter(|p| p.starts_with("miniprogram_npm/"))
+        {
+            let full = if mp_root.is_empty() {
+                p.to_string()
+            } else {
+                format!("{mp_root}/{p}")
+            };
             if let Some(b) = mp_tree.get(p) {
                 tree.insert(&full, b.to_vec());
             }
         }
     }
-    if !tree.contains(&format!("{}app.json", if mp_root.is_empty() { String::new() } else { format!("{mp_root}/") })) {
+    if !tree.contains(&format!(
+        "{}app.json",
+        if mp_root.is_empty() {
+            String::new()
+        } else {
+            format!("{mp_root}/")
+        }
+    )) {
         // A component library: learn its npm name from the nearest package.json.
         tree.package_name = [root.join("package.json"), root.join("../package.json")]
             .iter()
@@ -120,7 +145,11 @@ pub fn compile(tree: &SourceTree, opts: &CompileOptions) -> Result<CompileOutput
     }
     let mut module_index = serde_json::Map::new();
     for (id, m) in &modules {
-        let file = if id.ends_with(".json") { format!("{id}.js") } else { id.clone() };
+        let file = if id.ends_with(".json") {
+            format!("{id}.js")
+        } else {
+            id.clone()
+        };
         if let Some(map) = &m.source_map {
             files.insert(format!("{file}.map"), map.clone().into_bytes());
         }
@@ -129,19 +158,22 @@ pub fn compile(tree: &SourceTree, opts: &CompileOptions) -> Result<CompileOutput
     }
     let mut units = serde_json::Map::new();
     for unit in project.units.values() {
-        let config = unit_config(&project, unit, &wxss_out.scopes);
+        let config = unit_config(unit, &wxss_out.scopes);
         files.insert(format!("{}.json", unit.base), pretty(&config));
-        units.insert(unit.base.clone(), json!({
-            "kind": if unit.kind == UnitKind::Page { "page" } else { "component" },
-            "package": unit.package,
-        }));
+        units.insert(
+            unit.base.clone(),
+            json!({
+                "kind": if unit.kind == UnitKind::Page { "page" } else { "component" },
+                "package": unit.package,
+            }),
+        );
     }
     for path in project.tree.paths() {
         let ext = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-        if ASSET_EXTS.contains(&ext.as_str()) && !path.starts_with("node_modules/") {
-            if let Some(b) = project.tree.get(path) {
-                files.insert(path.to_string(), b.to_vec());
-            }
+        if ASSET_EXTS.contains(&ext.as_str())
+            && let Some(b) = project.tree.get(path)
+        {
+            files.insert(path.to_string(), b.to_vec());
         }
     }
     if !project.library {
@@ -154,7 +186,12 @@ pub fn compile(tree: &SourceTree, opts: &CompileOptions) -> Result<CompileOutput
 
     let mut warnings = diags;
     warnings.0.retain(|d| !d.is_error());
-    Ok(CompileOutput { files, manifest, warnings, stats })
+    Ok(CompileOutput {
+        files,
+        manifest,
+        warnings,
+        stats,
+    })
 }
 
 fn pretty(v: &Value) -> Vec<u8> {
@@ -164,15 +201,29 @@ fn pretty(v: &Value) -> Vec<u8> {
 }
 
 /// A unit's JSON as the container reads it: component paths made absolute, scope added.
-fn unit_config(project: &Project, unit: &project::Unit, scopes: &BTreeMap<String, String>) -> Value {
-    let mut config = unit.config.as_ref().map(|c| c.value.clone()).unwrap_or_else(|| json!({}));
-    let using: serde_json::Map<String, Value> = unit.using.iter().map(|(k, v)| (k.clone(), json!(format!("/{v}")))).collect();
+fn unit_config(unit: &project::Unit, scopes: &BTreeMap<String, String>) -> Value {
+    let mut config = unit
+        .config
+        .as_ref()
+        .map(|c| c.value.clone())
+        .unwrap_or_else(|| json!({}));
+    let using: serde_json::Map<String, Value> = unit
+        .using
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(format!("/{v}"))))
+        .collect();
     config["usingComponents"] = Value::Object(using);
     if !unit.generics.is_empty() {
         let generics: serde_json::Map<String, Value> = unit
             .generics
             .iter()
-            .map(|(k, v)| (k.clone(), v.as_ref().map_or(json!(true), |d| json!({ "default": format!("/{d}") }))))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_ref()
+                        .map_or(json!(true), |d| json!({ "default": format!("/{d}") })),
+                )
+            })
             .collect();
         config["componentGenerics"] = Value::Object(generics);
     }
@@ -183,17 +234,28 @@ fn unit_config(project: &Project, unit: &project::Unit, scopes: &BTreeMap<String
     if unit.wxss.is_some() {
         config["style"] = json!(format!("{}.css", unit.base));
     }
-    let _ = project;
     config
 }
 
-fn manifest(project: &Project, opts: &CompileOptions, modules: serde_json::Map<String, Value>, units: serde_json::Map<String, Value>) -> Value {
+fn manifest(
+    project: &Project,
+    opts: &CompileOptions,
+    modules: serde_json::Map<String, Value>,
+    units: serde_json::Map<String, Value>,
+) -> Value {
     let pc = project.project_config.as_ref().map(|d| &d.value);
-    let app_id = pc.and_then(|v| v.get("appid")).and_then(Value::as_str).unwrap_or("");
+    let app_id = pc
+        .and_then(|v| v.get("appid"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let name = pc
         .and_then(|v| v.get("projectname"))
         .and_then(Value::as_str)
-        .map(|s| urlencoding::decode(s).map(|c| c.into_owned()).unwrap_or_else(|_| s.to_string()))
+        .map(|s| {
+            urlencoding::decode(s)
+                .map(|c| c.into_owned())
+                .unwrap_or_else(|_| s.to_string())
+        })
         .unwrap_or_else(|| app_id.to_string());
     let app = &project.app.value;
     json!({
@@ -249,11 +311,16 @@ fn check_tags(project: &Project, out: &WxmlOutput, diags: &mut Diagnostics) {
         };
         let mut used = BTreeSet::new();
         for k in &seen {
-            let Some(info) = out.templates.get(k) else { continue };
+            let Some(info) = out.templates.get(k) else {
+                continue;
+            };
             for (tag, &offset) in &info.tags {
                 used.insert(tag.clone());
                 // Templates defined in shared files may be rendered by units that declare the tag.
-                if !declared(tag) && k == &unit.base && reported.insert((info.file.clone(), tag.clone())) {
+                if !declared(tag)
+                    && k == &unit.base
+                    && reported.insert((info.file.clone(), tag.clone()))
+                {
                     let text = project.tree.text(&info.file).ok();
                     diags.push(
                         Diagnostic::warning("unknown-tag", format!("`<{tag}>` is neither a built-in component nor in `usingComponents`"))
@@ -268,7 +335,13 @@ fn check_tags(project: &Project, out: &WxmlOutput, diags: &mut Diagnostics) {
             for tag in unit.using.keys() {
                 if !used.contains(tag) {
                     diags.push(cfg.diag(
-                        Diagnostic::warning("unused-component", format!("component `{tag}` is declared but never used in `{}`", unit.wxml.as_deref().unwrap_or(""))),
+                        Diagnostic::warning(
+                            "unused-component",
+                            format!(
+                                "component `{tag}` is declared but never used in `{}`",
+                                unit.wxml.as_deref().unwrap_or("")
+                            ),
+                        ),
                         &format!("/usingComponents/{}", ptr_seg(tag)),
                     ));
                 }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{LabeledSpan, NamedSource, SourceSpan};
+use miette::{LabeledSpan, SourceSpan};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -94,11 +94,10 @@ impl Diagnostic {
     /// Render with a code frame and no colours; stable enough for snapshots.
     pub fn render_plain(&self) -> String {
         let mut out = String::new();
-        let handler = miette::GraphicalReportHandler::new_themed(
-            miette::GraphicalTheme::unicode_nocolor(),
-        )
-        .with_width(100)
-        .with_links(false);
+        let handler =
+            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+                .with_width(100)
+                .with_links(false);
         let _ = handler.render_report(&mut out, self);
         out
     }
@@ -110,7 +109,13 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{}: {sev}[{}]: {}", self.location(), self.code, self.message)
+        write!(
+            f,
+            "{}: {sev}[{}]: {}",
+            self.location(),
+            self.code,
+            self.message
+        )
     }
 }
 
@@ -135,7 +140,9 @@ impl miette::Diagnostic for Diagnostic {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.source.as_ref().map(|_| self as &dyn miette::SourceCode)
+        self.source
+            .as_ref()
+            .map(|_| self as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -169,9 +176,6 @@ impl miette::SourceCode for Diagnostic {
         )))
     }
 }
-
-/// Keep `NamedSource` in the public vocabulary for callers that build reports.
-pub type Named = NamedSource<Arc<str>>;
 
 /// A list of diagnostics, errors and warnings together.
 #[derive(Debug, Default, Clone)]

@@ -21,9 +21,12 @@ pub struct JsonDoc {
 impl JsonDoc {
     pub fn parse(path: &str, text: Arc<str>) -> Result<Self, Diagnostic> {
         if text.trim().is_empty() {
-            return Err(Diagnostic::error("json-syntax", format!("`{path}` is empty; it must hold a JSON object"))
-                .in_file(path, Some(text.clone()))
-                .at(0, 0));
+            return Err(Diagnostic::error(
+                "json-syntax",
+                format!("`{path}` is empty; it must hold a JSON object"),
+            )
+            .in_file(path, Some(text.clone()))
+            .at(0, 0));
         }
         let strict = jsonc_parser::ParseOptions {
             allow_comments: false,
@@ -35,12 +38,13 @@ impl JsonDoc {
             allow_unary_plus_numbers: false,
             ..Default::default()
         };
-        let parsed = jsonc_parser::parse_to_ast(&text, &Default::default(), &strict).map_err(|e| {
-            let r = e.range();
-            Diagnostic::error("json-syntax", format!("invalid JSON: {}", e.kind()))
-                .in_file(path, Some(text.clone()))
-                .at(r.start, r.end.max(r.start + 1).min(text.len()))
-        })?;
+        let parsed =
+            jsonc_parser::parse_to_ast(&text, &Default::default(), &strict).map_err(|e| {
+                let r = e.range();
+                Diagnostic::error("json-syntax", format!("invalid JSON: {}", e.kind()))
+                    .in_file(path, Some(text.clone()))
+                    .at(r.start, r.end.max(r.start + 1).min(text.len()))
+            })?;
         let Some(root) = parsed.value else {
             return Err(Diagnostic::error("json-syntax", "no JSON value found")
                 .in_file(path, Some(text.clone()))
@@ -48,7 +52,12 @@ impl JsonDoc {
         };
         let mut spans = HashMap::new();
         let value = convert(&root, String::new(), &mut spans);
-        Ok(Self { path: path.to_string(), text, value, spans })
+        Ok(Self {
+            path: path.to_string(),
+            text,
+            value,
+            spans,
+        })
     }
 
     /// The byte range of the value at a JSON pointer, or of the closest parent that has one.

@@ -9,7 +9,10 @@ use crate::source::SourceTree;
 
 /// Map packages from `node_modules` folders on disk into `tree` (rooted at the mini-program
 /// root). Returns the names of the packages mapped.
-pub fn map_node_modules(tree: &mut SourceTree, node_modules_dirs: &[&Path]) -> io::Result<Vec<String>> {
+pub fn map_node_modules(
+    tree: &mut SourceTree,
+    node_modules_dirs: &[&Path],
+) -> io::Result<Vec<String>> {
     let mut mapped = vec![];
     for nm in node_modules_dirs {
         if !nm.is_dir() {
@@ -17,13 +20,22 @@ pub fn map_node_modules(tree: &mut SourceTree, node_modules_dirs: &[&Path]) -> i
         }
         for name in package_names(nm)? {
             let pkg_dir = nm.join(&name);
-            let Ok(manifest) = std::fs::read(pkg_dir.join("package.json")) else { continue };
-            let Ok(manifest) = serde_json::from_slice::<serde_json::Value>(&manifest) else { continue };
+            let Ok(manifest) = std::fs::read(pkg_dir.join("package.json")) else {
+                continue;
+            };
+            let Ok(manifest) = serde_json::from_slice::<serde_json::Value>(&manifest) else {
+                continue;
+            };
             let dist = manifest
                 .get("miniprogram")
                 .and_then(|v| v.as_str())
                 .map(str::to_string)
-                .or_else(|| pkg_dir.join("miniprogram_dist").is_dir().then(|| "miniprogram_dist".to_string()));
+                .or_else(|| {
+                    pkg_dir
+                        .join("miniprogram_dist")
+                        .is_dir()
+                        .then(|| "miniprogram_dist".to_string())
+                });
             let Some(dist) = dist else { continue };
             let target = format!("miniprogram_npm/{name}");
             if tree.is_dir(&target) || mapped.contains(&name) {

@@ -13,8 +13,8 @@ pub const FORMAT: &str = "cove-app/1";
 
 /// Extensions copied into the package as static assets.
 pub const ASSET_EXTS: &[&str] = &[
-    "png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "ttf", "otf", "woff", "woff2", "eot", "mp3", "mp4",
-    "m4a", "aac", "wav", "ogg", "webm", "wasm", "txt",
+    "png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "ttf", "otf", "woff", "woff2", "eot",
+    "mp3", "mp4", "m4a", "aac", "wav", "ogg", "webm", "wasm", "txt",
 ];
 
 /// Compiled files by path. `BTreeMap` keeps every listing in one order.
@@ -96,9 +96,13 @@ pub fn zip_bytes(files: &Files) -> io::Result<Vec<u8>> {
             .last_modified_time(zip::DateTime::default())
             .unix_permissions(0o644);
         // manifest.json first, as the W3C packaging draft suggests.
-        let order = files.keys().filter(|k| *k == "manifest.json").chain(files.keys().filter(|k| *k != "manifest.json"));
+        let order = files
+            .keys()
+            .filter(|k| *k == "manifest.json")
+            .chain(files.keys().filter(|k| *k != "manifest.json"));
         for path in order {
-            zw.start_file(path.as_str(), opts).map_err(io::Error::other)?;
+            zw.start_file(path.as_str(), opts)
+                .map_err(io::Error::other)?;
             zw.write_all(&files[path])?;
         }
         zw.finish().map_err(io::Error::other)?;

@@ -67,10 +67,11 @@ pub struct Project {
 impl Project {
     /// All pages, main package first, then each subpackage's.
     pub fn all_pages(&self) -> impl Iterator<Item = &str> {
-        self.pages
-            .iter()
-            .map(String::as_str)
-            .chain(self.subpackages.iter().flat_map(|s| s.pages.iter().map(String::as_str)))
+        self.pages.iter().map(String::as_str).chain(
+            self.subpackages
+                .iter()
+                .flat_map(|s| s.pages.iter().map(String::as_str)),
+        )
     }
 
     /// The subpackage root a path belongs to.
@@ -84,7 +85,9 @@ impl Project {
 
 /// Find `base.<ext>` for the first extension that exists.
 pub fn find_with_ext(tree: &SourceTree, base: &str, exts: &[&str]) -> Option<String> {
-    exts.iter().map(|e| format!("{base}.{e}")).find(|p| tree.contains(p))
+    exts.iter()
+        .map(|e| format!("{base}.{e}"))
+        .find(|p| tree.contains(p))
 }
 
 /// Load and check the project. Problems go to `diags`; `None` means nothing usable was found.
@@ -92,14 +95,20 @@ pub fn load(full: &SourceTree, diags: &mut Diagnostics) -> Option<Project> {
     let mut project_config = None;
     let mut tree = full.clone();
     if full.contains("project.config.json") {
-        match full.text("project.config.json").and_then(|t| JsonDoc::parse("project.config.json", t)) {
+        match full
+            .text("project.config.json")
+            .and_then(|t| JsonDoc::parse("project.config.json", t))
+        {
             Ok(doc) => {
                 if let Some(root) = doc.get("/miniprogramRoot").and_then(Value::as_str) {
                     match normalize(root) {
                         Some(r) if !r.is_empty() => tree = full.subtree(&r),
                         Some(_) => {}
                         None => diags.push(doc.diag(
-                            Diagnostic::error("bad-miniprogram-root", "`miniprogramRoot` points outside the project"),
+                            Diagnostic::error(
+                                "bad-miniprogram-root",
+                                "`miniprogramRoot` points outside the project",
+                            ),
                             "/miniprogramRoot",
                         )),
                     }
@@ -113,7 +122,10 @@ pub fn load(full: &SourceTree, diags: &mut Diagnostics) -> Option<Project> {
     if !tree.contains("app.json") {
         return load_library(tree, project_config, diags);
     }
-    let app = match tree.text("app.json").and_then(|t| JsonDoc::parse("app.json", t)) {
+    let app = match tree
+        .text("app.json")
+        .and_then(|t| JsonDoc::parse("app.json", t))
+    {
         Ok(a) => a,
         Err(d) => {
             diags.push(d);
@@ -121,23 +133,40 @@ pub fn load(full: &SourceTree, diags: &mut Diagnostics) -> Option<Project> {
         }
     };
     if !app.value.is_object() {
-        diags.push(app.diag(Diagnostic::error("bad-app-json", "`app.json` must hold a JSON object"), ""));
+        diags.push(app.diag(
+            Diagnostic::error("bad-app-json", "`app.json` must hold a JSON object"),
+            "",
+        ));
         return None;
     }
 
-    let mut loader = Loader { tree: &tree, diags, units: BTreeMap::new(), queue: VecDeque::new() };
+    let mut loader = Loader {
+        tree: &tree,
+        diags,
+        units: BTreeMap::new(),
+        queue: VecDeque::new(),
+    };
     let pages = loader.page_list(&app, "/pages", "");
     if pages.is_empty() && app.get("/pages").is_some() {
-        loader.diags.push(app.diag(Diagnostic::error("no-pages", "`pages` must list at least one page"), "/pages"));
+        loader.diags.push(app.diag(
+            Diagnostic::error("no-pages", "`pages` must list at least one page"),
+            "/pages",
+        ));
     } else if app.get("/pages").is_none() {
-        loader.diags.push(app.diag(Diagnostic::error("no-pages", "`app.json` has no `pages` list"), ""));
+        loader.diags.push(app.diag(
+            Diagnostic::error("no-pages", "`app.json` has no `pages` list"),
+            "",
+        ));
     }
     let subpackages = loader.subpackages(&app);
     let mut seen = BTreeSet::new();
     for (i, p) in pages.iter().enumerate() {
         if !seen.insert(p.clone()) {
             loader.diags.push(app.diag(
-                Diagnostic::warning("duplicate-page", format!("page `{p}` is listed more than once")),
+                Diagnostic::warning(
+                    "duplicate-page",
+                    format!("page `{p}` is listed more than once"),
+                ),
                 &format!("/pages/{i}"),
             ));
         }
@@ -147,24 +176,44 @@ pub fn load(full: &SourceTree, diags: &mut Diagnostics) -> Option<Project> {
         loader.add_page(&app, &format!("/pages/{i}"), p, None);
     }
     for (si, sp) in subpackages.iter().enumerate() {
-        let key = if app.get("/subPackages").is_some() { "subPackages" } else { "subpackages" };
+        let key = if app.get("/subPackages").is_some() {
+            "subPackages"
+        } else {
+            "subpackages"
+        };
         for (pi, p) in sp.pages.iter().enumerate() {
-            loader.add_page(&app, &format!("/{key}/{si}/pages/{pi}"), p, Some(sp.root.clone()));
+            loader.add_page(
+                &app,
+                &format!("/{key}/{si}/pages/{pi}"),
+                p,
+                Some(sp.root.clone()),
+            );
         }
     }
     for (tag, base) in &global_using {
-        loader.enqueue_component(base, &app, &format!("/usingComponents/{}", ptr_seg(tag)), None);
+        loader.enqueue_component(
+            base,
+            &app,
+            &format!("/usingComponents/{}", ptr_seg(tag)),
+            None,
+        );
     }
     loader.drain();
 
     let entry_page = match app.get("/entryPagePath").and_then(Value::as_str) {
         Some(e) => {
             let e = e.trim_start_matches('/').to_string();
-            let all: BTreeSet<&str> =
-                pages.iter().chain(subpackages.iter().flat_map(|s| &s.pages)).map(String::as_str).collect();
+            let all: BTreeSet<&str> = pages
+                .iter()
+                .chain(subpackages.iter().flat_map(|s| &s.pages))
+                .map(String::as_str)
+                .collect();
             if !all.contains(e.as_str()) {
                 loader.diags.push(app.diag(
-                    Diagnostic::error("bad-entry-page", format!("`entryPagePath` `{e}` is not one of the pages")),
+                    Diagnostic::error(
+                        "bad-entry-page",
+                        format!("`entryPagePath` `{e}` is not one of the pages"),
+                    ),
                     "/entryPagePath",
                 ));
             }
@@ -177,24 +226,44 @@ pub fn load(full: &SourceTree, diags: &mut Diagnostics) -> Option<Project> {
         match normalize(sitemap) {
             Some(p) if tree.contains(&p) => {}
             _ => loader.diags.push(app.diag(
-                Diagnostic::error("missing-file", format!("`sitemapLocation` file `{sitemap}` not found")),
+                Diagnostic::error(
+                    "missing-file",
+                    format!("`sitemapLocation` file `{sitemap}` not found"),
+                ),
                 "/sitemapLocation",
             )),
         }
     }
     let units = loader.units;
-    Some(Project { tree, project_config, app, pages, subpackages, entry_page, global_using, units, library: false })
+    Some(Project {
+        tree,
+        project_config,
+        app,
+        pages,
+        subpackages,
+        entry_page,
+        global_using,
+        units,
+        library: false,
+    })
 }
 
 /// No `app.json`: a component library (such as an npm package's `miniprogram_dist`).
 /// Every JSON with `"component": true` is compiled, with what it uses.
-fn load_library(tree: SourceTree, project_config: Option<JsonDoc>, diags: &mut Diagnostics) -> Option<Project> {
+fn load_library(
+    tree: SourceTree,
+    project_config: Option<JsonDoc>,
+    diags: &mut Diagnostics,
+) -> Option<Project> {
     let components: Vec<String> = tree
         .paths()
         .filter_map(|p| p.strip_suffix(".json"))
         .filter(|base| {
             tree.get(&format!("{base}.json"))
-                .and_then(|b| serde_json::from_slice::<Value>(b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)).ok())
+                .and_then(|b| {
+                    serde_json::from_slice::<Value>(b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b))
+                        .ok()
+                })
                 .is_some_and(|v| v.get("component").and_then(Value::as_bool) == Some(true))
         })
         .map(str::to_string)
@@ -207,7 +276,12 @@ fn load_library(tree: SourceTree, project_config: Option<JsonDoc>, diags: &mut D
         return None;
     }
     let app = JsonDoc::parse("app.json", Arc::from("{}")).ok()?;
-    let mut loader = Loader { tree: &tree, diags, units: BTreeMap::new(), queue: VecDeque::new() };
+    let mut loader = Loader {
+        tree: &tree,
+        diags,
+        units: BTreeMap::new(),
+        queue: VecDeque::new(),
+    };
     for base in &components {
         loader.enqueue_component(base, &app, "", None);
     }
@@ -236,9 +310,14 @@ struct Loader<'a> {
 
 impl Loader<'_> {
     fn page_list(&mut self, doc: &JsonDoc, pointer: &str, root: &str) -> Vec<String> {
-        let Some(v) = doc.get(pointer) else { return vec![] };
+        let Some(v) = doc.get(pointer) else {
+            return vec![];
+        };
         let Some(arr) = v.as_array() else {
-            self.diags.push(doc.diag(Diagnostic::error("bad-app-json", "expected an array of page paths"), pointer));
+            self.diags.push(doc.diag(
+                Diagnostic::error("bad-app-json", "expected an array of page paths"),
+                pointer,
+            ));
             return vec![];
         };
         let mut out = vec![];
@@ -246,7 +325,10 @@ impl Loader<'_> {
             match p.as_str().and_then(|s| normalize(&format!("{root}/{s}"))) {
                 Some(s) if !s.is_empty() => out.push(s),
                 _ => self.diags.push(doc.diag(
-                    Diagnostic::error("bad-app-json", "a page must be a path string such as `pages/index/index`"),
+                    Diagnostic::error(
+                        "bad-app-json",
+                        "a page must be a path string such as `pages/index/index`",
+                    ),
                     &format!("{pointer}/{i}"),
                 )),
             }
@@ -255,18 +337,35 @@ impl Loader<'_> {
     }
 
     fn subpackages(&mut self, app: &JsonDoc) -> Vec<SubPackage> {
-        let key = if app.get("/subPackages").is_some() { "/subPackages" } else { "/subpackages" };
-        let Some(list) = app.get(key).and_then(Value::as_array).cloned() else { return vec![] };
+        let key = if app.get("/subPackages").is_some() {
+            "/subPackages"
+        } else {
+            "/subpackages"
+        };
+        let Some(list) = app.get(key).and_then(Value::as_array).cloned() else {
+            return vec![];
+        };
         let mut out: Vec<SubPackage> = vec![];
         for (i, sp) in list.iter().enumerate() {
             let ptr = format!("{key}/{i}");
-            let Some(root) = sp.get("root").and_then(Value::as_str).and_then(normalize).filter(|r| !r.is_empty()) else {
-                self.diags.push(app.diag(Diagnostic::error("bad-subpackage", "a subpackage needs a `root` folder"), &ptr));
+            let Some(root) = sp
+                .get("root")
+                .and_then(Value::as_str)
+                .and_then(normalize)
+                .filter(|r| !r.is_empty())
+            else {
+                self.diags.push(app.diag(
+                    Diagnostic::error("bad-subpackage", "a subpackage needs a `root` folder"),
+                    &ptr,
+                ));
                 continue;
             };
             if out.iter().any(|o| o.root == root) {
                 self.diags.push(app.diag(
-                    Diagnostic::error("bad-subpackage", format!("subpackage root `{root}` is declared twice")),
+                    Diagnostic::error(
+                        "bad-subpackage",
+                        format!("subpackage root `{root}` is declared twice"),
+                    ),
                     &format!("{ptr}/root"),
                 ));
                 continue;
@@ -276,7 +375,10 @@ impl Loader<'_> {
                 root,
                 name: sp.get("name").and_then(Value::as_str).map(str::to_string),
                 pages,
-                independent: sp.get("independent").and_then(Value::as_bool).unwrap_or(false),
+                independent: sp
+                    .get("independent")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
             });
         }
         out
@@ -289,17 +391,27 @@ impl Loader<'_> {
         let wxml = find_with_ext(self.tree, base, WXML_EXTS);
         let js = find_with_ext(self.tree, base, JS_EXTS);
         if wxml.is_none() && js.is_none() {
-            self.diags.push(app.diag(
-                Diagnostic::error("missing-page", format!("page `{base}` not found: there is no `{base}.wxml` or `{base}.js`"))
+            self.diags.push(
+                app.diag(
+                    Diagnostic::error(
+                        "missing-page",
+                        format!(
+                            "page `{base}` not found: there is no `{base}.wxml` or `{base}.js`"
+                        ),
+                    )
                     .label("listed here"),
-                pointer,
-            ));
+                    pointer,
+                ),
+            );
             return;
         }
         for (file, ext) in [(&wxml, "wxml"), (&js, "js")] {
             if file.is_none() {
                 self.diags.push(app.diag(
-                    Diagnostic::error("missing-page-file", format!("page `{base}` has no `{base}.{ext}`")),
+                    Diagnostic::error(
+                        "missing-page-file",
+                        format!("page `{base}` has no `{base}.{ext}`"),
+                    ),
                     pointer,
                 ));
             }
@@ -307,13 +419,25 @@ impl Loader<'_> {
         self.add_unit(UnitKind::Page, base, package, wxml, js);
     }
 
-    fn add_unit(&mut self, kind: UnitKind, base: &str, package: Option<String>, wxml: Option<String>, js: Option<String>) {
+    fn add_unit(
+        &mut self,
+        kind: UnitKind,
+        base: &str,
+        package: Option<String>,
+        wxml: Option<String>,
+        js: Option<String>,
+    ) {
         let json_path = format!("{base}.json");
         let config = if self.tree.contains(&json_path) {
-            match self.tree.text(&json_path).and_then(|t| JsonDoc::parse(&json_path, t)) {
+            match self
+                .tree
+                .text(&json_path)
+                .and_then(|t| JsonDoc::parse(&json_path, t))
+            {
                 Ok(d) if d.value.is_object() => Some(d),
                 Ok(d) => {
-                    self.diags.push(d.diag(Diagnostic::error("bad-json", "expected a JSON object"), ""));
+                    self.diags
+                        .push(d.diag(Diagnostic::error("bad-json", "expected a JSON object"), ""));
                     None
                 }
                 Err(d) => {
@@ -338,10 +462,17 @@ impl Loader<'_> {
         if let Some(doc) = &config {
             unit.using = self.using_components(doc, &json_path, package.as_deref());
             for (tag, target) in &unit.using {
-                self.enqueue_component(target, doc, &format!("/usingComponents/{}", ptr_seg(tag)), package.clone());
+                self.enqueue_component(
+                    target,
+                    doc,
+                    &format!("/usingComponents/{}", ptr_seg(tag)),
+                    package.clone(),
+                );
             }
             unit.generics = self.generics(doc, &json_path, package.clone());
-            if kind == UnitKind::Component && doc.get("/component").and_then(Value::as_bool) != Some(true) {
+            if kind == UnitKind::Component
+                && doc.get("/component").and_then(Value::as_bool) != Some(true)
+            {
                 self.diags.push(doc.diag(
                     Diagnostic::error("not-a-component", format!("`{base}` is used as a component but its JSON lacks `\"component\": true`")),
                     "",
@@ -349,16 +480,30 @@ impl Loader<'_> {
             }
         } else if kind == UnitKind::Component {
             self.diags.push(
-                Diagnostic::error("not-a-component", format!("component `{base}` has no `{json_path}` with `\"component\": true`"))
-                    .in_file(&json_path, None),
+                Diagnostic::error(
+                    "not-a-component",
+                    format!("component `{base}` has no `{json_path}` with `\"component\": true`"),
+                )
+                .in_file(&json_path, None),
             );
         }
         self.units.insert(base.to_string(), unit);
     }
 
-    fn generics(&mut self, doc: &JsonDoc, from: &str, package: Option<String>) -> BTreeMap<String, Option<String>> {
+    fn generics(
+        &mut self,
+        doc: &JsonDoc,
+        from: &str,
+        package: Option<String>,
+    ) -> BTreeMap<String, Option<String>> {
         let mut out = BTreeMap::new();
-        let Some(map) = doc.get("/componentGenerics").and_then(Value::as_object).cloned() else { return out };
+        let Some(map) = doc
+            .get("/componentGenerics")
+            .and_then(Value::as_object)
+            .cloned()
+        else {
+            return out;
+        };
         for (name, v) in map {
             let ptr = format!("/componentGenerics/{}/default", ptr_seg(&name));
             let default = v.get("default").and_then(Value::as_str).and_then(|spec| {
@@ -368,7 +513,8 @@ impl Loader<'_> {
                         Some(base)
                     }
                     Err(msg) => {
-                        self.diags.push(doc.diag(Diagnostic::error("missing-component", msg), &ptr));
+                        self.diags
+                            .push(doc.diag(Diagnostic::error("missing-component", msg), &ptr));
                         None
                     }
                 }
@@ -378,25 +524,46 @@ impl Loader<'_> {
         out
     }
 
-    fn using_components(&mut self, doc: &JsonDoc, from: &str, _package: Option<&str>) -> BTreeMap<String, String> {
+    fn using_components(
+        &mut self,
+        doc: &JsonDoc,
+        from: &str,
+        _package: Option<&str>,
+    ) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
-        let Some(v) = doc.get("/usingComponents") else { return out };
+        let Some(v) = doc.get("/usingComponents") else {
+            return out;
+        };
         let Some(map) = v.as_object() else {
-            self.diags.push(doc.diag(Diagnostic::error("bad-json", "`usingComponents` must be an object of tag name to path"), "/usingComponents"));
+            self.diags.push(doc.diag(
+                Diagnostic::error(
+                    "bad-json",
+                    "`usingComponents` must be an object of tag name to path",
+                ),
+                "/usingComponents",
+            ));
             return out;
         };
         for (tag, spec) in map {
             let ptr = format!("/usingComponents/{}", ptr_seg(tag));
             if !is_valid_tag(tag) {
-                self.diags.push(doc.diag(
-                    Diagnostic::error("bad-component-tag", format!("`{tag}` is not a valid component tag name"))
+                self.diags.push(
+                    doc.diag(
+                        Diagnostic::error(
+                            "bad-component-tag",
+                            format!("`{tag}` is not a valid component tag name"),
+                        )
                         .help("use lowercase letters, digits, `-` and `_`, starting with a letter"),
-                    &ptr,
-                ));
+                        &ptr,
+                    ),
+                );
                 continue;
             }
             let Some(spec) = spec.as_str() else {
-                self.diags.push(doc.diag(Diagnostic::error("bad-json", "a component path must be a string"), &ptr));
+                self.diags.push(doc.diag(
+                    Diagnostic::error("bad-json", "a component path must be a string"),
+                    &ptr,
+                ));
                 continue;
             };
             match resolve_component(self.tree, from, spec) {
@@ -404,7 +571,14 @@ impl Loader<'_> {
                     out.insert(tag.clone(), base);
                 }
                 Err(msg) => self.diags.push(doc.diag(
-                    Diagnostic::error(if spec.starts_with("plugin://") { "plugin-unsupported" } else { "missing-component" }, msg),
+                    Diagnostic::error(
+                        if spec.starts_with("plugin://") {
+                            "plugin-unsupported"
+                        } else {
+                            "missing-component"
+                        },
+                        msg,
+                    ),
                     &ptr,
                 )),
             }
@@ -412,8 +586,15 @@ impl Loader<'_> {
         out
     }
 
-    fn enqueue_component(&mut self, base: &str, doc: &JsonDoc, pointer: &str, package: Option<String>) {
-        self.queue.push_back((base.to_string(), doc.clone(), pointer.to_string(), package));
+    fn enqueue_component(
+        &mut self,
+        base: &str,
+        doc: &JsonDoc,
+        pointer: &str,
+        package: Option<String>,
+    ) {
+        self.queue
+            .push_back((base.to_string(), doc.clone(), pointer.to_string(), package));
     }
 
     fn drain(&mut self) {
@@ -440,13 +621,19 @@ impl Loader<'_> {
             let js = find_with_ext(self.tree, &base, JS_EXTS);
             if wxml.is_none() {
                 self.diags.push(doc.diag(
-                    Diagnostic::error("missing-component-file", format!("component `{base}` has no `{base}.wxml`")),
+                    Diagnostic::error(
+                        "missing-component-file",
+                        format!("component `{base}` has no `{base}.wxml`"),
+                    ),
                     &pointer,
                 ));
             }
             if js.is_none() {
                 self.diags.push(doc.diag(
-                    Diagnostic::error("missing-component-file", format!("component `{base}` has no `{base}.js`")),
+                    Diagnostic::error(
+                        "missing-component-file",
+                        format!("component `{base}` has no `{base}.js`"),
+                    ),
                     &pointer,
                 ));
             }
@@ -468,9 +655,14 @@ impl Loader<'_> {
 /// relative to the JSON file, then through `miniprogram_npm` folders up to the root.
 pub fn resolve_component(tree: &SourceTree, from: &str, spec: &str) -> Result<String, String> {
     if spec.starts_with("plugin://") || spec.starts_with("plugin-private://") {
-        return Err(format!("`{spec}`: plugin components are not supported by Cove"));
+        return Err(format!(
+            "`{spec}`: plugin components are not supported by Cove"
+        ));
     }
-    let spec_clean = spec.trim_end_matches(".json").trim_end_matches(".js").trim_end_matches(".wxml");
+    let spec_clean = spec
+        .trim_end_matches(".json")
+        .trim_end_matches(".js")
+        .trim_end_matches(".wxml");
     let mut candidates = vec![];
     if spec_clean.starts_with('/') || spec_clean.starts_with('.') {
         candidates.extend(resolve_from(from, spec_clean));
@@ -478,7 +670,11 @@ pub fn resolve_component(tree: &SourceTree, from: &str, spec: &str) -> Result<St
         candidates.extend(resolve_from(from, spec_clean));
         let mut dir = dir_of(from).to_string();
         loop {
-            let npm = if dir.is_empty() { "miniprogram_npm".to_string() } else { format!("{dir}/miniprogram_npm") };
+            let npm = if dir.is_empty() {
+                "miniprogram_npm".to_string()
+            } else {
+                format!("{dir}/miniprogram_npm")
+            };
             candidates.extend(normalize(&format!("{npm}/{spec_clean}")));
             if dir.is_empty() {
                 break;
@@ -493,7 +689,14 @@ pub fn resolve_component(tree: &SourceTree, from: &str, spec: &str) -> Result<St
             return Ok(found);
         }
     }
-    Err(format!("component `{spec}` not found (looked for {})", candidates.iter().map(|c| format!("`{c}.json`")).collect::<Vec<_>>().join(", ")))
+    Err(format!(
+        "component `{spec}` not found (looked for {})",
+        candidates
+            .iter()
+            .map(|c| format!("`{c}.json`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
 }
 
 fn component_base(tree: &SourceTree, base: &str) -> Option<String> {
@@ -505,7 +708,11 @@ fn component_base(tree: &SourceTree, base: &str) -> Option<String> {
     if !base.is_empty() && has(base) {
         return Some(base.to_string());
     }
-    let index = if base.is_empty() { "index".to_string() } else { format!("{base}/index") };
+    let index = if base.is_empty() {
+        "index".to_string()
+    } else {
+        format!("{base}/index")
+    };
     has(&index).then_some(index)
 }
 
@@ -518,32 +725,51 @@ fn is_valid_tag(tag: &str) -> bool {
 fn check_tab_bar(app: &JsonDoc, pages: &[String], diags: &mut Diagnostics) {
     let Some(list) = app.get("/tabBar/list") else {
         if app.get("/tabBar").is_some() {
-            diags.push(app.diag(Diagnostic::error("bad-tab-bar", "`tabBar` needs a `list` of 2 to 5 items"), "/tabBar"));
+            diags.push(app.diag(
+                Diagnostic::error("bad-tab-bar", "`tabBar` needs a `list` of 2 to 5 items"),
+                "/tabBar",
+            ));
         }
         return;
     };
     let Some(items) = list.as_array() else {
-        diags.push(app.diag(Diagnostic::error("bad-tab-bar", "`tabBar.list` must be an array"), "/tabBar/list"));
+        diags.push(app.diag(
+            Diagnostic::error("bad-tab-bar", "`tabBar.list` must be an array"),
+            "/tabBar/list",
+        ));
         return;
     };
     if !(2..=5).contains(&items.len()) {
         diags.push(app.diag(
-            Diagnostic::error("bad-tab-bar", format!("`tabBar.list` has {} items; WeChat requires 2 to 5", items.len())),
+            Diagnostic::error(
+                "bad-tab-bar",
+                format!(
+                    "`tabBar.list` has {} items; WeChat requires 2 to 5",
+                    items.len()
+                ),
+            ),
             "/tabBar/list",
         ));
     }
     for (i, item) in items.iter().enumerate() {
         let ptr = format!("/tabBar/list/{i}/pagePath");
-        match item.get("pagePath").and_then(Value::as_str).and_then(normalize) {
+        match item
+            .get("pagePath")
+            .and_then(Value::as_str)
+            .and_then(normalize)
+        {
             Some(p) if pages.contains(&p) => {}
             Some(p) => diags.push(app.diag(
-                Diagnostic::error("bad-tab-bar", format!("tab page `{p}` is not a page of the main package")),
+                Diagnostic::error(
+                    "bad-tab-bar",
+                    format!("tab page `{p}` is not a page of the main package"),
+                ),
                 &ptr,
             )),
-            None => diags.push(app.diag(Diagnostic::error("bad-tab-bar", "a tab needs a `pagePath`"), &format!("/tabBar/list/{i}"))),
+            None => diags.push(app.diag(
+                Diagnostic::error("bad-tab-bar", "a tab needs a `pagePath`"),
+                &format!("/tabBar/list/{i}"),
+            )),
         }
     }
 }
-
-/// Keep the text handle type visible for callers constructing docs by hand.
-pub type Text = Arc<str>;

@@ -67,15 +67,18 @@ impl SourceTree {
 
     /// The file as UTF-8 text (a leading BOM removed).
     pub fn text(&self, path: &str) -> Result<Arc<str>, Diagnostic> {
-        let bytes = self
-            .get(path)
-            .ok_or_else(|| Diagnostic::error("file-not-found", format!("file `{path}` not found")))?;
+        let bytes = self.get(path).ok_or_else(|| {
+            Diagnostic::error("file-not-found", format!("file `{path}` not found"))
+        })?;
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         match std::str::from_utf8(bytes) {
             Ok(s) => Ok(Arc::from(s)),
             Err(e) => Err(Diagnostic::error(
                 "invalid-utf8",
-                format!("`{path}` is not valid UTF-8 (bad byte at offset {})", e.valid_up_to()),
+                format!(
+                    "`{path}` is not valid UTF-8 (bad byte at offset {})",
+                    e.valid_up_to()
+                ),
             )
             .in_file(path, None)),
         }
@@ -115,7 +118,10 @@ impl SourceTree {
             .take_while(|(k, _)| k.starts_with(&lead))
             .map(|(k, v)| (k[lead.len()..].to_string(), v.clone()))
             .collect();
-        Self { files, package_name: self.package_name.clone() }
+        Self {
+            files,
+            package_name: self.package_name.clone(),
+        }
     }
 }
 
@@ -184,8 +190,14 @@ mod tests {
     fn normalizes_and_resolves() {
         assert_eq!(normalize("a/./b/../c").as_deref(), Some("a/c"));
         assert_eq!(normalize("../x"), None);
-        assert_eq!(resolve_from("pages/a/a.json", "../../c/d").as_deref(), Some("c/d"));
-        assert_eq!(resolve_from("pages/a/a.json", "/c/d").as_deref(), Some("c/d"));
+        assert_eq!(
+            resolve_from("pages/a/a.json", "../../c/d").as_deref(),
+            Some("c/d")
+        );
+        assert_eq!(
+            resolve_from("pages/a/a.json", "/c/d").as_deref(),
+            Some("c/d")
+        );
         assert_eq!(resolve_from("a.json", "../x"), None);
     }
 }

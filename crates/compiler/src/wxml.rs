@@ -3,7 +3,6 @@
 //! template group.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use glass_easel_template_compiler::TmplGroup;
 use glass_easel_template_compiler::parse::tag::{ElementKind, Node, Script, Value};
@@ -15,16 +14,78 @@ use crate::wxs;
 
 /// Built-in WeChat components and the framework tags; anything else must be declared.
 pub const BUILTIN_TAGS: &[&str] = &[
-    "ad", "ad-custom", "audio", "block", "button", "camera", "canvas", "channel-live", "channel-video",
-    "checkbox", "checkbox-group", "cover-image", "cover-view", "editor", "form", "functional-page-navigator",
-    "grid-view", "icon", "image", "input", "keyboard-accessory", "label", "list-view", "live-player",
-    "live-pusher", "map", "match-media", "movable-area", "movable-view", "navigation-bar", "navigator",
-    "official-account", "open-data", "page-container", "page-meta", "picker", "picker-view",
-    "picker-view-column", "progress", "radio", "radio-group", "rich-text", "root-portal", "scroll-view",
-    "share-element", "slider", "slot", "span", "sticky-header", "sticky-section", "store-product", "swiper",
-    "swiper-item", "switch", "template", "text", "textarea", "video", "view", "voip-room", "web-view",
-    "xr-frame", "snapshot", "draggable-sheet", "nested-scroll-header", "nested-scroll-body", "open-container",
-    "grid-builder", "list-builder", "wxs", "import", "include",
+    "ad",
+    "ad-custom",
+    "audio",
+    "block",
+    "button",
+    "camera",
+    "canvas",
+    "channel-live",
+    "channel-video",
+    "checkbox",
+    "checkbox-group",
+    "cover-image",
+    "cover-view",
+    "editor",
+    "form",
+    "functional-page-navigator",
+    "grid-view",
+    "icon",
+    "image",
+    "input",
+    "keyboard-accessory",
+    "label",
+    "list-view",
+    "live-player",
+    "live-pusher",
+    "map",
+    "match-media",
+    "movable-area",
+    "movable-view",
+    "navigation-bar",
+    "navigator",
+    "official-account",
+    "open-data",
+    "page-container",
+    "page-meta",
+    "picker",
+    "picker-view",
+    "picker-view-column",
+    "progress",
+    "radio",
+    "radio-group",
+    "rich-text",
+    "root-portal",
+    "scroll-view",
+    "share-element",
+    "slider",
+    "slot",
+    "span",
+    "sticky-header",
+    "sticky-section",
+    "store-product",
+    "swiper",
+    "swiper-item",
+    "switch",
+    "template",
+    "text",
+    "textarea",
+    "video",
+    "view",
+    "voip-room",
+    "web-view",
+    "xr-frame",
+    "snapshot",
+    "draggable-sheet",
+    "nested-scroll-header",
+    "nested-scroll-body",
+    "open-container",
+    "grid-builder",
+    "list-builder",
+    "wxs",
+    "import",
+    "include",
 ];
 
 /// One compiled template file's facts, for the checks that span files.
@@ -48,7 +109,13 @@ pub struct WxmlOutput {
 
 /// Compile the templates reachable from the project's pages and components.
 pub fn compile(project: &Project, diags: &mut Diagnostics) -> WxmlOutput {
-    let mut c = Compiler { project, diags, group: TmplGroup::new(), out: WxmlOutput::default(), scripts: BTreeMap::new() };
+    let mut c = Compiler {
+        project,
+        diags,
+        group: TmplGroup::new(),
+        out: WxmlOutput::default(),
+        scripts: BTreeMap::new(),
+    };
     let roots: Vec<String> = project
         .units
         .values()
@@ -61,9 +128,17 @@ pub fn compile(project: &Project, diags: &mut Diagnostics) -> WxmlOutput {
         if !seen.insert(key.clone()) {
             continue;
         }
-        let Some(file) = template_file(project, &key) else { continue };
+        let Some(file) = template_file(project, &key) else {
+            continue;
+        };
         let info = c.add_template(&key, &file);
-        stack.extend(info.imports.iter().chain(&info.includes).filter(|k| template_file(project, k).is_some()).cloned());
+        stack.extend(
+            info.imports
+                .iter()
+                .chain(&info.includes)
+                .filter(|k| template_file(project, k).is_some())
+                .cloned(),
+        );
         c.out.templates.insert(key, info);
     }
     c.check_cycles();
@@ -73,7 +148,8 @@ pub fn compile(project: &Project, diags: &mut Diagnostics) -> WxmlOutput {
 
 /// The file behind a template key: `key.wxml`, `key.fxml`, or the key itself when it names one.
 pub fn template_file(project: &Project, key: &str) -> Option<String> {
-    find_with_ext(&project.tree, key, WXML_EXTS).or_else(|| project.tree.contains(key).then(|| key.to_string()))
+    find_with_ext(&project.tree, key, WXML_EXTS)
+        .or_else(|| project.tree.contains(key).then(|| key.to_string()))
 }
 
 struct Compiler<'a> {
@@ -87,7 +163,10 @@ struct Compiler<'a> {
 
 impl Compiler<'_> {
     fn add_template(&mut self, key: &str, file: &str) -> TemplateInfo {
-        let mut info = TemplateInfo { file: file.to_string(), ..Default::default() };
+        let mut info = TemplateInfo {
+            file: file.to_string(),
+            ..Default::default()
+        };
         let text = match self.project.tree.text(file) {
             Ok(t) => t,
             Err(d) => {
@@ -98,7 +177,8 @@ impl Compiler<'_> {
         let mut source = legacy_aliases(&text);
         if file.ends_with(".fxml") {
             // FinClip's `<fts>` is WeChat's `<wxs>`; same length, so positions hold.
-            source = std::borrow::Cow::Owned(source.replace("<fts", "<wxs").replace("</fts>", "</wxs>"));
+            source =
+                std::borrow::Cow::Owned(source.replace("<fts", "<wxs").replace("</fts>", "</wxs>"));
         }
         for err in self.group.add_tmpl(key, &source) {
             if err.level() < ParseErrorLevel::Warn {
@@ -110,9 +190,12 @@ impl Compiler<'_> {
             } else {
                 Diagnostic::warning("wxml-syntax", err.kind.to_string())
             };
-            self.diags.push(d.in_file(file, Some(text.clone())).at(s, e));
+            self.diags
+                .push(d.in_file(file, Some(text.clone())).at(s, e));
         }
-        let Ok(tree) = self.group.get_tree(key) else { return info };
+        let Ok(tree) = self.group.get_tree(key) else {
+            return info;
+        };
         let tree = tree.clone();
         let at = |loc: &std::ops::Range<Position>| span(&text, loc);
 
@@ -120,8 +203,15 @@ impl Compiler<'_> {
             let dep = resolve_key(key, &imp.src.name);
             if template_file(self.project, &dep).is_none() {
                 let (s, e) = at(&imp.src_location);
-                self.diags.push(Diagnostic::error("missing-template", format!("imported template file `{}` not found", imp.src.name))
-                    .in_file(file, Some(text.clone())).at(s, e).label("imported here"));
+                self.diags.push(
+                    Diagnostic::error(
+                        "missing-template",
+                        format!("imported template file `{}` not found", imp.src.name),
+                    )
+                    .in_file(file, Some(text.clone()))
+                    .at(s, e)
+                    .label("imported here"),
+                );
             }
             info.imports.push(dep);
         }
@@ -129,60 +219,111 @@ impl Compiler<'_> {
             let dep = resolve_key(key, &inc.src.name);
             if template_file(self.project, &dep).is_none() {
                 let (s, e) = at(&inc.src_location);
-                self.diags.push(Diagnostic::error("missing-template", format!("included template file `{}` not found", inc.src.name))
-                    .in_file(file, Some(text.clone())).at(s, e).label("included here"));
+                self.diags.push(
+                    Diagnostic::error(
+                        "missing-template",
+                        format!("included template file `{}` not found", inc.src.name),
+                    )
+                    .in_file(file, Some(text.clone()))
+                    .at(s, e)
+                    .label("included here"),
+                );
             }
             info.includes.push(dep);
         }
         for script in &tree.globals.scripts {
             match script {
-                Script::GlobalRef { src, src_location, .. } => {
+                Script::GlobalRef {
+                    src, src_location, ..
+                } => {
                     let dep = resolve_key(key, &src.name);
                     let (s, e) = at(src_location);
-                    match find_with_ext(&self.project.tree, &dep, WXS_EXTS).or_else(|| self.project.tree.contains(&dep).then(|| dep.clone())) {
+                    match find_with_ext(&self.project.tree, &dep, WXS_EXTS)
+                        .or_else(|| self.project.tree.contains(&dep).then(|| dep.clone()))
+                    {
                         Some(wxs_file) => self.add_wxs(&dep, &wxs_file),
-                        None => self.diags.push(Diagnostic::error("missing-wxs", format!("WXS module `{}` not found", src.name))
-                            .in_file(file, Some(text.clone())).at(s, e)),
+                        None => self.diags.push(
+                            Diagnostic::error(
+                                "missing-wxs",
+                                format!("WXS module `{}` not found", src.name),
+                            )
+                            .in_file(file, Some(text.clone()))
+                            .at(s, e),
+                        ),
                     }
                 }
-                Script::Inline { content, content_location, .. } => {
-                    let base = offset_of_utf16(&text, content_location.start.line, content_location.start.utf16_col);
+                Script::Inline {
+                    content,
+                    content_location,
+                    ..
+                } => {
+                    let base = offset_of_utf16(
+                        &text,
+                        content_location.start.line,
+                        content_location.start.utf16_col,
+                    );
                     for d in wxs::check_syntax(content) {
                         let (s, e) = d.span.unwrap_or((0, 0));
-                        self.diags.push(d.in_file(file, Some(text.clone())).at(base + s, base + e));
+                        self.diags
+                            .push(d.in_file(file, Some(text.clone())).at(base + s, base + e));
                     }
                 }
                 _ => {}
             }
         }
 
-        let mut defined: BTreeSet<String> = tree.globals.sub_templates.iter().map(|t| t.name.name.to_string()).collect();
+        let mut defined: BTreeSet<String> = tree
+            .globals
+            .sub_templates
+            .iter()
+            .map(|t| t.name.name.to_string())
+            .collect();
         for imp in &info.imports {
             if let Ok(t) = self.group.get_tree(imp) {
-                defined.extend(t.globals.sub_templates.iter().map(|t| t.name.name.to_string()));
+                defined.extend(
+                    t.globals
+                        .sub_templates
+                        .iter()
+                        .map(|t| t.name.name.to_string()),
+                );
             } else if let Some(f) = template_file(self.project, imp)
                 && let Ok(t) = self.project.tree.text(&f)
             {
                 // Not compiled yet: a quick parse is enough to learn its template names.
                 let (t, _) = glass_easel_template_compiler::parse::parse(imp, &t);
-                defined.extend(t.globals.sub_templates.iter().map(|t| t.name.name.to_string()));
+                defined.extend(
+                    t.globals
+                        .sub_templates
+                        .iter()
+                        .map(|t| t.name.name.to_string()),
+                );
             }
         }
         let mut refs = vec![];
-        let mut visit = |nodes: &[Node]| walk(nodes, &mut |n| match n {
-            Walked::Tag(name, loc) => {
-                info.tags.entry(name.to_string()).or_insert(at(loc).0);
-            }
-            Walked::TemplateRef(name, loc) => refs.push((name.to_string(), at(loc))),
-        });
+        let mut visit = |nodes: &[Node]| {
+            walk(nodes, &mut |n| match n {
+                Walked::Tag(name, loc) => {
+                    info.tags.entry(name.to_string()).or_insert(at(loc).0);
+                }
+                Walked::TemplateRef(name, loc) => refs.push((name.to_string(), at(loc))),
+            })
+        };
         visit(&tree.content);
         for t in &tree.globals.sub_templates {
             visit(&t.content);
         }
         for (name, (s, e)) in refs {
             if !defined.contains(&name) {
-                self.diags.push(Diagnostic::warning("template-not-found", format!("template `{name}` is not defined in this file or the files it imports"))
-                    .in_file(file, Some(text.clone())).at(s, e));
+                self.diags.push(
+                    Diagnostic::warning(
+                        "template-not-found",
+                        format!(
+                            "template `{name}` is not defined in this file or the files it imports"
+                        ),
+                    )
+                    .in_file(file, Some(text.clone()))
+                    .at(s, e),
+                );
             }
         }
         info
@@ -206,11 +347,18 @@ impl Compiler<'_> {
         }
         for (spec, (s, e)) in wxs::requires(&text) {
             let dep = resolve_key(key, &spec);
-            let found = if self.project.tree.contains(&dep) { Some(dep.clone()) } else { find_with_ext(&self.project.tree, &dep, WXS_EXTS) };
+            let found = if self.project.tree.contains(&dep) {
+                Some(dep.clone())
+            } else {
+                find_with_ext(&self.project.tree, &dep, WXS_EXTS)
+            };
             match found {
                 Some(f) => self.add_wxs(&dep, &f),
-                None => self.diags.push(Diagnostic::error("missing-wxs", format!("WXS module `{spec}` not found"))
-                    .in_file(file, Some(text.clone())).at(s, e)),
+                None => self.diags.push(
+                    Diagnostic::error("missing-wxs", format!("WXS module `{spec}` not found"))
+                        .in_file(file, Some(text.clone()))
+                        .at(s, e),
+                ),
             }
         }
     }
@@ -235,16 +383,30 @@ impl Compiler<'_> {
                 let from = path.last().cloned().unwrap_or_default();
                 let info = &self.out.templates[&from];
                 let text = self.project.tree.text(&info.file).ok();
-                let offset = text.as_deref().and_then(|t| t.find("<include")).unwrap_or(0);
-                self.diags.push(Diagnostic::error("include-cycle", format!("include cycle: {}", chain.join(" -> ")))
-                    .in_file(&info.file, text).at(offset, offset + 8));
+                let offset = text
+                    .as_deref()
+                    .and_then(|t| t.find("<include"))
+                    .unwrap_or(0);
+                self.diags.push(
+                    Diagnostic::error(
+                        "include-cycle",
+                        format!("include cycle: {}", chain.join(" -> ")),
+                    )
+                    .in_file(&info.file, text)
+                    .at(offset, offset + 8),
+                );
                 return;
             }
             _ => {}
         }
         state.insert(key.to_string(), 1);
         path.push(key.to_string());
-        let next = self.out.templates.get(key).map(|i| i.includes.clone()).unwrap_or_default();
+        let next = self
+            .out
+            .templates
+            .get(key)
+            .map(|i| i.includes.clone())
+            .unwrap_or_default();
         for n in next {
             if self.out.templates.contains_key(&n) {
                 self.dfs(&n, state, path);
@@ -265,17 +427,28 @@ impl Compiler<'_> {
                 js.push_str(&g);
                 js.push(';');
             }
-            Err(e) => self.diags.push(Diagnostic::error("wxml-codegen", e.message)),
+            Err(e) => self
+                .diags
+                .push(Diagnostic::error("wxml-codegen", e.message)),
         }
         for (k, v) in &self.scripts {
             let key = serde_json::to_string(k).unwrap_or_default();
             // The newline keeps a trailing `//` comment from swallowing the brace.
-            js.push_str(&format!("R[{key}]=D({key},(require,exports,module)=>{{{v}\n}});"));
+            js.push_str(&format!(
+                "R[{key}]=D({key},(require,exports,module)=>{{{v}\n}});"
+            ));
         }
         for key in self.out.templates.keys() {
             match self.group.get_tmpl_gen_object(key) {
-                Ok(code) => js.push_str(&format!("G[{}]={code};", serde_json::to_string(key).unwrap_or_default())),
-                Err(e) => self.diags.push(Diagnostic::error("wxml-codegen", format!("{key}: {}", e.message))),
+                Ok(code) => js.push_str(&format!(
+                    "G[{}]={};",
+                    serde_json::to_string(key).unwrap_or_default(),
+                    sorted_binding_maps(&code)
+                )),
+                Err(e) => self.diags.push(Diagnostic::error(
+                    "wxml-codegen",
+                    format!("{key}: {}", e.message),
+                )),
             }
         }
         js.push_str("return G})();\n");
@@ -292,12 +465,20 @@ fn walk<'a>(nodes: &'a [Node], f: &mut impl FnMut(Walked<'a>)) {
     for n in nodes {
         let Node::Element(el) = n else { continue };
         match &el.kind {
-            ElementKind::Normal { tag_name, children, .. } => {
+            ElementKind::Normal {
+                tag_name, children, ..
+            } => {
                 f(Walked::Tag(&tag_name.name, &tag_name.location));
                 walk(children, f);
             }
-            ElementKind::Pure { children, .. } | ElementKind::For { children, .. } => walk(children, f),
-            ElementKind::If { branches, else_branch, .. } => {
+            ElementKind::Pure { children, .. } | ElementKind::For { children, .. } => {
+                walk(children, f)
+            }
+            ElementKind::If {
+                branches,
+                else_branch,
+                ..
+            } => {
                 for (_, _, c) in branches {
                     walk(c, f);
                 }
@@ -305,7 +486,16 @@ fn walk<'a>(nodes: &'a [Node], f: &mut impl FnMut(Walked<'a>)) {
                     walk(c, f);
                 }
             }
-            ElementKind::TemplateRef { target: (_, Value::Static { value, location, .. }), .. } => {
+            ElementKind::TemplateRef {
+                target:
+                    (
+                        _,
+                        Value::Static {
+                            value, location, ..
+                        },
+                    ),
+                ..
+            } => {
                 f(Walked::TemplateRef(value, location));
             }
             _ => {}
@@ -318,6 +508,61 @@ fn walk<'a>(nodes: &'a [Node], f: &mut impl FnMut(Walked<'a>)) {
 fn wechat_accepts(kind: &ParseErrorKind) -> bool {
     // Fallback content inside `<slot>`: WeChat ignores it.
     matches!(kind, ParseErrorKind::ChildNodesNotAllowed)
+}
+
+/// glass-easel 0.12.1 writes each template's binding map (`A={"key":new Array(n),…}`) in
+/// `HashMap` order, which changes from one process to the next. The keys are only looked up,
+/// so sorting them keeps behaviour and makes the output reproducible.
+fn sorted_binding_maps(code: &str) -> String {
+    const MARK: &str = "O=R.r,A={";
+    let mut out = String::with_capacity(code.len());
+    let mut rest = code;
+    while let Some(i) = rest.find(MARK) {
+        out.push_str(&rest[..i + MARK.len()]);
+        rest = &rest[i + MARK.len()..];
+        if let Some((mut entries, len)) = binding_entries(rest) {
+            entries.sort();
+            out.push_str(&entries.join(","));
+            rest = &rest[len..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Parse `"k":new Array(n),…` up to (not including) the closing brace.
+fn binding_entries(s: &str) -> Option<(Vec<&str>, usize)> {
+    let bytes = s.as_bytes();
+    let mut entries = vec![];
+    let mut pos = 0;
+    loop {
+        if bytes.get(pos) == Some(&b'}') {
+            return Some((entries, pos));
+        }
+        let start = pos;
+        if bytes.get(pos) != Some(&b'"') {
+            return None;
+        }
+        pos += 1;
+        loop {
+            match bytes.get(pos)? {
+                b'\\' => pos += 2,
+                b'"' => break,
+                _ => pos += 1,
+            }
+        }
+        pos += 1;
+        let tail = s.get(pos..)?.strip_prefix(":new Array(")?;
+        let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 || tail.as_bytes().get(digits) != Some(&b')') {
+            return None;
+        }
+        pos += ":new Array(".len() + digits + 1;
+        entries.push(&s[start..pos]);
+        if bytes.get(pos) == Some(&b',') {
+            pos += 1;
+        }
+    }
 }
 
 /// WeChat still accepts the deprecated `wx:for-items` for `wx:for`; glass-easel does not.
@@ -374,6 +619,3 @@ fn span(text: &str, loc: &std::ops::Range<Position>) -> (usize, usize) {
     let e = offset_of_utf16(text, loc.end.line, loc.end.utf16_col);
     (s, e.max(s))
 }
-
-/// Kept for callers that hand templates their own text.
-pub type Text = Arc<str>;

@@ -32,7 +32,10 @@ pub fn requires(code: &str) -> Vec<(String, (usize, usize))> {
     if ret.panicked {
         return vec![];
     }
-    let semantic = SemanticBuilder::new().with_build_nodes(true).build(&ret.program).semantic;
+    let semantic = SemanticBuilder::new()
+        .with_build_nodes(true)
+        .build(&ret.program)
+        .semantic;
     let mut out = vec![];
     for node in semantic.nodes().iter() {
         if let AstKind::CallExpression(call) = node.kind()
@@ -40,7 +43,10 @@ pub fn requires(code: &str) -> Vec<(String, (usize, usize))> {
             && callee.name == "require"
             && let Some(Argument::StringLiteral(s)) = call.arguments.first()
         {
-            out.push((s.value.to_string(), (s.span.start as usize, s.span.end as usize)));
+            out.push((
+                s.value.to_string(),
+                (s.span.start as usize, s.span.end as usize),
+            ));
         }
     }
     out

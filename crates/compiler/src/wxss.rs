@@ -23,9 +23,20 @@ pub struct WxssOutput {
 /// The class prefix of a unit: readable, and unique by a hash of its path.
 pub fn scope_name(base: &str) -> String {
     let last = base.rsplit('/').find(|s| *s != "index").unwrap_or("c");
-    let clean: String = last.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').take(24).collect();
+    let clean: String = last
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .take(24)
+        .collect();
     let hash = hex::encode(&Sha256::digest(base.as_bytes())[..3]);
-    format!("{}{hash}", if clean.is_empty() { "c-".to_string() } else { format!("{clean}-") })
+    format!(
+        "{}{hash}",
+        if clean.is_empty() {
+            "c-".to_string()
+        } else {
+            format!("{clean}-")
+        }
+    )
 }
 
 pub fn compile(project: &Project, diags: &mut Diagnostics) -> WxssOutput {
@@ -45,7 +56,14 @@ pub fn compile(project: &Project, diags: &mut Diagnostics) -> WxssOutput {
     out
 }
 
-fn compile_file(project: &Project, file: &str, prefix: Option<&str>, host: Option<&str>, stack: &mut Vec<String>, diags: &mut Diagnostics) -> String {
+fn compile_file(
+    project: &Project,
+    file: &str,
+    prefix: Option<&str>,
+    host: Option<&str>,
+    stack: &mut Vec<String>,
+    diags: &mut Diagnostics,
+) -> String {
     let text = match project.tree.text(file) {
         Ok(t) => t,
         Err(d) => {
@@ -67,8 +85,15 @@ fn compile_file(project: &Project, file: &str, prefix: Option<&str>, host: Optio
         }
         let s = offset_of_utf16(&text, w.location.start.line, w.location.start.utf16_col);
         let e = offset_of_utf16(&text, w.location.end.line, w.location.end.utf16_col);
-        let d = if w.prevent_success() { Diagnostic::error("wxss-syntax", w.kind.to_string()) } else { Diagnostic::warning("wxss-syntax", w.kind.to_string()) };
-        diags.push(d.in_file(file, Some(text.clone())).at(s, e.max(s + 1).min(text.len())));
+        let d = if w.prevent_success() {
+            Diagnostic::error("wxss-syntax", w.kind.to_string())
+        } else {
+            Diagnostic::warning("wxss-syntax", w.kind.to_string())
+        };
+        diags.push(
+            d.in_file(file, Some(text.clone()))
+                .at(s, e.max(s + 1).min(text.len())),
+        );
     }
     let (normal, low) = t.output_and_low_priority_output();
     let mut css = String::new();
@@ -87,20 +112,37 @@ fn compile_file(project: &Project, file: &str, prefix: Option<&str>, host: Optio
             rest = "";
             break;
         };
-        let rel = urlencoding::decode(&after[..end]).map(|c| c.into_owned()).unwrap_or_else(|_| after[..end].to_string());
+        let rel = urlencoding::decode(&after[..end])
+            .map(|c| c.into_owned())
+            .unwrap_or_else(|_| after[..end].to_string());
         rest = &after[end + 2..];
         let located = |d: Diagnostic| {
             let pos = text.find(&rel).unwrap_or(0);
             d.in_file(file, Some(text.clone())).at(pos, pos + rel.len())
         };
         let target = resolve_from(file, &rel).and_then(|p| {
-            if project.tree.contains(&p) { Some(p) } else { find_with_ext(&project.tree, p.trim_end_matches(".wxss"), WXSS_EXTS) }
+            if project.tree.contains(&p) {
+                Some(p)
+            } else {
+                find_with_ext(&project.tree, p.trim_end_matches(".wxss"), WXSS_EXTS)
+            }
         });
         match target {
-            None => diags.push(located(Diagnostic::error("missing-style", format!("imported stylesheet `{rel}` not found")))),
+            None => diags.push(located(Diagnostic::error(
+                "missing-style",
+                format!("imported stylesheet `{rel}` not found"),
+            ))),
             Some(t) if stack.contains(&t) => {
-                let chain = stack.iter().chain(std::iter::once(&t)).cloned().collect::<Vec<_>>().join(" -> ");
-                diags.push(located(Diagnostic::error("import-cycle", format!("stylesheet import cycle: {chain}"))));
+                let chain = stack
+                    .iter()
+                    .chain(std::iter::once(&t))
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" -> ");
+                diags.push(located(Diagnostic::error(
+                    "import-cycle",
+                    format!("stylesheet import cycle: {chain}"),
+                )));
             }
             Some(t) => result.push_str(&compile_file(project, &t, prefix, host, stack, diags)),
         }

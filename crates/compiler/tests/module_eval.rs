@@ -31,18 +31,35 @@ fn run(opts: &CompileOptions) -> serde_json::Value {
     let out = compile_dir(&dir, opts).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     cove_compiler::output::write_dir(&out.files, tmp.path()).unwrap();
-    let o = Command::new("node").arg("-e").arg(LOADER).arg(tmp.path()).output().expect("node is installed");
+    let o = Command::new("node")
+        .arg("-e")
+        .arg(LOADER)
+        .arg(tmp.path())
+        .output()
+        .expect("node is installed");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
 #[test]
 fn esm_and_cjs_modules_run_together() {
-    for opts in [CompileOptions::default(), CompileOptions { minify: true, ..Default::default() }] {
+    for opts in [
+        CompileOptions::default(),
+        CompileOptions {
+            minify: true,
+            ..Default::default()
+        },
+    ] {
         let v = run(&opts);
         // twice(2) + default 7 + namespace one 1 = 12
         assert_eq!(v[0][0], "App");
-        assert_eq!(v[1], serde_json::json!(["Page", { "title": "Hi", "count": 12 }]));
-        assert_eq!(v[2], serde_json::json!(["Component", { "color": "#07c160" }]));
+        assert_eq!(
+            v[1],
+            serde_json::json!(["Page", { "title": "Hi", "count": 12 }])
+        );
+        assert_eq!(
+            v[2],
+            serde_json::json!(["Component", { "color": "#07c160" }])
+        );
     }
 }

@@ -27,17 +27,22 @@ struct Edit {
 
 /// Does the program use `import`/`export` declarations?
 pub fn is_esm(program: &Program) -> bool {
-    program.body.iter().any(|s| s.as_module_declaration().is_some())
+    program
+        .body
+        .iter()
+        .any(|s| s.as_module_declaration().is_some())
 }
 
 /// Rewrite an ES module's text to CommonJS. `program` must be the parse of `source`.
 pub fn to_commonjs(source: &str, program: &Program) -> String {
-    let semantic = SemanticBuilder::new().with_build_nodes(true).build(program).semantic;
+    let semantic = SemanticBuilder::new()
+        .with_build_nodes(true)
+        .build(program)
+        .semantic;
     let scoping = semantic.scoping();
     let nodes = semantic.nodes();
     let mut edits: Vec<Edit> = vec![];
     let mut getters: Vec<(String, String)> = vec![];
-    let mut stars: Vec<String> = vec![];
     let mut counter = 0usize;
     let mut fresh = |hint: &str| loop {
         counter += 1;
@@ -49,7 +54,9 @@ pub fn to_commonjs(source: &str, program: &Program) -> String {
     let mut removed: Vec<(u32, u32)> = vec![];
 
     for stmt in &program.body {
-        let Some(decl) = stmt.as_module_declaration() else { continue };
+        let Some(decl) = stmt.as_module_declaration() else {
+            continue;
+        };
         match decl {
             ModuleDeclaration::ImportDeclaration(imp) => {
                 let src = quote(imp.source.value.as_str());
@@ -61,7 +68,11 @@ pub fn to_commonjs(source: &str, program: &Program) -> String {
                     let (symbol, replacement) = match spec {
                         ImportDeclarationSpecifier::ImportSpecifier(s) => {
                             let name = module_export_name(&s.imported);
-                            let r = if is_ident(&name) { format!("{m}.{name}") } else { format!("{m}[{}]", quote(&name)) };
+                            let r = if is_ident(&name) {
+                                format!("{m}.{name}")
+                            } else {
+                                format!("{m}[{}]", quote(&name))
+                            };
                             (s.local.symbol_id(), r)
                         }
                         ImportDeclarationSpecifier::ImportDefaultSpecifier(s) => {
@@ -77,8 +88,19 @@ pub fn to_commonjs(source: &str, program: &Program) -> String {
                         let id = r.node_id();
                         let span = nodes.kind(id).span();
                         let shorthand = matches!(nodes.parent_kind(id), AstKind::ObjectProperty(p) if p.shorthand);
-                        let text = if shorthand { format!("{}:{replacement}", &source[span.start as usize..span.end as usize]) } else { replacement.clone() };
-                        edits.push(Edit { start: span.start, end: span.end, text });
+                        let text = if shorthand {
+                            format!(
+                                "{}:{replacement}",
+                                &source[span.start as usize..span.end as usize]
+                            )
+                        } else {
+                            replacement.clone()
+                        };
+                        edits.push(Edit {
+                            start: span.start,
+                            end: span.end,
+                            text,
+                        });
                     }
                 }
                 if let Some(d) = default_target {
@@ -87,7 +109,14 @@ pub fn to_commonjs(source: &str, program: &Program) -> String {
                 if let Some(ns) = ns_target {
                     text.push_str(&format!("var {ns}=__coveNs({m});"));
                 }
-                replace_stmt(source, imp.span.start, imp.span.end, text, &mut edits, &mut removed);
+                replace_stmt(
+                    source,
+                    imp.span.start,
+                    imp.span.end,
+                    text,
+                    &mut edits,
+                    &mut removed,
+                );
             }
             ModuleDeclaration::ExportAllDeclaration(all) => {
                 let src = quote(all.source.value.as_str());
@@ -98,21 +127,38 @@ pub fn to_commonjs(source: &str, program: &Program) -> String {
                         format!("var {m}=require({src});")
                     }
                     None => {
-                        stars.push(String::new());
                         format!("__coveStar(exports,require({src}));")
                     }
                 };
-                replace_stmt(source, all.span.start, all.span.end, text, &mut edits, &mut removed);
+                replace_stmt(
+                    source,
+                    all.span.start,
+                    all.span.end,
+                    text,
+                    &mut edits,
+                    &mut removed,
+                );
             }
             ModuleDeclaration::ExportFromDeclaration(named) => {
                 let m = fresh("m");
                 for s in &named.specifiers {
                     let local = module_export_name(&s.local);
-                    let access = if local == "default" { format!("__coveDefault({m}).default") } else { format!("{m}[{}]", quote(&local)) };
+                    let access = if local == "default" {
+                        format!("__coveDefault({m}).default")
+                    } else {
+                        format!("{m}[{}]", quote(&local))
+                    };
                     getters.push((module_export_name(&s.exported), access));
                 }
                 let text = format!("var {m}=require({});", quote(named.source.value.as_str()));
-                replace_stmt(source, named.span.start, named.span.end, text, &mut edits, &mut removed);
+                replace_stmt(
+                    source,
+                    named.span.start,
+                    named.span.end,
+                    text,
+                    &mut edits,
+                    &mut removed,
+                );
             }
             ModuleDeclaration::ExportDeclaration(exp) => {
                 let d = &exp.declaration;
@@ -120,36 +166,67 @@ pub fn to_commonjs(source: &str, program: &Program) -> String {
                     getters.push((name.clone(), name));
                 }
                 // Drop the `export` keyword and keep the declaration.
-                edits.push(Edit { start: exp.span.start, end: d.span().start, text: String::new() });
+                edits.push(Edit {
+                    start: exp.span.start,
+                    end: d.span().start,
+                    text: String::new(),
+                });
             }
             ModuleDeclaration::ExportNamedDeclaration(named) => {
                 for s in &named.specifiers {
-                    getters.push((module_export_name(&s.exported), module_export_name(&s.local)));
+                    getters.push((
+                        module_export_name(&s.exported),
+                        module_export_name(&s.local),
+                    ));
                 }
-                replace_stmt(source, named.span.start, named.span.end, String::new(), &mut edits, &mut removed);
+                replace_stmt(
+                    source,
+                    named.span.start,
+                    named.span.end,
+                    String::new(),
+                    &mut edits,
+                    &mut removed,
+                );
             }
             ModuleDeclaration::ExportDefaultDeclaration(def) => {
                 let named_decl = match &def.declaration {
-                    ExportDefaultDeclarationKind::FunctionDeclaration(f) => f.id.as_ref().map(|i| i.name.to_string()),
-                    ExportDefaultDeclarationKind::ClassDeclaration(c) => c.id.as_ref().map(|i| i.name.to_string()),
+                    ExportDefaultDeclarationKind::FunctionDeclaration(f) => {
+                        f.id.as_ref().map(|i| i.name.to_string())
+                    }
+                    ExportDefaultDeclarationKind::ClassDeclaration(c) => {
+                        c.id.as_ref().map(|i| i.name.to_string())
+                    }
                     _ => None,
                 };
                 let decl_start = def.declaration.span().start;
                 match named_decl {
                     Some(name) => {
                         getters.push(("default".into(), name));
-                        edits.push(Edit { start: def.span.start, end: decl_start, text: String::new() });
+                        edits.push(Edit {
+                            start: def.span.start,
+                            end: decl_start,
+                            text: String::new(),
+                        });
                     }
                     None => {
                         let v = fresh("default");
                         getters.push(("default".into(), v.clone()));
-                        edits.push(Edit { start: def.span.start, end: decl_start, text: format!("var {v}=") });
+                        edits.push(Edit {
+                            start: def.span.start,
+                            end: decl_start,
+                            text: format!("var {v}="),
+                        });
                         let is_decl = matches!(
                             def.declaration,
-                            ExportDefaultDeclarationKind::FunctionDeclaration(_) | ExportDefaultDeclarationKind::ClassDeclaration(_)
+                            ExportDefaultDeclarationKind::FunctionDeclaration(_)
+                                | ExportDefaultDeclarationKind::ClassDeclaration(_)
                         );
                         if is_decl {
-                            edits.push(Edit { start: def.span.end, end: def.span.end, text: ";".into() });
+                            edits.push(Edit {
+                                start: def.span.end,
+                                end: def.span.end,
+                                text: ";".into(),
+                            });
                         }
                     }
                 }
@@ -162,8 +239,16 @@ pub fn to_commonjs(source: &str, program: &Program) -> String {
     for node in nodes.iter() {
         if let AstKind::ImportExpression(e) = node.kind() {
             let inner = e.source.span();
-            edits.push(Edit { start: e.span.start, end: inner.start, text: "Promise.resolve().then(function(){return __coveNs(require(".into() });
-            edits.push(Edit { start: inner.end, end: e.span.end, text: "))})".into() });
+            edits.push(Edit {
+                start: e.span.start,
+                end: inner.start,
+                text: "Promise.resolve().then(function(){return __coveNs(require(".into(),
+            });
+            edits.push(Edit {
+                start: inner.end,
+                end: e.span.end,
+                text: "))})".into(),
+            });
         }
     }
 
@@ -175,8 +260,11 @@ pub fn to_commonjs(source: &str, program: &Program) -> String {
         ));
     }
     prologue.push_str(HELPERS);
-    let _ = stars;
-    edits.retain(|e| !removed.iter().any(|&(s, en)| e.start >= s && e.end <= en && !(e.start == s && e.end == en)));
+    edits.retain(|e| {
+        !removed
+            .iter()
+            .any(|&(s, en)| e.start >= s && e.end <= en && !(e.start == s && e.end == en))
+    });
     edits.sort_by_key(|e| (e.start, e.end));
 
     let mut out = String::with_capacity(source.len() + prologue.len() + 64);
@@ -199,7 +287,14 @@ pub fn to_commonjs(source: &str, program: &Program) -> String {
 }
 
 /// Replace a whole statement, keeping its line breaks.
-fn replace_stmt(source: &str, start: u32, end: u32, mut text: String, edits: &mut Vec<Edit>, removed: &mut Vec<(u32, u32)>) {
+fn replace_stmt(
+    source: &str,
+    start: u32,
+    end: u32,
+    mut text: String,
+    edits: &mut Vec<Edit>,
+    removed: &mut Vec<(u32, u32)>,
+) {
     let newlines = source[start as usize..end as usize].matches('\n').count();
     text.push_str(&"\n".repeat(newlines));
     edits.push(Edit { start, end, text });
@@ -258,7 +353,9 @@ fn quote(s: &str) -> String {
 
 fn is_ident(s: &str) -> bool {
     let mut c = s.chars();
-    c.next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$') && c.all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+    c.next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
+        && c.all(|c| c.is_alphanumeric() || c == '_' || c == '$')
 }
 
 /// Test helper: parse and convert in one go.
@@ -269,4 +366,3 @@ pub fn convert(source: &str) -> String {
     assert!(ret.diagnostics.is_empty(), "{:?}", ret.diagnostics);
     to_commonjs(source, &ret.program)
 }
-

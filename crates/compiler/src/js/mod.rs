@@ -33,12 +33,19 @@ pub struct JsModule {
 }
 
 /// Compile every module reachable from the app, its pages and components.
-pub fn compile(project: &Project, opts: &CompileOptions, diags: &mut Diagnostics) -> BTreeMap<String, JsModule> {
+pub fn compile(
+    project: &Project,
+    opts: &CompileOptions,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, JsModule> {
     let mut entries: Vec<String> = vec![];
     if project.tree.contains("app.js") {
         entries.push("app.js".into());
     } else if !project.library {
-        diags.push(Diagnostic::error("missing-app-js", "no `app.js` found next to `app.json`"));
+        diags.push(Diagnostic::error(
+            "missing-app-js",
+            "no `app.js` found next to `app.json`",
+        ));
     }
     entries.extend(project.units.values().filter_map(|u| u.js.clone()));
     let mut out = BTreeMap::new();
@@ -48,14 +55,21 @@ pub fn compile(project: &Project, opts: &CompileOptions, diags: &mut Diagnostics
         if !seen.insert(path.clone()) {
             continue;
         }
-        let Some(module) = compile_module(&project.tree, &path, opts, diags) else { continue };
+        let Some(module) = compile_module(&project.tree, &path, opts, diags) else {
+            continue;
+        };
         queue.extend(module.deps.values().cloned());
         out.insert(path, module);
     }
     out
 }
 
-fn compile_module(tree: &SourceTree, path: &str, opts: &CompileOptions, diags: &mut Diagnostics) -> Option<JsModule> {
+fn compile_module(
+    tree: &SourceTree,
+    path: &str,
+    opts: &CompileOptions,
+    diags: &mut Diagnostics,
+) -> Option<JsModule> {
     let text = match tree.text(path) {
         Ok(t) => t,
         Err(d) => {
@@ -100,13 +114,28 @@ fn compile_module(tree: &SourceTree, path: &str, opts: &CompileOptions, diags: &
             ),
         }
     }
-    let cjs = if esm::is_esm(&program) { esm::to_commonjs(&text, &program) } else { text.to_string() };
+    let cjs = if esm::is_esm(&program) {
+        esm::to_commonjs(&text, &program)
+    } else {
+        text.to_string()
+    };
     let (code, source_map) = emit(path, &cjs, &text, opts, diags)?;
-    Some(JsModule { path: path.into(), code, source_map, deps })
+    Some(JsModule {
+        path: path.into(),
+        code,
+        source_map,
+        deps,
+    })
 }
 
 /// Minify, lower and map, as the options ask; with none of them the text is kept as written.
-fn emit(path: &str, cjs: &str, original: &Arc<str>, opts: &CompileOptions, diags: &mut Diagnostics) -> Option<(String, Option<String>)> {
+fn emit(
+    path: &str,
+    cjs: &str,
+    original: &Arc<str>,
+    opts: &CompileOptions,
+    diags: &mut Diagnostics,
+) -> Option<(String, Option<String>)> {
     if !opts.minify && !opts.source_maps && opts.js_target == JsTarget::Es2023 {
         return Some((cjs.to_string(), None));
     }
@@ -121,7 +150,10 @@ fn emit(path: &str, cjs: &str, original: &Arc<str>, opts: &CompileOptions, diags
     let mut program = ret.program;
     let target = opts.js_target.oxc_name();
     if opts.js_target != JsTarget::Es2023 {
-        let scoping = SemanticBuilder::new().build(&program).semantic.into_scoping();
+        let scoping = SemanticBuilder::new()
+            .build(&program)
+            .semantic
+            .into_scoping();
         let t_opts = match oxc::transformer::TransformOptions::from_target(target) {
             Ok(o) => o,
             Err(e) => {
@@ -129,7 +161,8 @@ fn emit(path: &str, cjs: &str, original: &Arc<str>, opts: &CompileOptions, diags
                 return None;
             }
         };
-        let r = oxc::transformer::Transformer::new(&alloc, std::path::Path::new(path), &t_opts).build_with_scoping(scoping, &mut program);
+        let r = oxc::transformer::Transformer::new(&alloc, std::path::Path::new(path), &t_opts)
+            .build_with_scoping(scoping, &mut program);
         for e in r.diagnostics.iter() {
             diags.push(oxc_diag(path, original, e, "js-transform"));
         }
@@ -141,7 +174,10 @@ fn emit(path: &str, cjs: &str, original: &Arc<str>, opts: &CompileOptions, diags
             ..CompressOptions::smallest()
         };
         let r = Minifier::new(MinifierOptions {
-            mangle: Some(MangleOptions { top_level: Some(false), ..MangleOptions::default() }),
+            mangle: Some(MangleOptions {
+                top_level: Some(false),
+                ..MangleOptions::default()
+            }),
             mangle_properties: None,
             compress: Some(compress),
         })
@@ -161,27 +197,46 @@ fn emit(path: &str, cjs: &str, original: &Arc<str>, opts: &CompileOptions, diags
 }
 
 /// The module specifiers a program asks for, with the span of each string.
-fn dependencies(program: &oxc::ast::ast::Program, path: &str, text: &Arc<str>, diags: &mut Diagnostics) -> Vec<(String, (usize, usize))> {
-    let semantic = SemanticBuilder::new().with_build_nodes(true).build(program).semantic;
+fn dependencies(
+    program: &oxc::ast::ast::Program,
+    path: &str,
+    text: &Arc<str>,
+    diags: &mut Diagnostics,
+) -> Vec<(String, (usize, usize))> {
+    let semantic = SemanticBuilder::new()
+        .with_build_nodes(true)
+        .build(program)
+        .semantic;
     let scoping = semantic.scoping();
     let mut out = vec![];
     let span = |s: oxc::span::Span| (s.start as usize, s.end as usize);
     for node in semantic.nodes().iter() {
         match node.kind() {
-            AstKind::ImportDeclaration(d) => out.push((d.source.value.to_string(), span(d.source.span))),
-            AstKind::ExportFromDeclaration(d) => out.push((d.source.value.to_string(), span(d.source.span))),
-            AstKind::ExportAllDeclaration(d) => out.push((d.source.value.to_string(), span(d.source.span))),
+            AstKind::ImportDeclaration(d) => {
+                out.push((d.source.value.to_string(), span(d.source.span)))
+            }
+            AstKind::ExportFromDeclaration(d) => {
+                out.push((d.source.value.to_string(), span(d.source.span)))
+            }
+            AstKind::ExportAllDeclaration(d) => {
+                out.push((d.source.value.to_string(), span(d.source.span)))
+            }
             AstKind::ImportExpression(e) => {
                 if let Expression::StringLiteral(s) = &e.source {
                     out.push((s.value.to_string(), span(s.span)));
                 }
             }
             AstKind::CallExpression(call) => {
-                let Expression::Identifier(callee) = &call.callee else { continue };
+                let Expression::Identifier(callee) = &call.callee else {
+                    continue;
+                };
                 if callee.name != "require" || call.arguments.len() != 1 {
                     continue;
                 }
-                let global = callee.reference_id.get().is_none_or(|r| scoping.get_reference(r).symbol_id().is_none());
+                let global = callee
+                    .reference_id
+                    .get()
+                    .is_none_or(|r| scoping.get_reference(r).symbol_id().is_none());
                 if !global {
                     continue;
                 }
@@ -207,14 +262,23 @@ fn dependencies(program: &oxc::ast::ast::Program, path: &str, text: &Arc<str>, d
 /// Resolve a `require` specifier from `from` to a module path with its extension.
 pub fn resolve_require(tree: &SourceTree, from: &str, spec: &str) -> Option<String> {
     let mut bases = vec![];
-    if spec.starts_with('/') || spec.starts_with("./") || spec.starts_with("../") || spec == "." || spec == ".." {
+    if spec.starts_with('/')
+        || spec.starts_with("./")
+        || spec.starts_with("../")
+        || spec == "."
+        || spec == ".."
+    {
         bases.extend(resolve_from(from, spec));
     } else {
         // WeChat resolves a bare path relative to the file first, then through miniprogram_npm.
         bases.extend(resolve_from(from, spec));
         let mut dir = dir_of(from).to_string();
         loop {
-            let npm = if dir.is_empty() { "miniprogram_npm".to_string() } else { format!("{dir}/miniprogram_npm") };
+            let npm = if dir.is_empty() {
+                "miniprogram_npm".to_string()
+            } else {
+                format!("{dir}/miniprogram_npm")
+            };
             bases.extend(normalize(&format!("{npm}/{spec}")));
             if dir.is_empty() {
                 break;
@@ -258,7 +322,12 @@ fn resolve_file(tree: &SourceTree, base: &str) -> Option<String> {
     None
 }
 
-pub(crate) fn oxc_diag(path: &str, text: &Arc<str>, e: &oxc::diagnostics::OxcDiagnostic, code: &'static str) -> Diagnostic {
+pub(crate) fn oxc_diag(
+    path: &str,
+    text: &Arc<str>,
+    e: &oxc::diagnostics::OxcDiagnostic,
+    code: &'static str,
+) -> Diagnostic {
     let mut d = Diagnostic::error(code, e.message.to_string()).in_file(path, Some(text.clone()));
     if let Some(l) = e.labels.first() {
         d = d.at(l.offset() as usize, (l.offset() + l.len()) as usize);
