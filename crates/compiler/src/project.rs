@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::json::{JsonDoc, ptr_seg};
-use crate::source::{SourceTree, dir_of, normalize, resolve_from};
+use crate::source::{SourceTree, candidate_paths, normalize};
 
 /// File kinds, each with WeChat's extension first and FinClip's alias second.
 pub const WXML_EXTS: &[&str] = &["wxml", "fxml"];
@@ -663,26 +663,10 @@ pub fn resolve_component(tree: &SourceTree, from: &str, spec: &str) -> Result<St
         .trim_end_matches(".json")
         .trim_end_matches(".js")
         .trim_end_matches(".wxml");
-    let mut candidates = vec![];
-    if spec_clean.starts_with('/') || spec_clean.starts_with('.') {
-        candidates.extend(resolve_from(from, spec_clean));
-    } else {
-        candidates.extend(resolve_from(from, spec_clean));
-        let mut dir = dir_of(from).to_string();
-        loop {
-            let npm = if dir.is_empty() {
-                "miniprogram_npm".to_string()
-            } else {
-                format!("{dir}/miniprogram_npm")
-            };
-            candidates.extend(normalize(&format!("{npm}/{spec_clean}")));
-            if dir.is_empty() {
-                break;
-            }
-            dir = dir_of(&dir).to_string();
-        }
+    let mut candidates = candidate_paths(tree, from, spec_clean);
+    if !spec_clean.starts_with('/') && !spec_clean.starts_with('.') {
+        // Also from the root, as DevTools accepts `components/x/x` written without a slash.
         candidates.extend(normalize(spec_clean));
-        candidates.extend(tree.strip_own_package(spec_clean).and_then(normalize));
     }
     for c in &candidates {
         if let Some(found) = component_base(tree, c) {

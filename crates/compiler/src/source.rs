@@ -178,6 +178,36 @@ pub fn resolve_from(from: &str, rel: &str) -> Option<String> {
     normalize(&format!("{}/{rel}", dir_of(from)))
 }
 
+/// The paths a module or component specifier may name, in WeChat DevTools' order:
+/// `/abs` and `./rel` as written; a bare path relative to `from` first, then
+/// `miniprogram_npm/<spec>` in `from`'s folder and each parent, then the tree's own package.
+pub fn candidate_paths(tree: &SourceTree, from: &str, spec: &str) -> Vec<String> {
+    let mut out: Vec<String> = resolve_from(from, spec).into_iter().collect();
+    let explicit = spec.starts_with('/')
+        || spec == "."
+        || spec == ".."
+        || spec.starts_with("./")
+        || spec.starts_with("../");
+    if explicit {
+        return out;
+    }
+    let mut dir = dir_of(from);
+    loop {
+        let npm = if dir.is_empty() {
+            "miniprogram_npm".to_string()
+        } else {
+            format!("{dir}/miniprogram_npm")
+        };
+        out.extend(normalize(&format!("{npm}/{spec}")));
+        if dir.is_empty() {
+            break;
+        }
+        dir = dir_of(dir);
+    }
+    out.extend(tree.strip_own_package(spec).and_then(normalize));
+    out
+}
+
 pub fn dir_of(path: &str) -> &str {
     path.rfind('/').map_or("", |i| &path[..i])
 }

@@ -20,7 +20,7 @@ use oxc::span::{GetSpan, SourceType};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::options::{CompileOptions, JsTarget};
 use crate::project::Project;
-use crate::source::{SourceTree, dir_of, normalize, resolve_from};
+use crate::source::{SourceTree, candidate_paths, normalize};
 
 #[derive(Debug, Clone)]
 pub struct JsModule {
@@ -261,33 +261,9 @@ fn dependencies(
 
 /// Resolve a `require` specifier from `from` to a module path with its extension.
 pub fn resolve_require(tree: &SourceTree, from: &str, spec: &str) -> Option<String> {
-    let mut bases = vec![];
-    if spec.starts_with('/')
-        || spec.starts_with("./")
-        || spec.starts_with("../")
-        || spec == "."
-        || spec == ".."
-    {
-        bases.extend(resolve_from(from, spec));
-    } else {
-        // WeChat resolves a bare path relative to the file first, then through miniprogram_npm.
-        bases.extend(resolve_from(from, spec));
-        let mut dir = dir_of(from).to_string();
-        loop {
-            let npm = if dir.is_empty() {
-                "miniprogram_npm".to_string()
-            } else {
-                format!("{dir}/miniprogram_npm")
-            };
-            bases.extend(normalize(&format!("{npm}/{spec}")));
-            if dir.is_empty() {
-                break;
-            }
-            dir = dir_of(&dir).to_string();
-        }
-        bases.extend(tree.strip_own_package(spec).and_then(normalize));
-    }
-    bases.iter().find_map(|b| resolve_file(tree, b))
+    candidate_paths(tree, from, spec)
+        .iter()
+        .find_map(|b| resolve_file(tree, b))
 }
 
 fn resolve_file(tree: &SourceTree, base: &str) -> Option<String> {
