@@ -64,25 +64,6 @@ pub struct Project {
     pub library: bool,
 }
 
-impl Project {
-    /// All pages, main package first, then each subpackage's.
-    pub fn all_pages(&self) -> impl Iterator<Item = &str> {
-        self.pages.iter().map(String::as_str).chain(
-            self.subpackages
-                .iter()
-                .flat_map(|s| s.pages.iter().map(String::as_str)),
-        )
-    }
-
-    /// The subpackage root a path belongs to.
-    pub fn package_of(&self, path: &str) -> Option<&str> {
-        self.subpackages
-            .iter()
-            .find(|s| path.starts_with(&format!("{}/", s.root)))
-            .map(|s| s.root.as_str())
-    }
-}
-
 /// Find `base.<ext>` for the first extension that exists.
 pub fn find_with_ext(tree: &SourceTree, base: &str, exts: &[&str]) -> Option<String> {
     exts.iter()
