@@ -8,9 +8,9 @@ secs="${FUZZ_SECONDS:-30}"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 export RUSTC_BOOTSTRAP=1
 for target in project_loader wxml wxss; do
-  mkdir -p "fuzz/corpus/$target"
+  mkdir -p "fuzz/corpus/$target" "fuzz/seeds/$target"
   log="$(mktemp)"
-  if ! cargo fuzz run -s none "$target" -- -max_total_time="$secs" -max_len=4096 -rss_limit_mb=2048 >"$log" 2>&1; then
+  if ! cargo fuzz run -s none "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- -max_total_time="$secs" -max_len=4096 -rss_limit_mb=2048 >"$log" 2>&1; then
     tail -n 60 "$log"
     echo "fuzz $target: FAILED (crash input under fuzz/artifacts/$target)"
     exit 1

@@ -174,7 +174,15 @@ impl Compiler<'_> {
                 return info;
             }
         };
-        let mut source = legacy_aliases(&text);
+        let (screened, bad_numbers) = screen_numbers(&text);
+        for (s, e, msg) in bad_numbers {
+            self.diags.push(
+                Diagnostic::error("wxml-syntax", msg)
+                    .in_file(file, Some(text.clone()))
+                    .at(s, e),
+            );
+        }
+        let mut source = legacy_aliases(&screened);
         if file.ends_with(".fxml") {
             // FinClip's `<fts>` is WeChat's `<wxs>`; same length, so positions hold.
             source =
@@ -565,6 +573,117 @@ fn binding_entries(s: &str) -> Option<(Vec<&str>, usize)> {
     }
 }
 
+/// glass-easel 0.12.1 panics on some number literals inside `{{ }}` (a hex literal with a
+/// letter past `f`, or more digits than an `i64` holds). Find them first: a malformed one is
+/// an error and becomes `0`; a long decimal becomes the same number in exponent form. Both
+/// keep the text's length, so every position stays right.
+fn screen_numbers(text: &str) -> (std::borrow::Cow<'_, str>, Vec<(usize, usize, String)>) {
+    let bytes = text.as_bytes();
+    let mut fixes: Vec<(usize, usize, String)> = vec![];
+    let mut errors = vec![];
+    let mut i = 0;
+    while let Some(open) = text[i..].find("{{").map(|o| o + i) {
+        let close = text[open..].find("}}").map_or(text.len(), |c| c + open);
+        let mut j = open + 2;
+        let mut quote: Option<u8> = None;
+        while j < close {
+            let b = bytes[j];
+            if let Some(q) = quote {
+                if b == b'\\' {
+                    j += 1;
+                } else if b == q {
+                    quote = None;
+                }
+                j += 1;
+                continue;
+            }
+            if b == b'\'' || b == b'"' {
+                quote = Some(b);
+                j += 1;
+                continue;
+            }
+            let prev = if j > 0 { bytes[j - 1] } else { b' ' };
+            let starts = b.is_ascii_digit()
+                && !(prev.is_ascii_alphanumeric() || prev == b'_' || prev == b'$' || prev == b'.');
+            if !starts {
+                j += 1;
+                continue;
+            }
+            let end = j + bytes[j..close]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_' || **c == b'$')
+                .count();
+            let lit = &text[j..end];
+            let lower = lit.to_ascii_lowercase();
+            if let Some(hex) = lower.strip_prefix("0x") {
+                if hex.is_empty() || !hex.bytes().all(|c| c.is_ascii_hexdigit()) || hex.len() > 15 {
+                    errors.push((
+                        j,
+                        end,
+                        format!("invalid or too large hexadecimal literal `{lit}`"),
+                    ));
+                    fixes.push((j, end, format!("{:<w$}", "0", w = lit.len())));
+                }
+            } else if lit.len() > 1
+                && lit.starts_with('0')
+                && lit.bytes().all(|c| c.is_ascii_digit())
+                && lit.bytes().all(|c| c < b'8')
+            {
+                if lit.len() > 21 {
+                    errors.push((j, end, format!("octal literal `{lit}` is too large")));
+                    fixes.push((j, end, format!("{:<w$}", "0", w = lit.len())));
+                }
+            } else if lit.bytes().take_while(u8::is_ascii_digit).count() > 18 {
+                // The integer part is summed into an i64 before any `.` or `e` is seen.
+                let short = (lit.bytes().all(|c| c.is_ascii_digit())
+                    && bytes.get(end) != Some(&b'.'))
+                .then(|| exponent_form(lit))
+                .flatten();
+                if let Some(short) = short {
+                    fixes.push((j, end, short));
+                } else {
+                    errors.push((
+                        j,
+                        end,
+                        format!("number literal `{lit}` has too many digits"),
+                    ));
+                    fixes.push((j, end, format!("{:<w$}", "0", w = lit.len())));
+                }
+            }
+            j = end.max(j + 1);
+        }
+        i = close.min(text.len());
+        if i == text.len() {
+            break;
+        }
+        i += 2;
+    }
+    if fixes.is_empty() {
+        return (std::borrow::Cow::Borrowed(text), errors);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for (s, e, rep) in fixes {
+        out.push_str(&text[pos..s]);
+        out.push_str(&rep);
+        pos = e;
+    }
+    out.push_str(&text[pos..]);
+    (std::borrow::Cow::Owned(out), errors)
+}
+
+/// `digits` (all ASCII digits, more than 18) as `<m>e<k>` with `m` the shortest digits that
+/// round-trip the f64 value (at most 17, so no overflow), padded with spaces to its length.
+fn exponent_form(digits: &str) -> Option<String> {
+    let v: f64 = digits.parse().ok().filter(|v: &f64| v.is_finite())?;
+    let sci = format!("{v:e}");
+    let (mantissa, exp) = sci.split_once('e')?;
+    let m: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let k = exp.parse::<i64>().ok()? - (m.len() as i64 - 1);
+    let out = format!("{m}e{k}");
+    (out.len() <= digits.len()).then(|| format!("{out:<w$}", w = digits.len()))
+}
+
 /// WeChat still accepts the deprecated `wx:for-items` for `wx:for`; glass-easel does not.
 /// The rewrite keeps every byte offset (the name is padded with leading spaces).
 fn legacy_aliases(text: &str) -> std::borrow::Cow<'_, str> {
@@ -618,4 +737,41 @@ fn span(text: &str, loc: &std::ops::Range<Position>) -> (usize, usize) {
     let s = offset_of_utf16(text, loc.start.line, loc.start.utf16_col);
     let e = offset_of_utf16(text, loc.end.line, loc.end.utf16_col);
     (s, e.max(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn screens_number_literals_glass_easel_would_panic_on() {
+        let (out, errs) = screen_numbers("<view a=\"{{0xzz + 1}}\">{{ '0xzz' }} {{a0xzz}}</view>");
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(
+            out,
+            "<view a=\"{{0    + 1}}\">{{ '0xzz' }} {{a0xzz}}</view>"
+        );
+        let (out, errs) = screen_numbers("{{12345678901234567890}} {{0x1F}} {{0777}} {{1.5e3}}");
+        assert!(errs.is_empty());
+        assert_eq!(out, "{{12345678901234567e3 }} {{0x1F}} {{0777}} {{1.5e3}}");
+        let (_, errs) = screen_numbers("{{12345678901234567890.5}} {{1234567890123456789012e3}}");
+        assert_eq!(errs.len(), 2);
+        let (_, errs) = screen_numbers("{{0x1234567890abcdef1}}");
+        assert_eq!(errs.len(), 1);
+    }
+
+    #[test]
+    fn exponent_form_keeps_length_and_value() {
+        for d in [
+            "1234567890123456789",
+            "12345678901234567890",
+            &"9".repeat(40),
+            &"7".repeat(300),
+        ] {
+            let e = exponent_form(d).unwrap();
+            assert_eq!(e.len(), d.len());
+            let (a, b): (f64, f64) = (e.trim().parse().unwrap(), d.parse().unwrap());
+            assert_eq!(a, b, "{d} -> {e}");
+        }
+    }
 }
