@@ -583,7 +583,14 @@ fn screen_numbers(text: &str) -> (std::borrow::Cow<'_, str>, Vec<(usize, usize, 
     let mut errors = vec![];
     let mut i = 0;
     while let Some(open) = text[i..].find("{{").map(|o| o + i) {
-        let close = text[open..].find("}}").map_or(text.len(), |c| c + open);
+        // An expression ends at `}}`; an unclosed one is cut at the next `{{`, where
+        // glass-easel starts parsing afresh.
+        let close = text[open + 2..]
+            .find("}}")
+            .into_iter()
+            .chain(text[open + 2..].find("{{"))
+            .min()
+            .map_or(text.len(), |c| c + open + 2);
         let mut j = open + 2;
         let mut quote: Option<u8> = None;
         while j < close {
@@ -652,11 +659,13 @@ fn screen_numbers(text: &str) -> (std::borrow::Cow<'_, str>, Vec<(usize, usize, 
             }
             j = end.max(j + 1);
         }
-        i = close.min(text.len());
-        if i == text.len() {
+        i = close;
+        if i >= text.len() {
             break;
         }
-        i += 2;
+        if text[i..].starts_with("}}") {
+            i += 2;
+        }
     }
     if fixes.is_empty() {
         return (std::borrow::Cow::Borrowed(text), errors);
@@ -756,6 +765,9 @@ mod tests {
         assert_eq!(out, "{{12345678901234567e3 }} {{0x1F}} {{0777}} {{1.5e3}}");
         let (_, errs) = screen_numbers("{{12345678901234567890.5}} {{1234567890123456789012e3}}");
         assert_eq!(errs.len(), 2);
+        // An unclosed expression ends where the next one starts.
+        let (_, errs) = screen_numbers("a{{p7 \" e=\"{{x ? 1234567890123456789012KK : 0}}");
+        assert_eq!(errs.len(), 1, "{errs:?}");
         let (_, errs) = screen_numbers("{{0x1234567890abcdef1}}");
         assert_eq!(errs.len(), 1);
     }
