@@ -21,10 +21,18 @@ const PATHS: &[&str] = &[
     "sub/p/p.wxml",
     "miniprogram_npm/pkg/index.js",
     "miniprogram_npm/pkg/package.json",
+    // Appended (not inserted) so that existing seeds keep their meaning.
+    "sub/p/p.json",
+    "sub/p/p.js",
+    "components/c/c.wxss",
+    "miniprogram_npm/pkg/index.json",
+    "miniprogram_npm/pkg/index.wxml",
+    "utils/b.wxs",
 ];
 
 fuzz_target!(|data: &[u8]| {
-    // Layout: [path index][len][bytes] repeated; `0xFF` as index means a free-form path.
+    // Layout: [path index][len][bytes] repeated; `0xFF` as index means a free-form path
+    // (the body's first 24 bytes), e.g. a component or module the other files name.
     let mut files: Vec<(String, Vec<u8>)> = vec![];
     let mut i = 0;
     while i + 2 <= data.len() && files.len() < 24 {

@@ -20,7 +20,8 @@ pub struct BuildArgs {
     /// Write a source map next to each JS file.
     #[arg(long)]
     pub source_maps: bool,
-    /// Language level of the emitted JS: es2023 (default), es2017 or es2015.
+    /// Language level of the emitted JS: es2023 (default), es2017, es2015, or es5 (a build
+    /// with the `es5` feature).
     #[arg(long, default_value = "es2023", value_parser = parse_target)]
     pub target: JsTarget,
     /// Version name recorded in the manifest, e.g. 1.2.0.
@@ -35,7 +36,8 @@ pub struct BuildArgs {
 }
 
 fn parse_target(s: &str) -> Result<JsTarget, String> {
-    JsTarget::parse(s).ok_or_else(|| format!("unknown target `{s}` (use es2023, es2017 or es2015)"))
+    JsTarget::parse(s)
+        .ok_or_else(|| format!("unknown target `{s}` (use es2023, es2017, es2015 or es5)"))
 }
 
 pub fn run(args: BuildArgs) -> anyhow::Result<ExitCode> {

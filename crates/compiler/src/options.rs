@@ -7,6 +7,8 @@ pub enum JsTarget {
     Es2023,
     Es2017,
     Es2015,
+    /// Through swc, with the `es5` cargo feature.
+    Es5,
 }
 
 impl JsTarget {
@@ -14,7 +16,7 @@ impl JsTarget {
         match self {
             Self::Es2023 => "es2023",
             Self::Es2017 => "es2017",
-            Self::Es2015 => "es2015",
+            Self::Es2015 | Self::Es5 => "es2015",
         }
     }
 
@@ -23,6 +25,7 @@ impl JsTarget {
             "es2023" | "esnext" | "latest" => Some(Self::Es2023),
             "es2017" => Some(Self::Es2017),
             "es2015" | "es6" => Some(Self::Es2015),
+            "es5" => Some(Self::Es5),
             _ => None,
         }
     }

@@ -179,3 +179,39 @@ fn es2015_target_lowers_newer_syntax() {
         "{js}"
     );
 }
+
+#[test]
+fn es5_target() {
+    let tree = cove_compiler::SourceTree::from_files([
+        ("app.json", br#"{"pages":["p/p"]}"#.to_vec()),
+        ("app.js", b"App({});".to_vec()),
+        ("p/p.wxml", b"<view/>".to_vec()),
+        (
+            "p/p.js",
+            b"import { x } from './x'; class A { m() { return () => x; } } Page({ a: new A() });"
+                .to_vec(),
+        ),
+        ("p/x.js", b"export const x = `t${1}`;".to_vec()),
+    ]);
+    let opts = CompileOptions {
+        js_target: cove_compiler::JsTarget::Es5,
+        ..Default::default()
+    };
+    let result = cove_compiler::compile(&tree, &opts);
+    if cfg!(feature = "es5") {
+        let out = result.unwrap();
+        for f in ["p/p.js", "p/x.js"] {
+            let js = text(&out.files, f);
+            assert!(
+                !js.contains("=>")
+                    && !js.contains("class A")
+                    && !js.contains('`')
+                    && !js.contains("const "),
+                "{js}"
+            );
+        }
+    } else {
+        let d = result.unwrap_err();
+        assert_eq!(d.0[0].code, "es5-unavailable");
+    }
+}

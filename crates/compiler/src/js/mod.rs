@@ -38,6 +38,13 @@ pub fn compile(
     opts: &CompileOptions,
     diags: &mut Diagnostics,
 ) -> BTreeMap<String, JsModule> {
+    if opts.js_target == JsTarget::Es5 && !cfg!(feature = "es5") {
+        diags.push(
+            Diagnostic::error("es5-unavailable", "this build of Cove cannot emit ES5")
+                .help("rebuild with `cargo build -p cove-cli --features es5` (it adds swc)"),
+        );
+        return BTreeMap::new();
+    }
     let mut entries: Vec<String> = vec![];
     if project.tree.contains("app.js") {
         entries.push("app.js".into());
@@ -138,6 +145,19 @@ fn emit(
 ) -> Option<(String, Option<String>)> {
     if !opts.minify && !opts.source_maps && opts.js_target == JsTarget::Es2023 {
         return Some((cjs.to_string(), None));
+    }
+    #[cfg(feature = "es5")]
+    if opts.js_target == JsTarget::Es5 {
+        return match cove_es5::lower(path, cjs, opts.minify, opts.source_maps) {
+            Ok(l) => Some((l.code, l.map)),
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error("js-transform", e.message)
+                        .in_file(path, Some(original.clone())),
+                );
+                None
+            }
+        };
     }
     let alloc = Allocator::default();
     let ret = Parser::new(&alloc, cjs, SourceType::cjs()).parse();
