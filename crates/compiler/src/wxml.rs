@@ -3,6 +3,7 @@
 //! template group.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use glass_easel_template_compiler::TmplGroup;
 use glass_easel_template_compiler::parse::tag::{ElementKind, Node, Script, Value};
@@ -207,38 +208,20 @@ impl Compiler<'_> {
         let tree = tree.clone();
         let at = |loc: &std::ops::Range<Position>| span(&text, loc);
 
-        for imp in &tree.globals.imports {
-            let dep = resolve_key(key, &imp.src.name);
-            if template_file(self.project, &dep).is_none() {
-                let (s, e) = at(&imp.src_location);
-                self.diags.push(
-                    Diagnostic::error(
-                        "missing-template",
-                        format!("imported template file `{}` not found", imp.src.name),
-                    )
-                    .in_file(file, Some(text.clone()))
-                    .at(s, e)
-                    .label("imported here"),
-                );
-            }
-            info.imports.push(dep);
-        }
-        for inc in &tree.globals.includes {
-            let dep = resolve_key(key, &inc.src.name);
-            if template_file(self.project, &dep).is_none() {
-                let (s, e) = at(&inc.src_location);
-                self.diags.push(
-                    Diagnostic::error(
-                        "missing-template",
-                        format!("included template file `{}` not found", inc.src.name),
-                    )
-                    .in_file(file, Some(text.clone()))
-                    .at(s, e)
-                    .label("included here"),
-                );
-            }
-            info.includes.push(dep);
-        }
+        let imports: Vec<_> = tree
+            .globals
+            .imports
+            .iter()
+            .map(|i| (i.src.name.as_str(), &i.src_location))
+            .collect();
+        let includes: Vec<_> = tree
+            .globals
+            .includes
+            .iter()
+            .map(|i| (i.src.name.as_str(), &i.src_location))
+            .collect();
+        info.imports = self.check_template_refs(key, file, &text, &imports, "imported");
+        info.includes = self.check_template_refs(key, file, &text, &includes, "included");
         for script in &tree.globals.scripts {
             match script {
                 Script::GlobalRef {
@@ -335,6 +318,35 @@ impl Compiler<'_> {
             }
         }
         info
+    }
+
+    /// Resolve `import`/`include` sources; each one missing is an error at its `src`.
+    fn check_template_refs(
+        &mut self,
+        key: &str,
+        file: &str,
+        text: &Arc<str>,
+        refs: &[(&str, &std::ops::Range<Position>)],
+        verb: &str,
+    ) -> Vec<String> {
+        let mut deps = vec![];
+        for (name, loc) in refs {
+            let dep = resolve_key(key, name);
+            if template_file(self.project, &dep).is_none() {
+                let (s, e) = span(text, loc);
+                self.diags.push(
+                    Diagnostic::error(
+                        "missing-template",
+                        format!("{verb} template file `{name}` not found"),
+                    )
+                    .in_file(file, Some(text.clone()))
+                    .at(s, e)
+                    .label(format!("{verb} here")),
+                );
+            }
+            deps.push(dep);
+        }
+        deps
     }
 
     fn add_wxs(&mut self, key: &str, file: &str) {
