@@ -183,7 +183,8 @@ impl Compiler<'_> {
                     .at(s, e),
             );
         }
-        let mut source = legacy_aliases(&screened);
+        let spaced = ascii_tag_spaces(&screened);
+        let mut source = legacy_aliases(&spaced);
         if file.ends_with(".fxml") {
             // FinClip's `<fts>` is WeChat's `<wxs>`; same length, so positions hold.
             source =
@@ -705,6 +706,37 @@ fn exponent_form(digits: &str) -> Option<String> {
     (out.len() <= digits.len()).then(|| format!("{out:<w$}", w = digits.len()))
 }
 
+/// glass-easel 0.12.1 loops forever on a non-ASCII space (U+00A0, U+0085, U+3000, ...)
+/// between the attributes of a start tag. Inside tags, outside quotes, they become ASCII
+/// spaces of the same byte length, so every offset holds; text content is left alone.
+fn ascii_tag_spaces(text: &str) -> std::borrow::Cow<'_, str> {
+    let odd = |c: char| c.is_whitespace() && !c.is_ascii();
+    if !text.chars().any(odd) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let (mut in_tag, mut quote) = (false, None::<char>);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (in_tag, quote) {
+            (false, _) => {
+                in_tag = c == '<' && chars.peek().is_some_and(|n| n.is_alphabetic());
+            }
+            (true, Some(q)) if c == q => quote = None,
+            (true, Some(_)) => {}
+            (true, None) if c == '"' || c == '\'' => quote = Some(c),
+            (true, None) if c == '>' => in_tag = false,
+            (true, None) if odd(c) => {
+                out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+                continue;
+            }
+            (true, None) => {}
+        }
+        out.push(c);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// WeChat still accepts the deprecated `wx:for-items` for `wx:for`; glass-easel does not.
 /// The rewrite keeps every byte offset (the name is padded with leading spaces).
 fn legacy_aliases(text: &str) -> std::borrow::Cow<'_, str> {
@@ -797,5 +829,16 @@ mod tests {
             let (a, b): (f64, f64) = (e.trim().parse().unwrap(), d.parse().unwrap());
             assert_eq!(a, b, "{d} -> {e}");
         }
+    }
+
+    #[test]
+    fn unicode_spaces_in_tags_become_ascii() {
+        let src = "<view a=\"1\"\u{85}b=\"x\u{a0}y\"\u{3000}>\u{a0}{{ v }}</view>";
+        let out = ascii_tag_spaces(src);
+        assert_eq!(out.len(), src.len());
+        assert_eq!(out, "<view a=\"1\"  b=\"x\u{a0}y\"   >\u{a0}{{ v }}</view>");
+        let mut group = TmplGroup::new();
+        let errs = group.add_tmpl("t", &out);
+        assert!(errs.iter().all(|e| !e.prevent_success()), "{errs:?}");
     }
 }

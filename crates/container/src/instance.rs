@@ -1,22 +1,29 @@
-//! One sandboxed JS instance on its own thread.
+//! One sandboxed JS instance on its own thread, with an event loop: host jobs, timers,
+//! promise jobs and results of native tasks all run on that thread, one turn at a time.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rquickjs::{CatchResultExt, CaughtError, Context, Runtime};
+use rquickjs::function::Opt;
+use rquickjs::{CatchResultExt, CaughtError, Context, Ctx, Function, Object, Persistent, Runtime};
 
 /// Limits one instance runs under.
 #[derive(Debug, Clone)]
 pub struct Limits {
     /// QuickJS heap limit in bytes.
     pub memory: usize,
-    /// How long one call into JS may run without returning.
+    /// How long one turn of JS may run without returning.
     pub cpu_time: Duration,
     /// Native stack QuickJS may use, which bounds recursion depth.
     pub stack: usize,
+    /// Extra time a host waits past `cpu_time` before it gives up on a turn stuck inside a
+    /// long built-in call, where the interrupt handler cannot fire.
+    pub hang_grace: Duration,
 }
 
 impl Default for Limits {
@@ -25,6 +32,7 @@ impl Default for Limits {
             memory: 64 << 20,
             cpu_time: Duration::from_secs(5),
             stack: 512 << 10,
+            hang_grace: Duration::from_secs(2),
         }
     }
 }
@@ -39,13 +47,101 @@ pub enum RunError {
     StackOverflow,
     #[error("uncaught {0}")]
     Exception(String),
+    #[error("the instance stopped answering (stuck in a built-in call) and was abandoned")]
+    Hung,
     #[error("the instance has stopped")]
     Stopped,
     #[error("could not start the JS runtime: {0}")]
     Start(String),
 }
 
-type Job = Box<dyn FnOnce(&Context, &Deadline) + Send>;
+/// Console levels, as `console.<level>` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Debug,
+    Log,
+    Info,
+    Warn,
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Debug => "debug",
+            Self::Log => "log",
+            Self::Info => "info",
+            Self::Warn => "warn",
+            Self::Error => "error",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        match s {
+            "debug" => Self::Debug,
+            "info" => Self::Info,
+            "warn" => Self::Warn,
+            "error" => Self::Error,
+            _ => Self::Log,
+        }
+    }
+}
+
+/// How timers measure time: the wall clock, or a clock that moves only on [`Instance::advance`]
+/// (deterministic tests).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Clock {
+    #[default]
+    Real,
+    Manual,
+}
+
+/// What an instance tells its host. Called on the instance's thread.
+#[derive(Clone)]
+pub struct Hooks {
+    /// `console.*` output.
+    pub console: Arc<dyn Fn(Level, &str) + Send + Sync>,
+    /// An error no script caught: thrown by a timer or a task callback, or a limit hit there.
+    pub uncaught: Arc<dyn Fn(&RunError) + Send + Sync>,
+    /// Run at the end of every turn, after promise jobs (the app layer flushes ops here).
+    pub turn_end: Option<Arc<dyn Fn(&Ctx<'_>) + Send + Sync>>,
+}
+
+impl Default for Hooks {
+    fn default() -> Self {
+        Self {
+            console: Arc::new(|level, text| tracing::info!(target: "cove::js", ?level, "{text}")),
+            uncaught: Arc::new(|e| tracing::warn!(target: "cove::js", "uncaught: {e}")),
+            turn_end: None,
+        }
+    }
+}
+
+/// A turn's work; what it returns runs after the turn ends (promise jobs and the turn-end
+/// hook included), so a waiting host sees every effect of the turn.
+type Reply = Box<dyn FnOnce()>;
+type Job = Box<dyn FnOnce(&Ctx<'_>) -> Option<Reply> + Send>;
+
+enum Msg {
+    Job(Job),
+    Advance(Duration, mpsc::Sender<()>),
+}
+
+/// Posts work to an instance's thread from anywhere (native tasks deliver results this way).
+#[derive(Clone)]
+pub struct Poster(mpsc::Sender<Msg>);
+
+impl Poster {
+    /// Run `f` on the instance's thread as its own turn.
+    pub fn post(&self, f: impl FnOnce(&Ctx<'_>) + Send + 'static) -> bool {
+        self.0
+            .send(Msg::Job(Box::new(move |ctx| {
+                f(ctx);
+                None
+            })))
+            .is_ok()
+    }
+}
 
 /// Milliseconds since `epoch` after which JS is interrupted; 0 means no deadline.
 struct Deadline {
@@ -66,42 +162,147 @@ impl Deadline {
     }
 }
 
+/// Timers by due time; JS keeps the callbacks, Rust only the schedule.
+struct Timers {
+    clock: Clock,
+    epoch: Instant,
+    manual_now: Duration,
+    due: BTreeMap<(Duration, u64), ()>,
+}
+
+impl Timers {
+    fn now(&self) -> Duration {
+        match self.clock {
+            Clock::Real => self.epoch.elapsed(),
+            Clock::Manual => self.manual_now,
+        }
+    }
+
+    fn schedule(&mut self, id: u64, ms: f64) {
+        let delay = Duration::from_secs_f64((ms.max(0.0)).min(1e9) / 1000.0);
+        self.due.insert((self.now() + delay, id), ());
+    }
+
+    fn pop_due(&mut self) -> Option<u64> {
+        let (&(at, id), _) = self.due.first_key_value()?;
+        (at <= self.now()).then(|| {
+            self.due.pop_first();
+            id
+        })
+    }
+
+    /// How long the loop may sleep: until the next real-clock timer, or forever.
+    fn sleep(&self) -> Option<Duration> {
+        if self.clock == Clock::Manual {
+            return None;
+        }
+        let (&(at, _), _) = self.due.first_key_value()?;
+        Some(at.saturating_sub(self.now()))
+    }
+}
+
+/// Installed before any other script: timers and console on top of the natives.
+const PRELUDE: &str = r#"(function (g, schedule, log) {
+  'use strict';
+  const timers = new Map();
+  let next = 0;
+  const add = (fn, ms, args, repeat) => {
+    const id = ++next;
+    const delay = Math.max(0, Number(ms) || 0);
+    timers.set(id, { fn, args, every: repeat ? Math.max(delay, 1) : -1 });
+    schedule(id, delay);
+    return id;
+  };
+  const clear = (id) => { timers.delete(id); };
+  Object.assign(g, {
+    setTimeout: (fn, ms, ...args) => add(fn, ms, args, false),
+    setInterval: (fn, ms, ...args) => add(fn, ms, args, true),
+    clearTimeout: clear,
+    clearInterval: clear,
+  });
+  const text = (v) => {
+    if (typeof v === 'string') return v;
+    if (v instanceof Error) return v.stack ? `${v}\n${v.stack}` : String(v);
+    try { const s = JSON.stringify(v); return s === undefined ? String(v) : s; } catch (_e) { return String(v); }
+  };
+  const console = {};
+  for (const level of ['debug', 'log', 'info', 'warn', 'error']) {
+    console[level] = (...a) => log(level, a.map(text).join(' '));
+  }
+  console.trace = console.debug;
+  g.console = console;
+  return function fire(id) {
+    const t = timers.get(id);
+    if (!t) return;
+    if (t.every >= 0) schedule(id, t.every); else timers.delete(id);
+    if (typeof t.fn === 'function') t.fn(...t.args);
+    else if (typeof t.fn === 'string') (0, eval)(t.fn);
+  };
+})"#;
+
+/// Watchdog state, shared between the handle and the instance's thread.
+struct Shared {
+    epoch: Instant,
+    /// When the running turn started (ms since `epoch`, +1); 0 while idle.
+    turn_since: AtomicU64,
+    hung: AtomicBool,
+}
+
+impl Shared {
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64 + 1
+    }
+
+    /// How long the running turn has been running.
+    fn turn_age(&self) -> Option<Duration> {
+        match self.turn_since.load(Ordering::SeqCst) {
+            0 => None,
+            at => Some(Duration::from_millis(self.now_ms().saturating_sub(at))),
+        }
+    }
+}
+
 /// A handle to an instance. Dropping it stops the instance's thread.
 pub struct Instance {
     name: String,
-    jobs: Option<mpsc::Sender<Job>>,
+    jobs: Option<mpsc::Sender<Msg>>,
     thread: Option<thread::JoinHandle<()>>,
     limits: Limits,
+    shared: Arc<Shared>,
 }
 
 impl Instance {
     pub fn start(name: &str, limits: Limits) -> Result<Self, RunError> {
-        let (tx, rx) = mpsc::channel::<Job>();
+        Self::start_with(name, limits, Clock::Real, Hooks::default())
+    }
+
+    pub fn start_with(
+        name: &str,
+        limits: Limits,
+        clock: Clock,
+        hooks: Hooks,
+    ) -> Result<Self, RunError> {
+        let (tx, rx) = mpsc::channel::<Msg>();
         let (ready_tx, ready_rx) = mpsc::channel();
         let l = limits.clone();
+        let shared = Arc::new(Shared {
+            epoch: Instant::now(),
+            turn_since: AtomicU64::new(0),
+            hung: AtomicBool::new(false),
+        });
+        let watch = shared.clone();
         let thread = thread::Builder::new()
             .name(format!("cove-js-{name}"))
             // QuickJS' own stack limit must fit inside the thread's stack.
             .stack_size(l.stack * 4 + (1 << 20))
             .spawn(move || {
-                let setup = || -> rquickjs::Result<(Runtime, Context, Deadline)> {
-                    let rt = Runtime::new()?;
-                    rt.set_memory_limit(l.memory);
-                    rt.set_max_stack_size(l.stack);
-                    let deadline = Deadline {
-                        epoch: Instant::now(),
-                        at_ms: Arc::new(AtomicU64::new(0)),
-                        limit: l.cpu_time,
-                    };
-                    let (epoch, at_ms) = (deadline.epoch, deadline.at_ms.clone());
-                    rt.set_interrupt_handler(Some(Box::new(move || {
-                        let at = at_ms.load(Ordering::Relaxed);
-                        at != 0 && epoch.elapsed().as_millis() as u64 > at
-                    })));
-                    let ctx = Context::full(&rt)?;
-                    Ok((rt, ctx, deadline))
-                };
-                let (rt, ctx, deadline) = match setup() {
+                let timers = Rc::new(RefCell::new(Timers {
+                    clock,
+                    epoch: Instant::now(),
+                    manual_now: Duration::ZERO,
+                    due: BTreeMap::new(),
+                }));
+                let (rt, ctx, deadline, fire) = match setup(&l, &timers, &hooks) {
                     Ok(v) => {
                         let _ = ready_tx.send(Ok(()));
                         v
@@ -111,17 +312,16 @@ impl Instance {
                         return;
                     }
                 };
-                for job in rx {
-                    job(&ctx, &deadline);
-                    // Promise jobs queued by the call run under the same limits.
-                    deadline.arm();
-                    while rt.is_job_pending() {
-                        if rt.execute_pending_job().is_err() {
-                            break;
-                        }
-                    }
-                    deadline.disarm();
-                }
+                let mut event_loop = Loop {
+                    rt,
+                    ctx,
+                    deadline,
+                    fire,
+                    timers,
+                    hooks,
+                    watch,
+                };
+                event_loop.run(rx);
             })
             .map_err(|e| RunError::Start(e.to_string()))?;
         ready_rx.recv().map_err(|_| RunError::Stopped)??;
@@ -130,6 +330,7 @@ impl Instance {
             jobs: Some(tx),
             thread: Some(thread),
             limits,
+            shared,
         })
     }
 
@@ -137,40 +338,98 @@ impl Instance {
         &self.name
     }
 
-    /// Evaluate a script and return its completion value as JSON (`undefined` as `null`).
-    pub fn eval(&self, file: &str, code: &str) -> Result<String, RunError> {
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// A poster for native tasks that complete later, on other threads.
+    pub fn poster(&self) -> Option<Poster> {
+        self.jobs.clone().map(Poster)
+    }
+
+    /// Run `f` on the instance's thread as one turn and wait for its result. A turn stuck
+    /// past the CPU limit plus the grace (a long built-in call) abandons the instance.
+    pub fn run<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Ctx<'_>) -> R + Send + 'static,
+    ) -> Result<R, RunError> {
+        if self.shared.hung.load(Ordering::SeqCst) {
+            return Err(RunError::Hung);
+        }
         let (tx, rx) = mpsc::channel();
-        let (file, code) = (file.to_string(), code.to_string());
-        let limit = self.limits.cpu_time;
-        let job: Job = Box::new(move |ctx, deadline| {
-            deadline.arm();
-            let result = ctx.with(|ctx| {
-                let mut opts = rquickjs::context::EvalOptions::default();
-                opts.global = true;
-                opts.strict = false;
-                opts.filename = Some(file);
-                let value = ctx
-                    .eval_with_options::<rquickjs::Value, _>(code, opts)
-                    .catch(&ctx);
-                match value {
-                    Ok(v) => Ok(ctx
-                        .json_stringify(v)
-                        .ok()
-                        .flatten()
-                        .and_then(|s| s.to_string().ok())
-                        .unwrap_or_else(|| "null".into())),
-                    Err(e) => Err(classify(e, limit)),
-                }
-            });
-            deadline.disarm();
-            let _ = tx.send(result);
+        let job: Job = Box::new(move |ctx| {
+            let r = f(ctx);
+            Some(Box::new(move || {
+                let _ = tx.send(r);
+            }))
         });
         self.jobs
             .as_ref()
             .ok_or(RunError::Stopped)?
-            .send(job)
+            .send(Msg::Job(job))
             .map_err(|_| RunError::Stopped)?;
-        rx.recv().map_err(|_| RunError::Stopped)?
+        // The watchdog: queued turns are each bounded by the interrupt, so only a turn that
+        // outlives its limit plus the grace is stuck where the interrupt cannot reach.
+        let patience = self.limits.cpu_time + self.limits.hang_grace;
+        loop {
+            match rx.recv_timeout(Duration::from_millis(50)) {
+                Ok(r) => return Ok(r),
+                Err(mpsc::RecvTimeoutError::Disconnected) => return Err(RunError::Stopped),
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if self.shared.turn_age().is_some_and(|age| age > patience) {
+                        self.shared.hung.store(true, Ordering::SeqCst);
+                        tracing::error!(instance = %self.name, "JS thread stuck past its limit; abandoned");
+                        return Err(RunError::Hung);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Evaluate a script and return its completion value as JSON (`undefined` as `null`).
+    pub fn eval(&self, file: &str, code: &str) -> Result<String, RunError> {
+        let (file, code) = (file.to_string(), code.to_string());
+        let limit = self.limits.cpu_time;
+        self.run(move |ctx| {
+            let mut opts = rquickjs::context::EvalOptions::default();
+            opts.global = true;
+            opts.strict = false;
+            opts.filename = Some(file);
+            let value = ctx
+                .eval_with_options::<rquickjs::Value, _>(code, opts)
+                .catch(ctx);
+            match value {
+                Ok(v) => Ok(to_json(ctx, v)),
+                Err(e) => Err(classify(e, limit)),
+            }
+        })?
+    }
+
+    /// Move a [`Clock::Manual`] clock forward, firing the timers that come due, in order.
+    pub fn advance(&self, by: Duration) -> Result<(), RunError> {
+        let (tx, rx) = mpsc::channel();
+        self.jobs
+            .as_ref()
+            .ok_or(RunError::Stopped)?
+            .send(Msg::Advance(by, tx))
+            .map_err(|_| RunError::Stopped)?;
+        rx.recv().map_err(|_| RunError::Stopped)
+    }
+
+    /// Heap bytes QuickJS has allocated for this instance.
+    pub fn heap_bytes(&self) -> Result<u64, RunError> {
+        self.run(|ctx| memory_used(ctx))
+    }
+}
+
+fn memory_used(ctx: &Ctx<'_>) -> u64 {
+    // SAFETY: a GC pass and a read of the usage counters, on the runtime's own thread.
+    unsafe {
+        let rt = rquickjs::qjs::JS_GetRuntime(ctx.as_raw().as_ptr());
+        rquickjs::qjs::JS_RunGC(rt);
+        let mut usage = std::mem::MaybeUninit::<rquickjs::qjs::JSMemoryUsage>::zeroed();
+        rquickjs::qjs::JS_ComputeMemoryUsage(rt, usage.as_mut_ptr());
+        usage.assume_init().malloc_size as u64
     }
 }
 
@@ -178,12 +437,177 @@ impl Drop for Instance {
     fn drop(&mut self) {
         self.jobs.take();
         if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            // A hung thread is left behind (it holds only its own heap); joining would hang too.
+            if !self.shared.hung.load(Ordering::SeqCst) {
+                let _ = t.join();
+            }
         }
     }
 }
 
-fn classify(e: CaughtError<'_>, limit: Duration) -> RunError {
+type Fire = Persistent<Function<'static>>;
+
+fn setup(
+    l: &Limits,
+    timers: &Rc<RefCell<Timers>>,
+    hooks: &Hooks,
+) -> rquickjs::Result<(Runtime, Context, Deadline, Fire)> {
+    let rt = Runtime::new()?;
+    rt.set_memory_limit(l.memory);
+    rt.set_max_stack_size(l.stack);
+    let deadline = Deadline {
+        epoch: Instant::now(),
+        at_ms: Arc::new(AtomicU64::new(0)),
+        limit: l.cpu_time,
+    };
+    let (epoch, at_ms) = (deadline.epoch, deadline.at_ms.clone());
+    rt.set_interrupt_handler(Some(Box::new(move || {
+        let at = at_ms.load(Ordering::Relaxed);
+        at != 0 && epoch.elapsed().as_millis() as u64 > at
+    })));
+    let ctx = Context::full(&rt)?;
+    let fire = ctx.with(|ctx| -> rquickjs::Result<Fire> {
+        let t = timers.clone();
+        let schedule = Function::new(ctx.clone(), move |id: f64, ms: Opt<f64>| {
+            t.borrow_mut().schedule(id as u64, ms.0.unwrap_or(0.0));
+        })?;
+        let console = hooks.console.clone();
+        let log = Function::new(ctx.clone(), move |level: String, text: String| {
+            console(Level::parse(&level), &text);
+        })?;
+        let make: Function = ctx.eval(PRELUDE)?;
+        let fire: Function = make.call((ctx.globals(), schedule, log))?;
+        Ok(Persistent::save(&ctx, fire))
+    })?;
+    Ok((rt, ctx, deadline, fire))
+}
+
+/// Fields drop in order: JS values before their context, the context before the runtime.
+struct Loop {
+    fire: Fire,
+    ctx: Context,
+    rt: Runtime,
+    deadline: Deadline,
+    timers: Rc<RefCell<Timers>>,
+    hooks: Hooks,
+    watch: Arc<Shared>,
+}
+
+impl Loop {
+    fn run(&mut self, rx: mpsc::Receiver<Msg>) {
+        loop {
+            self.fire_due();
+            let msg = match self.timers.borrow().sleep() {
+                Some(d) => match rx.recv_timeout(d) {
+                    Ok(m) => m,
+                    Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                },
+                None => match rx.recv() {
+                    Ok(m) => m,
+                    Err(_) => return,
+                },
+            };
+            match msg {
+                Msg::Job(job) => {
+                    if let Some(reply) = self.turn(job) {
+                        reply();
+                    }
+                }
+                Msg::Advance(by, done) => {
+                    let target = self.timers.borrow().manual_now + by;
+                    loop {
+                        // Step to each timer's due time, so intervals fire the right count.
+                        let next = self.timers.borrow().due.first_key_value().map(|(k, _)| k.0);
+                        match next {
+                            Some(at) if at <= target => {
+                                self.timers.borrow_mut().manual_now = at;
+                                self.fire_due();
+                            }
+                            _ => break,
+                        }
+                    }
+                    self.timers.borrow_mut().manual_now = target;
+                    let _ = done.send(());
+                }
+            }
+        }
+    }
+
+    fn fire_due(&mut self) {
+        loop {
+            let Some(id) = self.timers.borrow_mut().pop_due() else {
+                return;
+            };
+            let fire = self.fire.clone();
+            let (uncaught, limit) = (self.hooks.uncaught.clone(), self.deadline.limit);
+            self.turn(move |ctx| {
+                let result = fire
+                    .restore(ctx)
+                    .and_then(|f| f.call::<_, ()>((id as f64,)))
+                    .catch(ctx);
+                if let Err(e) = result {
+                    uncaught(&classify(e, limit));
+                }
+                None
+            });
+        }
+    }
+
+    /// One turn: the job, then promise jobs, then the turn-end hook, all under the deadline.
+    fn turn(&mut self, job: impl FnOnce(&Ctx<'_>) -> Option<Reply>) -> Option<Reply> {
+        self.watch
+            .turn_since
+            .store(self.watch.now_ms(), Ordering::SeqCst);
+        self.deadline.arm();
+        let reply = self.ctx.with(|ctx| job(&ctx));
+        while self.rt.is_job_pending() {
+            match self.rt.execute_pending_job() {
+                Ok(_) => {}
+                Err(e) => {
+                    let limit = self.deadline.limit;
+                    let err = e.0.with(|ctx| {
+                        classify(CaughtError::from_error(&ctx, rquickjs::Error::Exception), limit)
+                    });
+                    (self.hooks.uncaught)(&err);
+                    if matches!(err, RunError::Timeout(_)) {
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some(end) = self.hooks.turn_end.clone() {
+            self.ctx.with(|ctx| end(&ctx));
+        }
+        self.deadline.disarm();
+        self.watch.turn_since.store(0, Ordering::SeqCst);
+        reply
+    }
+}
+
+/// JSON text of a JS value (`undefined` and functions as `null`).
+pub fn to_json<'js>(ctx: &Ctx<'js>, v: rquickjs::Value<'js>) -> String {
+    ctx.json_stringify(v)
+        .ok()
+        .flatten()
+        .and_then(|s| s.to_string().ok())
+        .unwrap_or_else(|| "null".into())
+}
+
+/// A global function by dotted path, e.g. `__cove.deliver`.
+pub fn global_fn<'js>(ctx: &Ctx<'js>, path: &str) -> rquickjs::Result<Function<'js>> {
+    let mut obj: Object = ctx.globals();
+    let mut parts = path.split('.').peekable();
+    while let Some(p) = parts.next() {
+        if parts.peek().is_none() {
+            return obj.get(p);
+        }
+        obj = obj.get(p)?;
+    }
+    unreachable!("split yields at least one part")
+}
+
+pub(crate) fn classify(e: CaughtError<'_>, limit: Duration) -> RunError {
     let text = e.to_string();
     let lower = text.to_ascii_lowercase();
     if lower.contains("interrupted") {

@@ -9,6 +9,7 @@ fn limits() -> Limits {
         memory: 16 << 20,
         cpu_time: Duration::from_millis(300),
         stack: 256 << 10,
+        ..Limits::default()
     }
 }
 
