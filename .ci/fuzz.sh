@@ -18,7 +18,10 @@ for target in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$target" "fuzz/seeds/$target"
   log="$(mktemp)"
   # New inputs go to fuzz/corpus (ignored); fuzz/seeds (committed) holds seeds and regressions.
-  if ! RUST_BACKTRACE=1 cargo fuzz run -s none "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
+  # libFuzzer's own timeout handler can deadlock (it allocates inside a signal handler), so
+  # an outer timeout bounds the whole run as well.
+  if ! RUST_BACKTRACE=1 timeout --kill-after=10 "$((secs + per_input + 120))" \
+    cargo fuzz run -s none "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
     -max_total_time="$secs" -timeout="$per_input" -max_len=4096 -rss_limit_mb=2048 >"$log" 2>&1; then
     tail -n 80 "$log"
     artifact="$(grep -oE 'Test unit written to [^ ]+' "$log" | tail -n1 | cut -d' ' -f5 || true)"

@@ -125,6 +125,8 @@ type Job = Box<dyn FnOnce(&Ctx<'_>) -> Option<Reply> + Send>;
 enum Msg {
     Job(Job),
     Advance(Duration, mpsc::Sender<()>),
+    /// Sent by the handle's drop: posters held inside the instance keep the channel open.
+    Stop,
 }
 
 /// Posts work to an instance's thread from anywhere (native tasks deliver results this way).
@@ -302,7 +304,8 @@ impl Instance {
                     manual_now: Duration::ZERO,
                     due: BTreeMap::new(),
                 }));
-                let (rt, ctx, deadline, fire) = match setup(&l, &timers, &hooks) {
+                let rejections = Rejections::default();
+                let (rt, ctx, deadline, fire) = match setup(&l, &timers, &hooks, &rejections) {
                     Ok(v) => {
                         let _ = ready_tx.send(Ok(()));
                         v
@@ -320,6 +323,7 @@ impl Instance {
                     timers,
                     hooks,
                     watch,
+                    rejections,
                 };
                 event_loop.run(rx);
             })
@@ -435,7 +439,9 @@ fn memory_used(ctx: &Ctx<'_>) -> u64 {
 
 impl Drop for Instance {
     fn drop(&mut self) {
-        self.jobs.take();
+        if let Some(tx) = self.jobs.take() {
+            let _ = tx.send(Msg::Stop);
+        }
         if let Some(t) = self.thread.take() {
             // A hung thread is left behind (it holds only its own heap); joining would hang too.
             if !self.shared.hung.load(Ordering::SeqCst) {
@@ -447,12 +453,28 @@ impl Drop for Instance {
 
 type Fire = Persistent<Function<'static>>;
 
+/// Promises rejected with no handler yet, with their reasons; reported at the turn's end
+/// unless a handler was attached meanwhile.
+type Rejections = Rc<RefCell<Vec<(Persistent<rquickjs::Value<'static>>, Persistent<rquickjs::Value<'static>>)>>>;
+
 fn setup(
     l: &Limits,
     timers: &Rc<RefCell<Timers>>,
     hooks: &Hooks,
+    rejections: &Rejections,
 ) -> rquickjs::Result<(Runtime, Context, Deadline, Fire)> {
     let rt = Runtime::new()?;
+    let pending = rejections.clone();
+    rt.set_host_promise_rejection_tracker(Some(Box::new(
+        move |ctx, promise, reason, is_handled| {
+            let mut list = pending.borrow_mut();
+            if is_handled {
+                list.retain(|(p, _)| p.clone().restore(&ctx).ok().as_ref() != Some(&promise));
+            } else {
+                list.push((Persistent::save(&ctx, promise), Persistent::save(&ctx, reason)));
+            }
+        },
+    )));
     rt.set_memory_limit(l.memory);
     rt.set_max_stack_size(l.stack);
     let deadline = Deadline {
@@ -491,6 +513,14 @@ struct Loop {
     timers: Rc<RefCell<Timers>>,
     hooks: Hooks,
     watch: Arc<Shared>,
+    rejections: Rejections,
+}
+
+impl Drop for Loop {
+    fn drop(&mut self) {
+        // Persistent values must go before the runtime that owns them.
+        self.rejections.borrow_mut().clear();
+    }
 }
 
 impl Loop {
@@ -509,6 +539,7 @@ impl Loop {
                 },
             };
             match msg {
+                Msg::Stop => return,
                 Msg::Job(job) => {
                     if let Some(reply) = self.turn(job) {
                         reply();
@@ -530,6 +561,39 @@ impl Loop {
                     self.timers.borrow_mut().manual_now = target;
                     let _ = done.send(());
                 }
+            }
+        }
+    }
+
+    /// Hand each still-unhandled rejection to `__cove.unhandledRejection` when the app
+    /// runtime defines it, else to the console hook.
+    fn report_rejections(&mut self) {
+        let list = std::mem::take(&mut *self.rejections.borrow_mut());
+        if list.is_empty() {
+            return;
+        }
+        let console = self.hooks.console.clone();
+        self.ctx.with(|ctx| {
+            for (_, reason) in list {
+                let Ok(reason) = reason.restore(&ctx) else { continue };
+                match global_fn(&ctx, "__cove.unhandledRejection") {
+                    Ok(f) => {
+                        let _ = f.call::<_, ()>((reason,)).catch(&ctx);
+                    }
+                    Err(_) => {
+                        let text = reason
+                            .as_object()
+                            .and_then(|o| o.get::<_, String>("message").ok())
+                            .unwrap_or_else(|| to_json(&ctx, reason.clone()));
+                        console(Level::Error, &format!("Unhandled promise rejection: {text}"));
+                    }
+                }
+            }
+        });
+        // Handlers may reject again; those wait for the next turn.
+        while self.rt.is_job_pending() {
+            if self.rt.execute_pending_job().is_err() {
+                break;
             }
         }
     }
@@ -576,6 +640,7 @@ impl Loop {
                 }
             }
         }
+        self.report_rejections();
         if let Some(end) = self.hooks.turn_end.clone() {
             self.ctx.with(|ctx| end(&ctx));
         }

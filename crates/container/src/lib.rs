@@ -1,8 +1,16 @@
 //! The container: each mini-program instance owns one QuickJS runtime on its own thread,
 //! shares nothing with the others, and runs under memory, CPU-time and stack limits.
+//!
+//! - [`instance`]: the sandboxed runtime and its event loop (timers, limits, watchdog).
+//! - [`app`]: a mini-program on top of it: glass-easel, the runtime, routing, lifecycles.
+//! - [`bridge`]: `wx.*` natives and the [`Host`] trait; [`services`]: storage, files, network.
 
+pub mod app;
+pub mod bridge;
 mod instance;
-pub mod render;
+pub mod oracle;
+pub mod services;
 
-pub use instance::{Clock, Hooks, Instance, Level, Limits, Poster, RunError};
-pub use render::{RenderError, call_page_method, dispatch_event, render_app};
+pub use app::{App, AppConfig, AppError};
+pub use bridge::{Host, Reply};
+pub use instance::{Clock, Hooks, Instance, Level, Limits, Poster, RunError, global_fn, to_json};

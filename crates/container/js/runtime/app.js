@@ -1,0 +1,552 @@
+// The app model: App(), pages and their stack, routing, lifecycles, events from the view,
+// and where errors go. glass-easel's adapter provides Page/Component/Behavior; this adds
+// what the adapter leaves to the host.
+
+ge.globalOptions.writeIdToDOM = true;
+const env = new adapter.MiniProgramEnv();
+const codeSpace = env.createCodeSpace('', true);
+const associated = env.associateBackend(backend);
+
+/** Set by `load`: app.json, the manifest's `cove` section and every unit's config. */
+let appJson = {};
+let units = {};
+let tabPaths = [];
+let allPages = new Set();
+let appOptions = {};
+/** What getApp() returns: the object passed to App(), as WeChat does. */
+let appInstance = null;
+let launchOptions = { path: '', query: {}, scene: 1001, referrerInfo: {}, apiCategory: 'default' };
+let appShown = false;
+const appListeners = { show: [], hide: [], error: [], pageNotFound: [], unhandledRejection: [] };
+
+/** @type {{id: number, path: string, query: Record<string,string>, root: any, caller: any, node: any, opener: EventChannel|null}[]} */
+const stack = [];
+/** Tab pages stay alive after switchTab moves away from them, as in WeChat. */
+const tabPages = new Map();
+let nextPageId = 1;
+const MAX_PAGES = 10;
+
+global.App = function App(options) {
+  if (appInstance) throw new Error('App() has already been called');
+  appOptions = options || {};
+  appInstance = appOptions;
+  if (!appInstance.globalData) appInstance.globalData = {};
+};
+global.getApp = (_opts) => appInstance || { globalData: {} };
+global.getCurrentPages = () => stack.map((p) => p.caller);
+
+// ---- built-in behaviors ---------------------------------------------------------------------
+let builtinBehaviors = null;
+function builtin(name) {
+  if (!builtinBehaviors) {
+    const B = (def) => codeSpace.behavior().definition(def).register();
+    builtinBehaviors = {
+      'wx://form-field': B({ properties: { name: { type: String, value: '' }, value: { type: null, value: null } } }),
+      'wx://form-field-group': B({}),
+      'wx://form-field-button': B({}),
+      'wx://component-export': B({}),
+    };
+  }
+  const b = builtinBehaviors[name];
+  if (!b) throw new Error(`unknown built-in behavior "${name}"`);
+  return b;
+}
+function withBuiltins(def) {
+  if (def && Array.isArray(def.behaviors) && def.behaviors.some((b) => typeof b === 'string')) {
+    return { ...def, behaviors: def.behaviors.map((b) => (typeof b === 'string' ? builtin(b) : b)) };
+  }
+  return def;
+}
+
+/** Run `fn` with Page/Component/Behavior bound to unit `path`, as the adapter requires. */
+function inUnitEnv(path, fn) {
+  return codeSpace.componentEnv(path, ({ Page, Component, Behavior }) => {
+    const saved = [global.Page, global.Component, global.Behavior];
+    global.Page = (def) => Page(def);
+    global.Component = (def) => Component(withBuiltins(def));
+    global.Behavior = (def) => Behavior(withBuiltins(def));
+    try {
+      return fn();
+    } finally {
+      [global.Page, global.Component, global.Behavior] = saved;
+    }
+  });
+}
+// Outside any unit (app.js, shared modules), Behavior() still works.
+global.Behavior = (def) => codeSpace.behavior().definition(withBuiltins(def)).register();
+global.Page = () => {
+  throw new Error('Page() may only be called in a page file');
+};
+global.Component = () => {
+  throw new Error('Component() may only be called in a component file');
+};
+
+// ---- errors -------------------------------------------------------------------------------------
+let reporting = false;
+/** An error no one caught: App.onError and wx.onError listeners, then the host. */
+function reportError(err) {
+  const message = err instanceof Error ? `${err.message}\n${err.stack || ''}` : String(err);
+  post({ t: 'error', message });
+  if (reporting) return;
+  reporting = true;
+  try {
+    if (appInstance && typeof appInstance.onError === 'function') appInstance.onError(message);
+    for (const l of appListeners.error) l(message);
+  } catch (e) {
+    console.error('error in onError:', e);
+  } finally {
+    reporting = false;
+  }
+  if (!(appInstance && appInstance.onError) && appListeners.error.length === 0) console.error(message);
+}
+ge.addGlobalErrorListener((err) => {
+  reportError(err);
+  return false;
+});
+ge.addGlobalWarningListener((msg) => {
+  console.warn(msg);
+  return false;
+});
+/** Called by Rust for a promise rejected with no handler. */
+function unhandledRejection(reason) {
+  const res = { reason, promise: undefined };
+  const handlers = appListeners.unhandledRejection.slice();
+  if (appInstance && typeof appInstance.onUnhandledRejection === 'function') handlers.unshift((r) => appInstance.onUnhandledRejection(r));
+  if (handlers.length === 0) {
+    console.error('Unhandled promise rejection', reason);
+    return;
+  }
+  for (const h of handlers) safe(() => h(res));
+}
+
+function safe(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    reportError(e);
+    return undefined;
+  }
+}
+
+// ---- loading ---------------------------------------------------------------------------------------
+/**
+ * Register every unit of a compiled app and run app.js.
+ * @param {Record<string, any>} templateGroup the `G` object of wxml.js
+ * @param {Record<string, any>} unitConfigs unit path -> its `<unit>.json` config
+ * @param {any} app app.json
+ */
+function load(templateGroup, unitConfigs, app) {
+  units = unitConfigs;
+  appJson = app || {};
+  tabPaths = ((appJson.tabBar && appJson.tabBar.list) || []).map((i) => stripSlash(i.pagePath));
+  allPages = new Set(appJson.pages || []);
+  for (const sp of appJson.subPackages || appJson.subpackages || []) {
+    for (const p of sp.pages || []) allPages.add(`${sp.root.replace(/\/$/, '')}/${p}`);
+  }
+  const paths = Object.keys(units);
+  for (const path of paths) {
+    const config = units[path];
+    codeSpace.addComponentStaticConfig(path, config);
+    if (config.style || config.styleScope) codeSpace.addStyleSheet(path, config.style, config.styleScope);
+    if (templateGroup[path]) {
+      codeSpace.addCompiledTemplate(path, {
+        groupList: templateGroup,
+        content: templateGroup[path],
+        // The 0.12.1 template compiler only parses `bind:tap`; legacy `bindtap` reaches the
+        // runtime as a plain attribute, and this makes glass-easel treat it as a listener.
+        fallbackListenerOnNativeNode: true,
+      });
+    }
+  }
+  if (modules.has('app.js')) safe(() => requireModule('app.js'));
+  if (!appInstance) App({});
+  // Components first, so that pages find their definitions registered. A unit whose JS
+  // throws is reported and skipped; its pages then fail to open with that error.
+  const order = paths.filter((p) => units[p].component).concat(paths.filter((p) => !units[p].component));
+  for (const path of order) {
+    if (modules.has(path + '.js')) safe(() => inUnitEnv(path, () => requireModule(path + '.js')));
+  }
+}
+
+// ---- pages ---------------------------------------------------------------------------------------
+function stripSlash(p) {
+  return String(p || '').replace(/^\/+/, '');
+}
+
+function parseQuery(query) {
+  const out = {};
+  if (!query) return out;
+  for (const part of String(query).split('&')) {
+    if (!part) continue;
+    const i = part.indexOf('=');
+    const k = i < 0 ? part : part.slice(0, i);
+    const v = i < 0 ? '' : part.slice(i + 1);
+    out[decode(k)] = decode(v);
+  }
+  return out;
+}
+function decode(s) {
+  try {
+    return decodeURIComponent(s);
+  } catch (_e) {
+    return s;
+  }
+}
+
+/** Resolve `url` (absolute, or relative to the current page) into path and query. */
+function resolveUrl(url) {
+  const s = String(url || '');
+  const q = s.indexOf('?');
+  let path = q < 0 ? s : s.slice(0, q);
+  const query = q < 0 ? '' : s.slice(q + 1);
+  if (!path.startsWith('/')) {
+    const base = stack.length ? stack[stack.length - 1].path.split('/').slice(0, -1) : [];
+    const parts = base;
+    for (const seg of path.split('/')) {
+      if (seg === '..') parts.pop();
+      else if (seg !== '.' && seg !== '') parts.push(seg);
+    }
+    path = parts.join('/');
+  }
+  path = stripSlash(path).replace(/\.(wxml|js|html)$/, '');
+  return { path, query: parseQuery(query), search: query };
+}
+
+function windowOf(path) {
+  const w = Object.assign({}, appJson.window || {});
+  const u = units[path] || {};
+  for (const k of Object.keys(u)) {
+    if (/^(navigationBar|navigationStyle|background|enablePullDownRefresh|onReachBottomDistance|pageOrientation|disableScroll|backgroundColor)/.test(k)) w[k] = u[k];
+  }
+  return w;
+}
+
+function pageInfo(p) {
+  return { id: p.id, path: p.path, query: p.query, node: p.node.__id };
+}
+
+function announce(action) {
+  const top = stack[stack.length - 1];
+  post({
+    t: 'route',
+    action,
+    stack: stack.map(pageInfo),
+    window: top ? windowOf(top.path) : {},
+    tab: top && tabPaths.includes(top.path) ? top.path : null,
+  });
+}
+
+function callPage(p, name, ...args) {
+  const fn = p.caller[name];
+  if (typeof fn === 'function') return safe(() => fn.apply(p.caller, args));
+  return undefined;
+}
+
+function pageLifetime(p, name, args) {
+  safe(() => p.root.getComponent().triggerPageLifetime(name, args || []));
+}
+
+function showPage(p) {
+  callPage(p, 'onShow');
+  pageLifetime(p, 'show');
+}
+function hidePage(p) {
+  callPage(p, 'onHide');
+  pageLifetime(p, 'hide');
+}
+function unloadPage(p) {
+  callPage(p, 'onUnload');
+  safe(() => p.root.release());
+  tabPages.delete(p.path);
+  post({ t: 'pageClosed', id: p.id, node: p.node.__id });
+}
+
+class NotFound extends Error {}
+
+/** Create a page, run onLoad, attach it; onShow/onReady follow when it is shown. */
+function createPage(path, query, opener) {
+  if (!allPages.has(path) || !units[path]) throw new NotFound(path);
+  const id = nextPageId++;
+  const node = backend.createElement('page', 'page');
+  ops.push(['page', node.__id, id, path]);
+  let root;
+  try {
+    root = associated.createRoot('body', codeSpace, path);
+  } catch (e) {
+    throw new Error(`page "${path}" cannot be created: ${e && e.message ? e.message : e}`);
+  }
+  const caller = root.get();
+  caller.route = path;
+  caller.__route__ = path;
+  caller.options = query;
+  caller.__pageId__ = id;
+  const p = { id, path, query, root, caller, node, opener };
+  caller.getOpenerEventChannel = () => opener || new EventChannel();
+  callPage(p, 'onLoad', query);
+  const placeholder = backend.createElement('placeholder', 'placeholder');
+  node.appendChild(placeholder);
+  root.attach(node, placeholder);
+  if (tabPaths.includes(path)) tabPages.set(path, p);
+  return p;
+}
+
+function pushPage(p) {
+  stack.push(p);
+  showPage(p);
+  callPage(p, 'onReady');
+}
+
+function notFound(path, query, isEntryPage) {
+  const res = { path, query, isEntryPage };
+  let handled = false;
+  if (appInstance && typeof appInstance.onPageNotFound === 'function') {
+    handled = true;
+    safe(() => appInstance.onPageNotFound(res));
+  }
+  for (const l of appListeners.pageNotFound) {
+    handled = true;
+    safe(() => l(res));
+  }
+  return handled;
+}
+
+class RouteError extends Error {}
+
+/**
+ * The router. Returns a result or throws RouteError with WeChat's errMsg tail.
+ * @param {'navigateTo'|'redirectTo'|'navigateBack'|'switchTab'|'reLaunch'} action
+ */
+function route(action, opts) {
+  if (action === 'navigateBack') {
+    const delta = Math.max(1, Number(opts.delta) || 1);
+    if (stack.length <= 1) throw new RouteError('cannot navigate back at first page.');
+    const n = Math.min(delta, stack.length - 1);
+    for (let i = 0; i < n; i++) unloadPage(stack.pop());
+    showPage(stack[stack.length - 1]);
+    announce(action);
+    return {};
+  }
+  const { path, query, search } = resolveUrl(opts.url);
+  const isTab = tabPaths.includes(path);
+  if (!allPages.has(path)) {
+    notFound(path, query, false);
+    throw new RouteError(`page "${path}" is not found`);
+  }
+  if ((action === 'navigateTo' || action === 'redirectTo') && isTab) {
+    throw new RouteError(`can not ${action} a tabbar page`);
+  }
+  if (action === 'switchTab' && !isTab) throw new RouteError(`can not switch to no-tabBar page`);
+  if (action === 'navigateTo' && stack.length >= MAX_PAGES) throw new RouteError('webview count limit exceed');
+  const top = stack[stack.length - 1];
+  let channel = null;
+  switch (action) {
+    case 'navigateTo': {
+      if (top) hidePage(top);
+      const [mine, theirs] = EventChannel.pair(opts.events);
+      channel = mine;
+      pushPage(createPage(path, query, theirs));
+      break;
+    }
+    case 'redirectTo': {
+      if (top) unloadPage(stack.pop());
+      pushPage(createPage(path, query, null));
+      break;
+    }
+    case 'reLaunch': {
+      while (stack.length) unloadPage(stack.pop());
+      for (const p of tabPages.values()) unloadPage(p);
+      pushPage(createPage(path, query, null));
+      break;
+    }
+    case 'switchTab': {
+      if (top && top.path === path) return {};
+      // Non-tab pages close; the tab pages behind stay alive but hidden.
+      while (stack.length) {
+        const p = stack.pop();
+        if (tabPaths.includes(p.path)) hidePage(p);
+        else unloadPage(p);
+      }
+      const kept = tabPages.get(path);
+      if (kept) {
+        stack.push(kept);
+        showPage(kept);
+      } else {
+        pushPage(createPage(path, {}, null));
+      }
+      break;
+    }
+    default:
+      throw new RouteError(`unknown route ${action}`);
+  }
+  void search;
+  announce(action);
+  return channel ? { eventChannel: channel } : {};
+}
+
+/** Start the app: onLaunch, onShow, then the entry (or requested) page. */
+function launch(url, scene) {
+  const entry = url || appJson.entryPagePath || (appJson.pages || [])[0];
+  const { path, query } = resolveUrl('/' + stripSlash(entry));
+  launchOptions = { path, query, scene: scene || 1001, referrerInfo: {}, apiCategory: 'default' };
+  if (appInstance && typeof appInstance.onLaunch === 'function') safe(() => appInstance.onLaunch(copy(launchOptions)));
+  appShow();
+  let target = path;
+  if (!allPages.has(path)) {
+    const handled = notFound(path, query, true);
+    if (!handled || stack.length) {
+      if (stack.length) return;
+      target = (appJson.pages || [])[0];
+    } else {
+      // onPageNotFound may have redirected; if not, fall back to the first page.
+      if (stack.length) return;
+      target = (appJson.pages || [])[0];
+    }
+  }
+  pushPage(createPage(target, target === path ? query : {}, null));
+  announce('launch');
+}
+
+function appShow() {
+  if (appShown) return;
+  appShown = true;
+  const opts = copy(launchOptions);
+  if (appInstance && typeof appInstance.onShow === 'function') safe(() => appInstance.onShow(opts));
+  for (const l of appListeners.show) safe(() => l(opts));
+  const top = stack[stack.length - 1];
+  if (top) showPage(top);
+}
+
+function appHide() {
+  if (!appShown) return;
+  appShown = false;
+  const top = stack[stack.length - 1];
+  if (top) hidePage(top);
+  if (appInstance && typeof appInstance.onHide === 'function') safe(() => appInstance.onHide());
+  for (const l of appListeners.hide) safe(() => l());
+}
+
+function copy(v) {
+  return JSON.parse(JSON.stringify(v));
+}
+
+// ---- EventChannel ----------------------------------------------------------------------------------
+class EventChannel {
+  constructor() {
+    this.__listeners = new Map();
+    this.__peer = null;
+  }
+  static pair(events) {
+    const a = new EventChannel();
+    const b = new EventChannel();
+    a.__peer = b;
+    b.__peer = a;
+    if (events) for (const k of Object.keys(events)) a.on(k, events[k]);
+    return [a, b];
+  }
+  on(name, fn) {
+    if (!this.__listeners.has(name)) this.__listeners.set(name, []);
+    this.__listeners.get(name).push({ fn, once: false });
+  }
+  once(name, fn) {
+    if (!this.__listeners.has(name)) this.__listeners.set(name, []);
+    this.__listeners.get(name).push({ fn, once: true });
+  }
+  off(name, fn) {
+    const l = this.__listeners.get(name);
+    if (!l) return;
+    this.__listeners.set(name, fn ? l.filter((x) => x.fn !== fn) : []);
+  }
+  emit(name, ...args) {
+    const peer = this.__peer;
+    if (!peer) return;
+    const l = peer.__listeners.get(name) || [];
+    peer.__listeners.set(name, l.filter((x) => !x.once));
+    for (const x of l) safe(() => x.fn(...args));
+  }
+}
+
+// ---- events from the view ----------------------------------------------------------------------
+const BUBBLING = new Set(['touchstart', 'touchmove', 'touchcancel', 'touchend', 'tap', 'longpress', 'longtap', 'transitionend', 'animationstart', 'animationiteration', 'animationend', 'touchforcechange']);
+
+/** Deliver one inbound message from the view (docs/protocol.md). */
+function inbound(msg) {
+  const top = stack[stack.length - 1];
+  switch (msg.t) {
+    case 'event': {
+      const target = elements.get(msg.node);
+      if (!target) return { error: `no element with node id ${msg.node}` };
+      const extraFields = {};
+      for (const k of ['touches', 'changedTouches']) if (Array.isArray(msg[k])) extraFields[k] = msg[k];
+      const bubbles = msg.bubbles !== undefined ? !!msg.bubbles : BUBBLING.has(msg.type);
+      safe(() => ge.triggerEvent(target, msg.type, msg.detail === undefined ? {} : msg.detail, { bubbles, composed: bubbles, capturePhase: bubbles, extraFields }));
+      return {};
+    }
+    case 'model': {
+      const m = modelListeners.get(msg.node);
+      const l = m && m.get(msg.name);
+      if (!l) return { error: `node ${msg.node} has no model binding for ${msg.name}` };
+      safe(() => l(msg.value));
+      return {};
+    }
+    case 'intersection': {
+      const l = intersectionListeners.get(msg.id);
+      if (l) safe(() => l(msg.entry));
+      return {};
+    }
+    case 'back':
+      if (stack.length > 1) route('navigateBack', { delta: 1 });
+      return {};
+    case 'tab': {
+      const path = stripSlash(msg.path);
+      const i = tabPaths.indexOf(path);
+      if (i < 0) return { error: `${path} is not a tab page` };
+      const item = appJson.tabBar.list[i];
+      if (top && top.path === path) callPage(top, 'onTabItemTap', { index: i, pagePath: path, text: item.text });
+      else {
+        route('switchTab', { url: '/' + path });
+        const now = stack[stack.length - 1];
+        callPage(now, 'onTabItemTap', { index: i, pagePath: path, text: item.text });
+      }
+      return {};
+    }
+    case 'show':
+      appShow();
+      return {};
+    case 'hide':
+      appHide();
+      return {};
+    case 'pageScroll':
+      if (top) callPage(top, 'onPageScroll', { scrollTop: Number(msg.scrollTop) || 0 });
+      return {};
+    case 'reachBottom':
+      if (top) callPage(top, 'onReachBottom');
+      return {};
+    case 'pullDownRefresh':
+      if (top) callPage(top, 'onPullDownRefresh');
+      return {};
+    case 'resize': {
+      Object.assign(systemInfo, msg.size || {});
+      const size = { windowWidth: systemInfo.windowWidth, windowHeight: systemInfo.windowHeight };
+      if (top) {
+        callPage(top, 'onResize', { size });
+        pageLifetime(top, 'resize', [{ size }]);
+      }
+      return {};
+    }
+    case 'share': {
+      if (!top) return { result: null };
+      const r = callPage(top, 'onShareAppMessage', { from: msg.from || 'menu' });
+      return { result: r === undefined ? null : r };
+    }
+    default:
+      return { error: `unknown inbound message ${JSON.stringify(msg.t)}` };
+  }
+}
+
+/** Call a method of the top page (tests, automator). */
+function callTop(method, args) {
+  const top = stack[stack.length - 1];
+  if (!top) throw new Error('no page is open');
+  if (typeof top.caller[method] !== 'function') throw new Error(`page ${top.path} has no method ${method}`);
+  return top.caller[method](...(args || []));
+}

@@ -1,0 +1,38 @@
+// What the runtime hands to Rust (`__cove`) and to the app (`wx`, and FinClip's `ft`).
+
+// Every typed wx method we do not serve still exists and fails as WeChat does.
+for (const name of API_NAMES) if (!apiKinds[name]) unsupported(name);
+
+function turnEnd() {
+  flushOps();
+}
+
+Object.defineProperty(global, '__cove', {
+  value: Object.freeze({
+    defineModule,
+    load(templateGroup, unitConfigs, app, system, account) {
+      Object.assign(systemInfo, system || {});
+      if (account) accountInfo = account;
+      load(templateGroup, unitConfigs, app);
+    },
+    launch,
+    inbound,
+    deliver,
+    unhandledRejection,
+    reportError: (message) => reportError(new Error(message)),
+    turnEnd,
+    callTop,
+    pageData: () => {
+      const top = stack[stack.length - 1];
+      return top ? top.caller.data : null;
+    },
+    stack: () => stack.map(pageInfo),
+    apis: () => Object.assign({}, apiKinds),
+    apiNames: () => API_NAMES.slice(),
+  }),
+  enumerable: false,
+  writable: false,
+  configurable: false,
+});
+global.wx = wx;
+global.ft = wx;

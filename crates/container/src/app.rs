@@ -1,0 +1,325 @@
+//! A running mini-program: one [`Instance`] with glass-easel, the adapter, Cove's runtime,
+//! the `wx` bridge and the app's compiled code, driven by the host.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use crate::bridge::{self, Host, Services};
+use crate::instance::{Clock, Hooks, Instance, Level, Limits, Poster, RunError, global_fn};
+use crate::services::net::Policy;
+use crate::services::{FileSystem, Network, ServiceError, Storage};
+
+const GLASS_EASEL: &str = include_str!(concat!(env!("OUT_DIR"), "/glass_easel.all.js"));
+const ADAPTER: &str = include_str!(concat!(
+    env!("OUT_DIR"),
+    "/glass_easel_miniprogram_adapter.js"
+));
+const API_NAMES: &str = include_str!(concat!(env!("OUT_DIR"), "/wx_api_names.json"));
+/// The runtime's parts, in the order they share one scope.
+const RUNTIME: [(&str, &str); 5] = [
+    ("modules.js", include_str!("../js/runtime/modules.js")),
+    ("backend.js", include_str!("../js/runtime/backend.js")),
+    ("app.js", include_str!("../js/runtime/app.js")),
+    ("wx.js", include_str!("../js/runtime/wx.js")),
+    ("exports.js", include_str!("../js/runtime/exports.js")),
+];
+
+/// WeChat's storage quota per app.
+pub const STORAGE_QUOTA: usize = 10 << 20;
+/// WeChat's quota for `wxfile://usr`.
+pub const FILES_QUOTA: u64 = 200 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid app package: {0}")]
+    Package(String),
+    #[error(transparent)]
+    Js(#[from] RunError),
+    #[error("{0}")]
+    Service(#[from] ServiceError),
+    #[error("{0}")]
+    Rejected(String),
+}
+
+/// How to run one app.
+pub struct AppConfig {
+    pub app_id: String,
+    /// The compiled app, unpacked (the output of `cove build`).
+    pub package_dir: PathBuf,
+    /// Everything this app may write: storage, `wxfile://usr`, temp files.
+    pub data_dir: PathBuf,
+    pub limits: Limits,
+    pub clock: Clock,
+    /// Overrides for `wx.getSystemInfoSync()` (window size, pixel ratio, platform...).
+    pub system: Value,
+    pub storage_quota: usize,
+    pub files_quota: u64,
+    /// Which URLs the network may reach (domain whitelists come from the platform).
+    pub network_policy: Policy,
+}
+
+impl AppConfig {
+    pub fn new(app_id: &str, package_dir: &Path, data_dir: &Path) -> Self {
+        Self {
+            app_id: app_id.to_string(),
+            package_dir: package_dir.to_path_buf(),
+            data_dir: data_dir.to_path_buf(),
+            limits: Limits::default(),
+            clock: Clock::Real,
+            system: json!({}),
+            storage_quota: STORAGE_QUOTA,
+            files_quota: FILES_QUOTA,
+            network_policy: Arc::new(|_, _| Ok(())),
+        }
+    }
+}
+
+/// A launched mini-program.
+pub struct App {
+    instance: Instance,
+    app_id: String,
+}
+
+fn read(path: PathBuf) -> Result<String, AppError> {
+    fs::read_to_string(&path).map_err(|source| AppError::Io { path, source })
+}
+
+/// A JS string literal (JSON strings are valid JS literals).
+fn js_str(s: &str) -> String {
+    Value::from(s).to_string()
+}
+
+/// glass-easel, the adapter and Cove's runtime as one script each, ready to evaluate.
+fn runtime_scripts() -> &'static [(String, String)] {
+    static SCRIPTS: OnceLock<Vec<(String, String)>> = OnceLock::new();
+    SCRIPTS.get_or_init(|| {
+        let ge = format!(
+            "(function(){{var module={{exports:{{}}}};var exports=module.exports;\n{GLASS_EASEL}\n;globalThis.glassEasel=module.exports;}})();"
+        );
+        let adapter = format!(
+            "(function(){{var module={{exports:{{}}}};var exports=module.exports;\
+             var require=function(n){{if(n==='glass-easel')return globalThis.glassEasel;throw new Error('cannot require '+n)}};\n\
+             {ADAPTER}\n;globalThis.glassEaselMiniprogramAdapter=module.exports;}})();"
+        );
+        let mut rt = String::from(
+            "(function(global,native,ge,adapter){'use strict';\n",
+        );
+        let _ = writeln!(rt, "const API_NAMES={API_NAMES};");
+        for (name, code) in RUNTIME {
+            let _ = writeln!(rt, "// ---- {name}\n{code}");
+        }
+        rt.push_str(
+            "})(globalThis,globalThis.__coveNative,globalThis.glassEasel,globalThis.glassEaselMiniprogramAdapter);\n\
+             delete globalThis.__coveNative;delete globalThis.glassEasel;delete globalThis.glassEaselMiniprogramAdapter;",
+        );
+        vec![
+            ("glass_easel.all.js".into(), ge),
+            ("glass_easel_miniprogram_adapter.js".into(), adapter),
+            ("cove/runtime.js".into(), rt),
+        ]
+    })
+}
+
+impl App {
+    /// Load the app and open its entry page (or `entry`, e.g. `pages/a/a?x=1`).
+    pub fn launch(config: AppConfig, host: Arc<dyn Host>, entry: Option<&str>) -> Result<Self, AppError> {
+        let app = Self::load(config, host)?;
+        app.start(entry)?;
+        Ok(app)
+    }
+
+    /// Start the instance, the services and the runtime, and evaluate the app's code;
+    /// nothing of the app has run yet but module top levels and `App()`.
+    pub fn load(config: AppConfig, host: Arc<dyn Host>) -> Result<Self, AppError> {
+        let data = &config.data_dir;
+        let services = Services {
+            storage: Storage::open(&data.join("storage"), config.storage_quota)?,
+            fs: FileSystem::new(
+                &data.join("usr"),
+                &data.join("tmp"),
+                Some(&config.package_dir),
+                config.files_quota,
+            )?,
+            network: Network::new(config.network_policy.clone())?,
+        };
+        let poster_cell: Arc<OnceLock<Poster>> = Arc::default();
+        let (h1, h2, cell) = (host.clone(), host.clone(), poster_cell.clone());
+        let hooks = Hooks {
+            console: Arc::new(move |level, text| h1.console(level, text)),
+            uncaught: Arc::new(move |e: &RunError| {
+                h2.console(Level::Error, &e.to_string());
+                // App.onError runs in a turn of its own: this one may have been cut off.
+                if let Some(p) = cell.get() {
+                    let msg = e.to_string();
+                    p.post(move |ctx| {
+                        if let Ok(f) = global_fn(ctx, "__cove.reportError") {
+                            let _ = f.call::<_, ()>((msg,));
+                        }
+                    });
+                }
+            }),
+            turn_end: Some(Arc::new(|ctx| {
+                if let Ok(f) = global_fn(ctx, "__cove.turnEnd") {
+                    let _ = f.call::<_, ()>(());
+                }
+            })),
+        };
+        let instance = Instance::start_with(&config.app_id, config.limits.clone(), config.clock, hooks)?;
+        let poster = instance.poster().ok_or(RunError::Stopped)?;
+        let _ = poster_cell.set(poster.clone());
+        instance
+            .run(move |ctx| bridge::install(ctx, services, host, poster).map_err(|e| e.to_string()))?
+            .map_err(|e| AppError::Rejected(format!("cannot install the wx bridge: {e}")))?;
+        for (file, code) in runtime_scripts() {
+            instance.eval(file, code)?;
+        }
+        let app = Self {
+            instance,
+            app_id: config.app_id.clone(),
+        };
+        app.load_package(&config)?;
+        Ok(app)
+    }
+
+    fn load_package(&self, config: &AppConfig) -> Result<(), AppError> {
+        let dir = &config.package_dir;
+        let manifest: Value = serde_json::from_str(&read(dir.join("manifest.json"))?)
+            .map_err(|e| AppError::Package(format!("manifest.json: {e}")))?;
+        let cove = manifest
+            .get("cove")
+            .ok_or_else(|| AppError::Package("manifest.json has no `cove` section".into()))?;
+        let empty = Map::new();
+        let modules = cove.get("modules").and_then(Value::as_object).unwrap_or(&empty);
+        for (id, m) in modules {
+            let file = m.get("file").and_then(Value::as_str).unwrap_or(id);
+            let code = read(dir.join(file))?;
+            let deps = m.get("deps").cloned().unwrap_or_else(|| json!({}));
+            let script = format!(
+                "__cove.defineModule({},{deps},function(require,module,exports){{\n{code}\n}});",
+                js_str(id)
+            );
+            self.instance.eval(file, &script)?;
+        }
+        let templates = cove.get("templates").and_then(Value::as_str).unwrap_or("wxml.js");
+        let wxml = read(dir.join(templates))?;
+        let mut units = Map::new();
+        if let Some(list) = cove.get("units").and_then(Value::as_object) {
+            for path in list.keys() {
+                let config: Value = serde_json::from_str(&read(dir.join(format!("{path}.json")))?)
+                    .map_err(|e| AppError::Package(format!("{path}.json: {e}")))?;
+                units.insert(path.clone(), config);
+            }
+        }
+        let app_json: Value = match fs::read_to_string(dir.join("app.json")) {
+            Ok(t) => serde_json::from_str(&t).map_err(|e| AppError::Package(format!("app.json: {e}")))?,
+            Err(_) => json!({}),
+        };
+        let account = json!({
+            "miniProgram": {
+                "appId": config.app_id,
+                "envVersion": "release",
+                "version": manifest.get("version").and_then(|v| v.get("name")).cloned().unwrap_or(json!("")),
+            },
+            "plugin": {}
+        });
+        let mut script = String::from("(function(){var module={exports:{}};var exports=module.exports;\n");
+        script.push_str(&wxml);
+        let _ = write!(
+            script,
+            "\n;__cove.load(module.exports,{},{},{},{});}})();",
+            Value::Object(units),
+            app_json,
+            config.system,
+            account
+        );
+        self.instance.eval(templates, &script)?;
+        Ok(())
+    }
+
+    /// Run App.onLaunch/onShow and open the entry page (or `entry`).
+    pub fn start(&self, entry: Option<&str>) -> Result<(), AppError> {
+        let arg = entry.map_or("undefined".to_string(), js_str);
+        self.instance.eval("cove:launch", &format!("__cove.launch({arg})"))?;
+        Ok(())
+    }
+
+    pub fn app_id(&self) -> &str {
+        &self.app_id
+    }
+
+    pub fn instance(&self) -> &Instance {
+        &self.instance
+    }
+
+    /// Deliver one message from the view (docs/protocol.md): an event, a back or tab tap,
+    /// app show/hide, scroll, resize...
+    pub fn send(&self, msg: &Value) -> Result<Value, AppError> {
+        let text = self
+            .instance
+            .eval("cove:inbound", &format!("__cove.inbound({msg})"))?;
+        let r: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if let Some(e) = r.get("error").and_then(Value::as_str) {
+            return Err(AppError::Rejected(e.to_string()));
+        }
+        Ok(r.get("result").cloned().unwrap_or(Value::Null))
+    }
+
+    /// A view event on node `node`, e.g. `tap`.
+    pub fn event(&self, node: u64, kind: &str, detail: Value) -> Result<(), AppError> {
+        self.send(&json!({"t": "event", "node": node, "type": kind, "detail": detail}))
+            .map(|_| ())
+    }
+
+    /// Call a method of the top page; returns what it returned (as JSON).
+    pub fn call_page_method(&self, method: &str, args: &[Value]) -> Result<Value, AppError> {
+        let code = format!("__cove.callTop({},{})", js_str(method), Value::from(args.to_vec()));
+        self.eval_json(&code)
+    }
+
+    /// The top page's data.
+    pub fn page_data(&self) -> Result<Value, AppError> {
+        self.eval_json("__cove.pageData()")
+    }
+
+    /// The page stack, bottom first: `[{id, path, query, node}]`.
+    pub fn page_stack(&self) -> Result<Value, AppError> {
+        self.eval_json("__cove.stack()")
+    }
+
+    /// Evaluate JS in the app's global scope and return its value as JSON.
+    pub fn eval_json(&self, code: &str) -> Result<Value, AppError> {
+        let text = self.instance.eval("cove:eval", code)?;
+        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Move a manual clock forward, firing due timers.
+    pub fn advance(&self, by: Duration) -> Result<(), AppError> {
+        Ok(self.instance.advance(by)?)
+    }
+
+    /// Wait until every turn queued so far (task results included) has run.
+    pub fn settle(&self) -> Result<(), AppError> {
+        self.instance.run(|_| ())?;
+        Ok(())
+    }
+
+    /// The QuickJS heap in use, after a GC.
+    pub fn heap_bytes(&self) -> Result<u64, AppError> {
+        Ok(self.instance.heap_bytes()?)
+    }
+
+    /// Every typed `wx` method with how it is served: `native`, `js`, `host`, `unsupported`.
+    pub fn api_kinds(&self) -> Result<Value, AppError> {
+        self.eval_json("__cove.apis()")
+    }
+}

@@ -1,0 +1,329 @@
+//! The `wx.*` bridge: the native functions the JS runtime calls, on the instance's thread.
+//!
+//! JS sees one object, `__coveNative`, which the runtime takes and removes from the global
+//! scope before app code runs:
+//! - `call(name, json) -> json`: a synchronous service call, answered `{"ok": v}` or
+//!   `{"err": "fail ..."}` (storage, files).
+//! - `start(name, json) -> id`: an asynchronous task (network, host requests). Its events
+//!   come back later as turns calling `__cove.deliver(id, kind, json)`; `complete` or
+//!   `fail` ends it.
+//! - `taskCall(id, method, json) -> json`: abort a task, or send on / close a socket.
+//! - `post(json)`: a message for the view or host (ops, routes, UI), see docs/protocol.md.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use rquickjs::{Ctx, Function, Object};
+use serde_json::{Value, json};
+
+use crate::instance::{Level, Poster};
+use crate::services::{FileSystem, NetEvent, Network, ServiceError, SocketHandle, Storage, TaskHandle};
+
+/// What a container needs from the app that embeds it.
+pub trait Host: Send + Sync + 'static {
+    /// A message for the view (JSON text, docs/protocol.md): ops, routes, UI changes.
+    fn send(&self, msg: &str);
+
+    /// `console.*` output of the mini-program.
+    fn console(&self, level: Level, text: &str) {
+        tracing::info!(target: "cove::console", level = level.as_str(), "{text}");
+    }
+
+    /// Something only a person or the device can answer: `showModal`, `login`,
+    /// `getLocation`, layout queries... Answer through `reply`, now or later, from any thread.
+    /// The default refuses, as WeChat does for an API a client lacks.
+    fn request(&self, api: &str, args: Value, reply: Reply) {
+        let _ = args;
+        reply.fail(format!("fail {api} is not supported by this host"));
+    }
+}
+
+/// The answer to a [`Host::request`]; dropping it unanswered fails the call.
+pub struct Reply {
+    poster: Poster,
+    task: u64,
+    answered: bool,
+}
+
+impl Reply {
+    /// Succeed with the API's result object (without `errMsg`).
+    pub fn ok(mut self, result: Value) {
+        self.answered = true;
+        deliver(&self.poster, self.task, "complete", &result);
+    }
+
+    /// Fail with WeChat's errMsg tail, e.g. `"fail cancel"`.
+    pub fn fail(mut self, tail: impl Into<String>) {
+        self.answered = true;
+        deliver(&self.poster, self.task, "fail", &Value::String(tail.into()));
+    }
+}
+
+impl Drop for Reply {
+    fn drop(&mut self) {
+        if !self.answered {
+            deliver(&self.poster, self.task, "fail", &json!("fail no answer from the host"));
+        }
+    }
+}
+
+/// Queue a task event as its own turn on the instance's thread.
+fn deliver(poster: &Poster, task: u64, kind: &'static str, payload: &Value) {
+    let text = payload.to_string();
+    poster.post(move |ctx| {
+        let f = crate::instance::global_fn(ctx, "__cove.deliver");
+        if let Ok(f) = f {
+            let _ = f.call::<_, ()>((task as f64, kind, text));
+        }
+    });
+}
+
+/// The per-app services the bridge serves.
+pub struct Services {
+    pub storage: Storage,
+    pub fs: FileSystem,
+    pub network: Network,
+}
+
+enum Task {
+    Net(TaskHandle),
+    Socket(SocketHandle),
+    Host,
+}
+
+struct Bridge {
+    services: Services,
+    host: Arc<dyn Host>,
+    poster: Poster,
+    tasks: HashMap<u64, Task>,
+    next_task: u64,
+}
+
+/// Install `__coveNative` into the instance's global scope.
+pub fn install(
+    ctx: &Ctx<'_>,
+    services: Services,
+    host: Arc<dyn Host>,
+    poster: Poster,
+) -> rquickjs::Result<()> {
+    let bridge = Rc::new(RefCell::new(Bridge {
+        services,
+        host,
+        poster,
+        tasks: HashMap::new(),
+        next_task: 1,
+    }));
+    let native = Object::new(ctx.clone())?;
+    let b = bridge.clone();
+    native.set(
+        "call",
+        Function::new(ctx.clone(), move |name: String, args: String| {
+            let args: Value = serde_json::from_str(&args).unwrap_or(Value::Null);
+            answer(b.borrow_mut().call(&name, &args))
+        })?,
+    )?;
+    let b = bridge.clone();
+    native.set(
+        "start",
+        Function::new(ctx.clone(), move |name: String, args: String| {
+            let args: Value = serde_json::from_str(&args).unwrap_or(Value::Null);
+            Bridge::start(&b, &name, args) as f64
+        })?,
+    )?;
+    let b = bridge.clone();
+    native.set(
+        "taskCall",
+        Function::new(ctx.clone(), move |id: f64, method: String, args: String| {
+            let args: Value = serde_json::from_str(&args).unwrap_or(Value::Null);
+            answer(b.borrow_mut().task_call(id as u64, &method, &args))
+        })?,
+    )?;
+    let b = bridge.clone();
+    native.set(
+        "post",
+        Function::new(ctx.clone(), move |msg: String| {
+            let host = b.borrow().host.clone();
+            host.send(&msg);
+        })?,
+    )?;
+    ctx.globals().set("__coveNative", native)?;
+    Ok(())
+}
+
+fn answer(r: Result<Value, ServiceError>) -> String {
+    match r {
+        Ok(v) => json!({ "ok": v }).to_string(),
+        Err(e) => json!({ "err": e.msg }).to_string(),
+    }
+}
+
+fn str_arg<'a>(args: &'a Value, key: &str) -> Result<&'a str, ServiceError> {
+    args.get(key).and_then(Value::as_str).ok_or_else(|| {
+        ServiceError::fail(format!("parameter error: parameter.{key} should be String"))
+    })
+}
+
+impl Bridge {
+    fn call(&mut self, name: &str, args: &Value) -> Result<Value, ServiceError> {
+        let st = &mut self.services.storage;
+        match name {
+            "storage.set" => st
+                .set(str_arg(args, "key")?, args.get("data").cloned().unwrap_or(Value::Null))
+                .map(|()| Value::Null),
+            "storage.get" => st.get(str_arg(args, "key")?),
+            "storage.remove" => st.remove(str_arg(args, "key")?).map(|()| Value::Null),
+            "storage.clear" => st.clear().map(|()| Value::Null),
+            "storage.info" => Ok(st.info()),
+            "storage.batchSet" => {
+                let items: Vec<(String, Value)> = args
+                    .get("kvList")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .map(|kv| {
+                        let key = kv.get("key").and_then(Value::as_str).unwrap_or_default();
+                        (key.to_string(), kv.get("value").cloned().unwrap_or(Value::Null))
+                    })
+                    .collect();
+                st.batch_set(&items).map(|()| Value::Null)
+            }
+            "storage.batchGet" => {
+                let keys: Vec<String> = args
+                    .get("keyList")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|k| k.as_str().map(str::to_string))
+                    .collect();
+                Ok(Value::Array(st.batch_get(&keys)))
+            }
+            "fs" => {
+                let method = str_arg(args, "method")?;
+                let a = args.get("args").cloned().unwrap_or_else(|| json!({}));
+                self.services.fs.call(method, &a)
+            }
+            _ => Err(ServiceError::fail(format!("{name} is not a native call"))),
+        }
+    }
+
+    fn start(this: &Rc<RefCell<Self>>, name: &str, args: Value) -> u64 {
+        let mut b = this.borrow_mut();
+        let id = b.next_task;
+        b.next_task += 1;
+        let poster = b.poster.clone();
+        let sink = net_sink(poster.clone(), id);
+        let task = match name {
+            "request" => Task::Net(b.services.network.request(args, sink)),
+            "uploadFile" => match b.resolve_arg(&args, "filePath") {
+                Ok(real) => {
+                    let mut a = args;
+                    a["filePath"] = json!(real.to_string_lossy());
+                    Task::Net(b.services.network.upload_file(a, sink))
+                }
+                Err(e) => return b.fail_now(id, e),
+            },
+            "downloadFile" => match b.download_dest(&args) {
+                Ok((virt, real)) => {
+                    let key = if args.get("filePath").is_some() { "filePath" } else { "tempFilePath" };
+                    let sink: crate::services::net::Sink = Arc::new({
+                        let sink = sink.clone();
+                        move |ev| match ev {
+                            NetEvent::Complete(Ok(mut v)) => {
+                                v[key] = json!(virt);
+                                sink(NetEvent::Complete(Ok(v)))
+                            }
+                            other => sink(other),
+                        }
+                    });
+                    Task::Net(b.services.network.download_file(args, real, sink))
+                }
+                Err(e) => return b.fail_now(id, e),
+            },
+            "connectSocket" => Task::Socket(b.services.network.connect_socket(args, sink)),
+            "host" => {
+                let api = args.get("api").and_then(Value::as_str).unwrap_or("").to_string();
+                let a = args.get("args").cloned().unwrap_or_else(|| json!({}));
+                let host = b.host.clone();
+                b.tasks.insert(id, Task::Host);
+                drop(b);
+                host.request(&api, a, Reply { poster, task: id, answered: false });
+                return id;
+            }
+            _ => return b.fail_now(id, ServiceError::fail(format!("{name} is not a native task"))),
+        };
+        b.tasks.insert(id, task);
+        id
+    }
+
+    fn fail_now(&self, id: u64, e: ServiceError) -> u64 {
+        deliver(&self.poster, id, "fail", &Value::String(e.msg));
+        id
+    }
+
+    fn resolve_arg(&self, args: &Value, key: &str) -> Result<PathBuf, ServiceError> {
+        self.services.fs.real_path(str_arg(args, key)?)
+    }
+
+    /// Where a download lands: the caller's `filePath` in the sandbox, or a new temp file.
+    fn download_dest(&mut self, args: &Value) -> Result<(String, PathBuf), ServiceError> {
+        if let Some(p) = args.get("filePath").and_then(Value::as_str) {
+            return Ok((p.to_string(), self.services.fs.real_path(p)?));
+        }
+        let url = str_arg(args, "url")?;
+        let ext = url
+            .split(['?', '#'])
+            .next()
+            .and_then(|p| p.rsplit('/').next())
+            .and_then(|f| f.rsplit_once('.').map(|(_, e)| e))
+            .filter(|e| !e.is_empty() && e.len() <= 8 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+            .unwrap_or("tmp")
+            .to_string();
+        Ok(self.services.fs.temp_path(&ext))
+    }
+
+    fn task_call(&mut self, id: u64, method: &str, args: &Value) -> Result<Value, ServiceError> {
+        self.tasks.retain(|_, t| !matches!(t, Task::Net(h) if h.is_done()));
+        match (self.tasks.get(&id), method) {
+            (Some(Task::Net(h)), "abort") => {
+                h.abort();
+                Ok(Value::Null)
+            }
+            (Some(Task::Socket(s)), "send") => s
+                .send(args.get("data").cloned().unwrap_or(Value::Null))
+                .map(|()| Value::Null),
+            (Some(Task::Socket(s)), "close") => {
+                let code = args.get("code").and_then(Value::as_u64).unwrap_or(1000) as u16;
+                let reason = args.get("reason").and_then(Value::as_str).unwrap_or("");
+                s.close(code, reason).map(|()| Value::Null)
+            }
+            (Some(Task::Host), _) | (None, "abort") => Ok(Value::Null),
+            (None, _) => Err(ServiceError::fail("the task has ended")),
+            (Some(_), m) => Err(ServiceError::fail(format!("{m} is not supported by this task"))),
+        }
+    }
+}
+
+/// Network events as task deliveries.
+fn net_sink(poster: Poster, id: u64) -> crate::services::net::Sink {
+    Arc::new(move |ev: NetEvent| {
+        let (kind, payload) = match ev {
+            NetEvent::HeadersReceived(v) => ("headersReceived", v),
+            NetEvent::Progress(v) => ("progress", v),
+            NetEvent::Complete(Ok(mut v)) => {
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("errMsg");
+                }
+                ("complete", v)
+            }
+            NetEvent::Complete(Err(tail)) => ("fail", Value::String(tail)),
+            NetEvent::Open(v) => ("open", v),
+            NetEvent::Message(v) => ("message", v),
+            NetEvent::Error(e) => ("error", Value::String(e)),
+            NetEvent::Close { code, reason } => ("close", json!({ "code": code, "reason": reason })),
+        };
+        deliver(&poster, id, kind, &payload);
+    })
+}

@@ -1,0 +1,616 @@
+//! The per-app file sandbox behind `wx.getFileSystemManager()` and `wx.env.USER_DATA_PATH`.
+//!
+//! `FileSystem::call(method, args)` takes a FileSystemManager method by its WeChat name
+//! without `Sync` and the object-form arguments of the async form (`{filePath, encoding}`),
+//! and answers that method's success object without `errMsg` (`{data}`, `{files}`,
+//! `{stats}`, `{savedFilePath}`, `{}`…).
+
+mod encoding;
+mod path;
+
+use std::fs::{self, File, Metadata, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use md5::Md5;
+use serde_json::{Value, json};
+use sha1::{Digest, Sha1};
+
+use path::{Access, Resolved, Roots, io_err, is_hidden, path_err};
+pub use path::{Area, STORE_DIR, USER_DATA_PATH};
+
+use super::ServiceError;
+use super::atomic::{sync_dir, write_atomic, write_atomic_with};
+
+/// WeChat's local file quota per app.
+pub const DEFAULT_QUOTA_BYTES: u64 = 200 * 1024 * 1024;
+
+type NameSource = Box<dyn FnMut() -> String + Send>;
+type Clock = Box<dyn Fn() -> SystemTime + Send>;
+
+/// One app's file sandbox.
+pub struct FileSystem {
+    roots: Roots,
+    quota: u64,
+    names: NameSource,
+    clock: Clock,
+}
+
+impl FileSystem {
+    /// `user_dir` holds `wxfile://usr` (and the saved files), `temp_dir` the temp files;
+    /// both are created when missing. `package_dir` is the unpacked app package, read-only.
+    pub fn new(
+        user_dir: &Path,
+        temp_dir: &Path,
+        package_dir: Option<&Path>,
+        quota_bytes: u64,
+    ) -> Result<FileSystem, ServiceError> {
+        let usr = path::root(user_dir, true)?;
+        let roots = Roots {
+            store: usr.join(STORE_DIR),
+            usr,
+            temp: path::root(temp_dir, true)?,
+            package: package_dir.map(|p| path::root(p, false)).transpose()?,
+        };
+        Ok(FileSystem {
+            roots,
+            quota: quota_bytes,
+            names: Box::new(default_names()),
+            clock: Box::new(SystemTime::now),
+        })
+    }
+
+    /// Replaces the source of unique names for temp and saved files (tests make it
+    /// deterministic).
+    pub fn set_name_source(&mut self, names: impl FnMut() -> String + Send + 'static) {
+        self.names = Box::new(names);
+    }
+
+    /// Replaces the clock that stamps saved files (`createTime`).
+    pub fn set_clock(&mut self, clock: impl Fn() -> SystemTime + Send + 'static) {
+        self.clock = Box::new(clock);
+    }
+
+    /// A fresh temp file path for `downloadFile`: (`wxfile://tmp_<name>.<ext>`, real path).
+    /// `ext` may be given with or without its dot, or empty.
+    pub fn temp_path(&mut self, ext: &str) -> (String, PathBuf) {
+        let ext = ext.trim_start_matches('.');
+        let ext =
+            if !ext.is_empty() && ext.len() <= 16 && ext.bytes().all(|b| b.is_ascii_alphanumeric())
+            {
+                format!(".{ext}")
+            } else {
+                String::new()
+            };
+        let name = format!("tmp_{}{ext}", (self.names)());
+        (format!("wxfile://{name}"), self.roots.temp.join(name))
+    }
+
+    /// The real path behind a readable virtual path (for `uploadFile`, image sources…).
+    pub fn real_path(&self, vpath: &str) -> Result<PathBuf, ServiceError> {
+        Ok(self.roots.resolve(vpath, "open", Access::Read)?.real)
+    }
+
+    /// Bytes used under `wxfile://usr`, saved files included.
+    pub fn used_bytes(&self) -> u64 {
+        dir_size(&self.roots.usr)
+    }
+
+    /// Runs one FileSystemManager method (see the module docs).
+    pub fn call(&mut self, method: &str, args: &Value) -> Result<Value, ServiceError> {
+        let a = Args(args);
+        let done = Ok(json!({}));
+        match method {
+            "access" => {
+                let p = a.str("path")?;
+                self.existing(p, "access", Access::Read)?;
+                done
+            }
+            "readFile" => self.read_file(&a),
+            "writeFile" => {
+                let p = a.str("filePath")?;
+                let bytes = encoding::encode(a.get("data"), a.opt_str("encoding")?)?;
+                self.write_file(p, &bytes, false)?;
+                done
+            }
+            "appendFile" => {
+                let p = a.str("filePath")?;
+                let bytes = encoding::encode(a.get("data"), a.opt_str("encoding")?)?;
+                self.write_file(p, &bytes, true)?;
+                done
+            }
+            "copyFile" => {
+                self.copy_file(a.str("srcPath")?, a.str("destPath")?)?;
+                done
+            }
+            "getFileInfo" => self.file_info(a.str("filePath")?, a.opt_str("digestAlgorithm")?),
+            "mkdir" => {
+                self.mkdir(a.str("dirPath")?, a.bool("recursive"))?;
+                done
+            }
+            "readdir" => self.readdir(a.str("dirPath")?),
+            "rename" => {
+                self.rename(a.str("oldPath")?, a.str("newPath")?)?;
+                done
+            }
+            "rmdir" => {
+                self.rmdir(a.str("dirPath")?, a.bool("recursive"))?;
+                done
+            }
+            "stat" => self.stat(a.str("path")?, a.bool("recursive")),
+            "unlink" => {
+                self.unlink(a.str("filePath")?, "unlink")?;
+                done
+            }
+            "truncate" => {
+                self.truncate(a.str("filePath")?, a.opt_u64("length")?.unwrap_or(0))?;
+                done
+            }
+            "saveFile" => self.save_file(a.str("tempFilePath")?, a.opt_str("filePath")?),
+            "removeSavedFile" => {
+                self.unlink(a.str("filePath")?, "unlink")?;
+                done
+            }
+            "getSavedFileList" => self.saved_file_list(),
+            "getSavedFileInfo" => {
+                let p = a.str("filePath")?;
+                let (_, m) = self.existing(p, "stat", Access::Read)?;
+                Ok(json!({"size": m.len(), "createTime": secs(m.modified().ok())}))
+            }
+            _ => Err(ServiceError::fail("not supported")),
+        }
+    }
+
+    /// Resolves a path that must exist; answers its metadata (never following a symlink).
+    fn existing(
+        &self,
+        vpath: &str,
+        op: &str,
+        access: Access,
+    ) -> Result<(Resolved, Metadata), ServiceError> {
+        let r = self.roots.resolve(vpath, op, access)?;
+        let m = fs::symlink_metadata(&r.real).map_err(|e| io_err(&e, op, vpath))?;
+        Ok((r, m))
+    }
+
+    /// Resolves a path to create or replace: its parent must be an existing directory and
+    /// it must not be one.
+    fn target(&self, vpath: &str, op: &str) -> Result<(Resolved, u64), ServiceError> {
+        let r = self.roots.resolve(vpath, op, Access::Write)?;
+        if r.is_root {
+            return Err(path_err("illegal operation on a directory", op, vpath));
+        }
+        let parent_ok = r
+            .real
+            .parent()
+            .and_then(|p| fs::symlink_metadata(p).ok())
+            .is_some_and(|m| m.is_dir());
+        if !parent_ok {
+            return Err(path_err("no such file or directory", op, vpath));
+        }
+        match fs::symlink_metadata(&r.real) {
+            Ok(m) if m.is_dir() => Err(path_err("illegal operation on a directory", op, vpath)),
+            Ok(m) => Ok((r, m.len())),
+            Err(_) => Ok((r, 0)),
+        }
+    }
+
+    fn check_quota(&self, add: u64, replaced: u64) -> Result<(), ServiceError> {
+        if self.used_bytes().saturating_sub(replaced) + add > self.quota {
+            return Err(ServiceError::fail(
+                "the maximum size of the file storage limit is exceeded",
+            ));
+        }
+        Ok(())
+    }
+
+    fn read_file(&self, a: &Args) -> Result<Value, ServiceError> {
+        let vpath = a.str("filePath")?;
+        let enc = a.opt_str("encoding")?;
+        let (r, m) = self.existing(vpath, "open", Access::Read)?;
+        if m.is_dir() {
+            return Err(path_err("illegal operation on a directory", "open", vpath));
+        }
+        let size = m.len();
+        let pos = a.opt_u64("position")?;
+        let len = a.opt_u64("length")?;
+        // WeChat's ranges: position in [0, size - 1], length in [1, size - position].
+        let invalid = || ServiceError::fail("Invalid argument");
+        let start = match pos {
+            Some(p) if p >= size && !(p == 0 && size == 0) => return Err(invalid()),
+            Some(p) => p,
+            None => 0,
+        };
+        let count = match len {
+            Some(0) => return Err(invalid()),
+            Some(l) if l > size - start => return Err(invalid()),
+            Some(l) => l,
+            None => size - start,
+        };
+        let mut f = open_read(&r.real).map_err(|e| io_err(&e, "open", vpath))?;
+        let mut buf = Vec::with_capacity(count as usize);
+        f.seek(SeekFrom::Start(start))
+            .and_then(|_| f.take(count).read_to_end(&mut buf))
+            .map_err(|e| io_err(&e, "open", vpath))?;
+        Ok(json!({"data": encoding::decode(&buf, enc)?}))
+    }
+
+    fn write_file(&self, vpath: &str, bytes: &[u8], append: bool) -> Result<(), ServiceError> {
+        let (r, old) = self.target(vpath, "open")?;
+        if append {
+            // appendFile needs an existing file; the whole file is rewritten so that the
+            // append is atomic like every other write.
+            let mut f = open_read(&r.real).map_err(|e| io_err(&e, "open", vpath))?;
+            self.check_quota(bytes.len() as u64, 0)?;
+            write_atomic_with(&r.real, |out| {
+                io::copy(&mut f, out)?;
+                out.write_all(bytes)
+            })
+            .map_err(|e| io_err(&e, "open", vpath))
+        } else {
+            self.check_quota(bytes.len() as u64, old)?;
+            write_atomic(&r.real, bytes).map_err(|e| io_err(&e, "open", vpath))
+        }
+    }
+
+    fn copy_file(&self, src: &str, dest: &str) -> Result<(), ServiceError> {
+        let (s, m) = self.existing(src, "copyFile", Access::Read)?;
+        if m.is_dir() {
+            return Err(path_err(
+                "illegal operation on a directory",
+                "copyFile",
+                src,
+            ));
+        }
+        let (d, old) = self.target(dest, "copyFile")?;
+        self.check_quota(m.len(), old)?;
+        let mut f = open_read(&s.real).map_err(|e| io_err(&e, "copyFile", src))?;
+        write_atomic_with(&d.real, |out| io::copy(&mut f, out).map(drop))
+            .map_err(|e| io_err(&e, "copyFile", dest))
+    }
+
+    fn file_info(&self, vpath: &str, algo: Option<&str>) -> Result<Value, ServiceError> {
+        let (r, m) = self.existing(vpath, "open", Access::Read)?;
+        if m.is_dir() {
+            return Err(path_err("illegal operation on a directory", "open", vpath));
+        }
+        let mut f = open_read(&r.real).map_err(|e| io_err(&e, "open", vpath))?;
+        let digest = match algo.unwrap_or("md5") {
+            "md5" => hash::<Md5>(&mut f),
+            "sha1" => hash::<Sha1>(&mut f),
+            other => {
+                return Err(ServiceError::fail(format!(
+                    "invalid digestAlgorithm: {other}"
+                )));
+            }
+        }
+        .map_err(|e| io_err(&e, "open", vpath))?;
+        Ok(json!({"size": m.len(), "digest": digest}))
+    }
+
+    fn mkdir(&self, vpath: &str, recursive: bool) -> Result<(), ServiceError> {
+        let r = self.roots.resolve(vpath, "mkdir", Access::Write)?;
+        if r.is_root || fs::symlink_metadata(&r.real).is_ok() {
+            return Err(path_err("file already exists", "mkdir", vpath));
+        }
+        let res = if recursive {
+            fs::create_dir_all(&r.real)
+        } else {
+            fs::create_dir(&r.real)
+        };
+        res.map_err(|e| io_err(&e, "mkdir", vpath))
+    }
+
+    fn readdir(&self, vpath: &str) -> Result<Value, ServiceError> {
+        let (r, m) = self.existing(vpath, "scandir", Access::Read)?;
+        if !m.is_dir() {
+            return Err(path_err("not a directory", "scandir", vpath));
+        }
+        let usr_root = r.area == Area::Usr && r.is_root;
+        let mut files: Vec<String> = fs::read_dir(&r.real)
+            .map_err(|e| io_err(&e, "scandir", vpath))?
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !is_hidden(n, usr_root))
+            .collect();
+        files.sort();
+        Ok(json!({"files": files}))
+    }
+
+    fn rename(&self, old: &str, new: &str) -> Result<(), ServiceError> {
+        let (o, m) = self.existing(old, "rename", Access::Remove)?;
+        if o.is_root {
+            return Err(path_err("permission denied", "rename", old));
+        }
+        let n = self.roots.resolve(new, "rename", Access::Write)?;
+        if n.is_root {
+            return Err(path_err("permission denied", "rename", new));
+        }
+        if o.area == Area::Temp {
+            self.check_quota(dir_size_or_len(&o.real, &m), 0)?;
+        }
+        move_path(&o.real, &n.real, m.is_dir()).map_err(|e| io_err(&e, "rename", new))
+    }
+
+    fn rmdir(&self, vpath: &str, recursive: bool) -> Result<(), ServiceError> {
+        let (r, m) = self.existing(vpath, "rmdir", Access::Write)?;
+        if r.is_root {
+            return Err(path_err("permission denied", "rmdir", vpath));
+        }
+        if !m.is_dir() {
+            return Err(path_err("not a directory", "rmdir", vpath));
+        }
+        // std's remove_dir_all removes symlinks themselves and never follows them.
+        let res = if recursive {
+            fs::remove_dir_all(&r.real)
+        } else {
+            fs::remove_dir(&r.real)
+        };
+        res.map_err(|e| io_err(&e, "rmdir", vpath))
+    }
+
+    fn unlink(&self, vpath: &str, op: &str) -> Result<(), ServiceError> {
+        let (r, m) = self.existing(vpath, op, Access::Remove)?;
+        if m.is_dir() {
+            return Err(path_err("operation not permitted", op, vpath));
+        }
+        fs::remove_file(&r.real).map_err(|e| io_err(&e, op, vpath))
+    }
+
+    fn truncate(&self, vpath: &str, length: u64) -> Result<(), ServiceError> {
+        let (r, old) = self.target(vpath, "open")?;
+        let mut f = open_read(&r.real).map_err(|e| io_err(&e, "open", vpath))?;
+        if length > old {
+            self.check_quota(length - old, 0)?;
+        }
+        write_atomic_with(&r.real, |out| {
+            io::copy(&mut (&mut f).take(length), out)?;
+            // Growing pads with zeros, as ftruncate does.
+            out.set_len(length)
+        })
+        .map_err(|e| io_err(&e, "open", vpath))
+    }
+
+    fn save_file(&mut self, temp: &str, dest: Option<&str>) -> Result<Value, ServiceError> {
+        let (s, m) = self.existing(temp, "open", Access::Remove)?;
+        if m.is_dir() {
+            return Err(path_err("illegal operation on a directory", "open", temp));
+        }
+        let (vdest, real, old) = match dest {
+            Some(d) => {
+                let (r, old) = self.target(d, "open")?;
+                (d.to_string(), r.real, old)
+            }
+            None => {
+                let ext = s
+                    .real
+                    .extension()
+                    .map(|e| e.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                fs::create_dir_all(&self.roots.store).map_err(|e| io_err(&e, "open", temp))?;
+                let (vtmp, _) = self.temp_path(&ext);
+                let name = vtmp.replacen("wxfile://tmp_", "store_", 1);
+                (format!("wxfile://{name}"), self.roots.store.join(&name), 0)
+            }
+        };
+        if s.area == Area::Temp {
+            self.check_quota(m.len(), old)?;
+        }
+        move_path(&s.real, &real, false).map_err(|e| io_err(&e, "open", &vdest))?;
+        // createTime is the time of saving, kept as the file's mtime.
+        if let Ok(f) = OpenOptions::new().write(true).open(&real) {
+            let _ = f.set_modified((self.clock)());
+        }
+        Ok(json!({"savedFilePath": vdest}))
+    }
+
+    fn saved_file_list(&self) -> Result<Value, ServiceError> {
+        let mut list = Vec::new();
+        if let Ok(dir) = fs::read_dir(&self.roots.store) {
+            for e in dir.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let Ok(m) = e.metadata() else { continue };
+                if !m.is_file() || !name.starts_with("store_") {
+                    continue;
+                }
+                list.push(json!({
+                    "filePath": format!("wxfile://{name}"),
+                    "size": m.len(),
+                    "createTime": secs(m.modified().ok()),
+                }));
+            }
+        }
+        list.sort_by(|a, b| a["filePath"].as_str().cmp(&b["filePath"].as_str()));
+        Ok(json!({"fileList": list}))
+    }
+
+    fn stat(&self, vpath: &str, recursive: bool) -> Result<Value, ServiceError> {
+        let (r, m) = self.existing(vpath, "stat", Access::Read)?;
+        if !(recursive && m.is_dir()) {
+            return Ok(json!({"stats": stats(&m)}));
+        }
+        let mut out = vec![json!({"path": "/", "stats": stats(&m)})];
+        let usr_root = r.area == Area::Usr && r.is_root;
+        walk(&r.real, "", usr_root, &mut |rel, m| {
+            out.push(json!({"path": rel, "stats": stats(m)}));
+        });
+        Ok(json!({"stats": out}))
+    }
+}
+
+/// Visits everything under `dir` depth-first in name order, never following symlinks and
+/// skipping them and hidden entries.
+fn walk(dir: &Path, rel: &str, usr_root: bool, f: &mut dyn FnMut(&str, &Metadata)) {
+    let Ok(rd) = fs::read_dir(dir) else { return };
+    let mut names: Vec<_> = rd
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !is_hidden(n, usr_root))
+        .collect();
+    names.sort();
+    for n in names {
+        let p = dir.join(&n);
+        let Ok(m) = fs::symlink_metadata(&p) else {
+            continue;
+        };
+        if m.file_type().is_symlink() {
+            continue;
+        }
+        let child = format!("{rel}/{n}");
+        f(&child, &m);
+        if m.is_dir() {
+            walk(&p, &child, false, f);
+        }
+    }
+}
+
+/// Total size of the regular files under `dir` (symlinks not followed).
+fn dir_size(dir: &Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = fs::read_dir(&d) else { continue };
+        for e in rd.flatten() {
+            let Ok(m) = fs::symlink_metadata(e.path()) else {
+                continue;
+            };
+            if m.is_dir() {
+                stack.push(e.path());
+            } else if m.is_file() {
+                total += m.len();
+            }
+        }
+    }
+    total
+}
+
+fn dir_size_or_len(p: &Path, m: &Metadata) -> u64 {
+    if m.is_dir() { dir_size(p) } else { m.len() }
+}
+
+/// Moves a file or directory; across file systems (temp → usr) a file is copied
+/// atomically and the source removed.
+fn move_path(from: &Path, to: &Path, is_dir: bool) -> io::Result<()> {
+    match fs::rename(from, to) {
+        Ok(()) => {
+            if let Some(p) = to.parent() {
+                sync_dir(p);
+            }
+            Ok(())
+        }
+        Err(e) if e.raw_os_error() == Some(libc::EXDEV) && !is_dir => {
+            let mut f = open_read(from)?;
+            write_atomic_with(to, |out| io::copy(&mut f, out).map(drop))?;
+            fs::remove_file(from)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Opens for reading without following a symlink in the last component (the earlier ones
+/// were checked by `resolve`).
+fn open_read(p: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(p)
+}
+
+fn hash<D: Digest>(f: &mut File) -> io::Result<String> {
+    let mut d = D::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(hex::encode(d.finalize()));
+        }
+        d.update(&buf[..n]);
+    }
+}
+
+/// WeChat's `Stats` fields; the bridge turns `isDirectory`/`isFile` into methods.
+fn stats(m: &Metadata) -> Value {
+    json!({
+        "mode": m.mode(),
+        "size": m.len(),
+        "lastAccessedTime": m.atime(),
+        "lastModifiedTime": m.mtime(),
+        "isDirectory": m.is_dir(),
+        "isFile": m.is_file(),
+    })
+}
+
+fn secs(t: Option<SystemTime>) -> u64 {
+    t.and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Unique names from the clock and a counter: unique within the process, and two
+/// processes would have to start the same nanosecond to collide.
+fn default_names() -> impl FnMut() -> String + Send {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let start = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    move || {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        format!("{start:x}{n:04x}")
+    }
+}
+
+/// Typed access to the arguments object, with WeChat's parameter errors.
+struct Args<'a>(&'a Value);
+
+impl<'a> Args<'a> {
+    fn get(&self, name: &str) -> &'a Value {
+        self.0.get(name).unwrap_or(&Value::Null)
+    }
+
+    fn str(&self, name: &str) -> Result<&'a str, ServiceError> {
+        self.get(name)
+            .as_str()
+            .ok_or_else(|| type_err(name, "String", self.get(name)))
+    }
+
+    fn opt_str(&self, name: &str) -> Result<Option<&'a str>, ServiceError> {
+        match self.get(name) {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(s)),
+            v => Err(type_err(name, "String", v)),
+        }
+    }
+
+    fn opt_u64(&self, name: &str) -> Result<Option<u64>, ServiceError> {
+        match self.get(name) {
+            Value::Null => Ok(None),
+            v => match v
+                .as_u64()
+                .or_else(|| v.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
+            {
+                Some(n) => Ok(Some(n)),
+                None => Err(ServiceError::fail("Invalid argument")),
+            },
+        }
+    }
+
+    fn bool(&self, name: &str) -> bool {
+        self.get(name).as_bool().unwrap_or(false)
+    }
+}
+
+fn type_err(name: &str, want: &str, got: &Value) -> ServiceError {
+    let got = match got {
+        Value::Null => "Undefined",
+        Value::Bool(_) => "Boolean",
+        Value::Number(_) => "Number",
+        Value::String(_) => "String",
+        Value::Array(_) => "Array",
+        Value::Object(_) => "Object",
+    };
+    ServiceError::fail(format!(
+        "parameter error: parameter.{name} should be {want} instead of {got};"
+    ))
+}

@@ -1,0 +1,309 @@
+//! Per-app key/value storage behind `wx.setStorage`/`getStorage`/… and their `Sync` forms.
+//!
+//! Layout: one file per key, `<hex sha256(key)>.json`, holding `{"seq", "key", "data"}`.
+//! One file per key rather than a journal because every write is already an atomic
+//! replace of a small file, a torn or corrupted file can cost at most its own key, and
+//! there is nothing to compact. Hashing makes any key (`/`, `..`, NUL, unicode, 10 000
+//! characters) a safe, fixed-length file name; the key itself is kept inside the file.
+//! Values are also kept in memory: the quota caps them at 10 MB per app.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tracing::warn;
+
+use super::ServiceError;
+use super::atomic::{TEMP_PREFIX, write_atomic};
+
+/// WeChat's total quota per app.
+pub const DEFAULT_QUOTA_BYTES: usize = 10 * 1024 * 1024;
+/// WeChat's limit for the data of a single key.
+pub const ITEM_MAX_BYTES: usize = 1024 * 1024;
+
+const FILE_EXT: &str = ".json";
+
+struct Entry {
+    data: Value,
+    /// Key length plus the JSON length of the data: what counts against the quota.
+    size: usize,
+    /// Creation order, so `info().keys` lists keys in the order they were first set.
+    seq: u64,
+}
+
+/// One app's storage. Two instances on different directories share nothing.
+pub struct Storage {
+    dir: PathBuf,
+    quota: usize,
+    entries: HashMap<String, Entry>,
+    /// File name → why it could not be read. Kept on disk until the key is set again,
+    /// removed, or the storage cleared.
+    corrupt: HashMap<String, String>,
+    used: usize,
+    next_seq: u64,
+}
+
+impl Storage {
+    /// Opens (creating if needed) the storage kept in `dir`. Corrupted entries do not fail the
+    /// open: they are logged, left out, and reported by `get` and `corrupted`.
+    pub fn open(dir: &Path, quota_bytes: usize) -> Result<Storage, ServiceError> {
+        fs::create_dir_all(dir).map_err(|e| io_fail("open storage", dir, &e))?;
+        let mut s = Storage {
+            dir: dir.to_path_buf(),
+            quota: quota_bytes,
+            entries: HashMap::new(),
+            corrupt: HashMap::new(),
+            used: 0,
+            next_seq: 0,
+        };
+        let listing = fs::read_dir(dir).map_err(|e| io_fail("open storage", dir, &e))?;
+        for item in listing {
+            let item = item.map_err(|e| io_fail("open storage", dir, &e))?;
+            let name = item.file_name().to_string_lossy().into_owned();
+            if name.starts_with(TEMP_PREFIX) {
+                // A write interrupted before its rename: the old file, if any, is intact.
+                let _ = fs::remove_file(item.path());
+                continue;
+            }
+            if !is_entry_name(&name) {
+                continue;
+            }
+            match read_entry(&item.path(), &name) {
+                Ok((key, seq, data)) => {
+                    let size = entry_size(&key, &data);
+                    s.used += size;
+                    s.next_seq = s.next_seq.max(seq + 1);
+                    s.entries.insert(key, Entry { data, size, seq });
+                }
+                Err(reason) => {
+                    warn!(file = %item.path().display(), %reason, "storage entry corrupted; left out");
+                    s.corrupt.insert(name, reason);
+                }
+            }
+        }
+        Ok(s)
+    }
+
+    /// Stores `data` under `key`, replacing what was there.
+    pub fn set(&mut self, key: &str, data: Value) -> Result<(), ServiceError> {
+        let size = self.check_item(key, &data)?;
+        let old = self.entries.get(key).map_or(0, |e| e.size);
+        if self.used - old + size > self.quota {
+            return Err(self.quota_error());
+        }
+        self.write(key, data, size)
+    }
+
+    /// The data stored under `key`: `"fail data not found"` when there is none.
+    pub fn get(&self, key: &str) -> Result<Value, ServiceError> {
+        if let Some(e) = self.entries.get(key) {
+            return Ok(e.data.clone());
+        }
+        let file = file_name(key);
+        match self.corrupt.get(&file) {
+            Some(reason) => Err(ServiceError::fail(format!(
+                "data corrupted ({file}: {reason})"
+            ))),
+            None => Err(ServiceError::fail("data not found")),
+        }
+    }
+
+    /// Removes `key`; removing a missing key succeeds, as in WeChat.
+    pub fn remove(&mut self, key: &str) -> Result<(), ServiceError> {
+        let file = file_name(key);
+        let path = self.dir.join(&file);
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_fail("remove", &path, &e)),
+        }
+        self.corrupt.remove(&file);
+        if let Some(e) = self.entries.remove(key) {
+            self.used -= e.size;
+        }
+        Ok(())
+    }
+
+    /// Removes every key, corrupted entries included.
+    pub fn clear(&mut self) -> Result<(), ServiceError> {
+        let listing = fs::read_dir(&self.dir).map_err(|e| io_fail("clear", &self.dir, &e))?;
+        for item in listing.flatten() {
+            let name = item.file_name().to_string_lossy().into_owned();
+            if is_entry_name(&name) || name.starts_with(TEMP_PREFIX) {
+                fs::remove_file(item.path()).map_err(|e| io_fail("clear", &item.path(), &e))?;
+            }
+        }
+        self.entries.clear();
+        self.corrupt.clear();
+        self.used = 0;
+        Ok(())
+    }
+
+    /// `{"keys": [...], "currentSize": KB, "limitSize": KB}`, as `wx.getStorageInfo` answers.
+    pub fn info(&self) -> Value {
+        json!({
+            "keys": self.keys(),
+            "currentSize": self.used.div_ceil(1024),
+            "limitSize": self.quota / 1024,
+        })
+    }
+
+    /// Keys in the order they were first set.
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<(&String, u64)> = self.entries.iter().map(|(k, e)| (k, e.seq)).collect();
+        keys.sort_by_key(|&(_, seq)| seq);
+        keys.into_iter().map(|(k, _)| k.clone()).collect()
+    }
+
+    /// Bytes counted against the quota (keys plus JSON data).
+    pub fn used_bytes(&self) -> usize {
+        self.used
+    }
+
+    /// Files that could not be read at open, with the reason, sorted by file name.
+    pub fn corrupted(&self) -> Vec<(String, String)> {
+        let mut v: Vec<_> = self
+            .corrupt
+            .iter()
+            .map(|(f, r)| (f.clone(), r.clone()))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// `batchSetStorage`: all items are checked against the limits before any is written.
+    pub fn batch_set(&mut self, items: &[(String, Value)]) -> Result<(), ServiceError> {
+        // Each key is written once, with its last value, at the place of its first mention:
+        // what sequential sets would leave.
+        let mut order: Vec<&str> = Vec::new();
+        let mut last: HashMap<&str, usize> = HashMap::new();
+        for (i, (k, _)) in items.iter().enumerate() {
+            if last.insert(k.as_str(), i).is_none() {
+                order.push(k);
+            }
+        }
+        let mut used = self.used;
+        let mut sized = Vec::with_capacity(order.len());
+        for k in order {
+            let v = &items[last[k]].1;
+            let size = self.check_item(k, v)?;
+            used = used - self.entries.get(k).map_or(0, |e| e.size) + size;
+            sized.push((k, v, size));
+        }
+        if used > self.quota {
+            return Err(self.quota_error());
+        }
+        for (k, v, size) in sized {
+            self.write(k, v.clone(), size)?;
+        }
+        Ok(())
+    }
+
+    /// `batchGetStorageSync`: one value per key, `""` for a missing key as `getStorageSync`
+    /// gives.
+    pub fn batch_get(&self, keys: &[String]) -> Vec<Value> {
+        keys.iter()
+            .map(|k| {
+                self.entries
+                    .get(k)
+                    .map_or(Value::String(String::new()), |e| e.data.clone())
+            })
+            .collect()
+    }
+
+    fn check_item(&self, key: &str, data: &Value) -> Result<usize, ServiceError> {
+        let size = entry_size(key, data);
+        if size - key.len() > ITEM_MAX_BYTES {
+            return Err(ServiceError::fail("exceed storage item max length"));
+        }
+        Ok(size)
+    }
+
+    fn quota_error(&self) -> ServiceError {
+        const MB: usize = 1024 * 1024;
+        if self.quota.is_multiple_of(MB) {
+            ServiceError::fail(format!("exceed storage max size {}Mb", self.quota / MB))
+        } else {
+            ServiceError::fail(format!("exceed storage max size {}b", self.quota))
+        }
+    }
+
+    fn write(&mut self, key: &str, data: Value, size: usize) -> Result<(), ServiceError> {
+        let seq = match self.entries.get(key) {
+            Some(e) => e.seq,
+            None => {
+                self.next_seq += 1;
+                self.next_seq - 1
+            }
+        };
+        let file = file_name(key);
+        let path = self.dir.join(&file);
+        let body = json!({"seq": seq, "key": key, "data": data});
+        let bytes = serde_json::to_vec(&body).map_err(|e| ServiceError::fail(e.to_string()))?;
+        write_atomic(&path, &bytes).map_err(|e| io_fail("write", &path, &e))?;
+        self.corrupt.remove(&file);
+        let old = self
+            .entries
+            .insert(key.to_string(), Entry { data, size, seq });
+        self.used = self.used - old.map_or(0, |e| e.size) + size;
+        Ok(())
+    }
+}
+
+fn entry_size(key: &str, data: &Value) -> usize {
+    key.len() + data.to_string().len()
+}
+
+fn file_name(key: &str) -> String {
+    format!("{}{FILE_EXT}", hex::encode(Sha256::digest(key.as_bytes())))
+}
+
+fn is_entry_name(name: &str) -> bool {
+    name.strip_suffix(FILE_EXT)
+        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn read_entry(path: &Path, name: &str) -> Result<(String, u64, Value), String> {
+    let bytes = fs::read(path).map_err(|e| e.to_string())?;
+    let mut v: Value = serde_json::from_slice(&bytes).map_err(|e| format!("invalid JSON: {e}"))?;
+    let key = v
+        .get("key")
+        .and_then(Value::as_str)
+        .ok_or("no key")?
+        .to_string();
+    let seq = v.get("seq").and_then(Value::as_u64).ok_or("no seq")?;
+    if file_name(&key) != name {
+        return Err("key does not match file name".into());
+    }
+    let data = v
+        .as_object_mut()
+        .and_then(|o| o.remove("data"))
+        .ok_or("no data")?;
+    Ok((key, seq, data))
+}
+
+fn io_fail(what: &str, path: &Path, e: &io::Error) -> ServiceError {
+    warn!(path = %path.display(), error = %e, "storage {what} failed");
+    ServiceError::fail(format!("{what}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_hashes() {
+        let n = file_name("../../etc/passwd");
+        assert!(is_entry_name(&n));
+        assert!(!n.contains('/'));
+        assert!(!is_entry_name("x.json"));
+    }
+
+    #[test]
+    fn size_counts_key_and_json() {
+        assert_eq!(entry_size("ab", &json!("xy")), 2 + 4);
+    }
+}
