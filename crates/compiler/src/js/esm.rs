@@ -52,6 +52,9 @@ pub fn to_commonjs(source: &str, program: &Program) -> String {
         }
     };
     let mut removed: Vec<(u32, u32)> = vec![];
+    // What each imported binding became, for `export { imported }` getters.
+    let mut imported = std::collections::HashMap::new();
+    let mut reexported = vec![];
 
     for stmt in &program.body {
         let Some(decl) = stmt.as_module_declaration() else {
@@ -84,6 +87,7 @@ pub fn to_commonjs(source: &str, program: &Program) -> String {
                             continue;
                         }
                     };
+                    imported.insert(symbol, replacement.clone());
                     for r in scoping.get_resolved_references(symbol) {
                         let id = r.node_id();
                         let span = nodes.kind(id).span();
@@ -174,10 +178,18 @@ pub fn to_commonjs(source: &str, program: &Program) -> String {
             }
             ModuleDeclaration::ExportNamedDeclaration(named) => {
                 for s in &named.specifiers {
-                    getters.push((
-                        module_export_name(&s.exported),
-                        module_export_name(&s.local),
-                    ));
+                    let symbol = match &s.local {
+                        ModuleExportName::IdentifierReference(r) => {
+                            scoping.get_reference(r.reference_id()).symbol_id()
+                        }
+                        _ => None,
+                    };
+                    let local = module_export_name(&s.local);
+                    // Imports are hoisted, so an imported binding is resolved after the loop.
+                    if let Some(sym) = symbol {
+                        reexported.push((getters.len(), sym));
+                    }
+                    getters.push((module_export_name(&s.exported), local));
                 }
                 replace_stmt(
                     source,
@@ -252,6 +264,11 @@ pub fn to_commonjs(source: &str, program: &Program) -> String {
         }
     }
 
+    for (i, sym) in reexported {
+        if let Some(r) = imported.get(&sym) {
+            getters[i].1.clone_from(r);
+        }
+    }
     let mut prologue = String::from("Object.defineProperty(exports,'__esModule',{value:true});");
     for (exported, local) in &getters {
         prologue.push_str(&format!(
@@ -365,4 +382,36 @@ pub fn convert(source: &str) -> String {
     let ret = oxc::parser::Parser::new(&alloc, source, oxc::span::SourceType::mjs()).parse();
     assert!(ret.diagnostics.is_empty(), "{:?}", ret.diagnostics);
     to_commonjs(source, &ret.program)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::convert;
+
+    /// `export { x }` of an imported binding exports what the import became, live.
+    #[test]
+    fn reexported_imports_resolve_to_their_source() {
+        let lib = convert("export default 7; export let n = 1; export function bump() { n++; }");
+        let hub = convert(
+            "import seven from './lib'; import { n as count, bump } from './lib';\n\
+             export { seven, count, bump as inc };",
+        );
+        let main = convert(
+            "import { seven, count, inc } from './hub';\n\
+             inc(); module.exports.out = [seven, count];",
+        );
+        let script = format!(
+            "const src = {{'./lib': {lib:?}, './hub': {hub:?}, main: {main:?}}}, cache = {{}};\n\
+             function load(id) {{ if (cache[id]) return cache[id].exports; const m = cache[id] = {{exports: {{}}}};\n\
+             new Function('require', 'module', 'exports', src[id])(load, m, m.exports); return m.exports; }}\n\
+             console.log(JSON.stringify(load('main').out));"
+        );
+        let out = std::process::Command::new("node")
+            .arg("-e")
+            .arg(script)
+            .output()
+            .expect("node is installed");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[7,2]", "{hub}");
+    }
 }

@@ -3,6 +3,10 @@
 // what the adapter leaves to the host.
 
 ge.globalOptions.writeIdToDOM = true;
+// Mini-program code reaches properties through `this.data`/`this.properties`, never as
+// fields of the node; writing them there breaks components with a property named like a
+// node field (wux's `<wux-app shadowRoot>` shadows `shadowRoot`).
+ge.globalOptions.writeFieldsToNode = false;
 const env = new adapter.MiniProgramEnv();
 const codeSpace = env.createCodeSpace('', true);
 const associated = env.associateBackend(backend);
@@ -263,8 +267,11 @@ function unloadPage(p) {
 
 class NotFound extends Error {}
 
-/** Create a page, run onLoad, attach it; onShow/onReady follow when it is shown. */
-function createPage(path, query, opener) {
+/**
+ * Open a page in WeChat's order: the component tree is created and attached, the page is
+ * pushed (so getCurrentPages() includes it), then onLoad, onShow and onReady.
+ */
+function openPage(path, query, opener) {
   if (!allPages.has(path) || !units[path]) throw new NotFound(path);
   const id = nextPageId++;
   const node = backend.createElement('page', 'page');
@@ -273,7 +280,9 @@ function createPage(path, query, opener) {
   try {
     root = associated.createRoot('body', codeSpace, path);
   } catch (e) {
-    throw new Error(`page "${path}" cannot be created: ${e && e.message ? e.message : e}`);
+    const err = new Error(`page "${path}" cannot be created: ${e && e.message ? e.message : e}`);
+    if (e && e.stack) err.stack = e.stack;
+    throw err;
   }
   const caller = root.get();
   caller.route = path;
@@ -282,18 +291,15 @@ function createPage(path, query, opener) {
   caller.__pageId__ = id;
   const p = { id, path, query, root, caller, node, opener };
   caller.getOpenerEventChannel = () => opener || new EventChannel();
-  callPage(p, 'onLoad', query);
   const placeholder = backend.createElement('placeholder', 'placeholder');
   node.appendChild(placeholder);
   root.attach(node, placeholder);
   if (tabPaths.includes(path)) tabPages.set(path, p);
-  return p;
-}
-
-function pushPage(p) {
   stack.push(p);
+  callPage(p, 'onLoad', query);
   showPage(p);
   callPage(p, 'onReady');
+  return p;
 }
 
 function notFound(path, query, isEntryPage) {
@@ -344,18 +350,18 @@ function route(action, opts) {
       if (top) hidePage(top);
       const [mine, theirs] = EventChannel.pair(opts.events);
       channel = mine;
-      pushPage(createPage(path, query, theirs));
+      openPage(path, query, theirs);
       break;
     }
     case 'redirectTo': {
       if (top) unloadPage(stack.pop());
-      pushPage(createPage(path, query, null));
+      openPage(path, query, null);
       break;
     }
     case 'reLaunch': {
       while (stack.length) unloadPage(stack.pop());
       for (const p of tabPages.values()) unloadPage(p);
-      pushPage(createPage(path, query, null));
+      openPage(path, query, null);
       break;
     }
     case 'switchTab': {
@@ -371,7 +377,7 @@ function route(action, opts) {
         stack.push(kept);
         showPage(kept);
       } else {
-        pushPage(createPage(path, {}, null));
+        openPage(path, {}, null);
       }
       break;
     }
@@ -402,7 +408,7 @@ function launch(url, scene) {
       target = (appJson.pages || [])[0];
     }
   }
-  pushPage(createPage(target, target === path ? query : {}, null));
+  openPage(target, target === path ? query : {}, null);
   announce('launch');
 }
 
