@@ -43,7 +43,13 @@ const wxml = files.filter((f) => f.endsWith('.wxml'))
 if (!wxml.includes(file)) fail(`no such template under ${root}: ${file}`)
 const wxs = files.filter((f) => f.endsWith('.wxs'))
 const tmp = []
-const { args } = finalArgs(['-d', '-cc', componentArg(root, wxml), ...wxml, ...wxs, '-gn', '$gwx'], false, tmp)
+// Paths as WeChat DevTools passes them ("./a.wxml"), so that absolute `/x.wxml` imports resolve.
+const dot = (f) => './' + f
+const cc = componentArg(root, wxml)
+  .split(' ')
+  .map((w) => (w.endsWith('.wxml') ? dot(w) : w))
+  .join(' ')
+const { args } = finalArgs(['-d', '-cc', cc, ...wxml.map(dot), ...wxs.map(dot), '-gn', '$gwx'], false, tmp)
 const r = spawnSync(compilerBinary('wcc'), args, { cwd: root, maxBuffer: MAX_BUFFER })
 for (const f of tmp) fs.rmSync(path.dirname(f), { recursive: true, force: true })
 if (r.error) fail(`wcc: ${r.error.message}`)
@@ -56,7 +62,7 @@ ctx.window = ctx
 vm.runInContext(r.stdout.toString(), ctx, { filename: 'wcc-output.js' })
 // Parse the data inside the context: the runtime checks `x.constructor === Object`.
 const data = vm.runInContext('JSON.parse', ctx)(dataText)
-const render = ctx.$gwx(file)
+const render = ctx.$gwx(dot(file))
 if (typeof render !== 'function') fail(`$gwx returned no render function for ${file}`)
 // Round-trip through JSON inside the context so the printed tree carries only
 // what JSON can express (no cross-realm prototypes).

@@ -24,7 +24,9 @@ fn main() {
     println!("cargo:rerun-if-changed=js/package.json");
     let js = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).join("js");
     let modules = js.join("node_modules");
-    if BUNDLES.iter().any(|(src, _)| !modules.join(src).is_file()) || !modules.join(TYPINGS).is_file() {
+    if BUNDLES.iter().any(|(src, _)| !modules.join(src).is_file())
+        || !modules.join(TYPINGS).is_file()
+    {
         npm_ci(&js);
     }
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
@@ -39,10 +41,18 @@ fn main() {
     let text = fs::read_to_string(&typings)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", typings.display()));
     let names = wx_method_names(&text);
-    assert!(names.len() > 300, "found only {} wx methods in {TYPINGS}", names.len());
+    assert!(
+        names.len() > 300,
+        "found only {} wx methods in {TYPINGS}",
+        names.len()
+    );
     let json = format!(
         "[{}]",
-        names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(",")
+        names
+            .iter()
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(",")
     );
     fs::write(out.join("wx_api_names.json"), json).expect("write wx_api_names.json");
 }
@@ -69,7 +79,9 @@ fn wx_method_names(dts: &str) -> Vec<String> {
         if line.starts_with("    }") {
             break;
         }
-        let Some(member) = line.strip_prefix("        ") else { continue };
+        let Some(member) = line.strip_prefix("        ") else {
+            continue;
+        };
         let ident: String = member
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')

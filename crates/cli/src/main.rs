@@ -2,6 +2,7 @@
 
 mod bench;
 mod build;
+mod render;
 
 use std::process::ExitCode;
 
@@ -28,6 +29,8 @@ enum Command {
     Build(build::BuildArgs),
     /// Run a benchmark and print a table.
     Bench(bench::BenchArgs),
+    /// Render one template with glass-easel and print it as WeChat's `$gwx(path)(data)` tree.
+    Render(render::RenderArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Build(args) => build::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Render(args) => render::run(args),
     };
     match result {
         Ok(code) => code,

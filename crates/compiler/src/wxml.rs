@@ -190,7 +190,18 @@ impl Compiler<'_> {
             source =
                 std::borrow::Cow::Owned(source.replace("<fts", "<wxs").replace("</fts>", "</wxs>"));
         }
-        for err in self.group.add_tmpl(key, &source) {
+        let errors = self.group.add_tmpl(key, &source);
+        // An attribute given twice: WeChat keeps the last, glass-easel the first.
+        let duplicates: Vec<_> = errors
+            .iter()
+            .filter(|e| matches!(e.kind, ParseErrorKind::DuplicatedAttribute))
+            .map(|e| span(&text, &e.location))
+            .collect();
+        if let Some(fixed) = last_attribute_wins(&source, &duplicates) {
+            // The first pass's diagnostics stand: the rewrite only removes attributes.
+            let _ = self.group.add_tmpl(key, &fixed);
+        }
+        for err in errors {
             if err.level() < ParseErrorLevel::Warn {
                 continue;
             }
@@ -440,13 +451,16 @@ impl Compiler<'_> {
     /// One template group, its entries in sorted order so the bytes never change between runs.
     fn generate(&mut self) {
         let mut js = String::from("module.exports=(function(){var G={};var R={};");
+        js.push_str(WXS_PRELUDE);
         for (k, v) in &self.scripts {
             self.group.add_script(k, v);
         }
         match self.group.export_globals() {
             Ok(g) => {
-                js.push_str(&g);
-                js.push(';');
+                // WeChat prints `null` in text and in string concatenation (`{{x}}` and
+                // `a{{x}}` with `x: null`); only `undefined` prints as nothing.
+                js.push_str(&g.replacen(NULL_AS_EMPTY, NULL_AS_NULL, 1));
+                js.push_str(";if(typeof D==='function')D=$wxsGuard(D);");
             }
             Err(e) => self
                 .diags
@@ -473,7 +487,7 @@ impl Compiler<'_> {
             }
         }
         js.push_str("return G})();\n");
-        self.out.group_js = js;
+        self.out.group_js = wxs_semantics(&js);
     }
 }
 
@@ -737,6 +751,263 @@ fn ascii_tag_spaces(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// What WXS code sees besides plain JS, as wcc gives it: `getRegExp`/`getDate` stand for the
+/// `RegExp`/`Date` constructors, and `x.constructor` is the name of `x`'s type (`"Array"`,
+/// `"Object"`, `"Function"`, `"String"`, `"Number"`, `"Boolean"`, `"Date"`, `"RegExp"`). The
+/// helpers open the group's scope, which every WXS module (file or inline) is written in.
+///
+/// `$wxsGuard` wraps the module loader so that what templates get from a module (never what
+/// another module `require`s) catches exceptions: in WeChat a WXS function that throws while
+/// a template calls it is reported and gives `undefined`, and the rest of the page renders.
+const WXS_PRELUDE: &str = "var getRegExp=function(p,f){return new RegExp(p,f)};\
+var getDate=function(){return new(Function.prototype.bind.apply(Date,[null].concat([].slice.call(arguments))))};\
+var $wxsType=function(x){if(x==null||Object.prototype.hasOwnProperty.call(x,'constructor'))return x['constructor'];\
+var t=typeof x;return t==='function'?'Function':t==='string'?'String':t==='number'?'Number':t==='boolean'?'Boolean':\
+Array.isArray(x)?'Array':x instanceof Date?'Date':x instanceof RegExp?'RegExp':'Object'};\
+var $wxsCatch=function(f){return function(){try{return f.apply(this,arguments)}catch(e){\
+if(typeof console!=='undefined')console.error(e);return undefined}}};\
+var $wxsGuard=function(load){return function(name,fn){var get=load(name,fn),out,done=false;\
+return function(){var e=get();if(done)return out;done=true;if(typeof e==='function')return out=$wxsCatch(e);\
+if(e===null||typeof e!=='object')return out=e;var seen=new Map();\
+return out=new Proxy(e,{get:function(t,k,r){var v=Reflect.get(t,k,r);if(typeof v!=='function')return v;\
+var w=seen.get(v);if(!w){w=$wxsCatch(v);seen.set(v,w)}return w}})}}};";
+
+/// glass-easel's helper for `{{x}}` in text and in concatenations, and WeChat's.
+const NULL_AS_EMPTY: &str = "var Y=function(a){return a==null?'':String(a)}";
+const NULL_AS_NULL: &str = "var Y=function(a){return a===undefined?'':String(a)}";
+
+/// Give the WXS modules of a template group WXS semantics where they differ from JS (besides
+/// the prelude above):
+/// - every `x.constructor` read becomes `$wxsType(x)`;
+/// - in string literals, a backslash escape other than `\n`, `\t`, `\r`, `\\`, `\'` and `\"`
+///   keeps its backslash (`'\d+'` is the four characters `\d+`), as wcc compiles them, so
+///   `getRegExp('^\d+$')` means what WXS authors wrote.
+///
+/// WXS code is what the group passes to its module loader, `D(name, (require, exports,
+/// module) => {...})`, for file and inline modules alike; the template code is not touched.
+fn wxs_semantics(group_js: &str) -> String {
+    use oxc::allocator::Allocator;
+    use oxc::ast::ast::{
+        Argument, AssignmentTarget, CallExpression, Expression, SimpleAssignmentTarget,
+        StaticMemberExpression, StringLiteral,
+    };
+    use oxc::ast_visit::{Visit, walk};
+    use oxc::parser::Parser;
+    use oxc::span::{GetSpan, SourceType};
+
+    /// `(at, order, end, text)`: `text` replaces `[at, end)` (an insertion when `end <= at`).
+    struct Wxs<'s> {
+        src: &'s str,
+        depth: u32,
+        edits: Vec<(u32, u32, u32, String)>,
+    }
+    impl<'a> Visit<'a> for Wxs<'_> {
+        fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
+            let loader = matches!(&it.callee, Expression::Identifier(id) if id.name == "D")
+                && it.arguments.len() == 2
+                && matches!(it.arguments[0], Argument::StringLiteral(_))
+                && matches!(it.arguments[1], Argument::ArrowFunctionExpression(_));
+            self.depth += u32::from(loader);
+            walk::walk_call_expression(self, it);
+            self.depth -= u32::from(loader);
+        }
+        fn visit_static_member_expression(&mut self, it: &StaticMemberExpression<'a>) {
+            if self.depth > 0 && it.property.name == "constructor" && !it.optional {
+                let obj = it.object.span();
+                // Outer reads open first: `a.constructor.constructor`.
+                let open = (
+                    obj.start,
+                    u32::MAX - it.span.end,
+                    0,
+                    "$wxsType(".to_string(),
+                );
+                self.edits.push(open);
+                self.edits.push((obj.end, 0, it.span.end, ")".to_string()));
+            }
+            walk::walk_static_member_expression(self, it);
+        }
+        fn visit_assignment_target(&mut self, it: &AssignmentTarget<'a>) {
+            // `x.constructor = v` stays an assignment.
+            if let Some(SimpleAssignmentTarget::StaticMemberExpression(m)) =
+                it.as_simple_assignment_target()
+                && m.property.name == "constructor"
+            {
+                self.visit_expression(&m.object);
+                return;
+            }
+            walk::walk_assignment_target(self, it);
+        }
+        fn visit_string_literal(&mut self, it: &StringLiteral<'a>) {
+            let raw = &self.src[it.span.start as usize..it.span.end as usize];
+            if self.depth > 0 && raw.contains('\\') {
+                let mut out = String::with_capacity(raw.len() + 4);
+                let mut chars = raw.chars();
+                while let Some(c) = chars.next() {
+                    out.push(c);
+                    if c == '\\' {
+                        match chars.next() {
+                            Some(e @ ('n' | 't' | 'r' | '\\' | '\'' | '"')) => out.push(e),
+                            // A line continuation keeps its backslash and the line break.
+                            Some('\n') => out.push_str("\\\\n"),
+                            Some(e) => {
+                                out.push('\\');
+                                out.push(e);
+                            }
+                            None => {}
+                        }
+                    }
+                }
+                if out != raw {
+                    // After any `$wxsType(` opened at the same place.
+                    self.edits.push((it.span.start, u32::MAX, it.span.end, out));
+                }
+            }
+        }
+    }
+
+    let mut wxs = Wxs {
+        src: group_js,
+        depth: 0,
+        edits: vec![],
+    };
+    if group_js.contains("constructor") || group_js.contains('\\') {
+        let alloc = Allocator::default();
+        let ret = Parser::new(&alloc, group_js, SourceType::script()).parse();
+        // The group is generated code; were it ever unparsable, it stays as it is.
+        if !ret.panicked && ret.diagnostics.is_empty() {
+            wxs.visit_program(&ret.program);
+        }
+    }
+    let mut edits = wxs.edits;
+    edits.sort();
+    let mut out = String::with_capacity(group_js.len() + 64);
+    let mut at = 0usize;
+    for (start, _, end, text) in edits {
+        let start = start as usize;
+        if start < at {
+            continue; // overlapping edits cannot happen; never cut the text if they did
+        }
+        out.push_str(&group_js[at..start]);
+        out.push_str(&text);
+        at = (end as usize).max(start);
+    }
+    out.push_str(&group_js[at..]);
+    out
+}
+
+/// For each attribute named again later in the same start tag (`dups`: byte spans of the
+/// later names, as glass-easel reports them), blank out the earlier occurrence, name and value,
+/// so that the last one wins as in WeChat. Blanking keeps every byte offset and line. `wx:`
+/// directives are left alone. `None` when nothing changed.
+fn last_attribute_wins(text: &str, dups: &[(usize, usize)]) -> Option<String> {
+    let dups: BTreeSet<usize> = dups
+        .iter()
+        .filter(|(s, e)| {
+            text.get(*s..*e)
+                .is_some_and(|n| !n.is_empty() && !n.starts_with("wx:"))
+        })
+        .map(|(s, _)| *s)
+        .collect();
+    if dups.is_empty() {
+        return None;
+    }
+    let b = text.as_bytes();
+    // Byte-wise throughout: a position may fall inside a multi-byte character.
+    let at = |i: usize, pat: &[u8]| b.get(i..).is_some_and(|r| r.starts_with(pat));
+    let find = |from: usize, pat: &[u8]| {
+        (from..b.len())
+            .find(|&i| at(i, pat))
+            .map_or(b.len(), |i| i + pat.len())
+    };
+    let mut blank: Vec<(usize, usize)> = vec![];
+    let mut i = 0;
+    while i < b.len() {
+        if at(i, b"{{") {
+            i = find(i, b"}}");
+        } else if at(i, b"<!--") {
+            i = find(i, b"-->");
+        } else if b[i] == b'<' && b.get(i + 1).is_some_and(u8::is_ascii_alphabetic) {
+            let name_end = (i + 1..b.len())
+                .find(|&j| b[j].is_ascii_whitespace() || b[j] == b'>' || b[j] == b'/')
+                .unwrap_or(b.len());
+            let tag = &b[i + 1..name_end];
+            // (name, start, end) of each attribute of this start tag.
+            let mut attrs: Vec<(&[u8], usize, usize)> = vec![];
+            let mut j = name_end;
+            loop {
+                while j < b.len() && b[j].is_ascii_whitespace() {
+                    j += 1;
+                }
+                if j >= b.len() || b[j] == b'>' || at(j, b"/>") {
+                    break;
+                }
+                let start = j;
+                while j < b.len() && !b[j].is_ascii_whitespace() && !b"=>".contains(&b[j]) {
+                    j += 1;
+                    if at(j, b"/>") {
+                        break;
+                    }
+                }
+                let name = &b[start..j];
+                let mut k = j;
+                while k < b.len() && b[k].is_ascii_whitespace() {
+                    k += 1;
+                }
+                if b.get(k) == Some(&b'=') {
+                    k += 1;
+                    while k < b.len() && b[k].is_ascii_whitespace() {
+                        k += 1;
+                    }
+                    match b.get(k) {
+                        Some(&q) if q == b'"' || q == b'\'' => {
+                            k += 1;
+                            while k < b.len() && b[k] != q {
+                                k = if at(k, b"{{") { find(k, b"}}") } else { k + 1 };
+                            }
+                            j = (k + 1).min(b.len());
+                        }
+                        _ => {
+                            while k < b.len() && !b[k].is_ascii_whitespace() && b[k] != b'>' {
+                                k = if at(k, b"{{") { find(k, b"}}") } else { k + 1 };
+                            }
+                            j = k.min(b.len());
+                        }
+                    }
+                }
+                // glass-easel points at the name after any `prefix:`.
+                if dups.range(start..start + name.len()).next().is_some()
+                    && let Some(earlier) = attrs.iter().rev().find(|a| a.0 == name)
+                {
+                    blank.push((earlier.1, earlier.2));
+                }
+                attrs.push((name, start, j));
+                if j == start {
+                    j += 1; // never stall on a stray character
+                }
+            }
+            let self_closing = at(j, b"/>");
+            i = j;
+            if (tag == b"wxs" || tag == b"fts") && !self_closing {
+                i = find(i, b"</").saturating_sub(2).max(i);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    if blank.is_empty() {
+        return None;
+    }
+    let mut out = b.to_vec();
+    for (s, e) in blank {
+        for c in &mut out[s..e] {
+            if *c != b'\n' && *c != b'\r' {
+                *c = b' ';
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// WeChat still accepts the deprecated `wx:for-items` for `wx:for`; glass-easel does not.
 /// The rewrite keeps every byte offset (the name is padded with leading spaces).
 fn legacy_aliases(text: &str) -> std::borrow::Cow<'_, str> {
@@ -840,5 +1111,53 @@ mod tests {
         let mut group = TmplGroup::new();
         let errs = group.add_tmpl("t", &out);
         assert!(errs.iter().all(|e| !e.prevent_success()), "{errs:?}");
+    }
+
+    #[test]
+    fn wxs_code_gets_wxs_semantics_and_template_code_does_not() {
+        let group = concat!(
+            "module.exports=(function(){var G={};var R={};",
+            r#"R["a"]=D("a",(require,exports,module)=>{var r=getRegExp('^\d+(\.\d+)?\n$');"#,
+            r#"module.exports=function(x){return x.constructor==='Array'||a.constructor.constructor;}"#,
+            "\n});",
+            r#"G["t"]=function(){var s='\d';return s.constructor};return G})();"#
+        );
+        let out = wxs_semantics(group);
+        assert!(out.contains(r"getRegExp('^\\d+(\\.\\d+)?\n$')"), "{out}");
+        assert!(
+            out.contains("return $wxsType(x)==='Array'||$wxsType($wxsType(a));"),
+            "{out}"
+        );
+        // Outside the module loader nothing changes.
+        assert!(out.contains(r"var s='\d';return s.constructor}"), "{out}");
+    }
+
+    #[test]
+    fn the_group_prints_null_as_wechat_does() {
+        let g = TmplGroup::new().export_globals().unwrap();
+        assert!(
+            g.contains(NULL_AS_EMPTY),
+            "glass-easel's `Y` helper changed: {g}"
+        );
+    }
+
+    #[test]
+    fn a_repeated_attribute_keeps_its_last_value() {
+        let src = "<wxs src=\"a.wxs\" module=\"n\"/><view a=\"1\" b a='{{ x > \"y\" }}' c>{{a<b}}</view><wxs module=\"m\">a<b c=1</wxs><view id=\"p\" data-x=\"1\" id='q'/>";
+        let mut group = TmplGroup::new();
+        let errs = group.add_tmpl("t", src);
+        let dups: Vec<_> = errs
+            .iter()
+            .filter(|e| matches!(e.kind, ParseErrorKind::DuplicatedAttribute))
+            .map(|e| span(src, &e.location))
+            .collect();
+        assert_eq!(dups.len(), 2, "{errs:?}");
+        let out = last_attribute_wins(src, &dups).unwrap();
+        assert_eq!(out.len(), src.len());
+        assert_eq!(
+            out,
+            "<wxs src=\"a.wxs\" module=\"n\"/><view       b a='{{ x > \"y\" }}' c>{{a<b}}</view><wxs module=\"m\">a<b c=1</wxs><view        data-x=\"1\" id='q'/>"
+        );
+        assert_eq!(last_attribute_wins(src, &[]), None);
     }
 }

@@ -132,7 +132,11 @@ fn runtime_scripts() -> &'static [(String, String)] {
 
 impl App {
     /// Load the app and open its entry page (or `entry`, e.g. `pages/a/a?x=1`).
-    pub fn launch(config: AppConfig, host: Arc<dyn Host>, entry: Option<&str>) -> Result<Self, AppError> {
+    pub fn launch(
+        config: AppConfig,
+        host: Arc<dyn Host>,
+        entry: Option<&str>,
+    ) -> Result<Self, AppError> {
         let app = Self::load(config, host)?;
         app.start(entry)?;
         Ok(app)
@@ -174,11 +178,14 @@ impl App {
                 }
             })),
         };
-        let instance = Instance::start_with(&config.app_id, config.limits.clone(), config.clock, hooks)?;
+        let instance =
+            Instance::start_with(&config.app_id, config.limits.clone(), config.clock, hooks)?;
         let poster = instance.poster().ok_or(RunError::Stopped)?;
         let _ = poster_cell.set(poster.clone());
         instance
-            .run(move |ctx| bridge::install(ctx, services, host, poster).map_err(|e| e.to_string()))?
+            .run(move |ctx| {
+                bridge::install(ctx, services, host, poster).map_err(|e| e.to_string())
+            })?
             .map_err(|e| AppError::Rejected(format!("cannot install the wx bridge: {e}")))?;
         for (file, code) in runtime_scripts() {
             instance.eval(file, code)?;
@@ -199,7 +206,10 @@ impl App {
             .get("cove")
             .ok_or_else(|| AppError::Package("manifest.json has no `cove` section".into()))?;
         let empty = Map::new();
-        let modules = cove.get("modules").and_then(Value::as_object).unwrap_or(&empty);
+        let modules = cove
+            .get("modules")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
         for (id, m) in modules {
             let file = m.get("file").and_then(Value::as_str).unwrap_or(id);
             let code = read(dir.join(file))?;
@@ -210,7 +220,10 @@ impl App {
             );
             self.instance.eval(file, &script)?;
         }
-        let templates = cove.get("templates").and_then(Value::as_str).unwrap_or("wxml.js");
+        let templates = cove
+            .get("templates")
+            .and_then(Value::as_str)
+            .unwrap_or("wxml.js");
         let wxml = read(dir.join(templates))?;
         let mut units = Map::new();
         if let Some(list) = cove.get("units").and_then(Value::as_object) {
@@ -221,7 +234,9 @@ impl App {
             }
         }
         let app_json: Value = match fs::read_to_string(dir.join("app.json")) {
-            Ok(t) => serde_json::from_str(&t).map_err(|e| AppError::Package(format!("app.json: {e}")))?,
+            Ok(t) => {
+                serde_json::from_str(&t).map_err(|e| AppError::Package(format!("app.json: {e}")))?
+            }
             Err(_) => json!({}),
         };
         let account = json!({
@@ -232,7 +247,8 @@ impl App {
             },
             "plugin": {}
         });
-        let mut script = String::from("(function(){var module={exports:{}};var exports=module.exports;\n");
+        let mut script =
+            String::from("(function(){var module={exports:{}};var exports=module.exports;\n");
         script.push_str(&wxml);
         let _ = write!(
             script,
@@ -249,7 +265,8 @@ impl App {
     /// Run App.onLaunch/onShow and open the entry page (or `entry`).
     pub fn start(&self, entry: Option<&str>) -> Result<(), AppError> {
         let arg = entry.map_or("undefined".to_string(), js_str);
-        self.instance.eval("cove:launch", &format!("__cove.launch({arg})"))?;
+        self.instance
+            .eval("cove:launch", &format!("__cove.launch({arg})"))?;
         Ok(())
     }
 
@@ -282,7 +299,11 @@ impl App {
 
     /// Call a method of the top page; returns what it returned (as JSON).
     pub fn call_page_method(&self, method: &str, args: &[Value]) -> Result<Value, AppError> {
-        let code = format!("__cove.callTop({},{})", js_str(method), Value::from(args.to_vec()));
+        let code = format!(
+            "__cove.callTop({},{})",
+            js_str(method),
+            Value::from(args.to_vec())
+        );
         self.eval_json(&code)
     }
 

@@ -96,15 +96,18 @@ pub enum Clock {
     Manual,
 }
 
+pub type ConsoleHook = Arc<dyn Fn(Level, &str) + Send + Sync>;
+pub type TurnHook = Arc<dyn Fn(&Ctx<'_>) + Send + Sync>;
+
 /// What an instance tells its host. Called on the instance's thread.
 #[derive(Clone)]
 pub struct Hooks {
     /// `console.*` output.
-    pub console: Arc<dyn Fn(Level, &str) + Send + Sync>,
+    pub console: ConsoleHook,
     /// An error no script caught: thrown by a timer or a task callback, or a limit hit there.
     pub uncaught: Arc<dyn Fn(&RunError) + Send + Sync>,
     /// Run at the end of every turn, after promise jobs (the app layer flushes ops here).
-    pub turn_end: Option<Arc<dyn Fn(&Ctx<'_>) + Send + Sync>>,
+    pub turn_end: Option<TurnHook>,
 }
 
 impl Default for Hooks {
@@ -181,7 +184,8 @@ impl Timers {
     }
 
     fn schedule(&mut self, id: u64, ms: f64) {
-        let delay = Duration::from_secs_f64((ms.max(0.0)).min(1e9) / 1000.0);
+        let delay =
+            Duration::from_secs_f64(if ms.is_nan() { 0.0 } else { ms.clamp(0.0, 1e9) } / 1000.0);
         self.due.insert((self.now() + delay, id), ());
     }
 
@@ -422,7 +426,7 @@ impl Instance {
 
     /// Heap bytes QuickJS has allocated for this instance.
     pub fn heap_bytes(&self) -> Result<u64, RunError> {
-        self.run(|ctx| memory_used(ctx))
+        self.run(memory_used)
     }
 }
 
@@ -455,7 +459,14 @@ type Fire = Persistent<Function<'static>>;
 
 /// Promises rejected with no handler yet, with their reasons; reported at the turn's end
 /// unless a handler was attached meanwhile.
-type Rejections = Rc<RefCell<Vec<(Persistent<rquickjs::Value<'static>>, Persistent<rquickjs::Value<'static>>)>>>;
+type Rejections = Rc<
+    RefCell<
+        Vec<(
+            Persistent<rquickjs::Value<'static>>,
+            Persistent<rquickjs::Value<'static>>,
+        )>,
+    >,
+>;
 
 fn setup(
     l: &Limits,
@@ -471,7 +482,10 @@ fn setup(
             if is_handled {
                 list.retain(|(p, _)| p.clone().restore(&ctx).ok().as_ref() != Some(&promise));
             } else {
-                list.push((Persistent::save(&ctx, promise), Persistent::save(&ctx, reason)));
+                list.push((
+                    Persistent::save(&ctx, promise),
+                    Persistent::save(&ctx, reason),
+                ));
             }
         },
     )));
@@ -575,7 +589,9 @@ impl Loop {
         let console = self.hooks.console.clone();
         self.ctx.with(|ctx| {
             for (_, reason) in list {
-                let Ok(reason) = reason.restore(&ctx) else { continue };
+                let Ok(reason) = reason.restore(&ctx) else {
+                    continue;
+                };
                 match global_fn(&ctx, "__cove.unhandledRejection") {
                     Ok(f) => {
                         let _ = f.call::<_, ()>((reason,)).catch(&ctx);
@@ -585,7 +601,10 @@ impl Loop {
                             .as_object()
                             .and_then(|o| o.get::<_, String>("message").ok())
                             .unwrap_or_else(|| to_json(&ctx, reason.clone()));
-                        console(Level::Error, &format!("Unhandled promise rejection: {text}"));
+                        console(
+                            Level::Error,
+                            &format!("Unhandled promise rejection: {text}"),
+                        );
                     }
                 }
             }
@@ -631,7 +650,10 @@ impl Loop {
                 Err(e) => {
                     let limit = self.deadline.limit;
                     let err = e.0.with(|ctx| {
-                        classify(CaughtError::from_error(&ctx, rquickjs::Error::Exception), limit)
+                        classify(
+                            CaughtError::from_error(&ctx, rquickjs::Error::Exception),
+                            limit,
+                        )
                     });
                     (self.hooks.uncaught)(&err);
                     if matches!(err, RunError::Timeout(_)) {

@@ -16,7 +16,14 @@ fn counter_renders_then_a_tap_sends_only_the_changed_text() {
     let mut r = launch(Path::new(DEMO), None);
     println!("launch to first ops: {:?}", t.elapsed());
     // App.onLaunch ran with the launch options, and counted the launch in storage.
-    assert!(r.host.logs().iter().any(|l| l == "[cove-demo] launch pages/counter/counter count 1"), "{:?}", r.host.logs());
+    assert!(
+        r.host
+            .logs()
+            .iter()
+            .any(|l| l == "[cove-demo] launch pages/counter/counter count 1"),
+        "{:?}",
+        r.host.logs()
+    );
     let count = r.tree.by_id("count");
     assert_eq!(r.tree.tag[&count], "text");
     assert_eq!(r.tree.text_of(count), "0");
@@ -49,15 +56,30 @@ fn counter_renders_then_a_tap_sends_only_the_changed_text() {
 fn routing_keeps_a_page_stack_like_wechat() {
     let r = launch(Path::new(DEMO), Some("pages/list/list"));
     assert_eq!(r.stack_paths(), ["pages/list/list"]);
-    let route = r.host.take().into_iter().find(|m| m["t"] == "route").unwrap_or_default();
+    let route = r
+        .host
+        .take()
+        .into_iter()
+        .find(|m| m["t"] == "route")
+        .unwrap_or_default();
     let _ = route;
     // The list renders the `card` component: host element `wx-x` styled `card`.
-    r.app.eval_json("wx.navigateTo({url: '/packageA/pages/detail/detail?id=2&title=Buy%20milk'})").unwrap();
+    r.app
+        .eval_json("wx.navigateTo({url: '/packageA/pages/detail/detail?id=2&title=Buy%20milk'})")
+        .unwrap();
     r.app.settle().unwrap();
-    assert_eq!(r.stack_paths(), ["pages/list/list", "packageA/pages/detail/detail"]);
+    assert_eq!(
+        r.stack_paths(),
+        ["pages/list/list", "packageA/pages/detail/detail"]
+    );
     let stack = r.app.page_stack().unwrap();
     assert_eq!(stack[1]["query"], json!({"id": "2", "title": "Buy milk"}));
-    let routes: Vec<_> = r.host.take().into_iter().filter(|m| m["t"] == "route").collect();
+    let routes: Vec<_> = r
+        .host
+        .take()
+        .into_iter()
+        .filter(|m| m["t"] == "route")
+        .collect();
     assert_eq!(routes.last().unwrap()["action"], "navigateTo");
     assert_eq!(routes.last().unwrap()["stack"].as_array().unwrap().len(), 2);
 
@@ -68,10 +90,15 @@ fn routing_keeps_a_page_stack_like_wechat() {
     let _ = err;
     r.app.eval_json("wx.navigateTo({url: '/pages/about/about', fail: (e) => { globalThis.__err = e.errMsg }})").unwrap();
     r.app.settle().unwrap();
-    assert_eq!(r.app.eval_json("globalThis.__err").unwrap(), "navigateTo:fail can not navigateTo a tabbar page");
+    assert_eq!(
+        r.app.eval_json("globalThis.__err").unwrap(),
+        "navigateTo:fail can not navigateTo a tabbar page"
+    );
     r.app.send(&json!({"t": "back"})).unwrap();
     assert_eq!(r.stack_paths(), ["pages/list/list"]);
-    r.app.eval_json("wx.switchTab({url: '/pages/about/about'})").unwrap();
+    r.app
+        .eval_json("wx.switchTab({url: '/pages/about/about'})")
+        .unwrap();
     r.app.settle().unwrap();
     assert_eq!(r.stack_paths(), ["pages/about/about"]);
 }

@@ -13,7 +13,9 @@ fn manual() -> (Instance, Lines) {
     let (l1, l2) = (lines.clone(), lines.clone());
     let hooks = Hooks {
         console: Arc::new(move |level, text| {
-            l1.lock().unwrap().push(format!("{}: {text}", level.as_str()))
+            l1.lock()
+                .unwrap()
+                .push(format!("{}: {text}", level.as_str()))
         }),
         uncaught: Arc::new(move |e| l2.lock().unwrap().push(format!("uncaught: {e}"))),
         turn_end: None,
@@ -52,8 +54,11 @@ fn timers_fire_in_due_order_and_clear() {
     i.advance(Duration::from_millis(100)).unwrap();
     assert_eq!(
         take(&lines),
-        ["a 10 arg", "info: tick 2", "b 20", "info: tick 3"]
-            .map(|s| if s.contains(':') { s.to_string() } else { format!("log: {s}") })
+        ["a 10 arg", "info: tick 2", "b 20", "info: tick 3"].map(|s| if s.contains(':') {
+            s.to_string()
+        } else {
+            format!("log: {s}")
+        })
     );
     i.advance(Duration::from_millis(100)).unwrap();
     assert!(take(&lines).is_empty());
@@ -72,7 +77,10 @@ fn errors_in_timers_reach_the_host_and_the_loop_goes_on() {
     i.advance(Duration::from_millis(5)).unwrap();
     let got = take(&lines);
     assert_eq!(got.len(), 3, "{got:?}");
-    assert!(got[0].starts_with("uncaught: uncaught ") && got[0].contains("boom"), "{got:?}");
+    assert!(
+        got[0].starts_with("uncaught: uncaught ") && got[0].contains("boom"),
+        "{got:?}"
+    );
     assert!(got[1].contains("CPU-time limit"), "{got:?}");
     assert_eq!(got[2], r#"error: {"still":"alive"}"#);
     assert_eq!(Level::Error.as_str(), "error");

@@ -411,7 +411,15 @@ mod tests {
             .arg(script)
             .output()
             .expect("node is installed");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[7,2]", "{hub}");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            "[7,2]",
+            "{hub}"
+        );
     }
 }

@@ -11,6 +11,29 @@ const env = new adapter.MiniProgramEnv();
 const codeSpace = env.createCodeSpace('', true);
 const associated = env.associateBackend(backend);
 
+// glass-easel leaves the `ready` lifetime to the host. Every component joins a queue when
+// attached, and the queue runs after the page's first render (before onReady) and at the
+// end of every turn, for components a later setData creates.
+const readyQueue = [];
+codeSpace.setOverallBehavior(
+  codeSpace
+    .behavior()
+    .definition({
+      lifetimes: {
+        attached() {
+          readyQueue.push(this);
+        },
+      },
+    })
+    .register()._$,
+);
+function flushReady() {
+  while (readyQueue.length) {
+    const c = readyQueue.shift();
+    safe(() => c._$.triggerLifetime('ready', []));
+  }
+}
+
 /** Set by `load`: app.json, the manifest's `cove` section and every unit's config. */
 let appJson = {};
 let units = {};
@@ -298,6 +321,7 @@ function openPage(path, query, opener) {
   stack.push(p);
   callPage(p, 'onLoad', query);
   showPage(p);
+  flushReady();
   callPage(p, 'onReady');
   return p;
 }

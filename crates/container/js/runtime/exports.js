@@ -4,6 +4,7 @@
 for (const name of API_NAMES) if (!apiKinds[name]) unsupported(name);
 
 function turnEnd() {
+  flushReady();
   flushOps();
 }
 

@@ -53,7 +53,12 @@ impl TestHost {
     }
 
     pub fn logs(&self) -> Vec<String> {
-        self.console.lock().unwrap().iter().map(|(_, t)| t.clone()).collect()
+        self.console
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, t)| t.clone())
+            .collect()
     }
 
     pub fn take_logs(&self) -> Vec<String> {
@@ -104,7 +109,9 @@ impl Running {
     pub fn tap(&mut self, id: &str) -> Vec<Value> {
         self.sync();
         let node = self.tree.by_id(id);
-        self.app.event(node, "tap", json!({"x": 1, "y": 2})).unwrap();
+        self.app
+            .event(node, "tap", json!({"x": 1, "y": 2}))
+            .unwrap();
         self.sync()
     }
 
@@ -125,7 +132,11 @@ pub fn launch(project: &Path, entry: Option<&str>) -> Running {
     launch_with(project, entry, |_| {})
 }
 
-pub fn launch_with(project: &Path, entry: Option<&str>, tweak: impl FnOnce(&mut AppConfig)) -> Running {
+pub fn launch_with(
+    project: &Path,
+    entry: Option<&str>,
+    tweak: impl FnOnce(&mut AppConfig),
+) -> Running {
     let package = build(project);
     let data = tempfile::tempdir().unwrap();
     let host = TestHost::new();
@@ -155,7 +166,8 @@ pub struct Tree {
 }
 
 fn n(v: &Value) -> u64 {
-    v.as_u64().unwrap_or_else(|| panic!("expected a node id, got {v}"))
+    v.as_u64()
+        .unwrap_or_else(|| panic!("expected a node id, got {v}"))
 }
 
 impl Tree {
@@ -164,13 +176,16 @@ impl Tree {
             let a = op.as_array().unwrap();
             match a[0].as_str().unwrap() {
                 "create" => {
-                    self.tag.insert(n(&a[1]), a[2].as_str().unwrap().to_string());
+                    self.tag
+                        .insert(n(&a[1]), a[2].as_str().unwrap().to_string());
                 }
                 "createText" | "text" => {
-                    self.text.insert(n(&a[1]), a[2].as_str().unwrap().to_string());
+                    self.text
+                        .insert(n(&a[1]), a[2].as_str().unwrap().to_string());
                 }
                 "id" => {
-                    self.id_attr.insert(n(&a[1]), a[2].as_str().unwrap().to_string());
+                    self.id_attr
+                        .insert(n(&a[1]), a[2].as_str().unwrap().to_string());
                 }
                 "attr" => {
                     self.attrs
@@ -202,11 +217,15 @@ impl Tree {
 
     /// glass-easel writes ids as `<component prefix>--<id>`.
     pub fn by_id(&self, id: &str) -> u64 {
-        self.find_id(id).unwrap_or_else(|| panic!("no element with id {id}"))
+        self.find_id(id)
+            .unwrap_or_else(|| panic!("no element with id {id}"))
     }
 
     pub fn find_id(&self, id: &str) -> Option<u64> {
-        self.id_attr.iter().find(|(_, v)| is_id(v, id)).map(|(k, _)| *k)
+        self.id_attr
+            .iter()
+            .find(|(_, v)| is_id(v, id))
+            .map(|(k, _)| *k)
     }
 
     /// The text of a node's direct text children.
@@ -235,5 +254,7 @@ pub fn is_id(written: &str, id: &str) -> bool {
 }
 
 pub fn kinds(ops: &[Value]) -> Vec<String> {
-    ops.iter().map(|o| o[0].as_str().unwrap().to_string()).collect()
+    ops.iter()
+        .map(|o| o[0].as_str().unwrap().to_string())
+        .collect()
 }
