@@ -16,6 +16,14 @@ pub struct BenchArgs {
 
 #[derive(clap::Subcommand)]
 enum Bench {
+    /// Run the container: cold start, a 1,000-row list's setData, idle heap.
+    Runtime {
+        /// The app to cold-start (default: the demo).
+        #[arg(default_value = "examples/demo")]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 20)]
+        iterations: usize,
+    },
     /// Compile a project end to end; compare WXML+WXSS time with wcc+wcsc.
     Compile {
         /// The project (default: the wux-weapp example installed under corpus/).
@@ -30,6 +38,7 @@ enum Bench {
 
 pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     match args.what {
+        Bench::Runtime { dir, iterations } => crate::bench_runtime::run(&dir, iterations.max(1)),
         Bench::Compile {
             dir,
             iterations,

@@ -1,6 +1,7 @@
 //! `cove`: build, run and publish mini-programs.
 
 mod bench;
+mod bench_runtime;
 mod build;
 mod render;
 

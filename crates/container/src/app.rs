@@ -270,6 +270,29 @@ impl App {
         Ok(())
     }
 
+    /// Evaluate on the instance; a limit hit there (CPU, memory, stack) is also reported to
+    /// App.onError and the log, as WeChat reports a script error, in a turn of its own.
+    fn eval(&self, file: &str, code: &str) -> Result<String, AppError> {
+        match self.instance.eval(file, code) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                if matches!(
+                    e,
+                    RunError::Timeout(_) | RunError::OutOfMemory | RunError::StackOverflow
+                ) {
+                    tracing::warn!(app = %self.app_id, "{e}");
+                    let msg = e.to_string();
+                    let _ = self.instance.run(move |ctx| {
+                        if let Ok(f) = global_fn(ctx, "__cove.reportError") {
+                            let _ = f.call::<_, ()>((msg,));
+                        }
+                    });
+                }
+                Err(e.into())
+            }
+        }
+    }
+
     pub fn app_id(&self) -> &str {
         &self.app_id
     }
@@ -281,9 +304,7 @@ impl App {
     /// Deliver one message from the view (docs/protocol.md): an event, a back or tab tap,
     /// app show/hide, scroll, resize...
     pub fn send(&self, msg: &Value) -> Result<Value, AppError> {
-        let text = self
-            .instance
-            .eval("cove:inbound", &format!("__cove.inbound({msg})"))?;
+        let text = self.eval("cove:inbound", &format!("__cove.inbound({msg})"))?;
         let r: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         if let Some(e) = r.get("error").and_then(Value::as_str) {
             return Err(AppError::Rejected(e.to_string()));
@@ -319,7 +340,7 @@ impl App {
 
     /// Evaluate JS in the app's global scope and return its value as JSON.
     pub fn eval_json(&self, code: &str) -> Result<Value, AppError> {
-        let text = self.instance.eval("cove:eval", code)?;
+        let text = self.eval("cove:eval", code)?;
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 

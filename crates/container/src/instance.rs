@@ -491,6 +491,7 @@ fn setup(
     )));
     rt.set_memory_limit(l.memory);
     rt.set_max_stack_size(l.stack);
+
     let deadline = Deadline {
         epoch: Instant::now(),
         at_ms: Arc::new(AtomicU64::new(0)),

@@ -189,5 +189,58 @@ fn errors_rejections_timers_and_the_cpu_limit() {
         "{res:?}"
     );
     assert!(t.elapsed() < Duration::from_secs(2));
+    assert_eq!(
+        lines(&r),
+        ["app:onError script ran longer than its 300ms CPU-time limit and was interrupted"]
+    );
     assert_eq!(r.app.page_data().unwrap()["n"], 42);
+}
+
+#[test]
+fn two_apps_share_no_globals_storage_or_files() {
+    let a = launch_with(Path::new(FIXTURE), None, |_| {});
+    let b = launch_with(Path::new(FIXTURE), None, |_| {});
+    a.app
+        .eval_json(
+            "globalThis.secret = 'a-only'; Object.prototype.polluted = 1; getApp().globalData.n = 9;\n\
+             wx.setStorageSync('token', 'a-token');\n\
+             wx.getFileSystemManager().writeFileSync('wxfile://usr/note.txt', 'from a', 'utf8');",
+        )
+        .unwrap();
+    let seen = b
+        .app
+        .eval_json(
+            "const fs = wx.getFileSystemManager(); let file;\n\
+             try { file = fs.readFileSync('wxfile://usr/note.txt', 'utf8'); } catch (e) { file = e.message; }\n\
+             [typeof secret, ({}).polluted === undefined, getApp().globalData.n, wx.getStorageSync('token'), wx.getStorageInfoSync().keys, file]",
+        )
+        .unwrap();
+    assert_eq!(seen[0], "undefined");
+    assert_eq!(seen[1], true);
+    assert_eq!(seen[2], 0);
+    assert_eq!(seen[3], "");
+    assert_eq!(seen[4], json!([]));
+    assert!(
+        seen[5]
+            .as_str()
+            .unwrap()
+            .contains("no such file or directory"),
+        "{seen}"
+    );
+    // A path that tries to climb out of the sandbox is refused.
+    let escape = a
+        .app
+        .eval_json(
+            "try { wx.getFileSystemManager().readFileSync('wxfile://usr/../../storage/x', 'utf8') } catch (e) { e.message }",
+        )
+        .unwrap();
+    assert!(
+        escape.as_str().unwrap().starts_with("readFileSync:fail")
+            || escape.as_str().unwrap().contains("fail"),
+        "{escape}"
+    );
+    assert_eq!(
+        a.app.eval_json("wx.getStorageSync('token')").unwrap(),
+        "a-token"
+    );
 }

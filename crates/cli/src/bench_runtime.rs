@@ -1,0 +1,159 @@
+//! `cove bench runtime`: the container's cold start, a 1,000-row list's first render and
+//! one-row `setData`, and the QuickJS heap of an idle instance.
+
+use std::fs;
+use std::io::Cursor;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use anyhow::Context;
+use cove_compiler::CompileOptions;
+use cove_container::{App, AppConfig, Host, Level};
+use serde_json::json;
+
+/// Counts the ops the container sends; keeps nothing else.
+#[derive(Default)]
+struct CountingHost {
+    ops: AtomicUsize,
+}
+
+impl Host for CountingHost {
+    fn send(&self, msg: &str) {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(msg)
+            && let Some(ops) = v.get("ops").and_then(|o| o.as_array())
+        {
+            self.ops.fetch_add(ops.len(), Ordering::Relaxed);
+        }
+    }
+
+    fn console(&self, _level: Level, _text: &str) {}
+}
+
+impl CountingHost {
+    fn take(&self) -> usize {
+        self.ops.swap(0, Ordering::Relaxed)
+    }
+}
+
+const LIST_JS: &str = r#"Page({
+  data: { items: [] },
+  onLoad() {
+    const items = [];
+    for (let i = 0; i < 1000; i++) items.push({ id: i, label: 'Row ' + i, done: i % 3 === 0 });
+    this.setData({ items });
+  },
+  touch(i, label) { this.setData({ ['items[' + i + '].label']: label }); }
+});
+"#;
+const LIST_WXML: &str = r#"<view wx:for="{{items}}" wx:key="id" class="row {{item.done ? 'done' : ''}}" data-id="{{item.id}}"><text>{{item.label}}</text></view>"#;
+
+/// A one-page app with a 1,000-row `wx:for` list, written into `dir`.
+fn write_list_app(dir: &Path) -> anyhow::Result<()> {
+    let page = dir.join("pages/list");
+    fs::create_dir_all(&page)?;
+    fs::write(dir.join("app.json"), r#"{"pages":["pages/list/list"]}"#)?;
+    fs::write(dir.join("app.js"), "App({})")?;
+    fs::write(page.join("list.js"), LIST_JS)?;
+    fs::write(page.join("list.wxml"), LIST_WXML)?;
+    fs::write(page.join("list.json"), "{}")?;
+    Ok(())
+}
+
+fn compile_to_zip(project: &Path) -> anyhow::Result<Vec<u8>> {
+    let out = cove_compiler::compile_dir(project, &CompileOptions::default())
+        .map_err(|e| anyhow::anyhow!("{} does not compile: {e:?}", project.display()))?;
+    Ok(cove_compiler::output::zip_bytes(&out.files)?)
+}
+
+fn unzip(bytes: &[u8], into: &Path) -> anyhow::Result<()> {
+    zip::ZipArchive::new(Cursor::new(bytes))?.extract(into)?;
+    Ok(())
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+fn launch(pkg: &Path, data: &Path, host: Arc<CountingHost>) -> anyhow::Result<App> {
+    let config = AppConfig::new("bench", pkg, data);
+    App::launch(config, host, None).context("launch")
+}
+
+pub fn run(demo: &Path, iterations: usize) -> anyhow::Result<ExitCode> {
+    let tmp = tempfile::tempdir()?;
+    // Cold start: the demo's package zip on disk -> unpacked -> first page's ops sent.
+    let demo_zip = tmp.path().join("demo.zip");
+    fs::write(&demo_zip, compile_to_zip(demo)?)?;
+    let (mut cold, mut unpack, mut cold_ops) = (vec![], vec![], 0);
+    for i in 0..iterations {
+        let t = Instant::now();
+        let pkg = tmp.path().join(format!("demo-{i}"));
+        unzip(&fs::read(&demo_zip)?, &pkg)?;
+        unpack.push(ms(t));
+        let host = Arc::new(CountingHost::default());
+        let _app = launch(&pkg, &tmp.path().join(format!("data-{i}")), host.clone())?;
+        cold.push(ms(t));
+        cold_ops = host.take();
+    }
+
+    // Heap of an idle instance: the demo, launched and settled.
+    let host = Arc::new(CountingHost::default());
+    let idle = launch(
+        &tmp.path().join("demo-0"),
+        &tmp.path().join("data-idle"),
+        host,
+    )?;
+    idle.settle()?;
+    let heap = idle.heap_bytes()? as f64 / (1 << 20) as f64;
+    drop(idle);
+
+    // The 1,000-row list.
+    let src = tmp.path().join("list-src");
+    write_list_app(&src)?;
+    let list_pkg = tmp.path().join("list");
+    unzip(&compile_to_zip(&src)?, &list_pkg)?;
+    let host = Arc::new(CountingHost::default());
+    let t = Instant::now();
+    let app = launch(&list_pkg, &tmp.path().join("data-list"), host.clone())?;
+    let first = ms(t);
+    let first_ops = host.take();
+    let (mut update, mut update_ops) = (vec![], 0);
+    for i in 0..iterations.max(20) {
+        let row = json!((i * 37) % 1000);
+        let t = Instant::now();
+        app.call_page_method("touch", &[row, json!(format!("Changed {i}"))])?;
+        update.push(ms(t));
+        update_ops = update_ops.max(host.take());
+    }
+    let list_heap = app.heap_bytes()? as f64 / (1 << 20) as f64;
+
+    let (cold, unpack, update) = (median(&mut cold), median(&mut unpack), median(&mut update));
+    let verdict = |ok: bool| if ok { "yes" } else { "NO" };
+    println!("cove bench runtime ({iterations} iterations, medians; release build recommended)\n");
+    println!("| measure | value | target | met |");
+    println!("|---|---:|---:|---|");
+    println!(
+        "| cold start, demo zip on disk -> first page's ops ({cold_ops} ops) | {cold:.1} ms | < 50 ms | {} |",
+        verdict(cold < 50.0)
+    );
+    println!("| ... of which unzip | {unpack:.1} ms | | |");
+    println!("| 1,000-row list, first render ({first_ops} ops) | {first:.1} ms | | |");
+    println!(
+        "| 1,000-row list, setData of one row (max {update_ops} ops) | {update:.2} ms | < 2 ms | {} |",
+        verdict(update < 2.0)
+    );
+    println!(
+        "| QuickJS heap, idle demo instance | {heap:.2} MB | < 8 MB | {} |",
+        verdict(heap < 8.0)
+    );
+    println!("| QuickJS heap, 1,000-row list instance | {list_heap:.2} MB | | |");
+    Ok(ExitCode::SUCCESS)
+}
