@@ -24,6 +24,14 @@ fn counter_renders_then_a_tap_sends_only_the_changed_text() {
         "{:?}",
         r.host.logs()
     );
+    // The first message names the protocol version; the launch route follows the ops.
+    let kept = r.host.kept.lock().unwrap().clone();
+    assert_eq!(kept[0]["t"], "hello");
+    assert_eq!(kept[0]["protocol"], 1);
+    let route = kept.iter().find(|m| m["t"] == "route").unwrap();
+    assert_eq!(route["action"], "launch");
+    assert_eq!(route["window"]["navigationBarTitleText"], "Counter");
+    assert_eq!(route["tab"], "pages/counter/counter");
     let count = r.tree.by_id("count");
     assert_eq!(r.tree.tag[&count], "text");
     assert_eq!(r.tree.text_of(count), "0");

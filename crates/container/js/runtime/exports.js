@@ -3,6 +3,9 @@
 // Every typed wx method we do not serve still exists and fails as WeChat does.
 for (const name of API_NAMES) if (!apiKinds[name]) unsupported(name);
 
+/** docs/protocol.md: bump on any incompatible change to messages or ops. */
+const PROTOCOL = 1;
+
 function turnEnd() {
   flushReady();
   flushOps();
@@ -14,6 +17,7 @@ Object.defineProperty(global, '__cove', {
     load(templateGroup, unitConfigs, app, system, account) {
       Object.assign(systemInfo, system || {});
       if (account) accountInfo = account;
+      post({ t: 'hello', protocol: PROTOCOL, appId: accountInfo.miniProgram.appId, app: { window: app.window || {}, tabBar: app.tabBar || null, pages: app.pages || [] } });
       load(templateGroup, unitConfigs, app);
     },
     launch,

@@ -25,6 +25,8 @@ pub struct TestHost {
     pub console: Mutex<Vec<(Level, String)>>,
     pub requests: Mutex<Vec<(String, Value)>>,
     pub answers: Mutex<HashMap<String, Result<Value, String>>>,
+    /// Messages other than ops that `take_ops` passed over, in order.
+    pub kept: Mutex<Vec<Value>>,
 }
 
 impl TestHost {
@@ -45,9 +47,10 @@ impl TestHost {
 
     /// Every op sent since the last take, in order.
     pub fn take_ops(&self) -> Vec<Value> {
-        self.take()
-            .into_iter()
-            .filter(|m| m["t"] == "ops")
+        let (ops, other): (Vec<Value>, Vec<Value>) =
+            self.take().into_iter().partition(|m| m["t"] == "ops");
+        self.kept.lock().unwrap().extend(other);
+        ops.into_iter()
             .flat_map(|m| m["ops"].as_array().cloned().unwrap_or_default())
             .collect()
     }
