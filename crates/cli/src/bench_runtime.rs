@@ -4,7 +4,7 @@
 use std::fs;
 use std::io::Cursor;
 use std::path::Path;
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -87,6 +87,44 @@ fn launch(pkg: &Path, data: &Path, host: Arc<CountingHost>) -> anyhow::Result<Ap
     App::launch(config, host, None).context("launch")
 }
 
+/// V8's figures for the same list: the runtime bundle and the package run under Node.
+struct Peer {
+    first: f64,
+    first_ops: u64,
+    update: f64,
+    update_ops: u64,
+}
+
+fn node_peer(tmp: &Path, pkg: &Path, iterations: usize) -> anyhow::Result<Peer> {
+    let scripts = tmp.join("runtime-scripts.json");
+    fs::write(
+        &scripts,
+        serde_json::to_string(cove_container::app::runtime_scripts())?,
+    )?;
+    let script = tmp.join("bench_runtime_node.js");
+    fs::write(&script, include_str!("bench_runtime_node.js"))?;
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(&scripts)
+        .arg(pkg)
+        .arg(iterations.to_string())
+        .output()
+        .context("running node (the V8 peer)")?;
+    anyhow::ensure!(
+        out.status.success(),
+        "node failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    Ok(Peer {
+        first: f("first"),
+        first_ops: v["firstOps"].as_u64().unwrap_or(0),
+        update: f("update"),
+        update_ops: v["updateOps"].as_u64().unwrap_or(0),
+    })
+}
+
 pub fn run(demo: &Path, iterations: usize) -> anyhow::Result<ExitCode> {
     let tmp = tempfile::tempdir()?;
     // Cold start: the demo's package zip on disk -> unpacked -> first page's ops sent.
@@ -136,9 +174,10 @@ pub fn run(demo: &Path, iterations: usize) -> anyhow::Result<ExitCode> {
     let list_heap = app.heap_bytes()? as f64 / (1 << 20) as f64;
 
     let (cold, unpack, update) = (median(&mut cold), median(&mut unpack), median(&mut update));
+    let peer = node_peer(tmp.path(), &list_pkg, iterations);
     let verdict = |ok: bool| if ok { "yes" } else { "NO" };
     println!("cove bench runtime ({iterations} iterations, medians; release build recommended)\n");
-    println!("| measure | value | target | met |");
+    println!("| measure | Cove (QuickJS) | target | met |");
     println!("|---|---:|---:|---|");
     println!(
         "| cold start, demo zip on disk -> first page's ops ({cold_ops} ops) | {cold:.1} ms | < 50 ms | {} |",
@@ -155,5 +194,26 @@ pub fn run(demo: &Path, iterations: usize) -> anyhow::Result<ExitCode> {
         verdict(heap < 8.0)
     );
     println!("| QuickJS heap, 1,000-row list instance | {list_heap:.2} MB | | |");
+    println!();
+    match peer {
+        Ok(p) => {
+            println!("Peer: the same runtime bundle and package under Node (V8), same run:\n");
+            println!("| measure | Cove (QuickJS) | Node (V8) | ratio |");
+            println!("|---|---:|---:|---:|");
+            println!(
+                "| 1,000-row list, first render | {first:.1} ms ({first_ops} ops) | {:.1} ms ({} ops) | {:.1}x |",
+                p.first,
+                p.first_ops,
+                first / p.first
+            );
+            println!(
+                "| setData of one row | {update:.2} ms ({update_ops} ops) | {:.2} ms ({} ops) | {:.1}x |",
+                p.update,
+                p.update_ops,
+                update / p.update
+            );
+        }
+        Err(e) => println!("Peer (Node/V8) not measured: {e:#}"),
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -99,8 +99,10 @@ fn js_str(s: &str) -> String {
     Value::from(s).to_string()
 }
 
-/// glass-easel, the adapter and Cove's runtime as one script each, ready to evaluate.
-fn runtime_scripts() -> &'static [(String, String)] {
+/// glass-easel, the adapter and Cove's runtime as one script each, ready to evaluate in
+/// order in a fresh global scope that defines `__coveNative` (`docs/architecture.md`).
+/// Public so that benchmarks can run the very same code under another engine.
+pub fn runtime_scripts() -> &'static [(String, String)] {
     static SCRIPTS: OnceLock<Vec<(String, String)>> = OnceLock::new();
     SCRIPTS.get_or_init(|| {
         let ge = format!(
