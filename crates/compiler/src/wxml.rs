@@ -730,21 +730,27 @@ fn ascii_tag_spaces(text: &str) -> std::borrow::Cow<'_, str> {
     }
     let mut out = String::with_capacity(text.len());
     let (mut in_tag, mut quote) = (false, None::<char>);
+    // A quote opens a value only right after `=`, as in glass-easel; a stray one does not.
+    let mut after_eq = false;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match (in_tag, quote) {
             (false, _) => {
                 in_tag = c == '<' && chars.peek().is_some_and(|n| n.is_alphabetic());
+                after_eq = false;
             }
             (true, Some(q)) if c == q => quote = None,
             (true, Some(_)) => {}
-            (true, None) if c == '"' || c == '\'' => quote = Some(c),
+            (true, None) if (c == '"' || c == '\'') && after_eq => quote = Some(c),
             (true, None) if c == '>' => in_tag = false,
             (true, None) if odd(c) => {
                 out.extend(std::iter::repeat_n(' ', c.len_utf8()));
                 continue;
             }
             (true, None) => {}
+        }
+        if !c.is_ascii_whitespace() {
+            after_eq = in_tag && quote.is_none() && c == '=';
         }
         out.push(c);
     }

@@ -10,7 +10,11 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 
 use crate::bridge::{self, Host, Services};
-use crate::instance::{Clock, Hooks, Instance, Level, Limits, Poster, RunError, global_fn};
+use rquickjs::CatchResultExt;
+
+use crate::instance::{
+    Clock, Hooks, Instance, Level, Limits, Poster, RunError, classify, global_fn,
+};
 use crate::services::net::Policy;
 use crate::services::{FileSystem, Network, ServiceError, Storage};
 
@@ -132,6 +136,54 @@ pub fn runtime_scripts() -> &'static [(String, String)] {
     })
 }
 
+/// QuickJS bytecode of the runtime scripts, compiled by the first instance of the process.
+/// Only bytecode we compiled ourselves, in this process, is ever loaded.
+static BYTECODE: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+
+/// Evaluate the runtime scripts into `instance`: from bytecode when this process has
+/// compiled them already (parsing ~200 KB of JS is most of a cold start), else from
+/// source, keeping the bytecode for the next instance.
+pub fn load_runtime(instance: &Instance) -> Result<(), RunError> {
+    if let Some(all) = BYTECODE.get() {
+        let all = all.clone();
+        let limit = instance.limits().cpu_time;
+        return instance.run(move |ctx| -> Result<(), RunError> {
+            for bytes in &all {
+                // SAFETY: these bytes came from `Module::write` in this process (below).
+                let m = unsafe { rquickjs::Module::load(ctx.clone(), bytes) }
+                    .catch(ctx)
+                    .map_err(|e| classify(e, limit))?;
+                let (_, done) = m.eval().catch(ctx).map_err(|e| classify(e, limit))?;
+                done.finish::<()>()
+                    .catch(ctx)
+                    .map_err(|e| classify(e, limit))?;
+            }
+            Ok(())
+        })?;
+    }
+    let limit = instance.limits().cpu_time;
+    let compiled = instance.run(move |ctx| -> Result<Vec<Vec<u8>>, RunError> {
+        let mut out = vec![];
+        for (file, code) in runtime_scripts() {
+            let m = rquickjs::Module::declare(ctx.clone(), file.as_str(), code.as_str())
+                .catch(ctx)
+                .map_err(|e| classify(e, limit))?;
+            out.push(
+                m.write(rquickjs::module::WriteOptions::default())
+                    .catch(ctx)
+                    .map_err(|e| classify(e, limit))?,
+            );
+            let (_, done) = m.eval().catch(ctx).map_err(|e| classify(e, limit))?;
+            done.finish::<()>()
+                .catch(ctx)
+                .map_err(|e| classify(e, limit))?;
+        }
+        Ok(out)
+    })??;
+    let _ = BYTECODE.set(compiled);
+    Ok(())
+}
+
 impl App {
     /// Load the app and open its entry page (or `entry`, e.g. `pages/a/a?x=1`).
     pub fn launch(
@@ -189,9 +241,7 @@ impl App {
                 bridge::install(ctx, services, host, poster).map_err(|e| e.to_string())
             })?
             .map_err(|e| AppError::Rejected(format!("cannot install the wx bridge: {e}")))?;
-        for (file, code) in runtime_scripts() {
-            instance.eval(file, code)?;
-        }
+        load_runtime(&instance)?;
         let app = Self {
             instance,
             app_id: config.app_id.clone(),
