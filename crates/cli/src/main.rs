@@ -1,5 +1,6 @@
 //! `cove`: build, run and publish mini-programs.
 
+mod apis;
 mod bench;
 mod bench_runtime;
 mod build;
@@ -30,6 +31,8 @@ enum Command {
     Build(build::BuildArgs),
     /// Run a benchmark and print a table.
     Bench(bench::BenchArgs),
+    /// `wx.*` coverage against the official typings, counted by running the conformance suite.
+    Apis(apis::ApisArgs),
     /// Render one template with glass-easel and print it as WeChat's `$gwx(path)(data)` tree.
     Render(render::RenderArgs),
 }
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Build(args) => build::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Apis(args) => apis::run(args),
         Command::Render(args) => render::run(args),
     };
     match result {

@@ -183,7 +183,7 @@ impl Compiler<'_> {
                     .at(s, e),
             );
         }
-        let spaced = ascii_tag_spaces(&screened);
+        let spaced = ascii_spaces_outside_text(&screened);
         let mut source = legacy_aliases(&spaced);
         if file.ends_with(".fxml") {
             // FinClip's `<fts>` is WeChat's `<wxs>`; same length, so positions hold.
@@ -309,6 +309,7 @@ impl Compiler<'_> {
                     info.tags.entry(name.to_string()).or_insert(at(loc).0);
                 }
                 Walked::TemplateRef(name, loc) => refs.push((name.to_string(), at(loc))),
+                Walked::Text(..) => {}
             })
         };
         visit(&tree.content);
@@ -492,13 +493,30 @@ impl Compiler<'_> {
 }
 
 enum Walked<'a> {
+    /// A text node; `true` when only its `{{...}}` part is located (static text around it
+    /// reaches to the neighbouring tags).
+    Text(std::ops::Range<Position>, bool),
     Tag(&'a str, &'a std::ops::Range<Position>),
     TemplateRef(&'a str, &'a std::ops::Range<Position>),
 }
 
 fn walk<'a>(nodes: &'a [Node], f: &mut impl FnMut(Walked<'a>)) {
     for n in nodes {
-        let Node::Element(el) = n else { continue };
+        let el = match n {
+            Node::Element(el) => el,
+            Node::Text(v) => {
+                match v {
+                    Value::Static { location, .. } => f(Walked::Text(location.clone(), false)),
+                    Value::Dynamic {
+                        double_brace_location: (open, close),
+                        ..
+                    } => f(Walked::Text(open.start..close.end, true)),
+                    _ => {}
+                }
+                continue;
+            }
+            _ => continue,
+        };
         match &el.kind {
             ElementKind::Normal {
                 tag_name, children, ..
@@ -721,54 +739,53 @@ fn exponent_form(digits: &str) -> Option<String> {
 }
 
 /// glass-easel 0.12.1 loops forever on a non-ASCII space (U+00A0, U+0085, U+3000, ...) where
-/// it expects the next attribute of a start tag. Such spaces inside start tags become ASCII
-/// spaces of the same byte length, so every offset holds. Where a tag ends is judged twice,
-/// with and without regard to quotes, and a space inside a tag by either reading is replaced:
-/// malformed input must not find a gap between the two (fuzzing found both). The price: such
-/// a space inside an attribute value becomes a plain space; text content keeps its own.
-fn ascii_tag_spaces(text: &str) -> std::borrow::Cow<'_, str> {
+/// it expects the next attribute of a start tag. Guessing where its tags end failed on
+/// malformed input (fuzzing found three ways), so glass-easel itself says: a probe parse of a
+/// copy with every such space made ASCII (same byte length, so offsets hold) finds the text
+/// nodes, and the spaces are kept there only. Inside tags, values included, they become
+/// ASCII spaces; `docs/compat.md` notes it.
+fn ascii_spaces_outside_text(text: &str) -> std::borrow::Cow<'_, str> {
     let odd = |c: char| c.is_whitespace() && !c.is_ascii();
     if !text.chars().any(odd) {
         return std::borrow::Cow::Borrowed(text);
     }
-    let in_tag_plain = tag_mask(text, false);
-    let in_tag_quoted = tag_mask(text, true);
+    let plain: String = text
+        .chars()
+        .flat_map(|c| {
+            let n = if odd(c) { c.len_utf8() } else { 1 };
+            std::iter::repeat_n(if odd(c) { ' ' } else { c }, n)
+        })
+        .collect();
+    let mut probe = TmplGroup::new();
+    let _ = probe.add_tmpl("probe", &plain);
+    let mut keep: Vec<(usize, usize)> = vec![];
+    if let Ok(tree) = probe.get_tree("probe") {
+        let mut visit = |nodes: &[Node]| {
+            walk(nodes, &mut |n| {
+                if let Walked::Text(loc, partial) = n {
+                    let (mut s, mut e) = span(&plain, &loc);
+                    if partial {
+                        s = plain[..s].rfind(['>', '<']).map_or(0, |i| i + 1);
+                        e += plain[e..].find('<').unwrap_or(plain.len() - e);
+                    }
+                    keep.push((s, e));
+                }
+            })
+        };
+        visit(&tree.content);
+        for t in &tree.globals.sub_templates {
+            visit(&t.content);
+        }
+    }
     let mut out = String::with_capacity(text.len());
-    for (i, c) in text.chars().enumerate() {
-        if odd(c) && (in_tag_plain[i] || in_tag_quoted[i]) {
+    for (at, c) in text.char_indices() {
+        if odd(c) && !keep.iter().any(|&(s, e)| at >= s && at < e) {
             out.extend(std::iter::repeat_n(' ', c.len_utf8()));
         } else {
             out.push(c);
         }
     }
     std::borrow::Cow::Owned(out)
-}
-
-/// For each char: is it inside a start tag (`<name` ... `>`)? With `quotes`, a `>` inside a
-/// value quoted right after `=` does not end the tag.
-fn tag_mask(text: &str, quotes: bool) -> Vec<bool> {
-    let mut mask = Vec::with_capacity(text.len());
-    let (mut in_tag, mut quote, mut after_eq) = (false, None::<char>, false);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        mask.push(in_tag);
-        if !in_tag {
-            in_tag = c == '<' && chars.peek().is_some_and(|n| n.is_alphabetic());
-            after_eq = false;
-            continue;
-        }
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if quotes && after_eq && (c == '"' || c == '\'') => quote = Some(c),
-            None if c == '>' => in_tag = false,
-            None => {}
-        }
-        if !c.is_ascii_whitespace() {
-            after_eq = quote.is_none() && c == '=';
-        }
-    }
-    mask
 }
 
 /// What WXS code sees besides plain JS, as wcc gives it: `getRegExp`/`getDate` stand for the
@@ -1125,7 +1142,7 @@ mod tests {
     #[test]
     fn unicode_spaces_in_tags_become_ascii() {
         let src = "<view a=\"1\"\u{85}b=\"x\u{a0}y\"\u{3000}>\u{a0}{{ v }}</view>";
-        let out = ascii_tag_spaces(src);
+        let out = ascii_spaces_outside_text(src);
         assert_eq!(out.len(), src.len());
         assert_eq!(out, "<view a=\"1\"  b=\"x  y\"   >\u{a0}{{ v }}</view>");
         let mut group = TmplGroup::new();
@@ -1143,7 +1160,7 @@ mod tests {
             );
             let raw = std::fs::read(&path).unwrap();
             let text = String::from_utf8_lossy(&raw);
-            let screened = ascii_tag_spaces(&text);
+            let screened = ascii_spaces_outside_text(&text);
             // Returns at all: the bug was an endless loop.
             let _ = TmplGroup::new().add_tmpl("t", &screened);
         }

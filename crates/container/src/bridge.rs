@@ -14,13 +14,15 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rquickjs::{Ctx, Function, Object};
 use serde_json::{Value, json};
 
 use crate::instance::{Level, Poster};
-use crate::services::{FileSystem, NetEvent, Network, ServiceError, SocketHandle, Storage, TaskHandle};
+use crate::services::{
+    FileSystem, NetEvent, Network, ServiceError, SocketHandle, Storage, TaskHandle,
+};
 
 /// What a container needs from the app that embeds it.
 pub trait Host: Send + Sync + 'static {
@@ -65,7 +67,12 @@ impl Reply {
 impl Drop for Reply {
     fn drop(&mut self) {
         if !self.answered {
-            deliver(&self.poster, self.task, "fail", &json!("fail no answer from the host"));
+            deliver(
+                &self.poster,
+                self.task,
+                "fail",
+                &json!("fail no answer from the host"),
+            );
         }
     }
 }
@@ -88,17 +95,22 @@ pub struct Services {
     pub network: Network,
 }
 
+/// A running native task that JS may still call: abort a transfer, send on a socket.
+/// Host requests are not kept: their [`Reply`] carries all they need.
 enum Task {
     Net(TaskHandle),
     Socket(SocketHandle),
-    Host,
 }
+
+/// Ids of tasks whose last event has been delivered, told by the network threads.
+type Ended = Arc<Mutex<Vec<u64>>>;
 
 struct Bridge {
     services: Services,
     host: Arc<dyn Host>,
     poster: Poster,
     tasks: HashMap<u64, Task>,
+    ended: Ended,
     next_task: u64,
 }
 
@@ -114,6 +126,7 @@ pub fn install(
         host,
         poster,
         tasks: HashMap::new(),
+        ended: Ended::default(),
         next_task: 1,
     }));
     let native = Object::new(ctx.clone())?;
@@ -171,7 +184,10 @@ impl Bridge {
         let st = &mut self.services.storage;
         match name {
             "storage.set" => st
-                .set(str_arg(args, "key")?, args.get("data").cloned().unwrap_or(Value::Null))
+                .set(
+                    str_arg(args, "key")?,
+                    args.get("data").cloned().unwrap_or(Value::Null),
+                )
                 .map(|()| Value::Null),
             "storage.get" => st.get(str_arg(args, "key")?),
             "storage.remove" => st.remove(str_arg(args, "key")?).map(|()| Value::Null),
@@ -185,7 +201,10 @@ impl Bridge {
                     .flatten()
                     .map(|kv| {
                         let key = kv.get("key").and_then(Value::as_str).unwrap_or_default();
-                        (key.to_string(), kv.get("value").cloned().unwrap_or(Value::Null))
+                        (
+                            key.to_string(),
+                            kv.get("value").cloned().unwrap_or(Value::Null),
+                        )
                     })
                     .collect();
                 st.batch_set(&items).map(|()| Value::Null)
@@ -205,19 +224,36 @@ impl Bridge {
                 let a = args.get("args").cloned().unwrap_or_else(|| json!({}));
                 self.services.fs.call(method, &a)
             }
+            "random" => {
+                // WeChat's limit for wx.getRandomValues.
+                match args.get("length").and_then(Value::as_u64) {
+                    Some(len @ 1..=1_048_576) => {
+                        random_bytes(len as usize).map(|b| crate::services::bytes_value(&b))
+                    }
+                    _ => Err(ServiceError::fail(
+                        "parameter error: parameter.length should be an integer in [1, 1048576]",
+                    )),
+                }
+            }
             _ => Err(ServiceError::fail(format!("{name} is not a native call"))),
         }
     }
 
     fn start(this: &Rc<RefCell<Self>>, name: &str, args: Value) -> u64 {
         let mut b = this.borrow_mut();
+        b.prune();
         let id = b.next_task;
         b.next_task += 1;
         let poster = b.poster.clone();
-        let sink = net_sink(poster.clone(), id);
+        let sink = net_sink(poster.clone(), id, b.ended.clone());
         let task = match name {
             "request" => Task::Net(b.services.network.request(args, sink)),
             "uploadFile" => match b.resolve_arg(&args, "filePath") {
+                Ok(real) if !real.is_file() => {
+                    let vpath = str_arg(&args, "filePath").unwrap_or_default();
+                    let msg = format!("no such file or directory, open {vpath}");
+                    return b.fail_now(id, ServiceError::fail(msg));
+                }
                 Ok(real) => {
                     let mut a = args;
                     a["filePath"] = json!(real.to_string_lossy());
@@ -227,7 +263,11 @@ impl Bridge {
             },
             "downloadFile" => match b.download_dest(&args) {
                 Ok((virt, real)) => {
-                    let key = if args.get("filePath").is_some() { "filePath" } else { "tempFilePath" };
+                    let key = if args.get("filePath").is_some() {
+                        "filePath"
+                    } else {
+                        "tempFilePath"
+                    };
                     let sink: crate::services::net::Sink = Arc::new({
                         let sink = sink.clone();
                         move |ev| match ev {
@@ -244,15 +284,31 @@ impl Bridge {
             },
             "connectSocket" => Task::Socket(b.services.network.connect_socket(args, sink)),
             "host" => {
-                let api = args.get("api").and_then(Value::as_str).unwrap_or("").to_string();
+                let api = args
+                    .get("api")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
                 let a = args.get("args").cloned().unwrap_or_else(|| json!({}));
                 let host = b.host.clone();
-                b.tasks.insert(id, Task::Host);
                 drop(b);
-                host.request(&api, a, Reply { poster, task: id, answered: false });
+                host.request(
+                    &api,
+                    a,
+                    Reply {
+                        poster,
+                        task: id,
+                        answered: false,
+                    },
+                );
                 return id;
             }
-            _ => return b.fail_now(id, ServiceError::fail(format!("{name} is not a native task"))),
+            _ => {
+                return b.fail_now(
+                    id,
+                    ServiceError::fail(format!("{name} is not a native task")),
+                );
+            }
         };
         b.tasks.insert(id, task);
         id
@@ -278,14 +334,26 @@ impl Bridge {
             .next()
             .and_then(|p| p.rsplit('/').next())
             .and_then(|f| f.rsplit_once('.').map(|(_, e)| e))
-            .filter(|e| !e.is_empty() && e.len() <= 8 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+            .filter(|e| {
+                !e.is_empty() && e.len() <= 8 && e.chars().all(|c| c.is_ascii_alphanumeric())
+            })
             .unwrap_or("tmp")
             .to_string();
         Ok(self.services.fs.temp_path(&ext))
     }
 
+    /// Forget tasks that have ended.
+    fn prune(&mut self) {
+        let ended = std::mem::take(&mut *self.ended.lock().unwrap_or_else(|e| e.into_inner()));
+        for id in ended {
+            self.tasks.remove(&id);
+        }
+        self.tasks
+            .retain(|_, t| !matches!(t, Task::Net(h) if h.is_done()));
+    }
+
     fn task_call(&mut self, id: u64, method: &str, args: &Value) -> Result<Value, ServiceError> {
-        self.tasks.retain(|_, t| !matches!(t, Task::Net(h) if h.is_done()));
+        self.prune();
         match (self.tasks.get(&id), method) {
             (Some(Task::Net(h)), "abort") => {
                 h.abort();
@@ -299,16 +367,32 @@ impl Bridge {
                 let reason = args.get("reason").and_then(Value::as_str).unwrap_or("");
                 s.close(code, reason).map(|()| Value::Null)
             }
-            (Some(Task::Host), _) | (None, "abort") => Ok(Value::Null),
+            (None, "abort") => Ok(Value::Null),
+            (None, "send" | "close") => Err(ServiceError::fail("WebSocket is not connected")),
             (None, _) => Err(ServiceError::fail("the task has ended")),
-            (Some(_), m) => Err(ServiceError::fail(format!("{m} is not supported by this task"))),
+            (Some(_), m) => Err(ServiceError::fail(format!(
+                "{m} is not supported by this task"
+            ))),
         }
     }
 }
 
-/// Network events as task deliveries.
-fn net_sink(poster: Poster, id: u64) -> crate::services::net::Sink {
+/// `len` bytes from the operating system's random source.
+fn random_bytes(len: usize) -> Result<Vec<u8>, ServiceError> {
+    use std::io::Read as _;
+    let mut buf = vec![0u8; len];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut buf))
+        .map_err(|e| ServiceError::fail(format!("no random source: {e}")))?;
+    Ok(buf)
+}
+
+/// Network events as task deliveries; a task's last event marks it ended.
+fn net_sink(poster: Poster, id: u64, ended: Ended) -> crate::services::net::Sink {
     Arc::new(move |ev: NetEvent| {
+        if matches!(ev, NetEvent::Complete(_) | NetEvent::Close { .. }) {
+            ended.lock().unwrap_or_else(|e| e.into_inner()).push(id);
+        }
         let (kind, payload) = match ev {
             NetEvent::HeadersReceived(v) => ("headersReceived", v),
             NetEvent::Progress(v) => ("progress", v),
@@ -322,7 +406,9 @@ fn net_sink(poster: Poster, id: u64) -> crate::services::net::Sink {
             NetEvent::Open(v) => ("open", v),
             NetEvent::Message(v) => ("message", v),
             NetEvent::Error(e) => ("error", Value::String(e)),
-            NetEvent::Close { code, reason } => ("close", json!({ "code": code, "reason": reason })),
+            NetEvent::Close { code, reason } => {
+                ("close", json!({ "code": code, "reason": reason }))
+            }
         };
         deliver(&poster, id, kind, &payload);
     })

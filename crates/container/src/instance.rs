@@ -589,13 +589,14 @@ impl Loop {
         }
         let console = self.hooks.console.clone();
         self.ctx.with(|ctx| {
-            for (_, reason) in list {
-                let Ok(reason) = reason.restore(&ctx) else {
+            for (promise, reason) in list {
+                let (Ok(promise), Ok(reason)) = (promise.restore(&ctx), reason.restore(&ctx))
+                else {
                     continue;
                 };
                 match global_fn(&ctx, "__cove.unhandledRejection") {
                     Ok(f) => {
-                        let _ = f.call::<_, ()>((reason,)).catch(&ctx);
+                        let _ = f.call::<_, ()>((reason, promise)).catch(&ctx);
                     }
                     Err(_) => {
                         let text = reason

@@ -118,7 +118,13 @@ function reportError(err) {
   reporting = true;
   try {
     if (appInstance && typeof appInstance.onError === 'function') appInstance.onError(message);
-    for (const l of appListeners.error) l(message);
+    for (const l of appListeners.error) {
+      try {
+        l(message);
+      } catch (e) {
+        console.error('error in an onError listener:', e);
+      }
+    }
   } catch (e) {
     console.error('error in onError:', e);
   } finally {
@@ -135,8 +141,8 @@ ge.addGlobalWarningListener((msg) => {
   return false;
 });
 /** Called by Rust for a promise rejected with no handler. */
-function unhandledRejection(reason) {
-  const res = { reason, promise: undefined };
+function unhandledRejection(reason, promise) {
+  const res = { reason, promise };
   const handlers = appListeners.unhandledRejection.slice();
   if (appInstance && typeof appInstance.onUnhandledRejection === 'function') handlers.unshift((r) => appInstance.onUnhandledRejection(r));
   if (handlers.length === 0) {
@@ -374,7 +380,13 @@ function route(action, opts) {
       if (top) hidePage(top);
       const [mine, theirs] = EventChannel.pair(opts.events);
       channel = mine;
-      openPage(path, query, theirs);
+      try {
+        openPage(path, query, theirs);
+      } catch (e) {
+        // The page could not be created: the one below stays on top and shown.
+        if (top) showPage(top);
+        throw e;
+      }
       break;
     }
     case 'redirectTo': {

@@ -106,6 +106,7 @@ function hostRequest(api, args) {
 
 function post(msg) {
   native.post(JSON.stringify(msg));
+  if (msg.t === 'route') routeAnnounced(msg);
 }
 
 // ---- calling conventions -------------------------------------------------------------------------------
@@ -190,8 +191,11 @@ function unsupported(name) {
   wx[name] = function (opts) {
     const r = { errMsg: `${name}:fail not supported` };
     if (opts && typeof opts === 'object' && (opts.fail || opts.complete || opts.success)) {
-      if (typeof opts.fail === 'function') safe(() => opts.fail(r));
-      if (typeof opts.complete === 'function') safe(() => opts.complete(r));
+      // Callbacks run later, as for every other API.
+      Promise.resolve().then(() => {
+        if (typeof opts.fail === 'function') safe(() => opts.fail(r));
+        if (typeof opts.complete === 'function') safe(() => opts.complete(r));
+      });
       return undefined;
     }
     if (/Sync$/.test(name) || /^(create|get.*Manager|on|off)/.test(name)) throw new Error(r.errMsg);
@@ -238,9 +242,9 @@ asyncApi('clearStorage', 'native', () => {
 });
 asyncApi('getStorageInfo', 'native', () => nativeCall('storage.info', {}));
 asyncApi('batchSetStorage', 'native', (o) => {
-  wx.batchSetStorageSync(o.kvList);
+  nativeCall('storage.batchSet', { kvList: (o.kvList || []).map((kv) => ({ key: storageKey(kv.key), value: kv.value })) });
 });
-asyncApi('batchGetStorage', 'native', (o) => ({ dataList: wx.batchGetStorageSync(o.keyList) }));
+asyncApi('batchGetStorage', 'native', (o) => ({ dataList: nativeCall('storage.batchGet', { keyList: (o.keyList || []).map(storageKey) }) }));
 
 // ---- system ----------------------------------------------------------------------------------------------
 /** Filled by `load` from the host's device description. */
@@ -254,7 +258,7 @@ const systemInfo = {
 function pick(keys) {
   const o = {};
   for (const k of keys) if (systemInfo[k] !== undefined) o[k] = systemInfo[k];
-  return o;
+  return copy(o);
 }
 function windowInfo() {
   const w = pick(['pixelRatio', 'screenWidth', 'screenHeight', 'windowWidth', 'windowHeight', 'statusBarHeight']);
@@ -263,7 +267,11 @@ function windowInfo() {
   return w;
 }
 function fullSystemInfo() {
-  return Object.assign({}, systemInfo, windowInfo());
+  const o = Object.assign({}, systemInfo, windowInfo());
+  // Settings the host states for getSystemSetting/getAppAuthorizeSetting are not system info.
+  delete o.systemSetting;
+  delete o.appAuthorizeSetting;
+  return copy(o);
 }
 syncApi('getSystemInfoSync', 'js', fullSystemInfo);
 asyncApi('getSystemInfo', 'js', fullSystemInfo);
@@ -271,8 +279,10 @@ asyncApi('getSystemInfoAsync', 'js', fullSystemInfo);
 syncApi('getWindowInfo', 'js', windowInfo);
 syncApi('getDeviceInfo', 'js', () => pick(['brand', 'model', 'system', 'platform', 'benchmarkLevel', 'pixelRatio']));
 syncApi('getAppBaseInfo', 'js', () => pick(['SDKVersion', 'enableDebug', 'host', 'language', 'version', 'theme', 'fontSizeSetting']));
-syncApi('getSystemSetting', 'js', () => ({ bluetoothEnabled: false, locationEnabled: false, wifiEnabled: true, deviceOrientation: systemInfo.deviceOrientation }));
-syncApi('getAppAuthorizeSetting', 'js', () => ({ albumAuthorized: 'not determined', cameraAuthorized: 'not determined', locationAuthorized: 'not determined', microphoneAuthorized: 'not determined', notificationAuthorized: 'not determined' }));
+// Device settings are facts the host states in its device description (AppConfig.system);
+// until it does, nothing is enabled or authorised.
+syncApi('getSystemSetting', 'js', () => Object.assign({ bluetoothEnabled: false, locationEnabled: false, wifiEnabled: false, deviceOrientation: systemInfo.deviceOrientation }, systemInfo.systemSetting || {}));
+syncApi('getAppAuthorizeSetting', 'js', () => Object.assign({ albumAuthorized: 'not determined', bluetoothAuthorized: 'not determined', cameraAuthorized: 'not determined', locationAuthorized: 'not determined', microphoneAuthorized: 'not determined', notificationAuthorized: 'not determined', phoneCalendarAuthorized: 'not determined' }, systemInfo.appAuthorizeSetting || {}));
 syncApi('getLaunchOptionsSync', 'js', () => copy(launchOptions));
 syncApi('getEnterOptionsSync', 'js', () => copy(launchOptions));
 let accountInfo = { miniProgram: { appId: '', envVersion: 'develop', version: '' }, plugin: {} };
@@ -294,7 +304,7 @@ const BUILTIN_COMPONENTS = new Set(['view', 'text', 'image', 'icon', 'rich-text'
 syncApi('nextTick', 'js', (fn) => {
   Promise.resolve().then(() => safe(fn));
 });
-syncApi('arrayBufferToBase64', 'js', (buf) => bytesToBase64(new Uint8Array(buf)));
+syncApi('arrayBufferToBase64', 'js', (buf) => bytesToBase64(ArrayBuffer.isView(buf) ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : new Uint8Array(buf)));
 syncApi('base64ToArrayBuffer', 'js', (s) => base64ToBytes(s).buffer);
 
 syncApi('getUpdateManager', 'js', () => ({
@@ -372,7 +382,24 @@ function topCaller() {
   return top.caller;
 }
 syncApi('createSelectorQuery', 'js', () => topCaller().createSelectorQuery());
-syncApi('createIntersectionObserver', 'js', (component, options) => (component && component.createIntersectionObserver ? component : topCaller()).createIntersectionObserver(options || (component && !component.createIntersectionObserver ? component : undefined)));
+syncApi('createIntersectionObserver', 'js', (component, options) => {
+  const owner = component && component.createIntersectionObserver ? component : topCaller();
+  const ob = owner.createIntersectionObserver(owner === component ? options : component);
+  // The adapter formats margins as `${top}px ${right}px ...`: give it all four, as WeChat
+  // lets callers give only some (`relativeToViewport({bottom: 100})`).
+  const full = (m) => Object.assign({ left: 0, top: 0, right: 0, bottom: 0 }, m || {});
+  const relativeTo = ob.relativeTo.bind(ob);
+  const relativeToViewport = ob.relativeToViewport.bind(ob);
+  ob.relativeTo = (selector, margins) => {
+    relativeTo(selector, full(margins));
+    return ob;
+  };
+  ob.relativeToViewport = (margins) => {
+    relativeToViewport(full(margins));
+    return ob;
+  };
+  return ob;
+});
 
 // ---- files ------------------------------------------------------------------------------------------------
 const FS_SYNC = ['access', 'appendFile', 'copyFile', 'getFileInfo', 'mkdir', 'readdir', 'readFile', 'rename', 'rmdir', 'stat', 'unlink', 'writeFile', 'saveFile', 'removeSavedFile', 'getSavedFileList', 'truncate'];
@@ -391,8 +418,14 @@ syncApi('getFileSystemManager', 'native', () => {
   fsManager = {};
   for (const m of FS_SYNC) {
     fsManager[m + 'Sync'] = (...args) => {
-      const r = nativeCall('fs', { method: m, args: fsArgs(m, args) });
-      return fsSyncValue(m, fsResult(m, r));
+      try {
+        const r = nativeCall('fs', { method: m, args: fsArgs(m, args) });
+        return fsSyncValue(m, fsResult(m, r));
+      } catch (e) {
+        // WeChat: `Error: readFileSync:fail no such file or directory, open ...`
+        if (e instanceof WxFail) throw new Error(`${m}Sync:${e.tail}`);
+        throw e;
+      }
     };
     fsManager[m] = (o) => settle(m, o || {}, new Promise((res) => res(fsResult(m, nativeCall('fs', { method: m, args: stripCallbacks(o) })))));
   }
@@ -423,7 +456,7 @@ function fsSyncValue(m, r) {
     default: return r === null || (typeof r === 'object' && Object.keys(r).length === 0) ? undefined : r;
   }
 }
-for (const m of ['saveFile', 'removeSavedFile', 'getSavedFileList', 'getFileInfo']) {
+for (const m of ['saveFile', 'removeSavedFile', 'getSavedFileList', 'getSavedFileInfo', 'getFileInfo']) {
   asyncApi(m, 'native', (o) => fsResult(m, nativeCall('fs', { method: m, args: stripCallbacks(o) })));
 }
 
@@ -499,18 +532,17 @@ wx.connectSocket = (opts) => {
     else if (kind === 'complete' || kind === 'close') emit('Close', payload);
     else if (kind === 'fail') emit('Error', { errMsg: String(payload) });
   });
-  const call = (method, args) => {
-    try {
-      nativeTaskCall(id, method, args);
-      return { errMsg: `${method === 'send' ? 'sendSocketMessage' : 'closeSocket'}:ok` };
-    } catch (e) {
-      throw failure(method === 'send' ? 'sendSocketMessage' : 'closeSocket', e);
-    }
+  const call = (api, method, args) => {
+    nativeTaskCall(id, method, args);
+    return { errMsg: `${api}:ok` };
   };
-  task.send = (so) => settle('SocketTask.send', so || {}, new Promise((res) => res(call('send', { data: (so || {}).data }))));
-  task.close = (co) => settle('SocketTask.close', co || {}, new Promise((res) => res(call('close', { code: (co || {}).code, reason: (co || {}).reason }))));
+  // WeChat names these results after the legacy functions: `sendSocketMessage:ok`.
+  task.send = (so) => settle('sendSocketMessage', so || {}, new Promise((res) => res(call('sendSocketMessage', 'send', { data: (so || {}).data }))));
+  task.close = (co) => settle('closeSocket', co || {}, new Promise((res) => res(call('closeSocket', 'close', { code: (co || {}).code, reason: (co || {}).reason }))));
   delete task.abort;
-  settle('connectSocket', o, Promise.resolve({})).catch?.(() => {});
+  // The call itself succeeds once the task exists; connection errors come as onError.
+  const settled = settle('connectSocket', o, Promise.resolve({}));
+  if (settled) settled.catch(() => {});
   legacySocket = task;
   for (const k of Object.keys(legacySocketListeners)) task['on' + k]((v) => legacySocketListeners[k].forEach((fn) => safe(() => fn(v))));
   return task;
@@ -522,11 +554,11 @@ function nativeTaskCall(id, method, args) {
 }
 asyncApi('sendSocketMessage', 'native', (o) => {
   if (!legacySocket) throw new WxFail('fail WebSocket is not connected');
-  return new Promise((res, rej) => legacySocket.send({ data: o.data, success: res, fail: (e) => rej(new WxFail(e.errMsg.replace(/^[^:]*:/, ''))) }));
+  return new Promise((res, rej) => legacySocket.send({ data: o.data, success: () => res({}), fail: (e) => rej(new WxFail(e.errMsg.replace(/^[^:]*:/, ''))) }));
 });
 asyncApi('closeSocket', 'native', (o) => {
   if (!legacySocket) throw new WxFail('fail WebSocket is not connected');
-  return new Promise((res, rej) => legacySocket.close({ code: o.code, reason: o.reason, success: res, fail: (e) => rej(new WxFail(e.errMsg.replace(/^[^:]*:/, ''))) }));
+  return new Promise((res, rej) => legacySocket.close({ code: o.code, reason: o.reason, success: () => res({}), fail: (e) => rej(new WxFail(e.errMsg.replace(/^[^:]*:/, ''))) }));
 });
 for (const k of Object.keys(legacySocketListeners)) listenerApi('onSocket' + k, null, legacySocketListeners[k]);
 
@@ -542,3 +574,205 @@ for (const n of [
   'startSoterAuthentication', 'checkIsSupportSoterAuthentication', 'showShareMenu', 'hideShareMenu',
   'updateShareMenu', 'addPhoneContact', 'chooseContact', 'openCustomerServiceChat',
 ]) hostApi(n);
+
+// ---- more host APIs: one-shot questions for a person or the device ----------------------------------------------
+for (const n of [
+  'addPhoneCalendar', 'addPhoneRepeatCalendar', 'getFuzzyLocation', 'choosePoi', 'chooseInvoice',
+  'chooseLicensePlate', 'openAppAuthorizeSetting', 'openSystemBluetoothSetting', 'getScreenRecordingState',
+  'setVisualEffectOnCapture', 'getPrivacySetting', 'requirePrivacyAuthorize', 'openPrivacyContract',
+  'openEmbeddedMiniProgram', 'restartMiniProgram', 'sendSms', 'setEnableDebug',
+]) hostApi(n);
+
+// ---- randomness from the operating system -----------------------------------------------------------------------
+asyncApi('getRandomValues', 'native', (o) => {
+  const length = Number(o.length);
+  if (!(Number.isInteger(length) && length > 0 && length <= 1048576)) throw new WxFail('fail parameter error: parameter.length should be an integer in [1, 1048576]');
+  return { randomValues: nativeCall('random', { length }) };
+});
+
+syncApi('getApiCategory', 'js', () => launchOptions.apiCategory || 'default');
+
+// ---- analytics and logs: to the host ------------------------------------------------------------------------------
+/** Reports are messages for the host, which forwards them to its analytics. */
+function reportApi(name, params, firstType) {
+  syncApi(name, 'js', (...a) => {
+    if (typeof a[0] !== firstType) throw new WxFail(`fail parameter error: parameter.${params[0]} should be ${firstType === 'number' ? 'Number' : 'String'}`);
+    const args = {};
+    params.forEach((p, i) => {
+      if (a[i] !== undefined) args[p] = a[i];
+    });
+    post({ t: 'report', api: name, args: copy(args) });
+  });
+}
+reportApi('reportAnalytics', ['eventName', 'data'], 'string');
+reportApi('reportEvent', ['eventId', 'data'], 'string');
+reportApi('reportMonitor', ['name', 'value'], 'string');
+reportApi('reportPerformance', ['id', 'value', 'dimensions'], 'number');
+
+/** LogManager: the user's log, here the host's console with a tag. */
+syncApi('getLogManager', 'js', (o) => {
+  const tag = '[LogManager]';
+  return {
+    debug: (...a) => console.debug(tag, ...a),
+    info: (...a) => console.info(tag, ...a),
+    log: (...a) => console.log(tag, ...a),
+    warn: (...a) => console.warn(tag, ...a),
+    level: (o && o.level) || 0,
+  };
+});
+/** RealtimeLogManager: to the host's console, with WeChat's buffer accounting. */
+const REALTIME_MAX_COUNT = 5000;
+const REALTIME_MAX_SIZE = 5 * 1024 * 1024;
+const realtime = { size: 0, count: 0, filters: [], page: '' };
+function realtimeLog(level, tag, args) {
+  const parts = ['[RealtimeLog]'];
+  if (tag) parts.push(`[${tag}]`);
+  if (realtime.page) parts.push(`[${realtime.page}]`);
+  if (realtime.filters.length) parts.push(`[filter ${realtime.filters.join(',')}]`);
+  const text = args.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(' ');
+  if (realtime.count >= REALTIME_MAX_COUNT || realtime.size + text.length > REALTIME_MAX_SIZE) return;
+  realtime.count += 1;
+  realtime.size += text.length;
+  console[level](...parts, text);
+}
+function realtimeManager(tag) {
+  const m = {
+    info: (...a) => realtimeLog('info', tag, a),
+    warn: (...a) => realtimeLog('warn', tag, a),
+    error: (...a) => realtimeLog('error', tag, a),
+    setFilterMsg: (msg) => {
+      realtime.filters = [String(msg)];
+    },
+    addFilterMsg: (msg) => {
+      realtime.filters.push(String(msg));
+    },
+  };
+  if (!tag) {
+    m.in = (page) => {
+      realtime.page = page && page.route ? page.route : '';
+    };
+    m.getCurrentState = () => ({ size: realtime.size, maxSize: REALTIME_MAX_SIZE, logCount: realtime.count, maxLogCount: REALTIME_MAX_COUNT });
+    m.tag = (name) => realtimeManager(String(name));
+  }
+  return m;
+}
+syncApi('getRealtimeLogManager', 'js', () => realtimeManager(''));
+
+// ---- createAnimation: the `animation` data WeChat's components take -----------------------------------------------
+// `export()` gives `{actions: [{animates: [{type, args}], option: {transformOrigin, transition}}]}`;
+// each step carries every transform and style set so far, as WeChat's base library does.
+class Animation {
+  constructor(o) {
+    const opts = o || {};
+    const pickOr = (v, d) => (v !== undefined ? v : d);
+    this.actions = [];
+    this.currentTransform = {};
+    this.currentStepAnimates = [];
+    this.option = {
+      transition: { duration: pickOr(opts.duration, 400), timingFunction: pickOr(opts.timingFunction, 'linear'), delay: pickOr(opts.delay, 0) },
+      transformOrigin: opts.transformOrigin || '50% 50% 0',
+    };
+  }
+  export() {
+    const actions = this.actions;
+    this.actions = [];
+    return { actions };
+  }
+  step(o) {
+    const opts = o || {};
+    for (const a of this.currentStepAnimates) this.currentTransform[a.type === 'style' ? `style.${a.args[0]}` : a.type] = a;
+    const t = this.option.transition;
+    this.actions.push({
+      animates: Object.keys(this.currentTransform).map((k) => this.currentTransform[k]),
+      option: {
+        transformOrigin: opts.transformOrigin !== undefined ? opts.transformOrigin : this.option.transformOrigin,
+        transition: {
+          duration: opts.duration !== undefined ? opts.duration : t.duration,
+          timingFunction: opts.timingFunction !== undefined ? opts.timingFunction : t.timingFunction,
+          delay: opts.delay !== undefined ? opts.delay : t.delay,
+        },
+      },
+    });
+    this.currentStepAnimates = [];
+    return this;
+  }
+}
+/** Transform methods with their argument defaults. */
+const ANIMATION_TRANSFORMS = {
+  matrix: [1, 0, 0, 1, 0, 0],
+  matrix3d: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1],
+  rotate: [0], rotate3d: [0, 0, 0, 0], rotateX: [0], rotateY: [0], rotateZ: [0],
+  scale: [1, undefined], scale3d: [1, 1, 1], scaleX: [1], scaleY: [1], scaleZ: [1],
+  skew: [0, 0], skewX: [0], skewY: [0],
+  translate: [0, 0], translate3d: [0, 0, 0], translateX: [0], translateY: [0], translateZ: [0],
+};
+for (const type of Object.keys(ANIMATION_TRANSFORMS)) {
+  Animation.prototype[type] = function (...a) {
+    const args = ANIMATION_TRANSFORMS[type].map((d, i) => (a[i] !== undefined ? a[i] : d));
+    if (type === 'scale' && args[1] === undefined) args[1] = args[0];
+    this.currentStepAnimates.push({ type, args });
+    return this;
+  };
+}
+for (const prop of ['opacity', 'backgroundColor', 'width', 'height', 'left', 'right', 'top', 'bottom']) {
+  const length = prop !== 'opacity' && prop !== 'backgroundColor';
+  Animation.prototype[prop] = function (v) {
+    this.currentStepAnimates.push({ type: 'style', args: [prop, length && typeof v === 'number' ? `${v}px` : v] });
+    return this;
+  };
+}
+syncApi('createAnimation', 'js', (o) => new Animation(o));
+
+// ---- route listeners: told of every route the router announces ---------------------------------------------------
+const routeListeners = { route: [], done: [] };
+listenerApi('onAppRoute', 'offAppRoute', routeListeners.route);
+listenerApi('onAppRouteDone', 'offAppRouteDone', routeListeners.done);
+/** Called by `post` for each `route` message: the new top page, and how it got there. */
+function routeAnnounced(msg) {
+  const top = msg.stack && msg.stack[msg.stack.length - 1];
+  if (!top) return;
+  const res = { path: top.path, query: copy(top.query || {}), openType: msg.action === 'launch' ? 'appLaunch' : msg.action, webviewId: top.id };
+  for (const l of routeListeners.route.slice()) safe(() => l(copy(res)));
+  for (const l of routeListeners.done.slice()) safe(() => l(copy(res)));
+}
+
+// ---- device events: the host tells them as `{"t": "device", "event": ..., "data": {...}}` ------------------------
+// Sensors are started and stopped through the host (`startAccelerometer`...); their readings
+// come back as device events.
+const DEVICE_EVENTS = [
+  'networkStatusChange', 'themeChange', 'memoryWarning', 'keyboardHeightChange', 'windowResize',
+  'accelerometerChange', 'compassChange', 'gyroscopeChange', 'deviceMotionChange', 'locationChange',
+  'locationChangeError', 'userCaptureScreen', 'screenRecordingStateChanged', 'batteryInfoChange',
+  'audioInterruptionBegin', 'audioInterruptionEnd',
+];
+const deviceListeners = {};
+for (const e of DEVICE_EVENTS) {
+  const cap = e[0].toUpperCase() + e.slice(1);
+  deviceListeners[e] = [];
+  listenerApi('on' + cap, 'off' + cap, deviceListeners[e]);
+}
+for (const n of [
+  'startAccelerometer', 'stopAccelerometer', 'startCompass', 'stopCompass', 'startGyroscope', 'stopGyroscope',
+  'startDeviceMotionListening', 'stopDeviceMotionListening', 'startLocationUpdate', 'startLocationUpdateBackground',
+  'stopLocationUpdate',
+]) hostApi(n);
+function deviceEvent(name, data) {
+  for (const l of deviceListeners[name].slice()) safe(() => l(copy(data)));
+}
+// The router's inbound messages (app.js) gain `device`, and `resize` also reaches onWindowResize.
+const routerInbound = inbound;
+inbound = function (msg) {
+  if (msg && msg.t === 'device') {
+    const name = msg.event;
+    if (!Object.prototype.hasOwnProperty.call(deviceListeners, name) || name === 'windowResize') return { error: `unknown device event ${JSON.stringify(name)}` };
+    const data = msg.data && typeof msg.data === 'object' ? msg.data : {};
+    if (name === 'themeChange' && typeof data.theme === 'string') systemInfo.theme = data.theme;
+    deviceEvent(name, data);
+    return {};
+  }
+  const r = routerInbound(msg);
+  if (msg && msg.t === 'resize' && !(r && r.error)) {
+    deviceEvent('windowResize', { size: { windowWidth: systemInfo.windowWidth, windowHeight: systemInfo.windowHeight } });
+  }
+  return r;
+};
