@@ -70,6 +70,8 @@ pub struct AppConfig {
     pub files_quota: u64,
     /// Which URLs the network may reach (domain whitelists come from the platform).
     pub network_policy: Policy,
+    /// The launch scene (`getLaunchOptionsSync().scene`); WeChat's 1001 is the app list.
+    pub scene: u32,
 }
 
 impl AppConfig {
@@ -84,6 +86,7 @@ impl AppConfig {
             storage_quota: STORAGE_QUOTA,
             files_quota: FILES_QUOTA,
             network_policy: Arc::new(|_, _| Ok(())),
+            scene: 1001,
         }
     }
 }
@@ -92,6 +95,7 @@ impl AppConfig {
 pub struct App {
     instance: Instance,
     app_id: String,
+    scene: u32,
 }
 
 fn read(path: PathBuf) -> Result<String, AppError> {
@@ -245,6 +249,7 @@ impl App {
         let app = Self {
             instance,
             app_id: config.app_id.clone(),
+            scene: config.scene,
         };
         app.load_package(&config)?;
         Ok(app)
@@ -317,8 +322,10 @@ impl App {
     /// Run App.onLaunch/onShow and open the entry page (or `entry`).
     pub fn start(&self, entry: Option<&str>) -> Result<(), AppError> {
         let arg = entry.map_or("undefined".to_string(), js_str);
-        self.instance
-            .eval("cove:launch", &format!("__cove.launch({arg})"))?;
+        self.eval(
+            "cove:launch",
+            &format!("__cove.launch({arg},{})", self.scene),
+        )?;
         Ok(())
     }
 

@@ -20,11 +20,13 @@ fn lines(r: &common::Running) -> Vec<String> {
 
 #[test]
 fn app_and_page_lifecycles_follow_wechat() {
-    let mut r = launch_with(Path::new(FIXTURE), Some("pages/a/a?x=1"), |_| {});
+    let mut r = launch_with(Path::new(FIXTURE), Some("pages/a/a?x=1"), |c| {
+        c.scene = 1011
+    });
     assert_eq!(
         lines(&r),
         [
-            r#"app:onLaunch pages/a/a {"x":"1"} 1001"#,
+            r#"app:onLaunch pages/a/a {"x":"1"} 1011"#,
             "app:onShow",
             r#"a:onLoad {"x":"1"} stack=1 app=0"#,
             "a:onShow",
@@ -243,4 +245,18 @@ fn two_apps_share_no_globals_storage_or_files() {
         a.app.eval_json("wx.getStorageSync('token')").unwrap(),
         "a-token"
     );
+}
+
+#[test]
+fn generics_virtual_hosts_and_capture_phase() {
+    let mut r = launch_with(Path::new(FIXTURE), Some("pages/c/c"), |_| {});
+    lines(&r);
+    // Generics: the default implementation, and the one the page chose.
+    assert_eq!(r.tree.deep_text(r.tree.by_id("plain-inner")), "plain d");
+    assert_eq!(r.tree.deep_text(r.tree.by_id("fancy-inner")), "fancy f");
+    // virtualHost: the chooser has no element of its own, so its `id` lands nowhere.
+    assert!(r.tree.find_id("with-default").is_none());
+    // Capture runs on the way down, before the target; bubbling on the way up.
+    r.tap("inner");
+    assert_eq!(lines(&r), ["c:capture inner", "c:inner", "c:bubble inner"]);
 }
