@@ -148,39 +148,36 @@ static BYTECODE: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
 /// compiled them already (parsing ~200 KB of JS is most of a cold start), else from
 /// source, keeping the bytecode for the next instance.
 pub fn load_runtime(instance: &Instance) -> Result<(), RunError> {
+    let limit = instance.limits().cpu_time;
+    // A `'static` borrow: the bytecode is not copied for each app.
     if let Some(all) = BYTECODE.get() {
-        let all = all.clone();
-        let limit = instance.limits().cpu_time;
         return instance.run(move |ctx| -> Result<(), RunError> {
-            for bytes in &all {
+            let js = |e| classify(e, limit);
+            for bytes in all {
                 // SAFETY: these bytes came from `Module::write` in this process (below).
                 let m = unsafe { rquickjs::Module::load(ctx.clone(), bytes) }
                     .catch(ctx)
-                    .map_err(|e| classify(e, limit))?;
-                let (_, done) = m.eval().catch(ctx).map_err(|e| classify(e, limit))?;
-                done.finish::<()>()
-                    .catch(ctx)
-                    .map_err(|e| classify(e, limit))?;
+                    .map_err(js)?;
+                let (_, done) = m.eval().catch(ctx).map_err(js)?;
+                done.finish::<()>().catch(ctx).map_err(js)?;
             }
             Ok(())
         })?;
     }
-    let limit = instance.limits().cpu_time;
     let compiled = instance.run(move |ctx| -> Result<Vec<Vec<u8>>, RunError> {
+        let js = |e| classify(e, limit);
         let mut out = vec![];
         for (file, code) in runtime_scripts() {
             let m = rquickjs::Module::declare(ctx.clone(), file.as_str(), code.as_str())
                 .catch(ctx)
-                .map_err(|e| classify(e, limit))?;
+                .map_err(js)?;
             out.push(
                 m.write(rquickjs::module::WriteOptions::default())
                     .catch(ctx)
-                    .map_err(|e| classify(e, limit))?,
+                    .map_err(js)?,
             );
-            let (_, done) = m.eval().catch(ctx).map_err(|e| classify(e, limit))?;
-            done.finish::<()>()
-                .catch(ctx)
-                .map_err(|e| classify(e, limit))?;
+            let (_, done) = m.eval().catch(ctx).map_err(js)?;
+            done.finish::<()>().catch(ctx).map_err(js)?;
         }
         Ok(out)
     })??;

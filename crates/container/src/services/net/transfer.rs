@@ -124,11 +124,7 @@ pub(super) async fn upload(
     }
     let resp = req.send().await.map_err(|e| fail_reason(&e))?;
     let status = resp.status().as_u16();
-    st.emit(NetEvent::HeadersReceived(json!({
-        "header": headers_json(resp.headers()),
-        "statusCode": status,
-        "cookies": cookies_json(resp.headers()),
-    })));
+    st.emit(headers_event(&resp));
     let data = resp.text().await.map_err(|e| fail_reason(&e))?;
     if total == 0 {
         // An empty file yields no chunk, so no progress was reported on the way.
@@ -154,11 +150,7 @@ pub(super) async fn download(
     }
     let resp = req.send().await.map_err(|e| fail_reason(&e))?;
     let status = resp.status().as_u16();
-    st.emit(NetEvent::HeadersReceived(json!({
-        "header": headers_json(resp.headers()),
-        "statusCode": status,
-        "cookies": cookies_json(resp.headers()),
-    })));
+    st.emit(headers_event(&resp));
     let expected = resp.content_length().unwrap_or(0);
     if expected > MAX_DOWNLOAD_BYTES {
         return Err("fail exceed max file size".into());
@@ -228,4 +220,13 @@ impl Drop for PartFile {
             let _ = std::fs::remove_file(&self.path);
         }
     }
+}
+
+/// `onHeadersReceived` for a response: its headers, status and cookies.
+fn headers_event(resp: &reqwest::Response) -> NetEvent {
+    NetEvent::HeadersReceived(json!({
+        "header": headers_json(resp.headers()),
+        "statusCode": resp.status().as_u16(),
+        "cookies": cookies_json(resp.headers()),
+    }))
 }
