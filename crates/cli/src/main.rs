@@ -4,6 +4,7 @@ mod apis;
 mod bench;
 mod bench_runtime;
 mod build;
+mod dev;
 mod render;
 
 use std::process::ExitCode;
@@ -29,6 +30,9 @@ struct Cli {
 enum Command {
     /// Compile a mini-program project into a Cove app (a directory or a .zip).
     Build(build::BuildArgs),
+    /// Run a mini-program in the simulator: a phone-sized view in the browser with live
+    /// reload and developer panels.
+    Dev(dev::DevArgs),
     /// Run a benchmark and print a table.
     Bench(bench::BenchArgs),
     /// `wx.*` coverage against the official typings, counted by running the conformance suite.
@@ -53,6 +57,7 @@ fn main() -> ExitCode {
         .init();
     let result = match cli.command {
         Command::Build(args) => build::run(args),
+        Command::Dev(args) => dev::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Apis(args) => apis::run(args),
         Command::Render(args) => render::run(args),

@@ -41,6 +41,13 @@ pub trait Host: Send + Sync + 'static {
         let _ = args;
         reply.fail(format!("fail {api} is not supported by this host"));
     }
+
+    /// A network task's progress, for a developer's network log: `{"id", "kind":
+    /// "request"|"upload"|"download"|"socket", "phase": "start"|"open"|"message"|"end"|"fail",
+    /// ...}` (the start carries `url`, `method`, `header`; the end the result without data).
+    fn net_log(&self, entry: Value) {
+        let _ = entry;
+    }
 }
 
 /// The answer to a [`Host::request`]; dropping it unanswered fails the call.
@@ -245,7 +252,10 @@ impl Bridge {
         let id = b.next_task;
         b.next_task += 1;
         let poster = b.poster.clone();
-        let sink = net_sink(poster.clone(), id, b.ended.clone());
+        let mut sink = net_sink(poster.clone(), id, b.ended.clone());
+        if let Some(kind) = net_kind(name) {
+            sink = logged(b.host.clone(), id, kind, &args, sink);
+        }
         let task = match name {
             "request" => Task::Net(b.services.network.request(args, sink)),
             "uploadFile" => match b.resolve_arg(&args, "filePath") {
@@ -388,6 +398,62 @@ fn random_bytes(len: usize) -> Result<Vec<u8>, ServiceError> {
 }
 
 /// Network events as task deliveries; a task's last event marks it ended.
+fn net_kind(task: &str) -> Option<&'static str> {
+    Some(match task {
+        "request" => "request",
+        "uploadFile" => "upload",
+        "downloadFile" => "download",
+        "connectSocket" => "socket",
+        _ => return None,
+    })
+}
+
+/// Report a network task to the host's log as it starts and as its events pass.
+fn logged(
+    host: Arc<dyn Host>,
+    id: u64,
+    kind: &'static str,
+    args: &Value,
+    sink: crate::services::net::Sink,
+) -> crate::services::net::Sink {
+    host.net_log(json!({
+        "id": id, "kind": kind, "phase": "start",
+        "url": args.get("url"), "method": args.get("method").cloned().unwrap_or(json!("GET")),
+        "header": args.get("header"),
+    }));
+    Arc::new(move |ev: NetEvent| {
+        let entry = match &ev {
+            NetEvent::Complete(Ok(v)) => {
+                let mut v = v.clone();
+                let bytes = v.get("data").map(|d| match d {
+                    Value::String(s) => s.len(),
+                    other => other.to_string().len(),
+                });
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("data");
+                }
+                Some(json!({"id": id, "kind": kind, "phase": "end", "result": v, "bytes": bytes}))
+            }
+            NetEvent::Complete(Err(tail)) => {
+                Some(json!({"id": id, "kind": kind, "phase": "fail", "error": tail}))
+            }
+            NetEvent::Open(v) => Some(json!({"id": id, "kind": kind, "phase": "open", "result": v})),
+            NetEvent::Message(_) => Some(json!({"id": id, "kind": kind, "phase": "message"})),
+            NetEvent::Error(e) => {
+                Some(json!({"id": id, "kind": kind, "phase": "fail", "error": e}))
+            }
+            NetEvent::Close { code, .. } => {
+                Some(json!({"id": id, "kind": kind, "phase": "end", "result": {"code": code}}))
+            }
+            _ => None,
+        };
+        if let Some(e) = entry {
+            host.net_log(e);
+        }
+        sink(ev)
+    })
+}
+
 fn net_sink(poster: Poster, id: u64, ended: Ended) -> crate::services::net::Sink {
     Arc::new(move |ev: NetEvent| {
         if matches!(ev, NetEvent::Complete(_) | NetEvent::Close { .. }) {

@@ -42,16 +42,16 @@ class BackendNode {
     ops.push(['id', this.__id, id]);
   }
   setStyleScope(styleScope, extraStyleScope, hostStyleScope) {
-    ops.push(['styleScope', this.__id, styleScope, orNull(extraStyleScope), orNull(hostStyleScope)]);
+    ops.push(['styleScope', this.__id, scopePrefix(styleScope), scopePrefix(extraStyleScope), scopePrefix(hostStyleScope)]);
   }
   setStyle(styleText) {
     ops.push(['style', this.__id, styleText]);
   }
   addClass(name, styleScope) {
-    ops.push(['class', this.__id, name, orNull(styleScope)]);
+    ops.push(['class', this.__id, name, scopePrefix(styleScope)]);
   }
   removeClass(name, styleScope) {
-    ops.push(['removeClass', this.__id, name, orNull(styleScope)]);
+    ops.push(['removeClass', this.__id, name, scopePrefix(styleScope)]);
   }
   clearClasses() {
     ops.push(['clearClasses', this.__id]);
@@ -107,6 +107,12 @@ class BackendNode {
 
 const intersectionListeners = new Map();
 
+/** The class prefix of a style scope (the compiled CSS has `.<prefix>--<name>`); null for the shared scope. */
+function scopePrefix(scope) {
+  if (scope === undefined || scope === null) return null;
+  return codeSpace.getComponentSpace().styleScopeManager.queryName(scope) || null;
+}
+
 function orNull(v) {
   return v === undefined ? null : v;
 }
@@ -131,7 +137,7 @@ const backend = {
   registerStyleSheetContent(_path, _content) {},
   appendStyleSheetPath(path, styleScope) {
     sheetIndex += 1;
-    ops.push(['styleSheet', path, orNull(styleScope), sheetIndex]);
+    ops.push(['styleSheet', path, scopePrefix(styleScope), sheetIndex]);
     return sheetIndex;
   },
   disableStyleSheet(index) {

@@ -1,0 +1,471 @@
+//! `cove dev`: the simulator. It compiles a project (or opens a compiled package), runs it
+//! in the container, one app per connected view, and serves the view and the developer
+//! panels on localhost. `docs/view.md` describes the pages and their messages.
+
+mod devtools;
+mod package;
+mod session;
+mod watch;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::sync::{broadcast, mpsc};
+
+pub use package::{Build, LoadError, Package, Source};
+
+use devtools::Devtools;
+use session::{Inbound, ViewHost};
+
+/// How to run the simulator.
+#[derive(Debug, Clone)]
+pub struct DevOptions {
+    /// A project folder, a compiled package folder, or a package `.zip`.
+    pub source: PathBuf,
+    pub listen: SocketAddr,
+    /// Storage and files of the app, kept across reloads. A temporary folder by default.
+    pub data_dir: Option<PathBuf>,
+    /// Rebuild and reload on file changes (projects only).
+    pub watch: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DevError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot create the data folder {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot watch {path}: {source}")]
+    Watch { path: String, source: notify::Error },
+}
+
+/// A change of build the views must follow.
+#[derive(Clone, Debug)]
+enum BuildEvent {
+    Reload,
+    Failed(Arc<Vec<Value>>),
+}
+
+struct Shared {
+    source: Source,
+    build: RwLock<Arc<Build>>,
+    data_dir: PathBuf,
+    devtools: Devtools,
+    builds: broadcast::Sender<BuildEvent>,
+    sessions: AtomicU64,
+    view_errors: AtomicU64,
+    /// The live apps' driver channels, by session.
+    drivers: std::sync::Mutex<DriverMap>,
+    _tmp_data: Option<tempfile::TempDir>,
+}
+
+/// A running simulator.
+pub struct DevServer {
+    pub addr: SocketAddr,
+    serve: tokio::task::JoinHandle<std::io::Result<()>>,
+    _watcher: Option<notify::RecommendedWatcher>,
+}
+
+impl DevServer {
+    /// Build or open the app, bind, and start serving in the background.
+    pub async fn start(opts: DevOptions) -> Result<DevServer, DevError> {
+        let source = Source::detect(&opts.source);
+        let src = source.clone();
+        let first = tokio::task::spawn_blocking(move || package::build(&src))
+            .await
+            .expect("the build task does not panic")?;
+        let (data_dir, tmp) = match &opts.data_dir {
+            Some(d) => (d.clone(), None),
+            None => {
+                let t = tempfile::Builder::new()
+                    .prefix("cove-dev-data-")
+                    .tempdir()
+                    .map_err(|source| DevError::DataDir {
+                        path: "temporary folder".into(),
+                        source,
+                    })?;
+                (t.path().to_path_buf(), Some(t))
+            }
+        };
+        std::fs::create_dir_all(&data_dir).map_err(|source| DevError::DataDir {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        let devtools = Devtools::default();
+        if let Build::Failed(d) = &first {
+            devtools.send(json!({"t": "compileError", "diagnostics": d}));
+        }
+        let shared = Arc::new(Shared {
+            source,
+            build: RwLock::new(Arc::new(first)),
+            data_dir,
+            devtools,
+            builds: broadcast::channel(16).0,
+            sessions: AtomicU64::new(0),
+            view_errors: AtomicU64::new(0),
+            drivers: Default::default(),
+            _tmp_data: tmp,
+        });
+        let watcher = match (opts.watch, shared.source.watched()) {
+            (true, Some(dir)) => Some(watch::start(dir, {
+                let shared = shared.clone();
+                move || rebuild(&shared)
+            })?),
+            _ => None,
+        };
+        let listener = tokio::net::TcpListener::bind(opts.listen)
+            .await
+            .map_err(|source| DevError::Listen {
+                addr: opts.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| DevError::Listen {
+            addr: opts.listen,
+            source,
+        })?;
+        let app = router(shared);
+        let serve = tokio::spawn(async move { axum::serve(listener, app).await });
+        Ok(DevServer {
+            addr,
+            serve,
+            _watcher: watcher,
+        })
+    }
+
+    /// Serve until the server fails (or forever).
+    pub async fn wait(self) -> std::io::Result<()> {
+        let _watcher = self._watcher;
+        match self.serve.await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+}
+
+/// Compile again after a change and tell every view and panel.
+fn rebuild(shared: &Shared) {
+    let started = std::time::Instant::now();
+    let build = match package::build(&shared.source) {
+        Ok(b) => b,
+        Err(e) => Build::Failed(vec![json!({"file": null, "line": null, "col": null,
+            "code": "io", "message": e.to_string(), "frame": ""})]),
+    };
+    let event = match &build {
+        Build::Ready(_) => {
+            shared.devtools.send(json!({"t": "compileOk"}));
+            shared.devtools.send(json!({"t": "reload"}));
+            tracing::info!("rebuilt in {:.0?}", started.elapsed());
+            BuildEvent::Reload
+        }
+        Build::Failed(d) => {
+            shared
+                .devtools
+                .send(json!({"t": "compileError", "diagnostics": d}));
+            for d in d {
+                tracing::warn!("{}: {}", d["location"].as_str().unwrap_or(""), d["message"]);
+            }
+            BuildEvent::Failed(Arc::new(d.clone()))
+        }
+    };
+    *shared.build.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(build);
+    let _ = shared.builds.send(event);
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/", get(simulator_page))
+        .route("/view", get(view_page))
+        .route("/__cove/ws", get(view_socket))
+        .route("/__cove/devtools", get(devtools_socket))
+        .route("/__cove/status", get(status))
+        .route("/__cove/pkg/{*path}", get(package_file))
+        .fallback(get(asset))
+        .with_state(shared)
+}
+
+fn current(shared: &Shared) -> Arc<Build> {
+    shared
+        .build
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+}
+
+fn with_headers(body: Vec<u8>, content_type: &str, csp: Option<&str>) -> Response {
+    let mut r = (StatusCode::OK, body).into_response();
+    let h = r.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if let Some(csp) = csp.and_then(|c| HeaderValue::from_str(c).ok()) {
+        h.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    r
+}
+
+fn embedded(path: &str, csp: Option<&str>) -> Response {
+    match cove_view::asset(path) {
+        Some(b) => with_headers(b.to_vec(), cove_view::content_type(path), csp),
+        None => (StatusCode::NOT_FOUND, format!("{path} is not part of the view")).into_response(),
+    }
+}
+
+async fn simulator_page() -> Response {
+    embedded("simulator.html", Some(cove_view::SIMULATOR_CSP))
+}
+
+/// Dev mode: any https origin for images, media and web-view (as WeChat DevTools with
+/// "do not verify domains"); the view still refuses every other scheme.
+async fn view_page() -> Response {
+    let csp = cove_view::view_csp("https:", "https:", "https:");
+    embedded("view.html", Some(&csp))
+}
+
+async fn asset(uri: axum::http::Uri) -> Response {
+    let path = uri.path().trim_start_matches('/');
+    // Only the view's own files; the HTML pages have their own routes and policies.
+    if path.ends_with(".html") {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    }
+    embedded(path, None)
+}
+
+async fn package_file(State(shared): State<Arc<Shared>>, UrlPath(path): UrlPath<String>) -> Response {
+    let build = current(&shared);
+    let Build::Ready(pkg) = &*build else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "the app does not compile").into_response();
+    };
+    let Some(file) = package_path(&pkg.dir, &path) else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    match tokio::fs::read(&file).await {
+        Ok(bytes) => {
+            let mime = mime_guess::from_path(&file).first_or_octet_stream();
+            with_headers(bytes, mime.as_ref(), None)
+        }
+        Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+/// A file inside the package, never outside it (no `..`, no absolute parts).
+fn package_path(root: &Path, path: &str) -> Option<PathBuf> {
+    let mut out = root.to_path_buf();
+    for part in path.split('/') {
+        match part {
+            "" | "." => continue,
+            ".." => return None,
+            p if p.contains('\\') || p.contains(':') => return None,
+            p => out.push(p),
+        }
+    }
+    out.is_file().then_some(out)
+}
+
+async fn status(State(shared): State<Arc<Shared>>) -> Response {
+    let build = current(&shared);
+    let (ok, diagnostics) = match &*build {
+        Build::Ready(_) => (true, Value::Null),
+        Build::Failed(d) => (false, json!(d)),
+    };
+    axum::Json(json!({
+        "build": if ok { "ok" } else { "failed" },
+        "diagnostics": diagnostics,
+        "sessions": shared.sessions.load(Ordering::Relaxed),
+        "viewErrors": shared.view_errors.load(Ordering::Relaxed),
+    }))
+    .into_response()
+}
+
+async fn devtools_socket(ws: WebSocketUpgrade, State(shared): State<Arc<Shared>>) -> Response {
+    ws.on_upgrade(move |socket| devtools_session(socket, shared))
+}
+
+async fn devtools_session(socket: WebSocket, shared: Arc<Shared>) {
+    let (mut tx, mut rx) = socket.split();
+    let (backlog, mut live) = shared.devtools.subscribe();
+    for m in backlog {
+        if tx.send(Message::text(&*m)).await.is_err() {
+            return;
+        }
+    }
+    loop {
+        tokio::select! {
+            m = live.recv() => match m {
+                Ok(m) => if tx.send(Message::text(&*m)).await.is_err() { return },
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => return,
+            },
+            m = rx.next() => match m {
+                Some(Ok(Message::Text(t))) => {
+                    let v: Value = serde_json::from_str(&t).unwrap_or(Value::Null);
+                    let cmd = match v["t"].as_str() {
+                        Some("clearStorage") => Some(Inbound::ClearStorage),
+                        Some("refreshState") => Some(Inbound::RefreshState),
+                        _ => None,
+                    };
+                    if let Some(cmd) = cmd { shared.broadcast_inbound(cmd) }
+                }
+                Some(Ok(_)) => {}
+                _ => return,
+            },
+        }
+    }
+}
+
+impl Shared {
+    /// Panel commands go to every live app.
+    fn broadcast_inbound(&self, cmd: Inbound) {
+        let drivers = self.drivers.lock().unwrap_or_else(|e| e.into_inner());
+        for tx in drivers.values() {
+            let c = match &cmd {
+                Inbound::ClearStorage => Inbound::ClearStorage,
+                _ => Inbound::RefreshState,
+            };
+            let _ = tx.send(c);
+        }
+    }
+}
+
+type DriverMap = HashMap<u64, std::sync::mpsc::Sender<Inbound>>;
+
+async fn view_socket(
+    ws: WebSocketUpgrade,
+    Query(q): Query<HashMap<String, String>>,
+    State(shared): State<Arc<Shared>>,
+) -> Response {
+    ws.on_upgrade(move |socket| view_session(socket, q, shared))
+}
+
+/// The window a view reports: the phone's CSS size and pixel ratio.
+fn system_info(q: &HashMap<String, String>) -> Value {
+    let num = |k: &str, d: f64| q.get(k).and_then(|v| v.parse::<f64>().ok()).unwrap_or(d);
+    let (w, h, ratio) = (num("width", 375.0), num("height", 667.0), num("ratio", 2.0));
+    json!({
+        "screenWidth": w, "screenHeight": h, "windowWidth": w,
+        // WeChat's window excludes the navigation bar (44 + status bar 20).
+        "windowHeight": (h - 64.0).max(0.0), "pixelRatio": ratio,
+        "statusBarHeight": 20, "platform": "devtools",
+        "model": q.get("device").cloned().unwrap_or_else(|| "iPhone".into()),
+    })
+}
+
+async fn view_session(socket: WebSocket, q: HashMap<String, String>, shared: Arc<Shared>) {
+    let session = shared.sessions.fetch_add(1, Ordering::Relaxed) + 1;
+    let (mut ws_tx, mut ws_rx) = socket.split();
+    let (to_view, mut outbox) = mpsc::unbounded_channel::<String>();
+    let mut builds = shared.builds.subscribe();
+    let build = current(&shared);
+    let config = json!({
+        "t": "config", "dev": true,
+        "styles": match &*build { Build::Ready(p) => p.styles.clone(), _ => json!([]) },
+        "domains": {"image": [], "media": [], "webView": []},
+        "device": {"width": q.get("width"), "height": q.get("height"), "ratio": q.get("ratio"), "name": q.get("device")},
+    });
+    let _ = to_view.send(config.to_string());
+    let host = Arc::new(ViewHost::new(session, to_view.clone(), shared.devtools.clone()));
+    let (drive_tx, drive_rx) = std::sync::mpsc::channel::<Inbound>();
+    let running = match &*build {
+        Build::Failed(d) => {
+            let _ = to_view.send(json!({"t": "compileError", "diagnostics": d}).to_string());
+            false
+        }
+        Build::Ready(pkg) => {
+            let mut config =
+                cove_container::AppConfig::new(&pkg.app_id, &pkg.dir, &shared.data_dir.join(&pkg.app_id));
+            config.system = system_info(&q);
+            let entry = q.get("path").filter(|p| !p.is_empty()).map(|p| {
+                match q.get("query").filter(|s| !s.is_empty()) {
+                    Some(query) => format!("{p}?{query}"),
+                    None => p.clone(),
+                }
+            });
+            shared.devtools.send(json!({"t": "session", "appId": pkg.app_id, "session": session}));
+            let (host2, build2) = (host.clone(), build.clone());
+            std::thread::Builder::new()
+                .name(format!("cove-dev-session-{session}"))
+                .spawn(move || {
+                    let _keep = build2; // the package folder outlives the app
+                    session::drive(config, host2, entry, drive_rx);
+                })
+                .expect("a thread starts");
+            shared
+                .drivers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(session, drive_tx.clone());
+            true
+        }
+    };
+    loop {
+        tokio::select! {
+            out = outbox.recv() => match out {
+                Some(text) => if ws_tx.send(Message::text(text)).await.is_err() { break },
+                None => break,
+            },
+            ev = builds.recv() => {
+                let msg = match ev {
+                    Ok(BuildEvent::Reload) => json!({"t": "reload"}),
+                    Ok(BuildEvent::Failed(d)) => json!({"t": "compileError", "diagnostics": &*d}),
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(_) => break,
+                };
+                // A reload keeps the page: the view knows its path from the last route.
+                if ws_tx.send(Message::text(msg.to_string())).await.is_err() { break }
+            }
+            m = ws_rx.next() => match m {
+                Some(Ok(Message::Text(t))) => {
+                    let Ok(v) = serde_json::from_str::<Value>(&t) else { continue };
+                    match v["t"].as_str().unwrap_or("") {
+                        "reply" => host.reply(&v),
+                        "viewError" => {
+                            shared.view_errors.fetch_add(1, Ordering::Relaxed);
+                            let text = format!("[view] {}", v["message"].as_str().unwrap_or(""));
+                            tracing::warn!("{text}");
+                            shared.devtools.console("error", &text);
+                        }
+                        "host" if running => {
+                            let _ = drive_tx.send(Inbound::Host {
+                                id: v["id"].clone(),
+                                api: v["api"].as_str().unwrap_or("").to_string(),
+                                args: v["args"].clone(),
+                            });
+                        }
+                        _ if running => { let _ = drive_tx.send(Inbound::View(v)); }
+                        _ => {}
+                    }
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+    shared
+        .drivers
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&session);
+}

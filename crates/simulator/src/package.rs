@@ -1,0 +1,191 @@
+//! What the simulator runs: a project compiled on the fly, or an already compiled package
+//! (a folder or a `.zip` from `cove build`).
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use cove_compiler::{BuildError, CompileOptions, Diagnostic};
+use serde_json::{Value, json};
+
+/// Where the app comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A mini-program project: compiled now and again on every change.
+    Project(PathBuf),
+    /// A compiled package folder (has a `manifest.json` with a `cove` section).
+    Compiled(PathBuf),
+    /// A compiled package as a ZIP.
+    Zip(PathBuf),
+}
+
+impl Source {
+    pub fn detect(path: &Path) -> Source {
+        if path.is_file() {
+            return Source::Zip(path.to_path_buf());
+        }
+        let manifest = path.join("manifest.json");
+        let compiled = fs::read(&manifest)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .is_some_and(|m| m.get("cove").is_some());
+        if compiled {
+            Source::Compiled(path.to_path_buf())
+        } else {
+            Source::Project(path.to_path_buf())
+        }
+    }
+
+    /// The folder to watch for changes, if any.
+    pub fn watched(&self) -> Option<&Path> {
+        match self {
+            Source::Project(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// A compiled app, unpacked and ready to launch.
+pub struct Package {
+    pub dir: PathBuf,
+    pub app_id: String,
+    /// Stylesheets for the view, app-wide first (`docs/view.md`, the `config` message).
+    pub styles: Value,
+    /// Keeps a temporary folder alive as long as the package is in use.
+    _tmp: Option<tempfile::TempDir>,
+}
+
+/// The outcome of a (re)build.
+pub enum Build {
+    Ready(Package),
+    /// Diagnostics for the overlay: `[{file, line, col, code, message, frame}]`.
+    Failed(Vec<Value>),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {path}: {source}")]
+    Io { path: String, source: io::Error },
+    #[error("{path} is not a compiled Cove package: {reason}")]
+    NotAPackage { path: String, reason: String },
+}
+
+/// Compile or unpack the source. Compile errors are a `Build::Failed`, not an `Err`.
+pub fn build(source: &Source) -> Result<Build, LoadError> {
+    match source {
+        Source::Project(dir) => compile(dir),
+        Source::Compiled(dir) => Ok(Build::Ready(open(dir.clone(), None)?)),
+        Source::Zip(file) => {
+            let tmp = tempdir()?;
+            let io_err = |source| LoadError::Io {
+                path: file.display().to_string(),
+                source,
+            };
+            let f = fs::File::open(file).map_err(io_err)?;
+            let mut zip = zip::ZipArchive::new(f).map_err(|e| LoadError::NotAPackage {
+                path: file.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            // `extract` refuses entries that would land outside the folder.
+            zip.extract(tmp.path()).map_err(|e| LoadError::NotAPackage {
+                path: file.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            Ok(Build::Ready(open(tmp.path().to_path_buf(), Some(tmp))?))
+        }
+    }
+}
+
+fn tempdir() -> Result<tempfile::TempDir, LoadError> {
+    tempfile::Builder::new()
+        .prefix("cove-dev-")
+        .tempdir()
+        .map_err(|source| LoadError::Io {
+            path: "temporary folder".into(),
+            source,
+        })
+}
+
+fn compile(dir: &Path) -> Result<Build, LoadError> {
+    match cove_compiler::compile_dir(dir, &CompileOptions::default()) {
+        Ok(out) => {
+            for w in &out.warnings.0 {
+                tracing::warn!("{w}");
+            }
+            let tmp = tempdir()?;
+            cove_compiler::output::write_dir(&out.files, tmp.path()).map_err(|source| {
+                LoadError::Io {
+                    path: tmp.path().display().to_string(),
+                    source,
+                }
+            })?;
+            Ok(Build::Ready(open(tmp.path().to_path_buf(), Some(tmp))?))
+        }
+        Err(BuildError::Invalid(diags)) => Ok(Build::Failed(
+            diags.errors().map(diagnostic_json).collect(),
+        )),
+        Err(e) => Ok(Build::Failed(vec![json!({
+            "file": dir.display().to_string(), "line": null, "col": null,
+            "code": "io", "message": e.to_string(), "frame": "",
+        })])),
+    }
+}
+
+pub fn diagnostic_json(d: &Diagnostic) -> Value {
+    let (line, col) = d.line_col().map_or((None, None), |(l, c)| (Some(l), Some(c)));
+    json!({
+        "file": d.file, "line": line, "col": col, "code": d.code,
+        "message": d.message, "location": d.location(), "frame": d.render_plain(),
+    })
+}
+
+fn open(dir: PathBuf, tmp: Option<tempfile::TempDir>) -> Result<Package, LoadError> {
+    let read_json = |path: &Path| -> Result<Value, LoadError> {
+        let bytes = fs::read(path).map_err(|source| LoadError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| LoadError::NotAPackage {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })
+    };
+    let manifest = read_json(&dir.join("manifest.json"))?;
+    let Some(cove) = manifest.get("cove") else {
+        return Err(LoadError::NotAPackage {
+            path: dir.display().to_string(),
+            reason: "manifest.json has no `cove` section".into(),
+        });
+    };
+    let app_id = manifest
+        .get("app_id")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("wxdev")
+        .to_string();
+    let mut styles = Vec::new();
+    if dir.join("app.css").is_file() {
+        styles.push(json!({"path": "app.css", "scope": null, "page": false}));
+    }
+    if let Some(units) = cove.get("units").and_then(Value::as_object) {
+        for (unit, info) in units {
+            let Ok(config) = read_json(&dir.join(format!("{unit}.json"))) else {
+                continue;
+            };
+            let Some(style) = config.get("style").and_then(Value::as_str) else {
+                continue;
+            };
+            styles.push(json!({
+                "path": style,
+                "scope": config.get("styleScope"),
+                "page": info.get("kind").and_then(Value::as_str) == Some("page"),
+            }));
+        }
+    }
+    Ok(Package {
+        dir,
+        app_id,
+        styles: Value::Array(styles),
+        _tmp: tmp,
+    })
+}

@@ -1,0 +1,247 @@
+//! One view connection: one container app, driven on a thread of its own.
+//!
+//! The view's messages go to the app; what the app sends goes to the view. Host requests the
+//! view must answer (`showModal`, layout queries) travel as `request`/`reply` pairs;
+//! the simulator answers device APIs itself with fixed, documented values.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc as std_mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use cove_container::{App, AppConfig, Host, Level, Reply};
+use serde_json::{Value, json};
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::devtools::Devtools;
+
+/// What a session's driver thread is asked to do.
+pub enum Inbound {
+    /// A message from the view, for the app.
+    View(Value),
+    /// A `host` call from the view (`navigate`, `openType`), answered with `hostReply`.
+    Host { id: Value, api: String, args: Value },
+    /// The devtools asked to clear the app's storage.
+    ClearStorage,
+    /// Push the panels' state now.
+    RefreshState,
+}
+
+/// The view-facing host of one app.
+pub struct ViewHost {
+    session: u64,
+    to_view: UnboundedSender<String>,
+    devtools: Devtools,
+    pending: Mutex<HashMap<u64, Reply>>,
+    next_request: AtomicU64,
+    net_started: Mutex<HashMap<u64, Instant>>,
+    /// Set when the app drew something; the driver then refreshes the panels.
+    pub dirty: std::sync::atomic::AtomicBool,
+}
+
+impl ViewHost {
+    pub fn new(session: u64, to_view: UnboundedSender<String>, devtools: Devtools) -> Self {
+        Self {
+            session,
+            to_view,
+            devtools,
+            pending: Mutex::default(),
+            next_request: AtomicU64::new(1),
+            net_started: Mutex::default(),
+            dirty: Default::default(),
+        }
+    }
+
+    /// The view answered a `request`.
+    pub fn reply(&self, msg: &Value) {
+        let Some(id) = msg.get("id").and_then(Value::as_u64) else {
+            return;
+        };
+        let Some(reply) = self.pending.lock().unwrap_or_else(|e| e.into_inner()).remove(&id) else {
+            return;
+        };
+        match msg.get("fail") {
+            Some(f) => reply.fail(f.as_str().unwrap_or("fail").to_string()),
+            None => reply.ok(msg.get("ok").cloned().unwrap_or_else(|| json!({}))),
+        }
+    }
+
+    fn to_view(&self, msg: Value) {
+        let _ = self.to_view.send(msg.to_string());
+    }
+}
+
+impl Host for ViewHost {
+    fn send(&self, msg: &str) {
+        self.dirty.store(true, Ordering::Relaxed);
+        if msg.starts_with(r#"{"t":"error""#) {
+            if let Ok(v) = serde_json::from_str::<Value>(msg) {
+                self.devtools.send(json!({"t": "error", "message": v["message"]}));
+            }
+        }
+        let _ = self.to_view.send(msg.to_string());
+    }
+
+    fn console(&self, level: Level, text: &str) {
+        tracing::debug!(target: "cove::console", level = level.as_str(), "{text}");
+        self.devtools.console(level.as_str(), text);
+    }
+
+    fn request(&self, api: &str, args: Value, reply: Reply) {
+        match api {
+            "showModal" | "showActionSheet" | "layout" | "canvas" => {
+                let id = self.next_request.fetch_add(1, Ordering::Relaxed);
+                self.pending
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(id, reply);
+                self.to_view(json!({"t": "request", "id": id, "api": api, "args": args}));
+            }
+            _ => match device_answer(api) {
+                Some(v) => reply.ok(v),
+                None => reply.fail(format!("fail {api} is not available in the simulator")),
+            },
+        }
+    }
+
+    fn net_log(&self, mut entry: Value) {
+        let id = entry["id"].as_u64().unwrap_or(0);
+        let mut started = self.net_started.lock().unwrap_or_else(|e| e.into_inner());
+        let phase = entry["phase"].as_str().unwrap_or("").to_string();
+        if phase == "start" {
+            started.insert(id, Instant::now());
+        }
+        let ms = started.get(&id).map(|t| t.elapsed().as_secs_f64() * 1000.0);
+        if phase == "end" || phase == "fail" {
+            started.remove(&id);
+        }
+        drop(started);
+        let result = entry["result"].take();
+        let msg = json!({
+            "t": "network",
+            "id": format!("{}-{id}", self.session),
+            "kind": entry["kind"], "phase": phase, "url": entry["url"], "method": entry["method"],
+            "requestHeaders": entry["header"],
+            "status": result.get("statusCode"),
+            "responseHeaders": result.get("header"),
+            "bytes": entry["bytes"], "error": entry["error"],
+            "ms": ms.map(|m| (m * 10.0).round() / 10.0),
+        });
+        self.devtools.send(msg);
+    }
+}
+
+/// Fixed answers for device APIs, so that apps that need them can be developed here.
+fn device_answer(api: &str) -> Option<Value> {
+    Some(match api {
+        "login" => json!({"code": format!("dev-{:016x}", rand_u64())}),
+        "checkSession" => json!({}),
+        // Tian'anmen Square, as WeChat DevTools' default simulated location is Beijing.
+        "getLocation" | "getFuzzyLocation" => json!({
+            "latitude": 39.9087, "longitude": 116.3975, "speed": 0, "accuracy": 65,
+            "altitude": 0, "verticalAccuracy": 65, "horizontalAccuracy": 65,
+        }),
+        _ => return None,
+    })
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(Instant::now().elapsed().as_nanos());
+    h.finish()
+}
+
+/// Launch the app and drive it until the view goes away (the channel closes).
+pub fn drive(
+    config: AppConfig,
+    host: Arc<ViewHost>,
+    entry: Option<String>,
+    inbound: std_mpsc::Receiver<Inbound>,
+) {
+    let devtools = host.devtools.clone();
+    let app = match App::launch(config, host.clone(), entry.as_deref()) {
+        Ok(app) => app,
+        Err(e) => {
+            let text = format!("the app failed to launch: {e}");
+            devtools.console("error", &text);
+            host.to_view(json!({"t": "error", "message": text}));
+            return;
+        }
+    };
+    push_state(&app, &devtools);
+    loop {
+        match inbound.recv_timeout(Duration::from_millis(200)) {
+            Ok(Inbound::View(msg)) => {
+                if let Err(e) = app.send(&msg) {
+                    let text = format!("{e}");
+                    devtools.console("error", &text);
+                    host.to_view(json!({"t": "viewRefused", "message": text}));
+                }
+            }
+            Ok(Inbound::Host { id, api, args }) => {
+                let answer = host_call(&app, &api, &args);
+                let mut msg = json!({"t": "hostReply", "id": id});
+                match answer {
+                    Ok(v) => msg["ok"] = v,
+                    Err(e) => msg["fail"] = json!(e),
+                }
+                host.to_view(msg);
+            }
+            Ok(Inbound::ClearStorage) => {
+                let _ = app.eval_json("wx.clearStorageSync(), null");
+                host.dirty.store(true, Ordering::Relaxed);
+            }
+            Ok(Inbound::RefreshState) => host.dirty.store(true, Ordering::Relaxed),
+            Err(std_mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        if host.dirty.swap(false, Ordering::Relaxed) {
+            push_state(&app, &devtools);
+        }
+    }
+}
+
+/// The view's calls into the host: a `navigator` tap, a button's `open-type`.
+fn host_call(app: &App, api: &str, args: &Value) -> Result<Value, String> {
+    match api {
+        "navigate" => {
+            let open = args["openType"].as_str().unwrap_or("navigate");
+            let method = match open {
+                "navigate" => "navigateTo",
+                "redirect" => "redirectTo",
+                "switchTab" => "switchTab",
+                "reLaunch" => "reLaunch",
+                "navigateBack" => "navigateBack",
+                "exit" => return Err("fail exit is not available in the simulator".into()),
+                other => return Err(format!("fail unknown open-type {other}")),
+            };
+            let opts = json!({"url": args["url"], "delta": args.get("delta").cloned().unwrap_or(json!(1))});
+            app.eval_json(&format!("wx.{method}({opts}), null"))
+                .map_err(|e| e.to_string())?;
+            Ok(json!({}))
+        }
+        "openType" => match args["type"].as_str().unwrap_or("") {
+            "share" => app
+                .send(&json!({"t": "share", "from": "button"}))
+                .map_err(|e| e.to_string()),
+            other => Err(format!(
+                "fail open-type {other} is not available in the simulator"
+            )),
+        },
+        other => Err(format!("fail {other} is not a host call")),
+    }
+}
+
+const STORAGE_JS: &str = "(() => { const o = {}; for (const k of wx.getStorageInfoSync().keys) o[k] = wx.getStorageSync(k); return o; })()";
+
+fn push_state(app: &App, devtools: &Devtools) {
+    if !devtools.has_listeners() {
+        return;
+    }
+    let stack = app.page_stack().unwrap_or(Value::Null);
+    let data = app.page_data().unwrap_or(Value::Null);
+    let storage = app.eval_json(STORAGE_JS).unwrap_or(Value::Null);
+    devtools.send(json!({"t": "state", "stack": stack, "data": data, "storage": storage}));
+}

@@ -1,0 +1,285 @@
+// Basic content components: view, text, icon, progress, rich-text, image.
+import { bool, num, str, h, px } from './util.js';
+import { buildRichText, decodeEntities, applySpace } from './sanitize.js';
+import { image } from './image.js';
+
+const view = {
+  create(ctx) {
+    return { slot: ctx.el, attr() {} };
+  },
+};
+
+// text: the core appends the children's DOM Text nodes to the host. `space` and `decode`
+// rewrite those nodes in place; a WeakMap keeps each node's source text so a rewrite is never
+// applied twice (decode is not idempotent), and a MutationObserver catches nodes the core
+// adds or changes later. Nested <text> hosts rewrite their own nodes. With neither attribute
+// set, nothing observes and nothing is touched.
+const TEXT_ENTITIES = { nbsp: '\u00a0', lt: '<', gt: '>', amp: '&', apos: "'", ensp: '\u2002', emsp: '\u2003' };
+
+const text = {
+  create(ctx) {
+    const el = ctx.el;
+    let space = '';
+    let decode = false;
+    let observer = null;
+    const source = new WeakMap(); // Text -> {raw, shown}
+
+    const owns = (node) => node.parentElement && node.parentElement.closest('wx-text') === el;
+    const transform = (raw) => {
+      let s = applySpace(raw, space);
+      if (decode) s = decodeEntities(s, TEXT_ENTITIES);
+      return s;
+    };
+    const rewrite = (node) => {
+      let rec = source.get(node);
+      if (!rec || node.data !== rec.shown) rec = { raw: node.data, shown: node.data };
+      const shown = space || decode ? transform(rec.raw) : rec.raw;
+      rec.shown = shown;
+      source.set(node, rec);
+      if (node.data !== shown) node.data = shown;
+    };
+    const walk = (root) => {
+      if (root.nodeType === 3) {
+        if (owns(root)) rewrite(root);
+        return;
+      }
+      const it = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let n = it.nextNode(); n; n = it.nextNode()) if (owns(n)) rewrite(n);
+    };
+    const update = () => {
+      const active = !!space || decode;
+      if (active && !observer) {
+        observer = new MutationObserver((records) => {
+          for (const r of records) {
+            if (r.type === 'characterData') walk(r.target);
+            else for (const n of r.addedNodes) walk(n);
+          }
+        });
+        observer.observe(el, { childList: true, characterData: true, subtree: true });
+      }
+      walk(el); // also restores the source text when both were switched off
+      if (!active && observer) {
+        observer.disconnect();
+        observer = null;
+      }
+    };
+
+    return {
+      slot: el,
+      attr(name, value) {
+        if (name === 'selectable' || name === 'user-select') {
+          el.toggleAttribute(name, bool(value));
+        } else if (name === 'space') {
+          space = ['ensp', 'emsp', 'nbsp'].includes(value) ? value : '';
+          update();
+        } else if (name === 'decode') {
+          decode = bool(value);
+          update();
+        }
+      },
+      destroy() {
+        if (observer) observer.disconnect();
+      },
+    };
+  },
+};
+
+// icon: WeChat's glyphs drawn as inline SVG (24x24 box), in WeChat's colours.
+const SVG = 'http://www.w3.org/2000/svg';
+const ICONS = {
+  success: { color: '#07c160', disc: true, paths: [['M6.6 12.4l3.7 3.6 7.2-7.4', 1.9]] },
+  success_no_circle: { color: '#07c160', paths: [['M3.5 12.6l5.6 5.4L20.6 6.4', 2.2]] },
+  info: { color: '#10aeff', disc: true, paths: [['M12 10.4v7.4', 2.1]], dot: [12, 6.9] },
+  warn: { color: '#f76260', disc: true, paths: [['M12 5.8v8', 2.1]], dot: [12, 17.4] },
+  waiting: { color: '#10aeff', ring: true, paths: [['M12 6.4v6.2l4 2.4', 1.6]] },
+  cancel: { color: '#f43530', ring: true, paths: [['M8.4 8.4l7.2 7.2M15.6 8.4l-7.2 7.2', 1.6]] },
+  download: { color: '#07c160', disc: true, paths: [['M12 6v10M7.6 11.8L12 16.2l4.4-4.4', 1.8]] },
+  search: { color: '#b2b2b2', paths: [['M10.6 3.8a6.8 6.8 0 1 0 0 13.6a6.8 6.8 0 1 0 0-13.6zM15.6 15.6l5.2 5.2', 2]] },
+  clear: { color: '#b2b2b2', disc: true, paths: [['M8.5 8.5l7 7M15.5 8.5l-7 7', 1.8]] },
+};
+
+function svgEl(tag, attrs, parent) {
+  const e = document.createElementNS(SVG, tag);
+  for (const k of Object.keys(attrs)) e.setAttribute(k, String(attrs[k]));
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+const icon = {
+  create(ctx) {
+    const el = ctx.el;
+    const state = { type: '', size: 23, color: '' };
+    const render = () => {
+      el.replaceChildren();
+      const spec = ICONS[state.type];
+      if (!spec) return;
+      const color = state.color || spec.color;
+      const svg = svgEl('svg', { viewBox: '0 0 24 24', width: state.size, height: state.size, 'aria-hidden': 'true' });
+      svg.classList.add('wx-icon-' + state.type);
+      const ink = spec.disc ? '#fff' : color;
+      if (spec.disc) svgEl('circle', { cx: 12, cy: 12, r: 12, fill: color }, svg);
+      if (spec.ring) svgEl('circle', { cx: 12, cy: 12, r: 10.8, fill: 'none', stroke: color, 'stroke-width': 1.4 }, svg);
+      for (const [d, w] of spec.paths) {
+        svgEl('path', { d, fill: 'none', stroke: ink, 'stroke-width': w, 'stroke-linecap': 'round', 'stroke-linejoin': 'round' }, svg);
+      }
+      if (spec.dot) svgEl('circle', { cx: spec.dot[0], cy: spec.dot[1], r: 1.35, fill: ink }, svg);
+      el.appendChild(svg);
+    };
+    return {
+      slot: h('span'), // icon has no children; anything appended stays off-screen
+      attr(name, value) {
+        if (name === 'type') state.type = str(value);
+        else if (name === 'size') state.size = px(value, 23) || 23;
+        else if (name === 'color') state.color = str(value);
+        else return;
+        render();
+      },
+    };
+  },
+};
+
+// progress: a bar and an optional percentage; `active` animates at `duration` ms per 1%.
+const progress = {
+  create(ctx) {
+    const el = ctx.el;
+    const bar = h('div', 'wx-progress-bar', el);
+    const inner = h('div', 'wx-progress-inner-bar', bar);
+    const info = h('p', 'wx-progress-info');
+    const s = {
+      percent: 0, showInfo: false, radius: 0, fontSize: 16, stroke: 6, color: '#09bb07',
+      activeColor: '', background: '#ebebeb', active: false, mode: 'backwards', duration: 30,
+    };
+    let shown = 0; // the percentage the bar shows now
+    let raf = 0;
+    let dirty = false;
+
+    const paint = () => {
+      inner.style.width = shown + '%';
+    };
+    const fill = (c) => {
+      // "a, b" is a gradient; a single colour a plain fill.
+      const parts = c.split(/,(?![^(]*\))/).map((x) => x.trim()).filter(Boolean);
+      if (parts.length > 1) {
+        inner.style.backgroundColor = '';
+        inner.style.backgroundImage = `linear-gradient(to right, ${parts.join(', ')})`;
+      } else {
+        inner.style.backgroundImage = '';
+        inner.style.backgroundColor = c;
+      }
+    };
+    const animate = (from, to) => {
+      cancelAnimationFrame(raf);
+      const ms = Math.abs(to - from) * s.duration;
+      const t0 = performance.now();
+      shown = from;
+      paint();
+      const step = (t) => {
+        const k = ms > 0 ? Math.min(1, (t - t0) / ms) : 1;
+        shown = from + (to - from) * k;
+        paint();
+        if (k < 1) raf = requestAnimationFrame(step);
+        else {
+          raf = 0;
+          ctx.emit('activeend', { curPercent: to });
+        }
+      };
+      raf = requestAnimationFrame(step);
+    };
+    const apply = () => {
+      dirty = false;
+      bar.style.height = s.stroke + 'px';
+      bar.style.backgroundColor = s.background;
+      bar.style.borderRadius = s.radius + 'px';
+      inner.style.borderRadius = s.radius + 'px';
+      fill(s.activeColor || s.color);
+      info.style.fontSize = s.fontSize + 'px';
+      info.textContent = `${s.percent}%`;
+      if (s.showInfo && !info.parentNode) el.appendChild(info);
+      if (!s.showInfo && info.parentNode) info.remove();
+    };
+    const setPercent = (p) => {
+      const target = Math.max(0, Math.min(100, p));
+      const changed = target !== s.percent;
+      s.percent = target;
+      if (s.active) {
+        if (changed || !raf) animate(s.mode === 'forwards' ? shown : 0, target);
+      } else {
+        cancelAnimationFrame(raf);
+        raf = 0;
+        shown = target;
+        paint();
+      }
+    };
+    const later = () => {
+      if (!dirty) {
+        dirty = true;
+        queueMicrotask(apply);
+      }
+    };
+    apply();
+    paint();
+
+    return {
+      slot: h('span'),
+      attr(name, value) {
+        switch (name) {
+          case 'percent': setPercent(num(value, 0)); later(); break;
+          case 'show-info': s.showInfo = bool(value); later(); break;
+          case 'border-radius': s.radius = px(value, 0); later(); break;
+          case 'font-size': s.fontSize = px(value, 16); later(); break;
+          case 'stroke-width': s.stroke = px(value, 6); later(); break;
+          case 'color': s.color = str(value) || '#09bb07'; later(); break;
+          case 'activeColor': case 'active-color': s.activeColor = str(value); later(); break;
+          case 'backgroundColor': case 'background-color': s.background = str(value) || '#ebebeb'; later(); break;
+          case 'active': {
+            const was = s.active;
+            s.active = bool(value);
+            if (s.active && !was) animate(s.mode === 'forwards' ? shown : 0, s.percent);
+            break;
+          }
+          case 'active-mode': s.mode = value === 'forwards' ? 'forwards' : 'backwards'; break;
+          case 'duration': s.duration = Math.max(0, num(value, 30)); break;
+          default:
+        }
+      },
+      destroy() {
+        cancelAnimationFrame(raf);
+      },
+    };
+  },
+};
+
+// rich-text: rebuilt from scratch on each `nodes`/`space` change, through sanitize.js only.
+const richText = {
+  create(ctx) {
+    const el = ctx.el;
+    let nodes = [];
+    let space = '';
+    let queued = false;
+    const render = () => {
+      queued = false;
+      const frag = buildRichText(nodes, { space, url: (src) => ctx.url(src, 'image') });
+      el.replaceChildren(frag);
+    };
+    const later = () => {
+      if (!queued) {
+        queued = true;
+        queueMicrotask(render);
+      }
+    };
+    return {
+      slot: h('span'),
+      attr(name, value) {
+        if (name === 'nodes') nodes = value == null ? [] : value;
+        else if (name === 'space') space = str(value);
+        else if (name === 'user-select') {
+          el.toggleAttribute('user-select', bool(value));
+          return;
+        } else return;
+        later();
+      },
+    };
+  },
+};
+
+export default { view, text, icon, progress, 'rich-text': richText, image };
