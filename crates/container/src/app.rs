@@ -25,9 +25,10 @@ const ADAPTER: &str = include_str!(concat!(
 ));
 const API_NAMES: &str = include_str!(concat!(env!("OUT_DIR"), "/wx_api_names.json"));
 /// The runtime's parts, in the order they share one scope.
-const RUNTIME: [(&str, &str); 5] = [
+const RUNTIME: [(&str, &str); 6] = [
     ("modules.js", include_str!("../js/runtime/modules.js")),
     ("backend.js", include_str!("../js/runtime/backend.js")),
+    ("canvas.js", include_str!("../js/runtime/canvas.js")),
     ("app.js", include_str!("../js/runtime/app.js")),
     ("wx.js", include_str!("../js/runtime/wx.js")),
     ("exports.js", include_str!("../js/runtime/exports.js")),

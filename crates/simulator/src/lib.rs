@@ -73,6 +73,7 @@ struct Shared {
     builds: broadcast::Sender<BuildEvent>,
     sessions: AtomicU64,
     view_errors: AtomicU64,
+    app_errors: Arc<AtomicU64>,
     /// The live apps' driver channels, by session.
     drivers: std::sync::Mutex<DriverMap>,
     _tmp_data: Option<tempfile::TempDir>,
@@ -122,6 +123,7 @@ impl DevServer {
             builds: broadcast::channel(16).0,
             sessions: AtomicU64::new(0),
             view_errors: AtomicU64::new(0),
+            app_errors: Arc::default(),
             drivers: Default::default(),
             _tmp_data: tmp,
         });
@@ -296,6 +298,7 @@ async fn status(State(shared): State<Arc<Shared>>) -> Response {
         "diagnostics": diagnostics,
         "sessions": shared.sessions.load(Ordering::Relaxed),
         "viewErrors": shared.view_errors.load(Ordering::Relaxed),
+        "appErrors": shared.app_errors.load(Ordering::Relaxed),
     }))
     .into_response()
 }
@@ -386,7 +389,12 @@ async fn view_session(socket: WebSocket, q: HashMap<String, String>, shared: Arc
         "device": {"width": q.get("width"), "height": q.get("height"), "ratio": q.get("ratio"), "name": q.get("device")},
     });
     let _ = to_view.send(config.to_string());
-    let host = Arc::new(ViewHost::new(session, to_view.clone(), shared.devtools.clone()));
+    let host = Arc::new(ViewHost::new(
+        session,
+        to_view.clone(),
+        shared.devtools.clone(),
+        shared.app_errors.clone(),
+    ));
     let (drive_tx, drive_rx) = std::sync::mpsc::channel::<Inbound>();
     let running = match &*build {
         Build::Failed(d) => {
@@ -403,7 +411,11 @@ async fn view_session(socket: WebSocket, q: HashMap<String, String>, shared: Arc
                     None => p.clone(),
                 }
             });
-            shared.devtools.send(json!({"t": "session", "appId": pkg.app_id, "session": session}));
+            let mut hello = json!({"t": "session", "appId": pkg.app_id, "session": session});
+            if let (Some(h), Some(s)) = (hello.as_object_mut(), pkg.summary.as_object()) {
+                h.extend(s.clone());
+            }
+            shared.devtools.send(hello);
             let (host2, build2) = (host.clone(), build.clone());
             std::thread::Builder::new()
                 .name(format!("cove-dev-session-{session}"))

@@ -51,6 +51,8 @@ pub struct Package {
     pub app_id: String,
     /// Stylesheets for the view, app-wide first (`docs/view.md`, the `config` message).
     pub styles: Value,
+    /// For the panels: `{name, pages, entry, tabBar}`.
+    pub summary: Value,
     /// Keeps a temporary folder alive as long as the package is in use.
     _tmp: Option<tempfile::TempDir>,
 }
@@ -182,10 +184,17 @@ fn open(dir: PathBuf, tmp: Option<tempfile::TempDir>) -> Result<Package, LoadErr
             }));
         }
     }
+    let summary = json!({
+        "name": manifest.get("name"),
+        "pages": manifest.get("pages"),
+        "entry": cove.get("entry_page"),
+        "tabBar": cove.get("tab_bar").is_some_and(|t| !t.is_null()),
+    });
     Ok(Package {
         dir,
         app_id,
         styles: Value::Array(styles),
+        summary,
         _tmp: tmp,
     })
 }

@@ -38,11 +38,19 @@ pub struct ViewHost {
     net_started: Mutex<HashMap<u64, Instant>>,
     /// Set when the app drew something; the driver then refreshes the panels.
     pub dirty: std::sync::atomic::AtomicBool,
+    /// Uncaught errors of the mini-program, counted for the whole server.
+    errors: Arc<AtomicU64>,
 }
 
 impl ViewHost {
-    pub fn new(session: u64, to_view: UnboundedSender<String>, devtools: Devtools) -> Self {
+    pub fn new(
+        session: u64,
+        to_view: UnboundedSender<String>,
+        devtools: Devtools,
+        errors: Arc<AtomicU64>,
+    ) -> Self {
         Self {
+            errors,
             session,
             to_view,
             devtools,
@@ -76,6 +84,7 @@ impl Host for ViewHost {
     fn send(&self, msg: &str) {
         self.dirty.store(true, Ordering::Relaxed);
         if msg.starts_with(r#"{"t":"error""#) {
+            self.errors.fetch_add(1, Ordering::Relaxed);
             if let Ok(v) = serde_json::from_str::<Value>(msg) {
                 self.devtools.send(json!({"t": "error", "message": v["message"]}));
             }
@@ -123,7 +132,7 @@ impl Host for ViewHost {
             "id": format!("{}-{id}", self.session),
             "kind": entry["kind"], "phase": phase, "url": entry["url"], "method": entry["method"],
             "requestHeaders": entry["header"],
-            "status": result.get("statusCode"),
+            "status": result.get("statusCode").or_else(|| result.get("code")),
             "responseHeaders": result.get("header"),
             "bytes": entry["bytes"], "error": entry["error"],
             "ms": ms.map(|m| (m * 10.0).round() / 10.0),
@@ -166,7 +175,7 @@ pub fn drive(
         Err(e) => {
             let text = format!("the app failed to launch: {e}");
             devtools.console("error", &text);
-            host.to_view(json!({"t": "error", "message": text}));
+            host.send(&json!({"t": "error", "message": text}).to_string());
             return;
         }
     };

@@ -101,7 +101,8 @@ class BackendNode {
     };
   }
   getContext(cb) {
-    askLayout(this.__id, 'context', cb, null);
+    const id = this.__id;
+    askLayout(id, 'context', (r) => cb(r && r.kind === 'canvas' ? createCanvasNode(id, r) : r), null);
   }
 }
 

@@ -9,6 +9,7 @@ const PROTOCOL = 1;
 function turnEnd() {
   flushReady();
   flushOps();
+  flushCanvas();
 }
 
 Object.defineProperty(global, '__cove', {
