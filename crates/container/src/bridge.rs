@@ -231,6 +231,7 @@ impl Bridge {
                 let a = args.get("args").cloned().unwrap_or_else(|| json!({}));
                 self.services.fs.call(method, &a)
             }
+            "html" => Ok(crate::services::html::to_nodes(str_arg(args, "html")?)),
             "random" => {
                 // WeChat's limit for wx.getRandomValues.
                 match args.get("length").and_then(Value::as_u64) {

@@ -199,6 +199,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/__cove/ws", get(view_socket))
         .route("/__cove/devtools", get(devtools_socket))
         .route("/__cove/status", get(status))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/__cove/pkg/{*path}", get(package_file))
         .fallback(get(asset))
         .with_state(shared)

@@ -123,7 +123,17 @@ function send(msg) {
   if (!socket.send(msg)) consolePanel.note('Not connected to the simulator server', 'warn');
 }
 
+let connectedBefore = false;
+
 function status(open) {
+  // the server replays its recent messages to every new connection: start from a clean
+  // slate so a reconnect does not show them twice
+  if (open && connectedBefore) {
+    consolePanel.clear();
+    network.clear();
+    compileError([]);
+  }
+  if (open) connectedBefore = true;
   conn.textContent = open ? 'connected' : 'disconnected — reconnecting…';
   conn.className = 'conn ' + (open ? 'connected' : 'disconnected');
   document.body.classList.toggle('offline', !open);
@@ -134,12 +144,12 @@ function handle(m) {
   switch (m.t) {
     case 'session':
       session = m;
-      appName.textContent = typeof m.name === 'string' && m.name ? m.name : 'Cove';
+      appName.textContent = [m.name, m.appId].find((v) => typeof v === 'string' && v) || 'Cove';
       appName.title = typeof m.appId === 'string' ? m.appId : '';
       document.title = `${appName.textContent} — Cove simulator`;
       pages.session(m);
       network.clear();
-      consolePanel.note(`App started: ${appName.textContent}${m.appId ? ` (${m.appId})` : ''}`);
+      consolePanel.note(`App started: ${appName.textContent}${m.appId && m.appId !== appName.textContent ? ` (${m.appId})` : ''}`);
       break;
     case 'console':
       consolePanel.add(m.level, m.text, m.time);

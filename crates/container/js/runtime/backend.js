@@ -57,6 +57,10 @@ class BackendNode {
     ops.push(['clearClasses', this.__id]);
   }
   setAttribute(name, value) {
+    // rich-text HTML is parsed here (html5ever, natively): the view never parses HTML.
+    if (name === 'nodes' && typeof value === 'string' && this.__tag === 'rich-text') {
+      value = nativeCall('html', { html: value });
+    }
     ops.push(['attr', this.__id, name, value === undefined ? null : value]);
   }
   removeAttribute(name) {
@@ -151,7 +155,9 @@ const backend = {
   createElement(tagName, stylingName) {
     const id = nextNodeId++;
     ops.push(['create', id, tagName, stylingName]);
-    return new BackendNode(id);
+    const node = new BackendNode(id);
+    node.__tag = tagName;
+    return node;
   },
   createTextNode(text) {
     const id = nextNodeId++;

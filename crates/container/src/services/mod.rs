@@ -17,6 +17,7 @@
 mod atomic;
 mod binary;
 mod error;
+pub mod html;
 pub mod fs;
 pub mod net;
 pub mod storage;

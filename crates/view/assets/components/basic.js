@@ -1,7 +1,6 @@
 // Basic content components: view, text, icon, progress, rich-text, image.
 import { bool, num, str, h, px } from './util.js';
 import { buildRichText, decodeEntities, applySpace } from './sanitize.js';
-import { image } from './image.js';
 
 const view = {
   create(ctx) {
@@ -139,6 +138,7 @@ const icon = {
 };
 
 // progress: a bar and an optional percentage; `active` animates at `duration` ms per 1%.
+// Attributes of one batch are applied together in a microtask, so their order does not matter.
 const progress = {
   create(ctx) {
     const el = ctx.el;
@@ -151,7 +151,8 @@ const progress = {
     };
     let shown = 0; // the percentage the bar shows now
     let raf = 0;
-    let dirty = false;
+    let queued = false;
+    let restart = true; // the percent changed or `active` was switched on
 
     const paint = () => {
       inner.style.width = shown + '%';
@@ -159,13 +160,8 @@ const progress = {
     const fill = (c) => {
       // "a, b" is a gradient; a single colour a plain fill.
       const parts = c.split(/,(?![^(]*\))/).map((x) => x.trim()).filter(Boolean);
-      if (parts.length > 1) {
-        inner.style.backgroundColor = '';
-        inner.style.backgroundImage = `linear-gradient(to right, ${parts.join(', ')})`;
-      } else {
-        inner.style.backgroundImage = '';
-        inner.style.backgroundColor = c;
-      }
+      inner.style.backgroundImage = parts.length > 1 ? `linear-gradient(to right, ${parts.join(', ')})` : '';
+      inner.style.backgroundColor = parts.length > 1 ? '' : c;
     };
     const animate = (from, to) => {
       cancelAnimationFrame(raf);
@@ -186,7 +182,7 @@ const progress = {
       raf = requestAnimationFrame(step);
     };
     const apply = () => {
-      dirty = false;
+      queued = false;
       bar.style.height = s.stroke + 'px';
       bar.style.backgroundColor = s.background;
       bar.style.borderRadius = s.radius + 'px';
@@ -196,51 +192,52 @@ const progress = {
       info.textContent = `${s.percent}%`;
       if (s.showInfo && !info.parentNode) el.appendChild(info);
       if (!s.showInfo && info.parentNode) info.remove();
-    };
-    const setPercent = (p) => {
-      const target = Math.max(0, Math.min(100, p));
-      const changed = target !== s.percent;
-      s.percent = target;
-      if (s.active) {
-        if (changed || !raf) animate(s.mode === 'forwards' ? shown : 0, target);
-      } else {
+      if (!restart) return;
+      restart = false;
+      if (s.active) animate(s.mode === 'forwards' ? shown : 0, s.percent);
+      else {
         cancelAnimationFrame(raf);
         raf = 0;
-        shown = target;
+        shown = s.percent;
         paint();
       }
     };
     const later = () => {
-      if (!dirty) {
-        dirty = true;
+      if (!queued) {
+        queued = true;
         queueMicrotask(apply);
       }
     };
-    apply();
-    paint();
+    later();
 
     return {
-      slot: h('span'),
+      slot: h('span'), // progress has no children
       attr(name, value) {
-        switch (name) {
-          case 'percent': setPercent(num(value, 0)); later(); break;
-          case 'show-info': s.showInfo = bool(value); later(); break;
-          case 'border-radius': s.radius = px(value, 0); later(); break;
-          case 'font-size': s.fontSize = px(value, 16); later(); break;
-          case 'stroke-width': s.stroke = px(value, 6); later(); break;
-          case 'color': s.color = str(value) || '#09bb07'; later(); break;
-          case 'activeColor': case 'active-color': s.activeColor = str(value); later(); break;
-          case 'backgroundColor': case 'background-color': s.background = str(value) || '#ebebeb'; later(); break;
-          case 'active': {
-            const was = s.active;
-            s.active = bool(value);
-            if (s.active && !was) animate(s.mode === 'forwards' ? shown : 0, s.percent);
+        switch (name.replace(/-/g, '').toLowerCase()) {
+          case 'percent': {
+            const p = Math.max(0, Math.min(100, num(value, 0)));
+            if (p !== s.percent) restart = true;
+            s.percent = p;
             break;
           }
-          case 'active-mode': s.mode = value === 'forwards' ? 'forwards' : 'backwards'; break;
+          case 'showinfo': s.showInfo = bool(value); break;
+          case 'borderradius': s.radius = px(value, 0); break;
+          case 'fontsize': s.fontSize = px(value, 16); break;
+          case 'strokewidth': s.stroke = px(value, 6); break;
+          case 'color': s.color = str(value) || '#09bb07'; break;
+          case 'activecolor': s.activeColor = str(value); break;
+          case 'backgroundcolor': s.background = str(value) || '#ebebeb'; break;
+          case 'active': {
+            const on = bool(value);
+            if (on && !s.active) restart = true;
+            s.active = on;
+            break;
+          }
+          case 'activemode': s.mode = value === 'forwards' ? 'forwards' : 'backwards'; break;
           case 'duration': s.duration = Math.max(0, num(value, 30)); break;
-          default:
+          default: return;
         }
+        later();
       },
       destroy() {
         cancelAnimationFrame(raf);
@@ -258,7 +255,9 @@ const richText = {
     let queued = false;
     const render = () => {
       queued = false;
-      const frag = buildRichText(nodes, { space, url: (src) => ctx.url(src, 'image') });
+      // The scope of the template the rich-text is in, so its page or component WXSS applies.
+      const scope = ctx.scope !== undefined ? ctx.scope : ctx.el.__cove && ctx.el.__cove.scope;
+      const frag = buildRichText(nodes, { space, scope, url: (src) => ctx.url(src, 'image') });
       el.replaceChildren(frag);
     };
     const later = () => {
@@ -277,6 +276,154 @@ const richText = {
           return;
         } else return;
         later();
+      },
+    };
+  },
+};
+
+// image: a background-image div, as WeChat's webview renders it; a detached Image() loads the
+// source first to learn its natural size for `load`, widthFix and heightFix.
+const MODES = {
+  scaleToFill: ['100% 100%', '0% 0%'],
+  aspectFit: ['contain', 'center center'],
+  aspectFill: ['cover', 'center center'],
+  widthFix: ['100% 100%', '0% 0%'],
+  heightFix: ['100% 100%', '0% 0%'],
+  top: ['auto', 'center top'],
+  bottom: ['auto', 'center bottom'],
+  center: ['auto', 'center center'],
+  left: ['auto', 'left center'],
+  right: ['auto', 'right center'],
+  'top left': ['auto', 'left top'],
+  'top right': ['auto', 'right top'],
+  'bottom left': ['auto', 'left bottom'],
+  'bottom right': ['auto', 'right bottom'],
+};
+
+/** A CSS url() token for an already vetted URL: quoted, with quotes, backslashes and newlines escaped. */
+export function cssUrl(u) {
+  return `url("${String(u).replace(/[\\"\n\r\f]/g, (c) => `\\${c.charCodeAt(0).toString(16)} `)}")`;
+}
+
+const image = {
+  create(ctx) {
+    const el = ctx.el;
+    const div = h('div', '', el);
+    let src = '';
+    let mode = 'scaleToFill';
+    let lazy = false;
+    let natural = null; // {width, height} of the loaded image
+    let token = 0;
+    let queued = false;
+    let io = null;
+    let fixed = null; // ['height' | 'width', value] set on the host by widthFix/heightFix
+    const ro = new ResizeObserver(() => fit());
+    // The core's `style` op replaces the host's inline style; keep our fixed size on it.
+    const so = new MutationObserver(() => {
+      if (fixed && el.style.getPropertyValue(fixed[0]) !== fixed[1]) el.style.setProperty(fixed[0], fixed[1]);
+    });
+    so.observe(el, { attributes: true, attributeFilter: ['style'] });
+
+    const unfix = () => {
+      if (fixed) el.style.removeProperty(fixed[0]);
+      fixed = null;
+    };
+    const fit = () => {
+      const [size, pos] = MODES[mode] || MODES.scaleToFill;
+      div.style.backgroundSize = size;
+      div.style.backgroundPosition = pos;
+      if (!natural || !natural.width || !natural.height || (mode !== 'widthFix' && mode !== 'heightFix')) {
+        unfix();
+        return;
+      }
+      const next = mode === 'widthFix'
+        ? ['height', `${(el.clientWidth * natural.height) / natural.width}px`]
+        : ['width', `${(el.clientHeight * natural.width) / natural.height}px`];
+      if (fixed && fixed[0] !== next[0]) unfix();
+      fixed = next;
+      if (el.style.getPropertyValue(next[0]) !== next[1]) el.style.setProperty(next[0], next[1]);
+    };
+    const clear = () => {
+      token++;
+      natural = null;
+      div.style.backgroundImage = '';
+      fit();
+    };
+    const load = () => {
+      queued = false;
+      if (io) {
+        io.disconnect();
+        io = null;
+      }
+      if (!src) return clear();
+      const url = ctx.url(src, 'image');
+      if (!url) {
+        clear();
+        ctx.emit('error', { errMsg: `GET ${src} blocked: not an allowed image source` });
+        return;
+      }
+      if (lazy && !io) {
+        io = new IntersectionObserver((entries) => {
+          if (entries.some((e) => e.isIntersecting)) {
+            io.disconnect();
+            io = null;
+            fetchImage(url);
+          }
+        }, { rootMargin: '300% 0px' });
+        io.observe(el);
+        return;
+      }
+      fetchImage(url);
+    };
+    const fetchImage = (url) => {
+      const mine = ++token;
+      const img = new Image();
+      img.onload = () => {
+        if (mine !== token) return;
+        natural = { width: img.naturalWidth, height: img.naturalHeight };
+        div.style.backgroundImage = cssUrl(url);
+        fit();
+        ctx.emit('load', { width: natural.width, height: natural.height });
+      };
+      img.onerror = () => {
+        if (mine !== token) return;
+        natural = null;
+        div.style.backgroundImage = '';
+        fit();
+        ctx.emit('error', { errMsg: `GET ${src} failed to load` });
+      };
+      img.src = url;
+    };
+    const later = () => {
+      if (!queued) {
+        queued = true;
+        queueMicrotask(load);
+      }
+    };
+    ro.observe(el);
+    fit();
+
+    return {
+      slot: h('span'), // image has no children
+      attr(name, value) {
+        if (name === 'src') {
+          const next = str(value);
+          if (next === src) return;
+          src = next;
+          later();
+        } else if (name === 'mode') {
+          mode = Object.prototype.hasOwnProperty.call(MODES, value) ? value : 'scaleToFill';
+          fit();
+        } else if (name === 'lazy-load') {
+          lazy = bool(value);
+        }
+        // show-menu-by-longpress, fade-in, webp: nothing to do in a browser
+      },
+      destroy() {
+        token++;
+        ro.disconnect();
+        so.disconnect();
+        if (io) io.disconnect();
       },
     };
   },

@@ -95,7 +95,8 @@ function convertChildren(parent, depth, count) {
 
 /**
  * Build the sanitised DOM for rich-text `nodes` (array or HTML string) into a fragment.
- * `opts.url(src)` vets image sources (null drops the image); `opts.space` as the attribute.
+ * `opts.url(src)` vets image sources (null drops the image); `opts.space` as the attribute;
+ * `opts.scope` the style scope classes are also given in.
  */
 export function buildRichText(nodes, opts = {}) {
   const frag = document.createDocumentFragment();
@@ -129,7 +130,12 @@ function appendNode(parent, node, depth, opts, count) {
     if (value === null || value === undefined || typeof value === 'object') continue;
     const v = String(value);
     if (lower === 'class') {
-      for (const c of v.split(/\s+/)) if (c) el.classList.add(c);
+      // Plain, and in the rich-text's own style scope (`<scope>--name`) like any element's class.
+      for (const c of v.split(/\s+/)) {
+        if (!c) continue;
+        el.classList.add(c);
+        if (typeof opts.scope === 'string' && /^[\w-]+$/.test(opts.scope)) el.classList.add(`${opts.scope}--${c}`);
+      }
     } else if (lower === 'style') {
       safeStyle(el, v);
     } else if (allowed.includes(lower)) {

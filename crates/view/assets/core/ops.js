@@ -82,6 +82,7 @@ const OPS = {
     const comps = this.v.components;
     const comp = typeof tag === 'string' && Object.hasOwn(comps, tag) ? comps[tag] : null;
     if (comp) {
+      if (typeof comp.hoverClass === 'string') r.hoverDefault = comp.hoverClass;
       try {
         r.inst = comp.create(makeCtx(this.v, r)) || null;
       } catch (e) {
@@ -171,6 +172,7 @@ const OPS = {
     const r = this.el(id);
     r.scope = scope || null;
     r.extraScope = extra || null;
+    r.node.__coveScope = r.scope; // components scope their class-name attributes with it
     if (hostScope) r.node.setAttribute('wx-host', String(hostScope));
     else r.node.removeAttribute('wx-host');
   },
@@ -189,7 +191,7 @@ const OPS = {
     (r.models || (r.models = new Set())).add(String(attribute));
   },
   observe(obsId, id, relativeTo, margin, thresholds) {
-    this.v.layout.observe(obsId, this.el(id), relativeTo == null ? null : this.el(relativeTo), margin, thresholds);
+    this.v.layout.observe(obsId, this.el(id).node, relativeTo == null ? null : this.el(relativeTo).node, margin, thresholds);
   },
   unobserve(obsId) {
     this.v.layout.unobserve(obsId);
@@ -208,7 +210,7 @@ const OPS = {
     this.v.pages.released(r);
   },
   page(id, pageId, path) {
-    this.v.pages.add(this.el(id), pageId, String(path));
+    this.v.pages.add(this.el(id).node, pageId, String(path));
   },
 };
 

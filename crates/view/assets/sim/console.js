@@ -45,8 +45,12 @@ export function createConsole({ onCounts } = {}) {
     needle = filter.value.trim().toLowerCase();
     refilter();
   });
+  // follow new lines until the user scrolls up; our own scrolling reports late, after more
+  // lines may have arrived, so only a move above where we scrolled to unsticks
+  let autoTop = 0;
   list.addEventListener('scroll', () => {
-    stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 8;
+    if (list.scrollTop + list.clientHeight >= list.scrollHeight - 8) stick = true;
+    else if (list.scrollTop < autoTop - 2) stick = false;
   });
 
   function visible(line) {
@@ -64,7 +68,9 @@ export function createConsole({ onCounts } = {}) {
     scrollQueued = true;
     requestAnimationFrame(() => {
       scrollQueued = false;
-      if (stick) list.scrollTop = list.scrollHeight;
+      if (!stick) return;
+      list.scrollTop = list.scrollHeight;
+      autoTop = list.scrollTop;
     });
   }
 
@@ -77,6 +83,7 @@ export function createConsole({ onCounts } = {}) {
     errors = warnings = 0;
     clear(list);
     stick = true;
+    autoTop = 0;
     counts();
   }
 

@@ -30,8 +30,7 @@ export function createNetwork() {
   function clearAll() {
     entries.clear();
     clear(tbody);
-    selected = null;
-    detail.hidden = true;
+    closeDetail();
     update();
   }
 
@@ -49,7 +48,7 @@ export function createNetwork() {
     }
     const e = {
       id: m.id, row, cells, kind: KINDS[m.kind] || 'request', url: '', method: '', status: null,
-      ms: null, bytes: null, failed: false, done: false, error: '', reqHeaders: null, resHeaders: null,
+      ms: null, bytes: null, failed: false, done: false, opened: false, error: '', reqHeaders: null, resHeaders: null,
       reqBody: null, resBody: null, frames: [], frameCount: 0, frameBytes: 0, started: Date.now(),
     };
     entries.set(m.id, e);
@@ -84,10 +83,15 @@ export function createNetwork() {
         if (m.requestHeaders) e.reqHeaders = m.requestHeaders;
         if (m.body !== undefined && m.body !== null) e.resBody = m.body;
         break;
+      case 'open':
+        e.opened = true;
+        if (ms !== null) e.ms = ms;
+        if (m.responseHeaders) e.resHeaders = m.responseHeaders;
+        break;
       case 'fail':
         e.done = true;
         e.failed = true;
-        e.error = m.error ? String(m.error) : 'failed';
+        e.error = m.error ? bodyText(m.error) : 'failed';
         if (ms !== null) e.ms = ms;
         if (m.status !== undefined && m.status !== null) e.status = m.status;
         break;
@@ -109,7 +113,7 @@ export function createNetwork() {
     if (e.failed) return '(failed)';
     if (e.kind === 'socket') {
       if (e.done) return e.status !== null ? `closed ${e.status}` : 'closed';
-      return e.frameCount ? 'open' : '(pending)';
+      return e.opened || e.frameCount ? 'open' : '(pending)';
     }
     if (!e.done) return '(pending)';
     return e.status === null ? '' : String(e.status);
@@ -143,11 +147,13 @@ export function createNetwork() {
     if (selected) selected.row.classList.remove('selected');
     selected = null;
     detail.hidden = true;
+    el.classList.remove('has-detail');
   }
 
   function showDetail(e) {
     clear(detail);
     detail.hidden = false;
+    el.classList.add('has-detail');
     detail.append(
       h('div', { class: 'detail-bar' }, [
         h('span', { class: 'detail-title', text: shortName(e.url) || '(no url)' }),
@@ -166,15 +172,15 @@ export function createNetwork() {
     detail.append(section('General', kvTable(general)));
     detail.append(section('Request headers', kvTable(headerPairs(e.reqHeaders))));
     if (e.reqBody !== null) detail.append(section('Request body', bodyBlock(e.reqBody)));
+    if (e.kind !== 'socket' || e.resHeaders) detail.append(section('Response headers', kvTable(headerPairs(e.resHeaders))));
     if (e.kind !== 'socket') {
-      detail.append(section('Response headers', kvTable(headerPairs(e.resHeaders))));
       if (e.resBody !== null) detail.append(section('Response body', bodyBlock(e.resBody)));
     } else {
       const list = h('div', { class: 'frames' });
       if (e.frameCount > e.frames.length) list.append(h('div', { class: 'muted', text: `${e.frameCount - e.frames.length} earlier messages not kept` }));
       for (const f of e.frames) {
         const arrow = f.dir === 'send' ? '↑' : f.dir === 'recv' || f.dir === 'receive' ? '↓' : '·';
-        list.append(h('div', { class: 'frame' }, [
+        list.append(h('div', { class: 'ws-frame' }, [
           h('span', { class: 'arrow', text: arrow }),
           h('span', { class: 'time', text: clock(f.time) }),
           h('span', { class: 'mono', text: truncate(bodyText(f.body), 2000) }),

@@ -37,7 +37,7 @@ export function createPages({ open }) {
   function setPages(session) {
     clear(all);
     const pages = session && Array.isArray(session.pages) ? session.pages : [];
-    if (!pages.length) all.append(h('li', { class: 'muted', text: 'Waiting for the app…' }));
+    if (!pages.length) all.append(h('li', { class: 'muted', text: session ? 'The server did not list the pages' : 'Waiting for the app…' }));
     for (const p of pages) {
       const path = String(p);
       const li = h('li', { title: 'Relaunch the simulator at this page' }, [

@@ -5,8 +5,8 @@ import { h, button, clear } from './dom.js';
 import { bytes, preview, utf8 } from './format.js';
 import { createTree } from './tree.js';
 
-// wx.getStorageInfo's limitSize is 10 MB per app
-const LIMIT = 10 * 1024 * 1024;
+// wx.getStorageInfo's limitSize: 10240 KB per app
+const LIMIT = '10 MB';
 
 export function createStorage({ clearStorage, refresh }) {
   const tbody = h('tbody');
@@ -60,7 +60,7 @@ export function createStorage({ clearStorage, refresh }) {
       tbody.append(row);
     }
     empty.hidden = entries.length > 0;
-    total.textContent = `${entries.length} key${entries.length === 1 ? '' : 's'} · ${bytes(sum)} of ${bytes(LIMIT)}`;
+    total.textContent = `${entries.length} key${entries.length === 1 ? '' : 's'} · ${bytes(sum)} of ${LIMIT}`;
     if (selectedKey !== null && !Object.hasOwn(storage, selectedKey)) selectedKey = null;
     detail.hidden = selectedKey === null;
     if (selectedKey !== null) showValue();

@@ -25,7 +25,8 @@ export function createTree({ emptyText = 'No data' } = {}) {
   function render() {
     clear(el);
     if (!isContainer(value) || !size(value)) {
-      el.append(h('div', { class: 'muted', text: isContainer(value) || value === undefined ? emptyText : preview(value) }));
+      const none = isContainer(value) || value === undefined || value === null;
+      el.append(h('div', { class: 'muted', text: none ? emptyText : preview(value) }));
       return;
     }
     el.append(children(value, prev, []));
@@ -60,7 +61,7 @@ export function createTree({ emptyText = 'No data' } = {}) {
       const open = expanded.has(key);
       row.classList.add('branch');
       row.setAttribute('aria-expanded', String(open));
-      row.append(h('span', { class: 'toggle', text: open ? '▾' : '▸' }), keyEl, h('span', { class: 'colon', text: ': ' }), h('span', { class: 'summary', text: summary(v) }));
+      row.append(h('span', { class: 'toggle' }), keyEl, h('span', { class: 'colon', text: ': ' }), h('span', { class: 'summary', text: summary(v) }));
       row.addEventListener('click', () => {
         if (expanded.has(key)) expanded.delete(key);
         else expanded.add(key);

@@ -1,0 +1,487 @@
+// Media and "native" components: canvas, video, audio, web-view, and clear placeholders for
+// the ones a browser cannot provide (map, camera, live-player, live-pusher, ads, ...).
+import { bool, num, str, h } from './util.js';
+import { cssUrl } from './basic.js';
+
+// ---------------------------------------------------------------------------------------------
+// canvas: a real <canvas>. The container sends drawing as call lists, which draw() replays on
+// the 2d context through an allow-list. Calls are [method, ...args] or ['=', prop, value];
+// gradients and patterns are handles: ['gradient', id, 'linear'|'radial'|'conic', ...args],
+// ['addColorStop', id, offset, color], ['pattern', id, src, repetition], used as a style value
+// {gradient: id} / {pattern: id}. drawImage and pattern take an image src (vetted by ctx.url).
+// Pseudo-calls: ['size', w, h] sets the backing store (a 2d canvas's width/height), ['reset'].
+
+const METHODS = new Set([
+  'arc', 'arcTo', 'beginPath', 'bezierCurveTo', 'clearRect', 'clip', 'closePath', 'ellipse',
+  'fill', 'fillRect', 'fillText', 'lineTo', 'moveTo', 'quadraticCurveTo', 'rect', 'roundRect',
+  'resetTransform', 'restore', 'rotate', 'save', 'scale', 'setLineDash', 'setTransform',
+  'stroke', 'strokeRect', 'strokeText', 'transform', 'translate',
+]);
+const PROPS = new Set([
+  'fillStyle', 'strokeStyle', 'lineWidth', 'lineCap', 'lineJoin', 'miterLimit', 'lineDashOffset',
+  'font', 'textAlign', 'textBaseline', 'direction', 'globalAlpha', 'globalCompositeOperation',
+  'shadowBlur', 'shadowColor', 'shadowOffsetX', 'shadowOffsetY', 'imageSmoothingEnabled',
+  'imageSmoothingQuality', 'filter', 'letterSpacing', 'wordSpacing', 'fontKerning',
+]);
+// The legacy CanvasContext's setters, in case the container forwards them unchanged.
+const LEGACY = {
+  setFillStyle: 'fillStyle', setStrokeStyle: 'strokeStyle', setLineWidth: 'lineWidth',
+  setLineCap: 'lineCap', setLineJoin: 'lineJoin', setMiterLimit: 'miterLimit',
+  setGlobalAlpha: 'globalAlpha', setTextAlign: 'textAlign', setTextBaseline: 'textBaseline',
+};
+const MAX_SIDE = 4096;
+
+const canvas = {
+  create(ctx) {
+    const el = ctx.el;
+    const cv = h('canvas', '', el);
+    const g = cv.getContext('2d');
+    const handles = new Map(); // gradient/pattern id -> CanvasGradient | CanvasPattern
+    const images = new Map(); // url -> Promise<HTMLImageElement | null>
+    let type = '';
+    let sized = false; // a 2d canvas got an explicit size from the container
+    let queue = Promise.resolve();
+    const dpr = () => window.devicePixelRatio || 1;
+
+    const cssSize = () => ({ width: el.clientWidth, height: el.clientHeight });
+    const setBacking = (w, hh) => {
+      cv.width = Math.max(0, Math.min(MAX_SIDE, Math.round(w)));
+      cv.height = Math.max(0, Math.min(MAX_SIDE, Math.round(hh)));
+    };
+    // Legacy canvases draw in CSS px on a devicePixelRatio backing store; a 2d canvas draws in
+    // its own pixels, css size until the mini-program sets canvas.width/height.
+    // Resizing the backing store clears it, so only a real change does.
+    let legacyScale = false;
+    const fit = () => {
+      const { width, height } = cssSize();
+      const legacy = type !== '2d' && type !== 'webgl';
+      if (!legacy && sized) return;
+      const r = legacy ? dpr() : 1;
+      if (cv.width !== Math.round(width * r) || cv.height !== Math.round(height * r)) setBacking(width * r, height * r);
+      else if (legacy === legacyScale) return;
+      legacyScale = legacy;
+      if (legacy) g.setTransform(r, 0, 0, r, 0, 0);
+      else g.resetTransform();
+    };
+    const ro = new ResizeObserver(() => fit());
+    ro.observe(el);
+
+    const image = (src) => {
+      const url = typeof src === 'string' ? ctx.url(src, 'image') : null;
+      if (!url) return Promise.resolve(null);
+      if (!images.has(url)) {
+        images.set(url, new Promise((resolve) => {
+          const img = new Image();
+          img.onload = () => resolve(img);
+          img.onerror = () => resolve(null);
+          img.src = url;
+        }));
+      }
+      return images.get(url);
+    };
+    const style = (v) => {
+      if (v && typeof v === 'object') return handles.get(v.gradient ?? v.pattern) || null;
+      return typeof v === 'string' ? v : null;
+    };
+    const finite = (args) => args.every((a) => typeof a === 'number' ? Number.isFinite(a) : typeof a === 'string' || typeof a === 'boolean' || Array.isArray(a));
+
+    async function run(calls) {
+      fit();
+      for (const call of calls) {
+        if (!Array.isArray(call) || typeof call[0] !== 'string') continue;
+        const [op, ...args] = call;
+        try {
+          if (op === '=') {
+            const [prop, value] = args;
+            if (!PROPS.has(prop)) continue;
+            const v = prop === 'fillStyle' || prop === 'strokeStyle' ? style(value) : value;
+            if (v !== null && v !== undefined) g[prop] = v;
+          } else if (METHODS.has(op)) {
+            if (!finite(args)) continue;
+            if (op === 'setLineDash') g.setLineDash(Array.isArray(args[0]) ? args[0].filter(Number.isFinite) : []);
+            else g[op](...args);
+          } else if (LEGACY[op]) {
+            const v = LEGACY[op] === 'fillStyle' || LEGACY[op] === 'strokeStyle' ? style(args[0]) : args[0];
+            if (v !== null && v !== undefined) g[LEGACY[op]] = v;
+          } else if (op === 'setFontSize') {
+            g.font = `${num(args[0], 10)}px sans-serif`;
+          } else if (op === 'setShadow') {
+            [g.shadowOffsetX, g.shadowOffsetY, g.shadowBlur] = args.slice(0, 3).map((a) => num(a, 0));
+            g.shadowColor = str(args[3]) || 'black';
+          } else if (op === 'drawImage') {
+            const img = await image(args[0]);
+            const rest = args.slice(1);
+            if (img && (rest.length === 2 || rest.length === 4 || rest.length === 8) && finite(rest)) g.drawImage(img, ...rest);
+          } else if (op === 'gradient') {
+            const [id, kind, ...a] = args;
+            if (!finite(a)) continue;
+            if (kind === 'linear' && a.length === 4) handles.set(id, g.createLinearGradient(...a));
+            else if (kind === 'radial' && a.length === 6) handles.set(id, g.createRadialGradient(...a));
+            else if (kind === 'conic' && a.length === 3) handles.set(id, g.createConicGradient(...a));
+          } else if (op === 'addColorStop') {
+            const grad = handles.get(args[0]);
+            if (grad && grad.addColorStop) grad.addColorStop(num(args[1], 0), str(args[2]));
+          } else if (op === 'pattern') {
+            const img = await image(args[1]);
+            if (img) handles.set(args[0], g.createPattern(img, args[2] == null ? 'repeat' : str(args[2])));
+          } else if (op === 'size') {
+            sized = true;
+            setBacking(num(args[0], cv.width), num(args[1], cv.height));
+          } else if (op === 'reset') {
+            g.reset ? g.reset() : setBacking(cv.width, cv.height);
+            if (type !== '2d' && type !== 'webgl') g.setTransform(dpr(), 0, 0, dpr(), 0, 0);
+          }
+        } catch {
+          // A bad argument skips that call, as a browser canvas ignores most of them.
+        }
+      }
+    }
+
+    return {
+      slot: h('span'), // canvas children are not shown
+      attr(name, value) {
+        if (name === 'type') {
+          type = str(value);
+          fit();
+        } else if (name === 'disable-scroll') {
+          cv.style.touchAction = bool(value) ? 'none' : '';
+        }
+        // canvas-id: the container keeps the mapping from ids to nodes
+      },
+      /** Replay a list of drawing calls, in order with earlier lists (images load on the way). */
+      draw(calls) {
+        if (!Array.isArray(calls)) return queue;
+        queue = queue.then(() => run(calls));
+        return queue;
+      },
+      /**
+       * Pixels after all queued drawing, for canvasGetImageData: {width, height, data: number[]},
+       * or null (out of range, or a cross-origin image tainted the canvas).
+       */
+      imageData(x, y, width, height) {
+        return queue.then(() => {
+          try {
+            const d = g.getImageData(num(x, 0), num(y, 0), Math.max(1, num(width, 1)), Math.max(1, num(height, 1)));
+            return { width: d.width, height: d.height, data: Array.from(d.data) };
+          } catch {
+            return null;
+          }
+        });
+      },
+      /** A data: URL of a region after all queued drawing (canvasToTempFilePath), or null. */
+      snapshot({ x = 0, y = 0, width, height, destWidth, destHeight, fileType = 'png', quality = 0.92 } = {}) {
+        return queue.then(() => {
+          try {
+            const w = num(width, cv.width - x);
+            const hh = num(height, cv.height - y);
+            const out = document.createElement('canvas');
+            out.width = Math.max(1, Math.min(MAX_SIDE, Math.round(num(destWidth, w))));
+            out.height = Math.max(1, Math.min(MAX_SIDE, Math.round(num(destHeight, hh))));
+            out.getContext('2d').drawImage(cv, x, y, w, hh, 0, 0, out.width, out.height);
+            return out.toDataURL(fileType === 'jpg' ? 'image/jpeg' : 'image/png', num(quality, 0.92));
+          } catch {
+            return null;
+          }
+        });
+      },
+      /** CSS size, for the container's node query (res.width, res.height). */
+      size() {
+        return cssSize();
+      },
+      destroy() {
+        ro.disconnect();
+      },
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// video and audio on HTML5 media.
+
+function fmtTime(t) {
+  if (!Number.isFinite(t) || t < 0) t = 0;
+  const m = Math.floor(t / 60);
+  const s = Math.floor(t % 60);
+  return `${m < 10 ? '0' : ''}${m}:${s < 10 ? '0' : ''}${s}`;
+}
+
+/** Wire an HTMLMediaElement's events to WeChat's. */
+function mediaEvents(ctx, media, extra = {}) {
+  media.addEventListener('play', () => ctx.emit('play', {}));
+  media.addEventListener('pause', () => {
+    if (!media.ended) ctx.emit('pause', {});
+  });
+  media.addEventListener('ended', () => ctx.emit('ended', {}));
+  media.addEventListener('timeupdate', () => ctx.emit('timeupdate', { currentTime: media.currentTime, duration: media.duration || 0 }));
+  media.addEventListener('error', () => {
+    const code = media.error ? media.error.code : 0;
+    ctx.emit('error', extra.error ? extra.error(code) : { errMsg: `MEDIA_ERR ${code}` });
+  });
+  media.addEventListener('waiting', () => ctx.emit('waiting', {}));
+  media.addEventListener('progress', () => {
+    const b = media.buffered;
+    const d = media.duration;
+    if (b.length && d) ctx.emit('progress', { buffered: Math.round((b.end(b.length - 1) / d) * 100) });
+  });
+  media.addEventListener('seeked', () => ctx.emit('seekcomplete', { position: media.currentTime }));
+}
+
+const video = {
+  create(ctx) {
+    const el = ctx.el;
+    const v = h('video', '', el);
+    v.playsInline = true;
+    v.controls = true;
+    v.preload = 'metadata';
+    v.setAttribute('controlslist', 'nodownload');
+    let initial = 0;
+    mediaEvents(ctx, v, { error: (code) => ({ errMsg: `MEDIA_ERR ${code}` }) });
+    v.addEventListener('loadedmetadata', () => {
+      if (initial > 0) v.currentTime = initial;
+      ctx.emit('loadedmetadata', { width: v.videoWidth, height: v.videoHeight, duration: v.duration });
+    });
+    const onFs = () => {
+      const full = document.fullscreenElement === el;
+      ctx.emit('fullscreenchange', { fullScreen: full, direction: full ? 'horizontal' : 'vertical' });
+    };
+    document.addEventListener('fullscreenchange', onFs);
+    return {
+      slot: el, // cover-view children overlay the video
+      attr(name, value) {
+        switch (name) {
+          case 'src': {
+            const url = value ? ctx.url(str(value), 'media') : null;
+            if (url) v.src = url;
+            else {
+              v.removeAttribute('src');
+              if (value) ctx.emit('error', { errMsg: `MEDIA_ERR_SRC_NOT_SUPPORTED: ${str(value)} is not an allowed media source` });
+            }
+            break;
+          }
+          case 'controls': v.controls = bool(value); break;
+          case 'autoplay': v.autoplay = bool(value); if (v.autoplay && v.src) v.play().catch(() => {}); break;
+          case 'loop': v.loop = bool(value); break;
+          case 'muted': v.muted = bool(value); break;
+          case 'poster': {
+            const url = value ? ctx.url(str(value), 'image') : null;
+            if (url) v.poster = url;
+            else v.removeAttribute('poster');
+            break;
+          }
+          case 'initial-time': initial = Math.max(0, num(value, 0)); break;
+          case 'object-fit': v.style.objectFit = ['contain', 'fill', 'cover'].includes(value) ? value : 'contain'; break;
+          default:
+        }
+      },
+      play: () => v.play().catch(() => {}),
+      pause: () => v.pause(),
+      seek: (t) => {
+        v.currentTime = Math.max(0, num(t, 0));
+      },
+      stop: () => {
+        v.pause();
+        v.currentTime = 0;
+        ctx.emit('stop', {});
+      },
+      playbackRate: (r) => {
+        v.playbackRate = num(r, 1);
+      },
+      requestFullScreen: () => el.requestFullscreen && el.requestFullscreen().catch(() => {}),
+      exitFullScreen: () => document.fullscreenElement === el && document.exitFullscreen(),
+      destroy() {
+        document.removeEventListener('fullscreenchange', onFs);
+        v.pause();
+        v.removeAttribute('src');
+        v.load();
+      },
+    };
+  },
+};
+
+// audio: the legacy component: a card with poster, play button, name, author and time.
+const audio = {
+  create(ctx) {
+    const el = ctx.el;
+    const a = document.createElement('audio');
+    a.preload = 'metadata';
+    const box = h('div', 'wx-audio-default', el);
+    const left = h('div', 'wx-audio-left', box);
+    const btn = h('div', 'wx-audio-button wx-audio-play', left);
+    const right = h('div', 'wx-audio-right', box);
+    const time = h('div', 'wx-audio-time', right);
+    const info = h('div', 'wx-audio-info', right);
+    const nameEl = h('div', 'wx-audio-name', info);
+    const authorEl = h('div', 'wx-audio-author', info);
+    time.textContent = '00:00';
+    el.appendChild(a);
+    mediaEvents(ctx, a, { error: (code) => ({ errMsg: code }) });
+    const paint = () => {
+      btn.className = 'wx-audio-button ' + (a.paused ? 'wx-audio-play' : 'wx-audio-pause');
+      time.textContent = fmtTime(a.currentTime);
+    };
+    for (const t of ['play', 'pause', 'ended', 'timeupdate', 'emptied']) a.addEventListener(t, paint);
+    btn.addEventListener('click', () => {
+      if (a.paused) a.play().catch(() => {});
+      else a.pause();
+    });
+    return {
+      slot: h('span'),
+      attr(name, value) {
+        switch (name) {
+          case 'src': {
+            const url = value ? ctx.url(str(value), 'media') : null;
+            if (url) a.src = url;
+            else {
+              a.removeAttribute('src');
+              if (value) ctx.emit('error', { errMsg: 4 });
+            }
+            paint();
+            break;
+          }
+          case 'controls': el.toggleAttribute('controls', bool(value)); break;
+          case 'loop': a.loop = bool(value); break;
+          case 'name': nameEl.textContent = str(value); break;
+          case 'author': authorEl.textContent = str(value); break;
+          case 'poster': {
+            const url = value ? ctx.url(str(value), 'image') : null;
+            left.style.backgroundImage = url ? cssUrl(url) : '';
+            break;
+          }
+          default:
+        }
+      },
+      play: () => a.play().catch(() => {}),
+      pause: () => a.pause(),
+      seek: (t) => {
+        a.currentTime = Math.max(0, num(t, 0));
+      },
+      destroy() {
+        a.pause();
+        a.removeAttribute('src');
+      },
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// web-view: an iframe for an allowed business domain only, sandboxed without top navigation or
+// popups; a package (same-origin) page also loses allow-same-origin so it cannot reach the view.
+
+const webView = {
+  create(ctx) {
+    const el = ctx.el;
+    let frame = null;
+    return {
+      slot: h('span'),
+      attr(name, value) {
+        if (name !== 'src') return;
+        el.replaceChildren();
+        frame = null;
+        const src = str(value);
+        if (!src) return;
+        const url = ctx.url(src, 'webView');
+        if (!url) {
+          const box = h('div', 'wx-web-view-blocked', el);
+          h('div', 'wx-web-view-blocked-title', box).textContent = 'This page cannot be opened';
+          h('div', 'wx-web-view-blocked-text', box).textContent = 'The domain is not one of the mini-program\'s business domains:';
+          h('div', 'wx-web-view-blocked-url', box).textContent = src;
+          queueMicrotask(() => ctx.emit('error', { src }));
+          return;
+        }
+        frame = document.createElement('iframe');
+        const same = new URL(url, location.href).origin === location.origin;
+        frame.setAttribute('sandbox', same ? 'allow-scripts allow-forms' : 'allow-scripts allow-forms allow-same-origin');
+        frame.setAttribute('referrerpolicy', 'no-referrer');
+        frame.setAttribute('allow', '');
+        frame.addEventListener('load', () => ctx.emit('load', { src }));
+        frame.addEventListener('error', () => ctx.emit('error', { src }));
+        frame.src = url;
+        el.appendChild(frame);
+      },
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Placeholders: a labelled box that says what would be there.
+
+function placeholder(ctx, cls, label) {
+  const box = h('div', 'wx-native-placeholder ' + cls, ctx.el);
+  const title = h('div', 'wx-native-placeholder-title', box);
+  const detail = h('div', 'wx-native-placeholder-detail', box);
+  title.textContent = label;
+  return { box, title, detail };
+}
+
+const map = {
+  create(ctx) {
+    const p = placeholder(ctx, 'wx-map-placeholder', 'Map');
+    const s = { latitude: 39.908823, longitude: 116.39747, scale: 16, markers: 0 };
+    const paint = () => {
+      p.title.textContent = `Map: ${s.latitude}, ${s.longitude}`;
+      p.detail.textContent = `scale ${s.scale} · ${s.markers} marker${s.markers === 1 ? '' : 's'}`;
+    };
+    paint();
+    return {
+      slot: ctx.el, // cover-view children overlay the map
+      attr(name, value) {
+        if (name === 'latitude') s.latitude = num(value, s.latitude);
+        else if (name === 'longitude') s.longitude = num(value, s.longitude);
+        else if (name === 'scale') s.scale = num(value, 16);
+        else if (name === 'markers') s.markers = Array.isArray(value) ? value.length : 0;
+        else return;
+        paint();
+      },
+    };
+  },
+};
+
+function simple(cls, label, describe) {
+  return {
+    create(ctx) {
+      const p = placeholder(ctx, cls, label);
+      const s = {};
+      return {
+        slot: ctx.el,
+        attr(name, value) {
+          s[name] = value;
+          if (describe) p.detail.textContent = describe(s);
+        },
+      };
+    },
+  };
+}
+
+const openData = {
+  create(ctx) {
+    // WeChat now returns anonymous data: the nickname "微信用户" and a grey avatar.
+    const el = ctx.el;
+    return {
+      slot: h('span'),
+      attr(name, value) {
+        if (name !== 'type') return;
+        el.replaceChildren();
+        if (value === 'userNickName') el.textContent = '微信用户';
+        else if (value === 'userAvatarUrl') h('div', 'wx-open-data-avatar', el);
+      },
+    };
+  },
+};
+
+export default {
+  canvas,
+  video,
+  audio,
+  'web-view': webView,
+  map,
+  camera: simple('wx-camera-placeholder', 'Camera', (s) => `${s['device-position'] || 'back'} camera`),
+  'live-player': simple('wx-live-player-placeholder', 'Live player', (s) => str(s.src)),
+  'live-pusher': simple('wx-live-pusher-placeholder', 'Live pusher', (s) => str(s.url)),
+  'official-account': simple('wx-official-account-placeholder', 'Official account'),
+  ad: simple('wx-ad-placeholder', 'Ad', (s) => str(s['unit-id'])),
+  'ad-custom': simple('wx-ad-placeholder', 'Ad', (s) => str(s['unit-id'])),
+  'open-data': openData,
+  'channel-video': simple('wx-channel-placeholder', 'Channels video', (s) => str(s['feed-id'])),
+  'channel-live': simple('wx-channel-placeholder', 'Channels live', (s) => str(s['feed-id'])),
+  'voip-room': simple('wx-voip-room-placeholder', 'VoIP room'),
+};
