@@ -121,7 +121,7 @@ test('the counter page renders as wx-* elements with its text, ids and prefixed 
       parity: document.getElementById('921a55b8--parity').textContent,
       classes: count.className,
       host: root.firstElementChild.getAttribute('wx-host'),
-      noHtml: document.querySelectorAll('wx-page input, wx-page button, wx-page form, wx-page span').length,
+      notWx: Array.from(document.querySelectorAll('wx-page *')).filter((el) => el.__coveId !== undefined && !el.tagName.startsWith('WX-')).length,
     };
   });
   assert.match(info.tree, /^wx-page\(wx-x\(wx-view\(wx-view\(wx-text\(.*\),wx-text\(.*\)\),wx-view\(wx-button\(.*\),wx-button\(.*\)\)\)\)\)$/);
@@ -130,6 +130,7 @@ test('the counter page renders as wx-* elements with its text, ids and prefixed 
   assert.equal(info.parity, 'even');
   assert.deepEqual(info.classes.split(' ').sort(), ['counter-80c430--counter__value', 'counter__value']);
   assert.equal(info.host, S);
+  assert.equal(info.notWx, 0, 'every node the container made is a wx-* element');
   assert.deepEqual(await takeSent(page), []);
   assert.deepEqual(page.errors, []);
   await page.close();
@@ -775,11 +776,10 @@ test('view.html runs under the CSP: main.js connects with the query, renders, an
   assert.deepEqual(r, { border: '7px', margin: '5px', title: 'A' }, 'package sheets and inline styles apply under the CSP');
   await page.click('#v');
   ws.send({ t: 'request', id: 5, api: 'layout', args: { node: 52, what: 'rect' } });
-  await page.waitForFunction(() => true);
   await new Promise((res) => setTimeout(res, 200));
   assert.deepEqual(ws.received.map((m) => m.t), ['event', 'reply']);
   assert.equal(ws.received[0].node, 52);
-  assert.equal(ws.received[1].ok.top, 5);
+  assert.equal(ws.received[1].ok.top, 9 + 5, 'page a pads its page by 9px');
   ws.close();
   await page.waitForSelector('.cove-disconnected');
   assert.match(await page.locator('.cove-disconnected').textContent(), /Disconnected/);

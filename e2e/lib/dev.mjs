@@ -43,8 +43,15 @@ export async function openView(browser, dev, { width = 375, height = 667, ratio 
   const page = await browser.newPage({ viewport: { width, height }, deviceScaleFactor: 1, hasTouch: false });
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  // A resource that fails to load (an offline image host, a deliberately broken src) is
+  // the app's business, reported to it through `binderror`; it is kept apart.
+  const resources = [];
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    (m.text().startsWith('Failed to load resource') ? resources : errors).push(m.text());
+  });
   page.errors = errors;
+  page.resourceErrors = resources;
   const q = new URLSearchParams({ width: String(width), height: String(height), ratio: String(ratio), path: p, query });
   await page.goto(`${dev.url}view?${q}`);
   return page;

@@ -112,8 +112,9 @@ impl DevServer {
             source,
         })?;
         let devtools = Devtools::default();
-        if let Build::Failed(d) = &first {
-            devtools.send(json!({"t": "compileError", "diagnostics": d}));
+        match &first {
+            Build::Failed(d) => devtools.send(json!({"t": "compileError", "diagnostics": d})),
+            Build::Ready(p) => warn_all(&devtools, p),
         }
         let shared = Arc::new(Shared {
             source,
@@ -172,8 +173,9 @@ fn rebuild(shared: &Shared) {
             "code": "io", "message": e.to_string(), "frame": ""})]),
     };
     let event = match &build {
-        Build::Ready(_) => {
+        Build::Ready(p) => {
             shared.devtools.send(json!({"t": "compileOk"}));
+            warn_all(&shared.devtools, p);
             shared.devtools.send(json!({"t": "reload"}));
             tracing::info!("rebuilt in {:.0?}", started.elapsed());
             BuildEvent::Reload
@@ -190,6 +192,12 @@ fn rebuild(shared: &Shared) {
     };
     *shared.build.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(build);
     let _ = shared.builds.send(event);
+}
+
+fn warn_all(devtools: &Devtools, pkg: &Package) {
+    for w in &pkg.warnings {
+        devtools.console("warn", &format!("[compiler] {w}"));
+    }
 }
 
 fn router(shared: Arc<Shared>) -> Router {

@@ -51,6 +51,8 @@ pub struct Package {
     pub app_id: String,
     /// Stylesheets for the view, app-wide first (`docs/view.md`, the `config` message).
     pub styles: Value,
+    /// Compiler warnings, for the console panel.
+    pub warnings: Vec<String>,
     /// For the panels: `{name, pages, entry, tabBar}`.
     pub summary: Value,
     /// Keeps a temporary folder alive as long as the package is in use.
@@ -111,7 +113,8 @@ fn tempdir() -> Result<tempfile::TempDir, LoadError> {
 fn compile(dir: &Path) -> Result<Build, LoadError> {
     match cove_compiler::compile_dir(dir, &CompileOptions::default()) {
         Ok(out) => {
-            for w in &out.warnings.0 {
+            let warnings: Vec<String> = out.warnings.0.iter().map(|w| w.to_string()).collect();
+            for w in &warnings {
                 tracing::warn!("{w}");
             }
             let tmp = tempdir()?;
@@ -121,7 +124,9 @@ fn compile(dir: &Path) -> Result<Build, LoadError> {
                     source,
                 }
             })?;
-            Ok(Build::Ready(open(tmp.path().to_path_buf(), Some(tmp))?))
+            let mut pkg = open(tmp.path().to_path_buf(), Some(tmp))?;
+            pkg.warnings = warnings;
+            Ok(Build::Ready(pkg))
         }
         Err(BuildError::Invalid(diags)) => Ok(Build::Failed(
             diags.errors().map(diagnostic_json).collect(),
@@ -194,6 +199,7 @@ fn open(dir: PathBuf, tmp: Option<tempfile::TempDir>) -> Result<Package, LoadErr
         dir,
         app_id,
         styles: Value::Array(styles),
+        warnings: Vec::new(),
         summary,
         _tmp: tmp,
     })

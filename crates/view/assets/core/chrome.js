@@ -3,9 +3,6 @@
 import { h } from '../components/util.js';
 import { pkgUrl, resolvePath } from './url.js';
 
-export const STATUS_BAR = 20;
-export const NAV_BAR = 44;
-
 function color(c, d) {
   return typeof c === 'string' && c.trim() ? c.trim() : d;
 }
