@@ -139,3 +139,22 @@ test('form: submit collects the values of its fields', async () => {
   assert.equal(s.viewErrors, 0);
   await page.close();
 });
+
+test('canvas type="2d": what the app draws in the container appears in the view', async () => {
+  const page = await openView(browser, dev, { path: 'pages/about/about' });
+  const canvas = byId(page, 'chart').locator('canvas');
+  await canvas.waitFor();
+  // The fourth bar (90 px high, at x 145..175) is drawn in the demo's blue, at the pixel ratio.
+  await page.waitForFunction(() => {
+    const c = document.querySelector('[id$="--chart"] canvas');
+    if (!c || c.width < 400) return false;
+    const [r, g, b, a] = c.getContext('2d').getImageData(160 * 2, 95 * 2, 1, 1).data;
+    return r === 31 && g === 111 && b === 235 && a === 255;
+  }, null, { timeout: 5000 });
+  const blankAbove = await page.evaluate(() => {
+    const c = document.querySelector('[id$="--chart"] canvas');
+    return c.getContext('2d').getImageData(160 * 2, 5 * 2, 1, 1).data[3];
+  });
+  assert.equal(blankAbove, 0);
+  await page.close();
+});

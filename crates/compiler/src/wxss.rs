@@ -49,8 +49,12 @@ pub fn compile(project: &Project, diags: &mut Diagnostics) -> WxssOutput {
         let scope = scope_name(&unit.base);
         out.scopes.insert(unit.base.clone(), scope.clone());
         let Some(file) = &unit.wxss else { continue };
-        let host = (unit.kind == UnitKind::Component).then_some(unit.base.as_str());
-        let css = compile_file(project, file, Some(&scope), host, &mut vec![], diags);
+        let component = unit.kind == UnitKind::Component;
+        let host = component.then_some(unit.base.as_str());
+        // A page's styles are shared, as in WeChat: they reach components that take global
+        // classes (`addGlobalClass`, `apply-shared`). The view keeps them to their own page.
+        let prefix = component.then_some(scope.as_str());
+        let css = compile_file(project, file, prefix, host, &mut vec![], diags);
         out.css.insert(format!("{}.css", unit.base), css);
     }
     out

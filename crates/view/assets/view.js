@@ -210,6 +210,12 @@ export function start(transport) {
       case 'pageClosed': return v.pages.closed(m);
       case 'ui': return uiMessage(m);
       case 'report': return undefined;
+      case 'canvas': {
+        const r = v.ops.nodes.get(m.node);
+        if (!r || !r.inst || typeof r.inst.draw !== 'function') return v.viewError(`canvas message for node ${m.node}, which is not a canvas`);
+        r.inst.draw(m.calls);
+        return undefined;
+      }
       case 'error': return v.overlay.error(m.message);
       case 'request':
         request(m);

@@ -179,9 +179,6 @@ function load(templateGroup, unitConfigs, app) {
   const paths = Object.keys(units);
   for (const path of paths) {
     const config = units[path];
-    // Pages share one document in the view, so each keeps its compiled (prefixed) scope,
-    // with app.wxss applying through the shared scope, as WeChat's per-page webviews behave.
-    if (!config.component && config.styleIsolation === undefined) config.styleIsolation = 'page-apply-shared';
     codeSpace.addComponentStaticConfig(path, config);
     if (config.style || config.styleScope) codeSpace.addStyleSheet(path, config.style, config.styleScope);
     if (templateGroup[path]) {
@@ -317,6 +314,7 @@ function openPage(path, query, opener) {
     throw err;
   }
   const caller = root.get();
+  supportNodeQueries(caller);
   caller.route = path;
   caller.__route__ = path;
   caller.options = query;

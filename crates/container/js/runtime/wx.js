@@ -96,6 +96,8 @@ function deliver(id, kind, json) {
 
 /** Ask the host (a person or a device) and get a promise of its answer. */
 function hostRequest(api, args) {
+  // The host may answer from the view, which must have the nodes this turn drew so far.
+  flushOps();
   return new Promise((resolve, reject) => {
     nativeStart('host', { api, args: args === undefined ? {} : args }, (kind, payload) => {
       if (kind === 'complete') resolve(payload);

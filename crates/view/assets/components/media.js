@@ -188,6 +188,10 @@ const canvas = {
       size() {
         return cssSize();
       },
+      /** What a `fields({node: true})` query learns: the container builds its canvas node from it. */
+      context() {
+        return type === '2d' ? Object.assign({ kind: 'canvas' }, cssSize()) : null;
+      },
       destroy() {
         ro.disconnect();
       },

@@ -31,6 +31,25 @@ Page({
     this.setData({ launchCount: getApp().globalData.launchCount });
   },
 
+  // A small bar chart on a 2D canvas, drawn at the device's pixel ratio.
+  onReady() {
+    wx.createSelectorQuery()
+      .select('#chart')
+      .fields({ node: true, size: true })
+      .exec((res) => {
+        const info = res[0];
+        if (!info || !info.node) return;
+        const canvas = info.node;
+        const ctx = canvas.getContext('2d');
+        const dpr = wx.getSystemInfoSync().pixelRatio;
+        canvas.width = info.width * dpr;
+        canvas.height = info.height * dpr;
+        ctx.scale(dpr, dpr);
+        ctx.fillStyle = '#1f6feb';
+        [40, 70, 55, 90].forEach((h, i) => ctx.fillRect(10 + i * 45, info.height - h, 30, h));
+      });
+  },
+
   onPullDownRefresh() {
     this.setData({ slide: 0, reachedEnd: false });
     wx.stopPullDownRefresh();
