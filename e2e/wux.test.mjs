@@ -39,7 +39,7 @@ test('every wux-weapp example page renders without errors (target: 90%)', async 
         return layer && layer.querySelector('*');
       }, null, { timeout: 10000 });
       // Let timers, transitions and lazy layout queries settle.
-      await page.waitForTimeout(600);
+      await page.waitForTimeout(300);
     } catch (e) {
       problem = `nothing rendered (${e.message.split('\n')[0]})`;
     }

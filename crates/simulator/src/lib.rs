@@ -146,6 +146,10 @@ impl DevServer {
             source,
         })?;
         let app = router(shared);
+        // Small responses, many of them: no Nagle delay on the renderer's modules.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let serve = tokio::spawn(async move { axum::serve(listener, app).await });
         Ok(DevServer {
             addr,
@@ -253,7 +257,23 @@ async fn simulator_page() -> Response {
 /// "do not verify domains"); the view still refuses every other scheme.
 async fn view_page() -> Response {
     let csp = cove_view::view_csp("https:", "https:", "https:");
-    embedded("view.html", Some(&csp))
+    let html = String::from_utf8_lossy(cove_view::asset("view.html").unwrap_or_default());
+    with_headers(
+        with_preloads(&html).into_bytes(),
+        "text/html; charset=utf-8",
+        Some(&csp),
+    )
+}
+
+/// `modulepreload` links for every module of the renderer, so that the browser fetches them
+/// at once instead of one import level at a time.
+fn with_preloads(html: &str) -> String {
+    let links: String = cove_view::paths()
+        .into_iter()
+        .filter(|p| p.ends_with(".js") && !p.starts_with("sim/") && *p != "simulator.js")
+        .map(|p| format!("<link rel=\"modulepreload\" href=\"{p}\">\n"))
+        .collect();
+    html.replacen("</head>", &format!("{links}</head>"), 1)
 }
 
 async fn asset(uri: axum::http::Uri) -> Response {

@@ -195,6 +195,14 @@ fn open(dir: PathBuf, tmp: Option<tempfile::TempDir>) -> Result<Package, LoadErr
         "entry": cove.get("entry_page"),
         "tabBar": cove.get("tab_bar").is_some_and(|t| !t.is_null()),
     });
+    // The text goes along with the list: one message instead of a request per sheet.
+    for entry in &mut styles {
+        if let Some(path) = entry["path"].as_str() {
+            if let Ok(css) = fs::read_to_string(dir.join(path)) {
+                entry["css"] = Value::String(css);
+            }
+        }
+    }
     Ok(Package {
         dir,
         app_id,

@@ -162,6 +162,8 @@ fn rand_u64() -> u64 {
     h.finish()
 }
 
+const STATE_EVERY: Duration = Duration::from_millis(200);
+
 /// Launch the app and drive it until the view goes away (the channel closes).
 pub fn drive(
     config: AppConfig,
@@ -180,8 +182,9 @@ pub fn drive(
         }
     };
     push_state(&app, &devtools);
+    let mut last_state = Instant::now();
     loop {
-        match inbound.recv_timeout(Duration::from_millis(200)) {
+        match inbound.recv_timeout(STATE_EVERY) {
             Ok(Inbound::View(msg)) => {
                 if let Err(e) = app.send(&msg) {
                     let text = format!("{e}");
@@ -206,8 +209,10 @@ pub fn drive(
             Err(std_mpsc::RecvTimeoutError::Timeout) => {}
             Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
         }
-        if host.dirty.swap(false, Ordering::Relaxed) {
+        // At most five snapshots a second: a busy app must not flood the panels.
+        if last_state.elapsed() >= STATE_EVERY && host.dirty.swap(false, Ordering::Relaxed) {
             push_state(&app, &devtools);
+            last_state = Instant::now();
         }
     }
 }

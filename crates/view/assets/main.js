@@ -1,5 +1,6 @@
 // The page's transport: one WebSocket to the simulator, `/__cove/ws` with our query string.
-import { start } from './view.js';
+// The socket opens before the renderer's modules load, so the container starts the app while
+// the browser is still fetching them; messages wait in `early`.
 
 const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
 const ws = new WebSocket(`${proto}//${location.host}/__cove/ws${location.search}`);
@@ -29,6 +30,7 @@ ws.addEventListener('close', () => {
   document.body.appendChild(bar);
 });
 
+const { start } = await import('./view.js');
 start({
   send(m) {
     const text = JSON.stringify(m);

@@ -198,7 +198,8 @@ export class Styles {
     if (!Array.isArray(list)) return;
     const t0 = performance.now();
     for (const e of list) this.note(e);
-    const texts = await Promise.all(list.map((e) => this.fetchText(e.path)));
+    // The server may inline the text (`css`), saving a request per sheet.
+    const texts = await Promise.all(list.map((e) => (typeof e.css === 'string' ? e.css : this.fetchText(e.path))));
     let rules = 0;
     list.forEach((e, i) => {
       if (texts[i] == null || this.loaded.has(e.path)) return;
