@@ -244,7 +244,7 @@ fn with_headers(body: Vec<u8>, content_type: &str, csp: Option<&str>) -> Respons
 
 fn embedded(path: &str, csp: Option<&str>) -> Response {
     match cove_view::asset(path) {
-        Some(b) => with_headers(b.to_vec(), cove_view::content_type(path), csp),
+        Some(b) => with_headers(b.into_owned(), cove_view::content_type(path), csp),
         None => (StatusCode::NOT_FOUND, format!("{path} is not part of the view")).into_response(),
     }
 }
@@ -257,7 +257,8 @@ async fn simulator_page() -> Response {
 /// "do not verify domains"); the view still refuses every other scheme.
 async fn view_page() -> Response {
     let csp = cove_view::view_csp("https:", "https:", "https:");
-    let html = String::from_utf8_lossy(cove_view::asset("view.html").unwrap_or_default());
+    let page = cove_view::asset("view.html").unwrap_or_default();
+    let html = String::from_utf8_lossy(&page);
     with_headers(
         with_preloads(&html).into_bytes(),
         "text/html; charset=utf-8",

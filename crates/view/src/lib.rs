@@ -1,13 +1,25 @@
 //! The view's static files (`assets/`), embedded in the binary: the renderer, the built-in
 //! components, their styles and the simulator's outer page. `docs/view.md` describes them.
 
+use std::borrow::Cow;
+
 use include_dir::{Dir, include_dir};
 
 static ASSETS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/assets");
 
-/// An embedded file by its path under `assets/` (`view.js`, `core/ops.js`).
-pub fn asset(path: &str) -> Option<&'static [u8]> {
-    ASSETS.get_file(path).map(|f| f.contents())
+/// A file by its path under `assets/` (`view.js`, `core/ops.js`): the embedded copy, or,
+/// when `COVE_VIEW_DIR` names a folder, the file on disk there, so that the view can be
+/// worked on without rebuilding the binary.
+pub fn asset(path: &str) -> Option<Cow<'static, [u8]>> {
+    if let Some(dir) = std::env::var_os("COVE_VIEW_DIR") {
+        if path.split('/').any(|p| p == ".." || p.contains('\\')) {
+            return None;
+        }
+        return std::fs::read(std::path::Path::new(&dir).join(path))
+            .ok()
+            .map(Cow::Owned);
+    }
+    ASSETS.get_file(path).map(|f| Cow::Borrowed(f.contents()))
 }
 
 /// Every embedded path, sorted.

@@ -85,12 +85,28 @@ function withBuiltins(def) {
   return def;
 }
 
+/**
+ * `options.addGlobalClass` / `options.styleIsolation` in Component(): WeChat takes them from JS
+ * as well as JSON, the adapter only from the static config, which it reads at registration.
+ * JSON wins where both are set.
+ */
+function styleOptionsFromJs(path, def) {
+  const o = def && def.options;
+  const config = units[path];
+  if (!o || !config) return;
+  if (o.styleIsolation !== undefined && config.styleIsolation === undefined) config.styleIsolation = o.styleIsolation;
+  if (o.addGlobalClass !== undefined && config.addGlobalClass === undefined) config.addGlobalClass = !!o.addGlobalClass;
+}
+
 /** Run `fn` with Page/Component/Behavior bound to unit `path`, as the adapter requires. */
 function inUnitEnv(path, fn) {
   return codeSpace.componentEnv(path, ({ Page, Component, Behavior }) => {
     const saved = [global.Page, global.Component, global.Behavior];
     global.Page = (def) => Page(def);
-    global.Component = (def) => Component(withBuiltins(def));
+    global.Component = (def) => {
+      styleOptionsFromJs(path, def);
+      return Component(withBuiltins(def));
+    };
     global.Behavior = (def) => Behavior(withBuiltins(def));
     try {
       return fn();

@@ -95,6 +95,11 @@ const ICONS = {
   download: { color: '#07c160', disc: true, paths: [['M12 6v10M7.6 11.8L12 16.2l4.4-4.4', 1.8]] },
   search: { color: '#b2b2b2', paths: [['M10.6 3.8a6.8 6.8 0 1 0 0 13.6a6.8 6.8 0 1 0 0-13.6zM15.6 15.6l5.2 5.2', 2]] },
   clear: { color: '#b2b2b2', disc: true, paths: [['M8.5 8.5l7 7M15.5 8.5l-7 7', 1.8]] },
+  // Not in the docs, but WeChat draws them and component libraries use them (unchecked boxes).
+  circle: { color: '#c9c9c9', ring: true, paths: [] },
+  info_circle: { color: '#10aeff', ring: true, paths: [['M12 10.4v7', 1.6]], dot: [12, 7.3] },
+  waiting_circle: { color: '#10aeff', ring: true, paths: [['M12 6.4v6.2l4 2.4', 1.6]] },
+  warn_circle: { color: '#f76260', ring: true, paths: [['M12 6.4v7', 1.6]], dot: [12, 16.9] },
 };
 
 function svgEl(tag, attrs, parent) {
