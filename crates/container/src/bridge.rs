@@ -438,7 +438,9 @@ fn logged(
             NetEvent::Complete(Err(tail)) => {
                 Some(json!({"id": id, "kind": kind, "phase": "fail", "error": tail}))
             }
-            NetEvent::Open(v) => Some(json!({"id": id, "kind": kind, "phase": "open", "result": v})),
+            NetEvent::Open(v) => {
+                Some(json!({"id": id, "kind": kind, "phase": "open", "result": v}))
+            }
             NetEvent::Message(_) => Some(json!({"id": id, "kind": kind, "phase": "message"})),
             NetEvent::Error(e) => {
                 Some(json!({"id": id, "kind": kind, "phase": "fail", "error": e}))

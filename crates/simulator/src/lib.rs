@@ -245,7 +245,11 @@ fn with_headers(body: Vec<u8>, content_type: &str, csp: Option<&str>) -> Respons
 fn embedded(path: &str, csp: Option<&str>) -> Response {
     match cove_view::asset(path) {
         Some(b) => with_headers(b.into_owned(), cove_view::content_type(path), csp),
-        None => (StatusCode::NOT_FOUND, format!("{path} is not part of the view")).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            format!("{path} is not part of the view"),
+        )
+            .into_response(),
     }
 }
 
@@ -286,7 +290,10 @@ async fn asset(uri: axum::http::Uri) -> Response {
     embedded(path, None)
 }
 
-async fn package_file(State(shared): State<Arc<Shared>>, UrlPath(path): UrlPath<String>) -> Response {
+async fn package_file(
+    State(shared): State<Arc<Shared>>,
+    UrlPath(path): UrlPath<String>,
+) -> Response {
     let build = current(&shared);
     let Build::Ready(pkg) = &*build else {
         return (StatusCode::SERVICE_UNAVAILABLE, "the app does not compile").into_response();
@@ -432,8 +439,11 @@ async fn view_session(socket: WebSocket, q: HashMap<String, String>, shared: Arc
             false
         }
         Build::Ready(pkg) => {
-            let mut config =
-                cove_container::AppConfig::new(&pkg.app_id, &pkg.dir, &shared.data_dir.join(&pkg.app_id));
+            let mut config = cove_container::AppConfig::new(
+                &pkg.app_id,
+                &pkg.dir,
+                &shared.data_dir.join(&pkg.app_id),
+            );
             config.system = system_info(&q);
             let entry = q.get("path").filter(|p| !p.is_empty()).map(|p| {
                 match q.get("query").filter(|s| !s.is_empty()) {

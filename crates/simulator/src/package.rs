@@ -61,7 +61,7 @@ pub struct Package {
 
 /// The outcome of a (re)build.
 pub enum Build {
-    Ready(Package),
+    Ready(Box<Package>),
     /// Diagnostics for the overlay: `[{file, line, col, code, message, frame}]`.
     Failed(Vec<Value>),
 }
@@ -78,7 +78,7 @@ pub enum LoadError {
 pub fn build(source: &Source) -> Result<Build, LoadError> {
     match source {
         Source::Project(dir) => compile(dir),
-        Source::Compiled(dir) => Ok(Build::Ready(open(dir.clone(), None)?)),
+        Source::Compiled(dir) => Ok(Build::Ready(Box::new(open(dir.clone(), None)?))),
         Source::Zip(file) => {
             let tmp = tempdir()?;
             let io_err = |source| LoadError::Io {
@@ -91,11 +91,12 @@ pub fn build(source: &Source) -> Result<Build, LoadError> {
                 reason: e.to_string(),
             })?;
             // `extract` refuses entries that would land outside the folder.
-            zip.extract(tmp.path()).map_err(|e| LoadError::NotAPackage {
-                path: file.display().to_string(),
-                reason: e.to_string(),
-            })?;
-            Ok(Build::Ready(open(tmp.path().to_path_buf(), Some(tmp))?))
+            zip.extract(tmp.path())
+                .map_err(|e| LoadError::NotAPackage {
+                    path: file.display().to_string(),
+                    reason: e.to_string(),
+                })?;
+            Ok(Build::Ready(Box::new(open(tmp.path().to_path_buf(), Some(tmp))?)))
         }
     }
 }
@@ -126,11 +127,11 @@ fn compile(dir: &Path) -> Result<Build, LoadError> {
             })?;
             let mut pkg = open(tmp.path().to_path_buf(), Some(tmp))?;
             pkg.warnings = warnings;
-            Ok(Build::Ready(pkg))
+            Ok(Build::Ready(Box::new(pkg)))
         }
-        Err(BuildError::Invalid(diags)) => Ok(Build::Failed(
-            diags.errors().map(diagnostic_json).collect(),
-        )),
+        Err(BuildError::Invalid(diags)) => {
+            Ok(Build::Failed(diags.errors().map(diagnostic_json).collect()))
+        }
         Err(e) => Ok(Build::Failed(vec![json!({
             "file": dir.display().to_string(), "line": null, "col": null,
             "code": "io", "message": e.to_string(), "frame": "",
@@ -139,7 +140,9 @@ fn compile(dir: &Path) -> Result<Build, LoadError> {
 }
 
 pub fn diagnostic_json(d: &Diagnostic) -> Value {
-    let (line, col) = d.line_col().map_or((None, None), |(l, c)| (Some(l), Some(c)));
+    let (line, col) = d
+        .line_col()
+        .map_or((None, None), |(l, c)| (Some(l), Some(c)));
     json!({
         "file": d.file, "line": line, "col": col, "code": d.code,
         "message": d.message, "location": d.location(), "frame": d.render_plain(),
@@ -197,10 +200,11 @@ fn open(dir: PathBuf, tmp: Option<tempfile::TempDir>) -> Result<Package, LoadErr
     });
     // The text goes along with the list: one message instead of a request per sheet.
     for entry in &mut styles {
-        if let Some(path) = entry["path"].as_str() {
-            if let Ok(css) = fs::read_to_string(dir.join(path)) {
-                entry["css"] = Value::String(css);
-            }
+        if let Some(css) = entry["path"]
+            .as_str()
+            .and_then(|p| fs::read_to_string(dir.join(p)).ok())
+        {
+            entry["css"] = Value::String(css);
         }
     }
     Ok(Package {

@@ -66,7 +66,12 @@ impl ViewHost {
         let Some(id) = msg.get("id").and_then(Value::as_u64) else {
             return;
         };
-        let Some(reply) = self.pending.lock().unwrap_or_else(|e| e.into_inner()).remove(&id) else {
+        let Some(reply) = self
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id)
+        else {
             return;
         };
         match msg.get("fail") {
@@ -86,7 +91,8 @@ impl Host for ViewHost {
         if msg.starts_with(r#"{"t":"error""#) {
             self.errors.fetch_add(1, Ordering::Relaxed);
             if let Ok(v) = serde_json::from_str::<Value>(msg) {
-                self.devtools.send(json!({"t": "error", "message": v["message"]}));
+                self.devtools
+                    .send(json!({"t": "error", "message": v["message"]}));
             }
         }
         let _ = self.to_view.send(msg.to_string());

@@ -17,8 +17,8 @@
 mod atomic;
 mod binary;
 mod error;
-pub mod html;
 pub mod fs;
+pub mod html;
 pub mod net;
 pub mod storage;
 
