@@ -5,13 +5,23 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import http from 'node:http';
 import { startDev, launchBrowser, repo } from './lib/dev.mjs';
 
-let dev, browser, project;
+let dev, browser, project, api;
 
 before(async () => {
+  // A local API the app calls at launch, for the network panel.
+  api = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ hello: 'cove', path: req.url }));
+  });
+  await new Promise((r) => api.listen(0, '127.0.0.1', r));
   project = fs.mkdtempSync(path.join(os.tmpdir(), 'cove-sim-'));
   fs.cpSync(path.join(repo, 'examples/demo'), project, { recursive: true });
+  const appJs = path.join(project, 'miniprogram/app.js');
+  const url = `http://127.0.0.1:${api.address().port}/greeting`;
+  fs.writeFileSync(appJs, fs.readFileSync(appJs, 'utf8') + `\nwx.request({ url: '${url}', success: (r) => console.log('[e2e] greeting', r.statusCode, r.data.hello) });\n`);
   dev = await startDev(project);
   browser = await launchBrowser();
 });
@@ -19,6 +29,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await dev?.stop();
+  api?.close();
   fs.rmSync(project, { recursive: true, force: true });
 });
 
@@ -39,6 +50,12 @@ test('the simulator: phone frame, panels, live reload and the compile error over
   // The console panel has the app's launch log from QuickJS.
   await page.locator('button[data-tab="console"]').click();
   await page.locator('.console-list').getByText('[cove-demo] launch pages/counter/counter').first().waitFor();
+  await page.locator('.console-list').getByText('[e2e] greeting 200 cove').first().waitFor();
+  // The network panel logged the request with its status.
+  await page.locator('button[data-tab="network"]').click();
+  const row = page.locator('.net-grid tr', { hasText: '/greeting' }).first();
+  await row.waitFor();
+  assert.match(await row.innerText(), /200/);
   // AppData follows the page's data.
   await phone.locator('[id$="--increment"]').click();
   await page.locator('button[data-tab="appdata"]').click();

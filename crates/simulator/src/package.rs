@@ -96,7 +96,10 @@ pub fn build(source: &Source) -> Result<Build, LoadError> {
                     path: file.display().to_string(),
                     reason: e.to_string(),
                 })?;
-            Ok(Build::Ready(Box::new(open(tmp.path().to_path_buf(), Some(tmp))?)))
+            Ok(Build::Ready(Box::new(open(
+                tmp.path().to_path_buf(),
+                Some(tmp),
+            )?)))
         }
     }
 }

@@ -163,12 +163,65 @@ function rewriteRules(rules, pageSel, confine, top) {
   }
 }
 
+// Keyframes are global to the document, and the view adopts every sheet of the package at once,
+// where WeChat loads only the page's own sheet and its components' sheets: a page or component
+// defining `@keyframes loading` would animate every other sheet's `loading`. Each sheet gets
+// private names for its keyframes, and its own animations use them. The global name stays
+// (other sheets may use app.wxss's keyframes), except for a page sheet, whose keyframes exist
+// only on its page.
+let keyframesSerial = 0;
+const PLAIN_NAME = /^-?[_a-zA-Z][-_a-zA-Z0-9]*$/;
+
+function aliasKeyframes(group, names, suffix, keepGlobal) {
+  const rules = group.cssRules;
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i];
+    if (r instanceof CSSKeyframesRule) {
+      if (!PLAIN_NAME.test(r.name)) continue;
+      const alias = r.name + suffix;
+      names.set(r.name, alias);
+      if (keepGlobal) {
+        group.insertRule(r.cssText, i + 1);
+        rules[++i].name = alias;
+      } else {
+        r.name = alias;
+      }
+    } else if (r.cssRules && !(r instanceof CSSStyleRule) && typeof group.insertRule === 'function') {
+      aliasKeyframes(r, names, suffix, keepGlobal);
+    }
+  }
+}
+
+function pointAnimations(rules, names) {
+  for (const r of Array.from(rules)) {
+    if (r instanceof CSSKeyframesRule) continue;
+    const v = r.style ? r.style.getPropertyValue('animation-name') : '';
+    if (v) {
+      let changed = false;
+      const next = v.split(',').map((n) => {
+        const alias = names.get(n.trim());
+        if (alias) changed = true;
+        return alias || n.trim();
+      });
+      if (changed) r.style.setProperty('animation-name', next.join(', '), r.style.getPropertyPriority('animation-name'));
+    }
+    if (r.cssRules && r.cssRules.length) pointAnimations(r.cssRules, names);
+  }
+}
+
+function localizeKeyframes(sheet, keepGlobal) {
+  const names = new Map();
+  aliasKeyframes(sheet, names, `--cove${++keyframesSerial}`, keepGlobal);
+  if (names.size) pointAnimations(sheet.cssRules, names);
+}
+
 /** Parse and rewrite one compiled sheet. `page` confines it to pages whose root has `scope`. */
 export function buildSheet(text, { path, scope, page }) {
   const sheet = new CSSStyleSheet({ baseURL: new URL(pkgUrl(path), location.href).href });
   sheet.replaceSync(text);
   const attr = page && scope ? `[wx-page="${String(scope).replace(/["\\]/g, '\\$&')}"]` : null;
   rewriteRules(sheet.cssRules, attr ? `wx-page:where(${attr})` : null, attr ? `:where(wx-page${attr})` : null, true);
+  localizeKeyframes(sheet, !attr);
   return sheet;
 }
 
