@@ -158,3 +158,26 @@ test('canvas type="2d": what the app draws in the container appears in the view'
   assert.equal(blankAbove, 0);
   await page.close();
 });
+
+test('layout queries: the viewport scroll offset and an element rect come from the view', async () => {
+  const fixture = await startDev(path.join(repo, 'e2e/fixtures/query'), ['--no-watch']);
+  try {
+    const page = await openView(browser, fixture);
+    await byId(page, 'measure').waitFor();
+    // Scroll the page (the wheel over the page layer) so the button is in view.
+    await byId(page, 'measure').scrollIntoViewIfNeeded();
+    const scrolled = await page.evaluate(() => document.querySelector('.cove-frame.is-top .cove-layer').scrollTop);
+    assert.ok(scrolled > 300, `scrolled ${scrolled}`);
+    await byId(page, 'measure').click();
+    await page.waitForFunction(() => document.querySelector('[id$="--result"]').textContent.startsWith('scrollTop='));
+    const text = await byId(page, 'result').textContent();
+    const [, top, rectTop, height] = /scrollTop=(-?\d+) top=(-?\d+) height=(\d+)/.exec(text).map(Number);
+    assert.equal(top, Math.round(scrolled));
+    // The target sits 800 px down the page: its rect is relative to the page viewport.
+    assert.equal(rectTop, 800 - Math.round(scrolled));
+    assert.equal(height, 50);
+    await page.close();
+  } finally {
+    await fixture.stop();
+  }
+});

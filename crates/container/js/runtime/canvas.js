@@ -122,34 +122,3 @@ function createCanvasNode(node, size) {
   };
   return canvas;
 }
-
-let nodeQueriesPatched = false;
-
-/**
- * WeChat's `NodesRef.node()` and `fields({node: true})`, which adapter 0.12.1 lacks: they
- * ride on its `context` field (the backend's getContext) and rename the result.
- */
-function supportNodeQueries(caller) {
-  if (nodeQueriesPatched) return;
-  nodeQueriesPatched = true;
-  const proto = Object.getPrototypeOf(caller.createSelectorQuery().select('#__cove_probe'));
-  const fields = proto.fields;
-  proto.fields = function (f, cb) {
-    if (!f || !f.node) return fields.call(this, f, cb);
-    const wantsContext = !!f.context;
-    const f2 = Object.assign({}, f, { context: true });
-    delete f2.node;
-    return fields.call(this, f2, (res) => {
-      if (res) {
-        res.node = res.context;
-        if (!wantsContext) delete res.context;
-      }
-      if (typeof cb === 'function') cb(res);
-    });
-  };
-  if (typeof proto.node !== 'function') {
-    proto.node = function (cb) {
-      return this.fields({ node: true }, cb);
-    };
-  }
-}

@@ -21,7 +21,9 @@ function scrollerOf(r) {
 const ZERO = { left: 0, top: 0, right: 0, bottom: 0, width: 0, height: 0 };
 
 function rectOf(node) {
-  if (node.nodeType === 1) return node.getBoundingClientRect();
+  // A `display: contents` element (the page component's host) has no box of its own: its
+  // rect is its content's, as the element's box would be in WeChat.
+  if (node.nodeType === 1 && getComputedStyle(node).display !== 'contents') return node.getBoundingClientRect();
   const range = document.createRange();
   range.selectNodeContents(node);
   return range.getBoundingClientRect();
