@@ -126,3 +126,20 @@ test('layout: the page component host (display: contents) reports its content bo
   assert.equal(b.top, -120, 'and moves with the page scroll');
   await page.close();
 });
+
+test('inline styles: rpx from data is converted against the window width', async () => {
+  const page = await open();
+  await deliver(page, HELLO, pageOps(60, 1, 'pages/b/b', [
+    ['create', 62, 'view', 'view'], ['style', 62, 'width: 375rpx; height:10px; margin-left: -7.5rpx; padding: .75rpx 0'], ['append', 61, 62],
+  ], 'b-2'), route([entry(1, 'pages/b/b', 60)]));
+  const box = await page.evaluate(() => {
+    const el = document.querySelector('wx-page wx-view');
+    const cs = getComputedStyle(el);
+    return { width: el.getBoundingClientRect().width, margin: cs.marginLeft, padding: cs.paddingTop };
+  });
+  // The harness page is 375 px wide: 750rpx = 375px.
+  assert.equal(box.width, 187.5);
+  assert.equal(box.margin, '-3.75px');
+  assert.equal(box.padding, '0.375px');
+  await page.close();
+});

@@ -166,7 +166,7 @@ const OPS = {
     r.classes = null;
   },
   style(id, cssText) {
-    this.el(id).node.style.cssText = cssText == null ? '' : String(cssText);
+    this.el(id).node.style.cssText = cssText == null ? '' : rpxToVw(String(cssText));
   },
   styleScope(id, scope, extra, hostScope) {
     const r = this.el(id);
@@ -247,4 +247,13 @@ function setAttr(v, r, name, value) {
       v.viewError(`<${r.tag}> attr ${name}: ${e && e.message ? e.message : e}`);
     }
   }
+}
+
+/**
+ * rpx in an inline style (often from data: `width: {{w}}rpx`): the compiler converted the
+ * static ones, the rest are converted here, as WeChat's webview does (750rpx = the window).
+ */
+export function rpxToVw(css) {
+  if (!css.includes('rpx')) return css;
+  return css.replace(/(-?(?:\d+\.?\d*|\.\d+)(?:e-?\d+)?)rpx\b/gi, (_, n) => `${+(Number(n) * 100 / 750).toFixed(6)}vw`);
 }
