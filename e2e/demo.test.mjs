@@ -181,3 +181,37 @@ test('layout queries: the viewport scroll offset and an element rect come from t
     await fixture.stop();
   }
 });
+
+test('canvasToTempFilePath: the view exports the canvas, the app shows the temp file', async () => {
+  const fixture = await startDev(path.join(repo, 'e2e/fixtures/query'), ['--no-watch']);
+  try {
+    const page = await openView(browser, fixture);
+    await byId(page, 'export').click();
+    await page.waitForFunction(() => document.querySelector('[id$="--export-result"]').textContent !== '', null, { timeout: 10000 });
+    assert.equal(await byId(page, 'export-result').textContent(), 'loaded 40x20 true');
+    // The exported pixels: red on the left, blue on the right, read back from the file the
+    // simulator serves out of the app's sandbox.
+    const px = await page.evaluate(async () => {
+      const host = document.querySelector('[id$="--exported"]');
+      const bg = [host, ...host.querySelectorAll('*')].map((e) => getComputedStyle(e).backgroundImage).find((b) => b.startsWith('url('));
+      const url = new URL(/url\("(.*)"\)/.exec(bg)[1]).pathname;
+      const img = new Image();
+      img.src = url;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = 40; c.height = 20;
+      const g = c.getContext('2d');
+      g.drawImage(img, 0, 0);
+      return [url, [...g.getImageData(5, 5, 1, 1).data], [...g.getImageData(35, 5, 1, 1).data]];
+    });
+    assert.match(px[0], /^\/__cove\/wxfile\/tmp_/);
+    assert.deepEqual(px[1], [255, 0, 0, 255]);
+    assert.deepEqual(px[2], [0, 0, 255, 255]);
+    // The route serves nothing outside the sandbox.
+    const res = await fetch(`${fixture.url}__cove/wxfile/..%2F..%2Fmanifest.json`);
+    assert.equal(res.status, 404);
+    await page.close();
+  } finally {
+    await fixture.stop();
+  }
+});

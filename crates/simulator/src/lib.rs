@@ -213,6 +213,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/__cove/status", get(status))
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/__cove/pkg/{*path}", get(package_file))
+        .route("/__cove/wxfile/{*path}", get(app_file))
         .fallback(get(asset))
         .with_state(shared)
 }
@@ -307,6 +308,33 @@ async fn package_file(
             with_headers(bytes, mime.as_ref(), None)
         }
         Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+/// A `wxfile://` file of the app (temp, saved, usr), resolved by the container's own file
+/// sandbox, so the view reaches exactly what the app may read and nothing else.
+async fn app_file(State(shared): State<Arc<Shared>>, UrlPath(path): UrlPath<String>) -> Response {
+    let build = current(&shared);
+    let Build::Ready(pkg) = &*build else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "the app does not compile").into_response();
+    };
+    let data = shared.data_dir.join(&pkg.app_id);
+    let real = cove_container::services::fs::FileSystem::new(
+        &data.join("usr"),
+        &data.join("tmp"),
+        Some(&pkg.dir),
+        0,
+    )
+    .and_then(|fs| fs.real_path(&format!("wxfile://{path}")));
+    match real {
+        Ok(file) => match tokio::fs::read(&file).await {
+            Ok(bytes) => {
+                let mime = mime_guess::from_path(&file).first_or_octet_stream();
+                with_headers(bytes, mime.as_ref(), None)
+            }
+            Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
+        },
+        Err(e) => (StatusCode::NOT_FOUND, e.msg).into_response(),
     }
 }
 

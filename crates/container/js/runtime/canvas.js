@@ -92,6 +92,7 @@ function createCanvasNode(node, size) {
   let height = (size && size.height) || 150;
   let ctx2d = null;
   const canvas = {
+    __coveNode: node,
     get width() { return width; },
     set width(v) { width = Number(v) || 0; canvasRecord(node, ['size', width, height]); },
     get height() { return height; },
@@ -121,4 +122,23 @@ function createCanvasNode(node, size) {
     cancelAnimationFrame: (id) => clearTimeout(id),
   };
   return canvas;
+}
+
+/**
+ * `wx.canvasToTempFilePath({canvas})` for a `canvas type="2d"`: the view renders what was
+ * drawn (the calls of this turn go first) and the pixels come back as a temp file.
+ */
+async function canvasToTempFile(o) {
+  const node = o.canvas && o.canvas.__coveNode;
+  if (!node) throw new WxFail('fail canvas is required: pass the node of a canvas type="2d" (canvasId canvases are not supported)');
+  flushOps();
+  flushCanvas();
+  const fileType = o.fileType === 'jpg' ? 'jpg' : 'png';
+  const r = await hostRequest('canvas', {
+    node, op: 'snapshot', x: o.x, y: o.y, width: o.width, height: o.height,
+    destWidth: o.destWidth, destHeight: o.destHeight, fileType, quality: o.quality,
+  });
+  const m = /^data:[^,;]+;base64,(.*)$/.exec((r && r.dataURL) || '');
+  if (!m) throw new WxFail('fail the canvas could not be exported');
+  return nativeCall('fs', { method: 'writeTemp', args: { data: m[1], encoding: 'base64', ext: fileType } });
 }

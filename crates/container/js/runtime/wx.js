@@ -384,6 +384,7 @@ function topCaller() {
   return top.caller;
 }
 syncApi('createSelectorQuery', 'js', () => topCaller().createSelectorQuery());
+asyncApi('canvasToTempFilePath', 'host', canvasToTempFile);
 syncApi('createIntersectionObserver', 'js', (component, options) => {
   const owner = component && component.createIntersectionObserver ? component : topCaller();
   const ob = owner.createIntersectionObserver(owner === component ? options : component);

@@ -188,6 +188,16 @@ const canvas = {
       size() {
         return cssSize();
       },
+      /** The container's `canvas` requests: `snapshot` (canvasToTempFilePath), `imageData`. */
+      async request(a) {
+        if (a.op === 'snapshot') {
+          const dataURL = await this.snapshot(a);
+          if (!dataURL) throw new Error('fail the canvas could not be exported');
+          return { dataURL };
+        }
+        if (a.op === 'imageData') return this.imageData(a.x, a.y, a.width, a.height);
+        throw new Error(`fail unknown canvas request ${a.op}`);
+      },
       /** What a `fields({node: true})` query learns: the container builds its canvas node from it. */
       context() {
         return type === '2d' ? Object.assign({ kind: 'canvas' }, cssSize()) : null;

@@ -48,7 +48,13 @@ export function safeUrl(v, src, kind, pagePath) {
     return null;
   }
   if (/^data:image\/(png|jpe?g|gif|webp|bmp|svg\+xml)[;,]/i.test(s) && kind === 'image') return s;
-  // Any other scheme (javascript:, wxfile:, blob:, //host) is refused.
+  // The app's own files (temp, saved, usr): the host serves them from the app's sandbox.
+  if (/^wxfile:\/\//i.test(s) && kind !== 'webView') {
+    const rest = s.slice('wxfile://'.length).split(/[?#]/)[0];
+    if (!rest || rest.split('/').some((seg) => seg === '..' || seg === '.')) return null;
+    return '/__cove/wxfile/' + rest.split('/').map(encodeURIComponent).join('/');
+  }
+  // Any other scheme (javascript:, blob:, //host) is refused.
   if (/^[a-z][a-z0-9+.-]*:/i.test(s) || s.startsWith('//')) return null;
   const path = resolvePath(s.split(/[?#]/)[0], pagePath);
   return path ? pkgUrl(path) : null;

@@ -116,6 +116,13 @@ impl FileSystem {
                 self.write_file(p, &bytes, false)?;
                 done
             }
+            // A new temp file from bytes the runtime made (canvasToTempFilePath).
+            "writeTemp" => {
+                let bytes = encoding::encode(a.get("data"), a.opt_str("encoding")?)?;
+                let (virt, real) = self.temp_path(a.opt_str("ext")?.unwrap_or("png"));
+                write_atomic(&real, &bytes).map_err(|e| ServiceError::fail(format!("fail {e}")))?;
+                Ok(json!({"tempFilePath": virt}))
+            }
             "appendFile" => {
                 let p = a.str("filePath")?;
                 let bytes = encoding::encode(a.get("data"), a.opt_str("encoding")?)?;
