@@ -143,3 +143,15 @@ test('inline styles: rpx from data is converted against the window width', async
   assert.equal(box.padding, '0.375px');
   await page.close();
 });
+
+test('inline styles: url(wxfile://…) points at the app files the host serves', async () => {
+  const page = await open();
+  await deliver(page, HELLO, pageOps(70, 1, 'pages/b/b', [
+    ['create', 72, 'view', 'view'], ['style', 72, "height:10px; background-image: url('wxfile://tmp_ab12.png')"], ['append', 71, 72],
+    ['create', 73, 'view', 'view'], ['style', 73, 'height:10px; background-image: url(wxfile://../secret.png)'], ['append', 71, 73],
+  ], 'b-2'), route([entry(1, 'pages/b/b', 70)]));
+  const bgs = await page.evaluate(() => [...document.querySelectorAll('wx-page wx-view')].map((e) => e.style.backgroundImage));
+  assert.equal(bgs[0], 'url("/__cove/wxfile/tmp_ab12.png")');
+  assert.equal(bgs[1], 'none');
+  await page.close();
+});

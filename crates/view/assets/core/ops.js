@@ -166,7 +166,7 @@ const OPS = {
     r.classes = null;
   },
   style(id, cssText) {
-    this.el(id).node.style.cssText = cssText == null ? '' : rpxToVw(String(cssText));
+    this.el(id).node.style.cssText = cssText == null ? '' : wxfileUrls(rpxToVw(String(cssText)));
   },
   styleScope(id, scope, extra, hostScope) {
     const r = this.el(id);
@@ -256,4 +256,17 @@ function setAttr(v, r, name, value) {
 export function rpxToVw(css) {
   if (!css.includes('rpx')) return css;
   return css.replace(/(-?(?:\d+\.?\d*|\.\d+)(?:e-?\d+)?)rpx\b/gi, (_, n) => `${+(Number(n) * 100 / 750).toFixed(6)}vw`);
+}
+
+/**
+ * `url(wxfile://tmp_….png)` in an inline style (a canvas export as a watermark background):
+ * the app's files are served at `/__cove/wxfile/`, like `<image src>`; other schemes stay
+ * for the CSP to judge.
+ */
+export function wxfileUrls(css) {
+  if (!css.includes('wxfile://')) return css;
+  return css.replace(/url\(\s*(['"]?)wxfile:\/\/([^'")\s]+)\1\s*\)/gi, (all, _q, rest) => {
+    if (rest.split('/').some((seg) => seg === '..' || seg === '.')) return 'none';
+    return `url("/__cove/wxfile/${rest.split('/').map(encodeURIComponent).join('/')}")`;
+  });
 }
