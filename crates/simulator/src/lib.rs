@@ -429,13 +429,13 @@ async fn view_socket(
 }
 
 /// The window a view reports: the phone's CSS size and pixel ratio.
-fn system_info(q: &HashMap<String, String>) -> Value {
+fn system_info(q: &HashMap<String, String>, pkg: &Package) -> Value {
     let num = |k: &str, d: f64| q.get(k).and_then(|v| v.parse::<f64>().ok()).unwrap_or(d);
     let (w, h, ratio) = (num("width", 375.0), num("height", 667.0), num("ratio", 2.0));
     json!({
         "screenWidth": w, "screenHeight": h, "windowWidth": w,
-        // WeChat's window excludes the navigation bar (44 + status bar 20).
-        "windowHeight": (h - 64.0).max(0.0), "pixelRatio": ratio,
+        "windowHeight": pkg.window_height(q.get("path").map(String::as_str), h),
+        "pixelRatio": ratio,
         "statusBarHeight": 20, "platform": "devtools",
         "model": q.get("device").cloned().unwrap_or_else(|| "iPhone".into()),
     })
@@ -472,7 +472,7 @@ async fn view_session(socket: WebSocket, q: HashMap<String, String>, shared: Arc
                 &pkg.dir,
                 &shared.data_dir.join(&pkg.app_id),
             );
-            config.system = system_info(&q);
+            config.system = system_info(&q, pkg);
             let entry = q.get("path").filter(|p| !p.is_empty()).map(|p| {
                 match q.get("query").filter(|s| !s.is_empty()) {
                     Some(query) => format!("{p}?{query}"),

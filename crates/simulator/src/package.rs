@@ -219,3 +219,55 @@ fn open(dir: PathBuf, tmp: Option<tempfile::TempDir>) -> Result<Package, LoadErr
         _tmp: tmp,
     })
 }
+
+impl Package {
+    /// The height WeChat gives a page's window on a screen `screen` px high: without the
+    /// navigation bar (status bar 20 + 44) unless the page draws its own
+    /// (`navigationStyle: custom`), and without the tab bar (50) on a tab page.
+    pub fn window_height(&self, page: Option<&str>, screen: f64) -> f64 {
+        let read = |p: &str| -> Value {
+            fs::read(self.dir.join(p))
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok())
+                .unwrap_or(Value::Null)
+        };
+        let app = read("app.json");
+        let page = page
+            .filter(|p| !p.is_empty())
+            .or_else(|| self.summary["entry"].as_str())
+            .unwrap_or("")
+            .trim_start_matches('/');
+        let unit = read(&format!("{page}.json"));
+        let custom = unit["navigationStyle"]
+            .as_str()
+            .or_else(|| app["window"]["navigationStyle"].as_str())
+            == Some("custom");
+        let tab = app["tabBar"]["list"].as_array().is_some_and(|l| {
+            l.iter()
+                .any(|i| i["pagePath"].as_str().map(|p| p.trim_start_matches('/')) == Some(page))
+        });
+        let chrome = if custom { 0.0 } else { 64.0 } + if tab { 50.0 } else { 0.0 };
+        (screen - chrome).max(0.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_leaves_out_the_bars_the_page_shows() {
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo");
+        let Build::Ready(pkg) = build(&Source::Project(demo)).unwrap() else {
+            panic!("the demo compiles")
+        };
+        // The entry page is a tab page: navigation bar and tab bar.
+        assert_eq!(pkg.window_height(None, 667.0), 667.0 - 64.0 - 50.0);
+        assert_eq!(pkg.window_height(Some("pages/about/about"), 667.0), 553.0);
+        // A subpackage page: the navigation bar only.
+        assert_eq!(
+            pkg.window_height(Some("packageA/pages/detail/detail"), 667.0),
+            603.0
+        );
+    }
+}
