@@ -655,8 +655,15 @@ fn screen_numbers(text: &str) -> (std::borrow::Cow<'_, str>, Vec<(usize, usize, 
                 continue;
             }
             let prev = if j > 0 { bytes[j - 1] } else { b' ' };
+            // After `...` (a spread) a number starts; after one `.` it is a fraction or a
+            // member name, which glass-easel never sums into an integer.
+            let spread = j >= 3 && &bytes[j - 3..j] == b"...";
             let starts = b.is_ascii_digit()
-                && !(prev.is_ascii_alphanumeric() || prev == b'_' || prev == b'$' || prev == b'.');
+                && (spread
+                    || !(prev.is_ascii_alphanumeric()
+                        || prev == b'_'
+                        || prev == b'$'
+                        || prev == b'.'));
             if !starts {
                 j += 1;
                 continue;
@@ -1122,6 +1129,9 @@ mod tests {
         assert_eq!(errs.len(), 1, "{errs:?}");
         let (_, errs) = screen_numbers("{{0x1234567890abcdef1}}");
         assert_eq!(errs.len(), 1);
+        // A spread of a long number (the fourth fuzz find).
+        let (_, errs) = screen_numbers("<template is=\"t\" data=\"{{...11111111111111111111111x}}\"/>");
+        assert_eq!(errs.len(), 1, "{errs:?}");
     }
 
     #[test]
