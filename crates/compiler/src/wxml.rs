@@ -1130,7 +1130,8 @@ mod tests {
         let (_, errs) = screen_numbers("{{0x1234567890abcdef1}}");
         assert_eq!(errs.len(), 1);
         // A spread of a long number (the fourth fuzz find).
-        let (_, errs) = screen_numbers("<template is=\"t\" data=\"{{...11111111111111111111111x}}\"/>");
+        let (_, errs) =
+            screen_numbers("<template is=\"t\" data=\"{{...11111111111111111111111x}}\"/>");
         assert_eq!(errs.len(), 1, "{errs:?}");
     }
 
