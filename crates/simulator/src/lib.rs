@@ -302,13 +302,7 @@ async fn package_file(
     let Some(file) = package_path(&pkg.dir, &path) else {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     };
-    match tokio::fs::read(&file).await {
-        Ok(bytes) => {
-            let mime = mime_guess::from_path(&file).first_or_octet_stream();
-            with_headers(bytes, mime.as_ref(), None)
-        }
-        Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
-    }
+    file_response(&file).await
 }
 
 /// A `wxfile://` file of the app (temp, saved, usr), resolved by the container's own file
@@ -327,14 +321,19 @@ async fn app_file(State(shared): State<Arc<Shared>>, UrlPath(path): UrlPath<Stri
     )
     .and_then(|fs| fs.real_path(&format!("wxfile://{path}")));
     match real {
-        Ok(file) => match tokio::fs::read(&file).await {
-            Ok(bytes) => {
-                let mime = mime_guess::from_path(&file).first_or_octet_stream();
-                with_headers(bytes, mime.as_ref(), None)
-            }
-            Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
-        },
+        Ok(file) => file_response(&file).await,
         Err(e) => (StatusCode::NOT_FOUND, e.msg).into_response(),
+    }
+}
+
+/// A file from disk with the media type its name implies, or 404.
+async fn file_response(file: &Path) -> Response {
+    match tokio::fs::read(file).await {
+        Ok(bytes) => {
+            let mime = mime_guess::from_path(file).first_or_octet_stream();
+            with_headers(bytes, mime.as_ref(), None)
+        }
+        Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
 
@@ -409,11 +408,7 @@ impl Shared {
     fn broadcast_inbound(&self, cmd: Inbound) {
         let drivers = self.drivers.lock().unwrap_or_else(|e| e.into_inner());
         for tx in drivers.values() {
-            let c = match &cmd {
-                Inbound::ClearStorage => Inbound::ClearStorage,
-                _ => Inbound::RefreshState,
-            };
-            let _ = tx.send(c);
+            let _ = tx.send(cmd.clone());
         }
     }
 }

@@ -17,6 +17,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::devtools::Devtools;
 
 /// What a session's driver thread is asked to do.
+#[derive(Clone)]
 pub enum Inbound {
     /// A message from the view, for the app.
     View(Value),
