@@ -25,13 +25,14 @@ const ADAPTER: &str = include_str!(concat!(
 ));
 const API_NAMES: &str = include_str!(concat!(env!("OUT_DIR"), "/wx_api_names.json"));
 /// The runtime's parts, in the order they share one scope.
-const RUNTIME: [(&str, &str); 7] = [
+const RUNTIME: [(&str, &str); 8] = [
     ("modules.js", include_str!("../js/runtime/modules.js")),
     ("backend.js", include_str!("../js/runtime/backend.js")),
     ("canvas.js", include_str!("../js/runtime/canvas.js")),
     ("query.js", include_str!("../js/runtime/query.js")),
     ("app.js", include_str!("../js/runtime/app.js")),
     ("wx.js", include_str!("../js/runtime/wx.js")),
+    ("automation.js", include_str!("../js/runtime/automation.js")),
     ("exports.js", include_str!("../js/runtime/exports.js")),
 ];
 
@@ -90,6 +91,29 @@ impl AppConfig {
             network_policy: Arc::new(|_, _| Ok(())),
             scene: 1001,
         }
+    }
+}
+
+/// The container's answer to one automator step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Automation {
+    /// The protocol's `result` object.
+    Done(Value),
+    /// The app answered with a promise; ask again with [`App::automation_poll`].
+    Pending(u64),
+    /// An error message for the tester.
+    Failed(String),
+}
+
+impl Automation {
+    fn from_answer(mut v: Value) -> Self {
+        if let Some(id) = v.get("pending").and_then(Value::as_u64) {
+            return Self::Pending(id);
+        }
+        if let Some(e) = v.get("error") {
+            return Self::Failed(e.as_str().map_or_else(|| e.to_string(), str::to_string));
+        }
+        Self::Done(v.get_mut("result").map_or(Value::Null, Value::take))
     }
 }
 
@@ -400,6 +424,27 @@ impl App {
     pub fn eval_json(&self, code: &str) -> Result<Value, AppError> {
         let text = self.eval("cove:eval", code)?;
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// One container-side step of the automator protocol (`docs/automator.md`): `method` with
+    /// its `params`, and for `App.callFunction`/`App.mockWxMethod` the tester's function
+    /// declaration, evaluated in the app's global scope.
+    pub fn automation(
+        &self,
+        method: &str,
+        params: &Value,
+        function: Option<&str>,
+    ) -> Result<Automation, AppError> {
+        let f = function.map_or(String::new(), |f| format!(",({f}\n)"));
+        let code = format!("__cove.auto.call({},{params}{f})", js_str(method));
+        Ok(Automation::from_answer(self.eval_json(&code)?))
+    }
+
+    /// The answer of an [`Automation::Pending`] call, once its promise settled.
+    pub fn automation_poll(&self, id: u64) -> Result<Automation, AppError> {
+        Ok(Automation::from_answer(
+            self.eval_json(&format!("__cove.auto.poll({id})"))?,
+        ))
     }
 
     /// Move a manual clock forward, firing due timers.

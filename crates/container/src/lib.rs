@@ -11,6 +11,6 @@ mod instance;
 pub mod oracle;
 pub mod services;
 
-pub use app::{App, AppConfig, AppError};
+pub use app::{App, AppConfig, AppError, Automation};
 pub use bridge::{Host, Reply};
 pub use instance::{Clock, Hooks, Instance, Level, Limits, Poster, RunError, global_fn, to_json};

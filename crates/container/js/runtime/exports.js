@@ -35,6 +35,7 @@ Object.defineProperty(global, '__cove', {
     stack: () => stack.map(pageInfo),
     apis: () => Object.assign({}, apiKinds),
     apiNames: () => API_NAMES.slice(),
+    auto: Object.freeze(automation),
   }),
   enumerable: false,
   writable: false,

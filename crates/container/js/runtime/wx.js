@@ -6,6 +6,8 @@
 const wx = {};
 /** name -> 'native' | 'js' | 'host' | 'unsupported' */
 const apiKinds = {};
+/** Methods called for their return value (automation calls them directly, not with callbacks). */
+const syncNames = new Set();
 
 class WxFail extends Error {
   /** @param {string} tail e.g. "fail data not found" */
@@ -161,6 +163,7 @@ function asyncApi(name, kind, run) {
 }
 function syncApi(name, kind, fn) {
   apiKinds[name] = kind;
+  syncNames.add(name);
   wx[name] = function (...args) {
     try {
       return fn(...args);
