@@ -33,6 +33,9 @@ enum Command {
     /// Run a mini-program in the simulator: a phone-sized view in the browser with live
     /// reload and developer panels.
     Dev(dev::DevArgs),
+    /// Run a mini-program headless for end-to-end tests: the simulator, a headless Chromium
+    /// for its view, and WeChat's `miniprogram-automator` protocol.
+    TestServer(dev::TestServerArgs),
     /// Run a benchmark and print a table.
     Bench(bench::BenchArgs),
     /// `wx.*` coverage against the official typings, counted by running the conformance suite.
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Build(args) => build::run(args),
         Command::Dev(args) => dev::run(args),
+        Command::TestServer(args) => dev::test_server(args),
         Command::Bench(args) => bench::run(args),
         Command::Apis(args) => apis::run(args),
         Command::Render(args) => render::run(args),

@@ -2,6 +2,8 @@
 //! in the container, one app per connected view, and serves the view and the developer
 //! panels on localhost. `docs/view.md` describes the pages and their messages.
 
+mod automator;
+mod browser;
 mod devtools;
 mod package;
 mod session;
@@ -23,6 +25,8 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 
+pub use automator::METHODS as AUTOMATOR_METHODS;
+pub use browser::{Browser, BrowserError, find_chromium};
 pub use package::{Build, LoadError, Package, Source};
 
 use devtools::Devtools;
@@ -38,6 +42,10 @@ pub struct DevOptions {
     pub data_dir: Option<PathBuf>,
     /// Rebuild and reload on file changes (projects only).
     pub watch: bool,
+    /// Serve WeChat's `miniprogram-automator` protocol on this loopback port (0: any free one).
+    pub automator: Option<u16>,
+    /// Open the view in a headless Chromium at once (`cove test-server`).
+    pub headless_view: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +64,8 @@ pub enum DevError {
     },
     #[error("cannot watch {path}: {source}")]
     Watch { path: String, source: notify::Error },
+    #[error(transparent)]
+    Browser(#[from] BrowserError),
 }
 
 /// A change of build the views must follow.
@@ -76,12 +86,21 @@ struct Shared {
     app_errors: Arc<AtomicU64>,
     /// The live apps' driver channels, by session.
     drivers: std::sync::Mutex<DriverMap>,
+    /// Automator events from every app, as `{method, params}`.
+    automator: broadcast::Sender<Value>,
+    /// The headless Chromium cove started for the view, if any.
+    browser: tokio::sync::Mutex<Option<Arc<Browser>>>,
+    /// The simulator's own address, once bound.
+    addr: std::sync::OnceLock<SocketAddr>,
     _tmp_data: Option<tempfile::TempDir>,
 }
 
 /// A running simulator.
 pub struct DevServer {
     pub addr: SocketAddr,
+    /// Where the automator protocol is served, when asked for.
+    pub automator_addr: Option<SocketAddr>,
+    shared: Arc<Shared>,
     serve: tokio::task::JoinHandle<std::io::Result<()>>,
     _watcher: Option<notify::RecommendedWatcher>,
 }
@@ -126,6 +145,9 @@ impl DevServer {
             view_errors: AtomicU64::new(0),
             app_errors: Arc::default(),
             drivers: Default::default(),
+            automator: broadcast::channel(1024).0,
+            browser: Default::default(),
+            addr: Default::default(),
             _tmp_data: tmp,
         });
         let watcher = match (opts.watch, shared.source.watched()) {
@@ -145,17 +167,32 @@ impl DevServer {
             addr: opts.listen,
             source,
         })?;
-        let app = router(shared);
+        let _ = shared.addr.set(addr);
+        let app = router(shared.clone());
         // Small responses, many of them: no Nagle delay on the renderer's modules.
         let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
             let _ = tcp.set_nodelay(true);
         });
         let serve = tokio::spawn(async move { axum::serve(listener, app).await });
+        let automator_addr = match opts.automator {
+            Some(port) => Some(automator::serve(shared.clone(), addr.ip(), port).await?),
+            None => None,
+        };
+        if opts.headless_view {
+            shared.launch_browser().await?;
+        }
         Ok(DevServer {
             addr,
+            automator_addr,
+            shared,
             serve,
             _watcher: watcher,
         })
+    }
+
+    /// A handle that stops the headless Chromium, if cove started one.
+    pub fn closer(&self) -> Closer {
+        Closer(self.shared.clone())
     }
 
     /// Serve until the server fails (or forever).
@@ -164,6 +201,17 @@ impl DevServer {
         match self.serve.await {
             Ok(r) => r,
             Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+}
+
+/// Stops what the server started outside itself (the headless Chromium).
+pub struct Closer(Arc<Shared>);
+
+impl Closer {
+    pub async fn close(&self) {
+        if let Some(b) = self.0.browser.lock().await.take() {
+            b.close().await;
         }
     }
 }
@@ -389,9 +437,9 @@ async fn devtools_session(socket: WebSocket, shared: Arc<Shared>) {
             m = rx.next() => match m {
                 Some(Ok(Message::Text(t))) => {
                     let v: Value = serde_json::from_str(&t).unwrap_or(Value::Null);
-                    let cmd = match v["t"].as_str() {
-                        Some("clearStorage") => Some(Inbound::ClearStorage),
-                        Some("refreshState") => Some(Inbound::RefreshState),
+                    let cmd: Option<fn() -> Inbound> = match v["t"].as_str() {
+                        Some("clearStorage") => Some(|| Inbound::ClearStorage),
+                        Some("refreshState") => Some(|| Inbound::RefreshState),
                         _ => None,
                     };
                     if let Some(cmd) = cmd { shared.broadcast_inbound(cmd) }
@@ -404,16 +452,49 @@ async fn devtools_session(socket: WebSocket, shared: Arc<Shared>) {
 }
 
 impl Shared {
+    /// Start the headless view (once); sessions it opens are marked `launcher=cove`.
+    async fn launch_browser(&self) -> Result<Arc<Browser>, BrowserError> {
+        let mut slot = self.browser.lock().await;
+        if let Some(b) = &*slot {
+            return Ok(b.clone());
+        }
+        let addr = self
+            .addr
+            .get()
+            .copied()
+            .unwrap_or(([127, 0, 0, 1], 0).into());
+        let url = format!(
+            "http://{addr}/view?width={W}&height={H}&ratio={R}&device=iPhone&launcher=cove",
+            W = HEADLESS.0,
+            H = HEADLESS.1,
+            R = HEADLESS.2
+        );
+        let b = Arc::new(Browser::launch(&url, HEADLESS.0, HEADLESS.1, HEADLESS.2).await?);
+        tracing::info!("headless view opened at {url}");
+        *slot = Some(b.clone());
+        Ok(b)
+    }
+
     /// Panel commands go to every live app.
-    fn broadcast_inbound(&self, cmd: Inbound) {
+    fn broadcast_inbound(&self, cmd: fn() -> Inbound) {
         let drivers = self.drivers.lock().unwrap_or_else(|e| e.into_inner());
-        for tx in drivers.values() {
-            let _ = tx.send(cmd.clone());
+        for s in drivers.values() {
+            let _ = s.driver.send(cmd());
         }
     }
 }
 
-type DriverMap = HashMap<u64, std::sync::mpsc::Sender<Inbound>>;
+/// A live app: its driver thread's channel and its view-facing host.
+#[derive(Clone)]
+struct SessionHandle {
+    driver: std::sync::mpsc::Sender<Inbound>,
+    host: Arc<ViewHost>,
+}
+
+type DriverMap = HashMap<u64, SessionHandle>;
+
+/// The headless view's phone: CSS width, height and pixel ratio (an iPhone 6/7/8).
+const HEADLESS: (u32, u32, f64) = (375, 667, 2.0);
 
 async fn view_socket(
     ws: WebSocketUpgrade,
@@ -454,6 +535,8 @@ async fn view_session(socket: WebSocket, q: HashMap<String, String>, shared: Arc
         to_view.clone(),
         shared.devtools.clone(),
         shared.app_errors.clone(),
+        shared.automator.clone(),
+        q.get("launcher").is_some_and(|l| l == "cove"),
     ));
     let (drive_tx, drive_rx) = std::sync::mpsc::channel::<Inbound>();
     let running = match &*build {
@@ -491,7 +574,13 @@ async fn view_session(socket: WebSocket, q: HashMap<String, String>, shared: Arc
                 .drivers
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .insert(session, drive_tx.clone());
+                .insert(
+                    session,
+                    SessionHandle {
+                        driver: drive_tx.clone(),
+                        host: host.clone(),
+                    },
+                );
             true
         }
     };

@@ -13,11 +13,14 @@ use std::time::{Duration, Instant};
 use cove_container::{App, AppConfig, Host, Level, Reply};
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::{broadcast, oneshot};
 
 use crate::devtools::Devtools;
 
+/// Work for the driver thread, with the app (the automator's container steps).
+pub type Job = Box<dyn FnOnce(&App) + Send>;
+
 /// What a session's driver thread is asked to do.
-#[derive(Clone)]
 pub enum Inbound {
     /// A message from the view, for the app.
     View(Value),
@@ -27,6 +30,8 @@ pub enum Inbound {
     ClearStorage,
     /// Push the panels' state now.
     RefreshState,
+    /// Run this with the app, between two view messages.
+    Automator(Job),
 }
 
 /// The view-facing host of one app.
@@ -41,6 +46,12 @@ pub struct ViewHost {
     pub dirty: std::sync::atomic::AtomicBool,
     /// Uncaught errors of the mini-program, counted for the whole server.
     errors: Arc<AtomicU64>,
+    /// Automator events (`{method, params}`): console, exceptions, bindings.
+    automator: broadcast::Sender<Value>,
+    /// The automator's view requests, by request id.
+    view_calls: Mutex<HashMap<u64, oneshot::Sender<Result<Value, String>>>>,
+    /// Opened by the Chromium cove started, so screenshots can be taken of it.
+    pub launched_by_cove: bool,
 }
 
 impl ViewHost {
@@ -49,9 +60,14 @@ impl ViewHost {
         to_view: UnboundedSender<String>,
         devtools: Devtools,
         errors: Arc<AtomicU64>,
+        automator: broadcast::Sender<Value>,
+        launched_by_cove: bool,
     ) -> Self {
         Self {
             errors,
+            automator,
+            view_calls: Mutex::default(),
+            launched_by_cove,
             session,
             to_view,
             devtools,
@@ -67,6 +83,18 @@ impl ViewHost {
         let Some(id) = msg.get("id").and_then(Value::as_u64) else {
             return;
         };
+        let call = self
+            .view_calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+        if let Some(tx) = call {
+            let _ = tx.send(match msg.get("fail") {
+                Some(f) => Err(f.as_str().unwrap_or("fail").to_string()),
+                None => Ok(msg.get("ok").cloned().unwrap_or(Value::Null)),
+            });
+            return;
+        }
         let Some(reply) = self
             .pending
             .lock()
@@ -81,19 +109,50 @@ impl ViewHost {
         }
     }
 
-    fn to_view(&self, msg: Value) {
+    pub fn to_view(&self, msg: Value) {
         let _ = self.to_view.send(msg.to_string());
+    }
+
+    /// Ask the view to act on or measure something for the automator (`docs/automator.md`);
+    /// it goes after every message already sent, so the view has drawn what the app drew.
+    pub fn view_call(&self, args: Value) -> oneshot::Receiver<Result<Value, String>> {
+        let (tx, rx) = oneshot::channel();
+        let id = self.next_request.fetch_add(1, Ordering::Relaxed);
+        self.view_calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, tx);
+        self.to_view(json!({"t": "request", "id": id, "api": "automator", "args": args}));
+        rx
+    }
+
+    fn automator_event(&self, method: &str, params: Value) {
+        let _ = self
+            .automator
+            .send(json!({"method": method, "params": params}));
     }
 }
 
 impl Host for ViewHost {
     fn send(&self, msg: &str) {
         self.dirty.store(true, Ordering::Relaxed);
+        if msg.starts_with(r#"{"t":"automator""#) {
+            if let Ok(v) = serde_json::from_str::<Value>(msg) {
+                self.automator_event(v["method"].as_str().unwrap_or(""), v["params"].clone());
+            }
+            return;
+        }
         if msg.starts_with(r#"{"t":"error""#) {
             self.errors.fetch_add(1, Ordering::Relaxed);
             if let Ok(v) = serde_json::from_str::<Value>(msg) {
                 self.devtools
                     .send(json!({"t": "error", "message": v["message"]}));
+                let text = v["message"].as_str().unwrap_or("").to_string();
+                let message = text.lines().next().unwrap_or("").to_string();
+                self.automator_event(
+                    "App.exceptionThrown",
+                    json!({"message": message, "stack": text}),
+                );
             }
         }
         let _ = self.to_view.send(msg.to_string());
@@ -102,6 +161,10 @@ impl Host for ViewHost {
     fn console(&self, level: Level, text: &str) {
         tracing::debug!(target: "cove::console", level = level.as_str(), "{text}");
         self.devtools.console(level.as_str(), text);
+        self.automator_event(
+            "App.logAdded",
+            json!({"type": level.as_str(), "args": [text]}),
+        );
     }
 
     fn request(&self, api: &str, args: Value, reply: Reply) {
@@ -213,6 +276,10 @@ pub fn drive(
                 host.dirty.store(true, Ordering::Relaxed);
             }
             Ok(Inbound::RefreshState) => host.dirty.store(true, Ordering::Relaxed),
+            Ok(Inbound::Automator(job)) => {
+                job(&app);
+                host.dirty.store(true, Ordering::Relaxed);
+            }
             Err(std_mpsc::RecvTimeoutError::Timeout) => {}
             Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
         }

@@ -9,6 +9,7 @@ import { Ui } from './core/ui.js';
 import { Layout } from './core/layout.js';
 import { Events } from './core/events.js';
 import { Overlay } from './core/overlay.js';
+import { automation } from './core/automation.js';
 
 export const PROTOCOL = 1;
 const MAX_VIEW_ERRORS = 500;
@@ -153,6 +154,8 @@ export function start(transport) {
         }
         case 'layout':
           return ok(v.layout.query(a));
+        case 'automator':
+          return ok(await automation(v, a));
         case 'canvas': {
           const r = v.ops.nodes.get(a.node);
           if (!r || !r.inst || typeof r.inst.request !== 'function') return fail(`fail no canvas node ${a.node}`);

@@ -15,6 +15,7 @@ function record(id, node, tag) {
     scope: null,      // style scope prefix, for hover-class
     hover: null,      // {cls, start, stay, stop} from hover-* attributes
     attrs: null,      // a few attribute values the core needs (disabled)
+    props: null,      // every attribute as the container set it, name -> value (automator)
   };
 }
 
@@ -228,6 +229,9 @@ function siblings(first, count) {
 }
 
 function setAttr(v, r, name, value) {
+  if (value == null) {
+    if (r.props) r.props.delete(name);
+  } else (r.props || (r.props = new Map())).set(name, value);
   if (HOVER.has(name)) {
     const h = r.hover || (r.hover = {});
     if (name === 'hover-class') h.cls = value == null ? undefined : String(value);

@@ -129,6 +129,17 @@ export const slider = {
         st.value = clamp(st.min);
         paint();
       },
+      /** For the automator (core/automation.js): the value, and a drag that ends at `v`. */
+      automation: {
+        get value() { return st.value; },
+        slideTo(v) {
+          if (st.disabled) return;
+          st.value = clamp(num(v, st.value));
+          paint();
+          ctx.emit('change', { value: st.value });
+          ctx.model('value', st.value);
+        },
+      },
     };
     paint();
     return inst;

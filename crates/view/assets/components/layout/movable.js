@@ -238,6 +238,20 @@ const movableView = {
         if (ctx.claimGesture && axis) ctx.claimGesture(axis);
         later();
       },
+      /** For the automator (core/automation.js): the position, and a drag to (tx, ty). */
+      automation: {
+        get x() { return x; },
+        get y() { return y; },
+        moveTo(tx, ty) {
+          if (s.disabled || s.direction === 'none') return;
+          const h = s.direction === 'all' || s.direction === 'horizontal';
+          const vert = s.direction === 'all' || s.direction === 'vertical';
+          stop();
+          [x, y] = clamp(bounds(), h ? num(tx, x) : x, vert ? num(ty, y) : y);
+          paint();
+          change('touch');
+        },
+      },
       destroy() {
         stop();
         own.stop();

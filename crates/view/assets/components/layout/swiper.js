@@ -262,6 +262,14 @@ const swiper = {
         }
         later();
       },
+      /** For the automator (core/automation.js): the current item, and a swipe to item `i`. */
+      automation: {
+        get current() { return n() ? norm(current) : 0; },
+        swipeTo(i) {
+          if (!n()) return;
+          go(nearest(Math.max(0, Math.min(n() - 1, Math.trunc(num(i, 0))))), 'touch');
+        },
+      },
       destroy() {
         stopAnim();
         clearTimeout(timer);
