@@ -66,7 +66,9 @@ pub fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
             args.dir.display(),
             server.addr
         );
+        // With --automator, the second line is its endpoint.
         if let Some(a) = server.automator_addr {
+            println!("ws://{a}");
             eprintln!("automator protocol at ws://{a}");
         }
     })

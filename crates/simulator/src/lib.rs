@@ -175,7 +175,8 @@ impl DevServer {
         });
         let serve = tokio::spawn(async move { axum::serve(listener, app).await });
         let automator_addr = match opts.automator {
-            Some(port) => Some(automator::serve(shared.clone(), addr.ip(), port).await?),
+            // Loopback only, whatever `--host` says: the protocol runs code in the app.
+            Some(port) => Some(automator::serve(shared.clone(), port).await?),
             None => None,
         };
         if opts.headless_view {

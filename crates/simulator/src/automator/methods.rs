@@ -60,12 +60,14 @@ pub const METHODS: &[(&str, Support)] = &[
     ("Element.getSize", Yes),
     ("Element.getStyles", Yes),
     ("Element.getWXML", Yes),
+    ("Element.input", Yes),
     ("Element.longpress", Yes),
     ("Element.setData", Yes),
     ("Element.tap", Yes),
     ("Element.touchend", Yes),
     ("Element.touchmove", Yes),
     ("Element.touchstart", Yes),
+    ("Element.trigger", Yes),
     ("Element.triggerEvent", Yes),
     ("Tool.close", Yes),
     ("Tool.getInfo", Yes),
@@ -179,6 +181,18 @@ pub(super) async fn call(c: &Client, method: &str, params: Value) -> Result<Valu
             }))
             .await
         }
+        // Older clients and minium name these directly.
+        "Element.input" => {
+            let n = node(&params)?;
+            let value = params.get("value").cloned().unwrap_or(Value::Null);
+            let input = |name: &str| json!({"op": "call", "node": n, "name": name, "args": [value]});
+            match c.act(input("input.input")).await {
+                Err(e) if e.contains("needs a") => c.act(input("textarea.input")).await,
+                r => r,
+            }?;
+            Ok(json!({}))
+        }
+        "Element.trigger" => c.container("Element.triggerEvent", params, None).await,
         "Element.dispatchEvent" => {
             c.act(json!({
                 "op": "dispatch", "node": node(&params)?,
@@ -234,5 +248,43 @@ async fn screenshot(c: &Client) -> Result<Value, String> {
             Ok(json!({"data": data}))
         }
         _ => Err("App.captureScreenshot needs the view that cove opens itself: run `cove test-server`, or close the simulator tab so that `cove dev --automator` opens a headless one".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::METHODS;
+
+    /// `docs/automator.md` lists exactly these methods, each with its support.
+    #[test]
+    fn the_docs_table_matches_the_server() {
+        let doc = include_str!("../../../../docs/automator.md");
+        let start = doc.find("## Methods").expect("a Methods section");
+        let end = doc[start..]
+            .find("## Events")
+            .map_or(doc.len(), |e| start + e);
+        let table = &doc[start..end];
+        let rows: Vec<(&str, &str)> = table
+            .lines()
+            .filter_map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                let name = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+                Some((name, *cells.get(2)?))
+            })
+            .collect();
+        for (name, support) in METHODS {
+            assert!(
+                rows.contains(&(name, support.as_str())),
+                "docs/automator.md: no row `{name}` | {}",
+                support.as_str()
+            );
+        }
+        for (name, _) in &rows {
+            assert!(
+                METHODS.iter().any(|(m, _)| m == name),
+                "docs/automator.md lists {name}, which the server does not know"
+            );
+        }
+        assert_eq!(rows.len(), METHODS.len());
     }
 }

@@ -5,7 +5,7 @@
 
 mod methods;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -30,12 +30,8 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(30);
 const BROWSER_GRACE: Duration = Duration::from_secs(3);
 
 /// Listen for automator clients.
-pub(crate) async fn serve(
-    shared: Arc<Shared>,
-    ip: IpAddr,
-    port: u16,
-) -> Result<SocketAddr, DevError> {
-    let addr = SocketAddr::new(ip, port);
+pub(crate) async fn serve(shared: Arc<Shared>, port: u16) -> Result<SocketAddr, DevError> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| DevError::Listen { addr, source })?;
