@@ -164,6 +164,45 @@ test('input into a field, navigate, and check the page stack', async () => {
   assert.equal((await miniProgram.pageStack()).length, 1);
 });
 
+test('built-in components through the client: swiper, scroll-view, switch, picker, form', async () => {
+  const page = await miniProgram.switchTab('/pages/about/about');
+  assert.equal(page.path, 'pages/about/about');
+
+  const swiper = await page.$('#banner');
+  assert.equal(swiper.constructor, automator.SwiperElement);
+  await swiper.swipeTo(2);
+  assert.equal(await page.data('slide'), 2, 'bindchange reached the page');
+  assert.equal(await (await page.$('#slide-index')).text(), 'Slide 3 of 3');
+
+  const features = await page.$('#features');
+  assert.equal(features.constructor, automator.ScrollViewElement);
+  const height = await features.scrollHeight();
+  assert.ok(height > (await features.size()).height, 'the list overflows its scroll-view');
+  await features.scrollTo(0, height);
+  await page.waitFor(async () => (await page.data('reachedEnd')) === true);
+  assert.ok((await features.property('scrollTop')) > 0);
+
+  const subscribe = await page.$('#subscribe');
+  assert.equal(await subscribe.property('checked'), true);
+  await subscribe.tap();
+  assert.equal(await subscribe.property('checked'), false);
+
+  const nickname = await page.$('#nickname');
+  await nickname.input('Ada');
+  assert.equal(await page.data('nickname'), 'Ada', 'bindinput reached the page');
+  assert.equal(await (await page.$('#nickname-preview')).text(), 'Hello, Ada');
+
+  // A picker is a built-in the test drives by its change event, as in WeChat.
+  await (await page.$('#color-picker')).trigger('change', { value: 2 });
+  assert.equal(await (await page.$('#color-value')).text(), 'Orange');
+
+  await (await page.$('#submit')).tap();
+  assert.equal(await (await page.$('#form-result')).text(), 'nickname=Ada subscribe=false color=Orange');
+  // The page scrolls inside the view; the client reads it through window properties.
+  await miniProgram.pageScrollTo(120);
+  await page.waitFor(async () => Math.abs((await page.scrollTop()) - 120) <= 1);
+});
+
 test('take a screenshot of the phone', async () => {
   const file = path.join(repo, 'e2e/artifacts/automator/counter.png');
   fs.mkdirSync(path.dirname(file), { recursive: true });
