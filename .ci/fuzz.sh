@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bounded fuzzing of the compiler's entry points: each target runs FUZZ_SECONDS (default 30).
+# Bounded fuzzing of the compiler's entry points and the package readers: each target runs FUZZ_SECONDS (default 30).
 # Works on the stable toolchain: without a sanitizer (-s none) cargo-fuzz passes only stable
 # -C flags (sancov instrumentation), so no nightly and no RUSTC_BOOTSTRAP are needed, and
 # libFuzzer still catches every panic. A single input slower than FUZZ_TIMEOUT seconds
@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${FUZZ_SECONDS:-30}"
 per_input="${FUZZ_TIMEOUT:-30}"
-targets=(project_loader wxml wxss)
+targets=(project_loader wxml wxss package_reader envelope_reader)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 
 # Build every target first, so a build error is not reported as a crash.

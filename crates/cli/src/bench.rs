@@ -24,6 +24,14 @@ enum Bench {
         #[arg(long, default_value_t = 20)]
         iterations: usize,
     },
+    /// Open and verify a sealed package (both suites) against raw AES-256-GCM and SM4-GCM.
+    Package {
+        /// The project (default: the wux-weapp example installed under corpus/).
+        #[arg(default_value = "corpus/node_modules/wux-weapp/example")]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 15)]
+        iterations: usize,
+    },
     /// Compile a project end to end; compare WXML+WXSS time with wcc+wcsc.
     Compile {
         /// The project (default: the wux-weapp example installed under corpus/).
@@ -39,6 +47,7 @@ enum Bench {
 pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     match args.what {
         Bench::Runtime { dir, iterations } => crate::bench_runtime::run(&dir, iterations.max(1)),
+        Bench::Package { dir, iterations } => crate::bench_package::run(&dir, iterations.max(1)),
         Bench::Compile {
             dir,
             iterations,

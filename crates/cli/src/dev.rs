@@ -28,6 +28,13 @@ pub struct DevArgs {
     /// (`automator.connect({ wsEndpoint: 'ws://127.0.0.1:PORT' })`).
     #[arg(long, value_name = "PORT")]
     pub automator: Option<u16>,
+    /// For a package file: a trusted platform signing key (repeatable). Unsigned packages
+    /// still run here (dev mode); a signed one is checked against these keys.
+    #[arg(long, value_name = "KEY")]
+    pub trust: Vec<PathBuf>,
+    /// For a sealed package: this host's sealing key pair (repeatable).
+    #[arg(long, value_name = "KEY")]
+    pub host_key: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -47,6 +54,13 @@ pub struct TestServerArgs {
     /// Rebuild and reload on file changes.
     #[arg(long)]
     pub watch: bool,
+    /// For a package file: a trusted platform signing key (repeatable). Unsigned packages
+    /// still run here (dev mode); a signed one is checked against these keys.
+    #[arg(long, value_name = "KEY")]
+    pub trust: Vec<PathBuf>,
+    /// For a sealed package: this host's sealing key pair (repeatable).
+    #[arg(long, value_name = "KEY")]
+    pub host_key: Vec<PathBuf>,
 }
 
 pub fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
@@ -57,6 +71,7 @@ pub fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
         watch: !args.no_watch,
         automator: args.automator,
         headless_view: false,
+        trust: crate::package::trust(&args.trust, &args.host_key, true)?,
     };
     serve(opts, |server| {
         // The first line of stdout is the URL, for scripts and tests.
@@ -82,6 +97,7 @@ pub fn test_server(args: TestServerArgs) -> anyhow::Result<ExitCode> {
         watch: args.watch,
         automator: Some(args.automator),
         headless_view: true,
+        trust: crate::package::trust(&args.trust, &args.host_key, true)?,
     };
     serve(opts, |server| {
         let a = server.automator_addr.expect("asked for");

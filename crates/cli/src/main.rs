@@ -2,9 +2,12 @@
 
 mod apis;
 mod bench;
+mod bench_package;
 mod bench_runtime;
 mod build;
 mod dev;
+mod inspect;
+mod package;
 mod render;
 
 use std::process::ExitCode;
@@ -36,6 +39,16 @@ enum Command {
     /// Run a mini-program headless for end-to-end tests: the simulator, a headless Chromium
     /// for its view, and WeChat's `miniprogram-automator` protocol.
     TestServer(dev::TestServerArgs),
+    /// Make a key: the platform's signing key or a host app's sealing key.
+    Keygen(package::KeygenArgs),
+    /// Sign a package with the platform's key (its manifest digests follow the key's suite).
+    Sign(package::SignArgs),
+    /// Encrypt a signed package for one or more host apps' keys.
+    Seal(package::SealArgs),
+    /// Check a package as a container would: signature, digests, envelope, version.
+    Verify(package::VerifyArgs),
+    /// Show a package's envelope, manifest, files and signer, without judging it.
+    Inspect(package::InspectArgs),
     /// Run a benchmark and print a table.
     Bench(bench::BenchArgs),
     /// `wx.*` coverage against the official typings, counted by running the conformance suite.
@@ -62,6 +75,11 @@ fn main() -> ExitCode {
         Command::Build(args) => build::run(args),
         Command::Dev(args) => dev::run(args),
         Command::TestServer(args) => dev::test_server(args),
+        Command::Keygen(args) => package::keygen(args),
+        Command::Sign(args) => package::sign(args),
+        Command::Seal(args) => package::seal(args),
+        Command::Verify(args) => package::verify(args),
+        Command::Inspect(args) => package::inspect(args),
         Command::Bench(args) => bench::run(args),
         Command::Apis(args) => apis::run(args),
         Command::Render(args) => render::run(args),

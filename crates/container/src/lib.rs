@@ -7,10 +7,12 @@
 
 pub mod app;
 pub mod bridge;
+pub mod install;
 mod instance;
 pub mod oracle;
 pub mod services;
 
 pub use app::{App, AppConfig, AppError, Automation};
 pub use bridge::{Host, Reply};
+pub use install::{InstallError, Installed, install};
 pub use instance::{Clock, Hooks, Instance, Level, Limits, Poster, RunError, global_fn, to_json};

@@ -46,6 +46,8 @@ pub struct DevOptions {
     pub automator: Option<u16>,
     /// Open the view in a headless Chromium at once (`cove test-server`).
     pub headless_view: bool,
+    /// Keys for a package file: the platform's signing keys and the host's sealing keys.
+    pub trust: cove_package::Trust,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -108,7 +110,7 @@ pub struct DevServer {
 impl DevServer {
     /// Build or open the app, bind, and start serving in the background.
     pub async fn start(opts: DevOptions) -> Result<DevServer, DevError> {
-        let source = Source::detect(&opts.source);
+        let source = Source::detect(&opts.source).with_trust(opts.trust.clone());
         let src = source.clone();
         let first = tokio::task::spawn_blocking(move || package::build(&src))
             .await

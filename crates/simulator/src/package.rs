@@ -6,6 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use cove_compiler::{BuildError, CompileOptions, Diagnostic};
+use cove_package::Trust;
 use serde_json::{Value, json};
 
 /// Where the app comes from.
@@ -15,14 +16,19 @@ pub enum Source {
     Project(PathBuf),
     /// A compiled package folder (has a `manifest.json` with a `cove` section).
     Compiled(PathBuf),
-    /// A compiled package as a ZIP.
-    Zip(PathBuf),
+    /// A compiled package as a ZIP, or sealed (`cove seal`); opened as a dev-mode container
+    /// opens it, with these keys.
+    Zip(PathBuf, Box<Trust>),
 }
 
 impl Source {
     pub fn detect(path: &Path) -> Source {
         if path.is_file() {
-            return Source::Zip(path.to_path_buf());
+            let dev = Trust {
+                dev_mode: true,
+                ..Trust::default()
+            };
+            return Source::Zip(path.to_path_buf(), Box::new(dev));
         }
         let manifest = path.join("manifest.json");
         let compiled = fs::read(&manifest)
@@ -33,6 +39,20 @@ impl Source {
             Source::Compiled(path.to_path_buf())
         } else {
             Source::Project(path.to_path_buf())
+        }
+    }
+
+    /// Trust these keys for a package file (dev mode stays on: unsigned packages still run).
+    pub fn with_trust(self, trust: Trust) -> Source {
+        match self {
+            Source::Zip(p, _) => Source::Zip(
+                p,
+                Box::new(Trust {
+                    dev_mode: true,
+                    ..trust
+                }),
+            ),
+            other => other,
         }
     }
 
@@ -79,27 +99,29 @@ pub fn build(source: &Source) -> Result<Build, LoadError> {
     match source {
         Source::Project(dir) => compile(dir),
         Source::Compiled(dir) => Ok(Build::Ready(Box::new(open(dir.clone(), None)?))),
-        Source::Zip(file) => {
+        Source::Zip(file, trust) => {
             let tmp = tempdir()?;
-            let io_err = |source| LoadError::Io {
+            let bytes = fs::read(file).map_err(|source| LoadError::Io {
                 path: file.display().to_string(),
                 source,
-            };
-            let f = fs::File::open(file).map_err(io_err)?;
-            let mut zip = zip::ZipArchive::new(f).map_err(|e| LoadError::NotAPackage {
-                path: file.display().to_string(),
-                reason: e.to_string(),
             })?;
-            // `extract` refuses entries that would land outside the folder.
-            zip.extract(tmp.path())
-                .map_err(|e| LoadError::NotAPackage {
-                    path: file.display().to_string(),
-                    reason: e.to_string(),
+            // The container's own install path: verified in memory, then written.
+            let installed =
+                cove_container::install(&bytes, trust, None, tmp.path()).map_err(|e| {
+                    LoadError::NotAPackage {
+                        path: file.display().to_string(),
+                        reason: e.to_string(),
+                    }
                 })?;
-            Ok(Build::Ready(Box::new(open(
-                tmp.path().to_path_buf(),
-                Some(tmp),
-            )?)))
+            let mut pkg = open(installed.dir.clone(), Some(tmp))?;
+            pkg.warnings = installed.warnings;
+            pkg.warnings.extend(
+                installed
+                    .ignored
+                    .iter()
+                    .map(|p| format!("{p} is not in the manifest: ignored")),
+            );
+            Ok(Build::Ready(Box::new(pkg)))
         }
     }
 }
@@ -254,6 +276,60 @@ impl Package {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A sealed package opens with this host's key, as a dev-mode container: the signature is
+    /// checked when its key is given, and a foreign envelope is refused with its code.
+    #[test]
+    fn a_sealed_package_needs_the_host_key() {
+        use cove_package::{Channel, KeyPair, Limits, Purpose, SignOptions, Suite, envelope};
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo");
+        let out = cove_compiler::compile_dir(&demo, &CompileOptions::default()).unwrap();
+        let zip = cove_compiler::output::zip_bytes(&out.files).unwrap();
+        let platform = KeyPair::generate(Suite::Intl, Purpose::Sign, Some("p")).unwrap();
+        let host = KeyPair::generate(Suite::Intl, Purpose::Seal, Some("h")).unwrap();
+        let opts = SignOptions {
+            channel: Channel::Trial,
+            rollback: false,
+            limits: Limits::default(),
+        };
+        let signed = cove_package::sign(&zip, &platform, &opts).unwrap();
+        let mut sealed = vec![];
+        envelope::seal(
+            &mut &signed[..],
+            &mut sealed,
+            Suite::Intl,
+            &[host.public()],
+            None,
+        )
+        .unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("demo.cove");
+        std::fs::write(&file, &sealed).unwrap();
+
+        let with = |trust: Trust| build(&Source::detect(&file).with_trust(trust));
+        let Err(LoadError::NotAPackage { reason, .. }) = with(Trust::default()) else {
+            panic!("opened without the host key")
+        };
+        assert!(reason.contains("[envelope_not_for_host]"), "{reason}");
+        let keys = Trust {
+            signing_keys: vec![platform.public()],
+            host_keys: vec![host.clone()],
+            ..Trust::default()
+        };
+        let Ok(Build::Ready(pkg)) = with(keys) else {
+            panic!("does not open with the keys")
+        };
+        assert_eq!(pkg.app_id, "wxcove0000demo01");
+        assert!(pkg.warnings.is_empty(), "{:?}", pkg.warnings);
+        // Without the platform key, dev mode runs it and says why it would not elsewhere.
+        let Ok(Build::Ready(pkg)) = with(Trust {
+            host_keys: vec![host],
+            ..Trust::default()
+        }) else {
+            panic!("dev mode refused an unknown signer")
+        };
+        assert_eq!(pkg.warnings, ["signed by key p, which is not trusted here"]);
+    }
 
     #[test]
     fn the_window_leaves_out_the_bars_the_page_shows() {

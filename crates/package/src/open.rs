@@ -1,0 +1,167 @@
+//! Opening a package the way a container must: envelope, ZIP, signature, digests, version
+//! policy, in that order, and nothing handed out before all of it holds.
+
+use crate::envelope;
+use crate::error::PackageError;
+use crate::keys::{KeyPair, PublicKey};
+use crate::sign::{self, MANIFEST, Manifest, SIGNATURE, Signature};
+use crate::suite::Suite;
+use crate::zip::{self, Files, Limits};
+
+/// What the container trusts and allows.
+#[derive(Debug, Clone, Default)]
+pub struct Trust {
+    /// The platform's signing keys, by id.
+    pub signing_keys: Vec<PublicKey>,
+    /// This host app's sealing keys (to open envelopes).
+    pub host_keys: Vec<KeyPair>,
+    /// Dev mode (the simulator): unsigned packages run. A signature that is present is still
+    /// checked, except that an unknown key is only reported.
+    pub dev_mode: bool,
+    /// The version code installed now, for the downgrade rule.
+    pub installed_version: Option<u64>,
+    pub limits: Limits,
+}
+
+/// A package that passed every check.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    pub manifest: Manifest,
+    /// Every file the manifest declares, checked; plus `manifest.json` itself.
+    pub files: Files,
+    /// `None` for an unsigned package (dev mode only).
+    pub signature: Option<Signature>,
+    /// The envelope's header, when the package was sealed.
+    pub envelope: Option<envelope::Header>,
+    /// Files in the ZIP that the manifest does not declare: dropped, and reported here.
+    pub ignored: Vec<String>,
+    /// Things dev mode let through that a production container would refuse.
+    pub warnings: Vec<String>,
+}
+
+impl Opened {
+    pub fn suite(&self) -> Suite {
+        self.manifest.suite
+    }
+}
+
+/// Open and verify a package (a ZIP, or an envelope around one).
+pub fn open(bytes: &[u8], trust: &Trust) -> Result<Opened, PackageError> {
+    let mut header = None;
+    let inner_owned;
+    let inner: &[u8] = if envelope::is_envelope(bytes) {
+        let mut out = LimitedWriter::new(trust.limits.max_total);
+        let h =
+            envelope::open(&mut &bytes[..], &mut out, &trust.host_keys).map_err(|e| {
+                match out.overflowed {
+                    true => PackageError::Bomb(format!(
+                        "the envelope holds more than {} bytes",
+                        trust.limits.max_total
+                    )),
+                    false => e.into(),
+                }
+            })?;
+        header = Some(h);
+        inner_owned = out.buf;
+        &inner_owned
+    } else {
+        bytes
+    };
+    let mut files = zip::read(inner, &trust.limits)?;
+    let manifest_bytes = files
+        .get(MANIFEST)
+        .ok_or_else(|| PackageError::Manifest("the package has no manifest.json".into()))?
+        .clone();
+    let manifest = Manifest::parse(&manifest_bytes)?;
+    let mut warnings = vec![];
+    let signature = match files.remove(SIGNATURE) {
+        None if trust.dev_mode => {
+            warnings.push("the package is not signed".into());
+            None
+        }
+        None => return Err(PackageError::Unsigned),
+        Some(sig) => match sign::verify(&sig, &manifest_bytes, &manifest, &trust.signing_keys) {
+            Ok(s) => Some(s),
+            Err(PackageError::UnknownKey { key_id }) if trust.dev_mode => {
+                warnings.push(format!("signed by key {key_id}, which is not trusted here"));
+                None
+            }
+            Err(e) => return Err(e),
+        },
+    };
+    // Every declared file, exactly; anything else is dropped and reported.
+    for (path, (size, digest)) in &manifest.files {
+        let data = files
+            .get(path)
+            .ok_or_else(|| PackageError::MissingFile { path: path.clone() })?;
+        if data.len() as u64 != *size {
+            return Err(PackageError::DigestMismatch {
+                path: path.clone(),
+                what: "size",
+            });
+        }
+        if hex::encode(manifest.suite.digest(data)) != *digest {
+            return Err(PackageError::DigestMismatch {
+                path: path.clone(),
+                what: manifest.suite.digest_name(),
+            });
+        }
+    }
+    let ignored: Vec<String> = files
+        .keys()
+        .filter(|p| p.as_str() != MANIFEST && !manifest.files.contains_key(*p))
+        .cloned()
+        .collect();
+    for p in &ignored {
+        files.remove(p);
+    }
+    if let (Some(sig), Some(installed)) = (&signature, trust.installed_version)
+        && sig.version_code < installed
+        && !sig.rollback
+    {
+        return Err(PackageError::Downgrade {
+            installed,
+            offered: sig.version_code,
+        });
+    }
+    Ok(Opened {
+        manifest,
+        files,
+        signature,
+        envelope: header,
+        ignored,
+        warnings,
+    })
+}
+
+/// Collects at most `limit` bytes; past that, writes fail (and `overflowed` says why).
+struct LimitedWriter {
+    buf: Vec<u8>,
+    limit: u64,
+    overflowed: bool,
+}
+
+impl LimitedWriter {
+    fn new(limit: u64) -> Self {
+        Self {
+            buf: vec![],
+            limit,
+            overflowed: false,
+        }
+    }
+}
+
+impl std::io::Write for LimitedWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() as u64 + data.len() as u64 > self.limit {
+            self.overflowed = true;
+            return Err(std::io::Error::other("package too large"));
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

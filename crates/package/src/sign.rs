@@ -1,0 +1,261 @@
+//! The manifest's file list and the platform's signature (`docs/package.md`).
+//!
+//! The signature covers a short text statement: the package's identity (app id, version
+//! code, channel, rollback flag) and the digest of `manifest.json`, whose `files` list holds
+//! the size and digest of every other file. So one signature covers every byte.
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::error::PackageError;
+use crate::keys::{KeyPair, PublicKey};
+use crate::suite::Suite;
+use crate::zip::{self, Files, Limits};
+
+pub const MANIFEST: &str = "manifest.json";
+pub const SIGNATURE: &str = "signature.json";
+
+/// Where a version may be delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Release,
+    Trial,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Release => "release",
+            Self::Trial => "trial",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "release" => Some(Self::Release),
+            "trial" => Some(Self::Trial),
+            _ => None,
+        }
+    }
+}
+
+/// `signature.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature {
+    pub format: u32,
+    /// `ed25519` or `sm2-sm3`.
+    pub scheme: String,
+    pub key_id: String,
+    pub app_id: String,
+    pub version_code: u64,
+    pub channel: Channel,
+    /// Signed as a rollback: may replace a higher installed version.
+    pub rollback: bool,
+    /// `sha256` or `sm3`: the manifest's digests and the manifest's own.
+    pub digest: String,
+    /// Hex digest of `manifest.json` as stored.
+    pub manifest_digest: String,
+    /// Base64.
+    pub signature: String,
+}
+
+impl Signature {
+    /// The exact bytes signed.
+    pub fn statement(&self) -> Vec<u8> {
+        format!(
+            "cove-package-signature v1\napp_id={}\nversion_code={}\nchannel={}\nrollback={}\ndigest={}\nmanifest={}",
+            self.app_id,
+            self.version_code,
+            self.channel.as_str(),
+            u8::from(self.rollback),
+            self.digest,
+            self.manifest_digest
+        )
+        .into_bytes()
+    }
+}
+
+/// What a manifest says about the package.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    pub value: Value,
+    pub app_id: String,
+    pub version_code: u64,
+    pub suite: Suite,
+    /// path → (size, hex digest)
+    pub files: std::collections::BTreeMap<String, (u64, String)>,
+}
+
+impl Manifest {
+    pub fn parse(bytes: &[u8]) -> Result<Self, PackageError> {
+        let bad = |m: String| PackageError::Manifest(m);
+        let value: Value = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
+        let app_id = value["app_id"].as_str().unwrap_or("").to_string();
+        if app_id.chars().any(char::is_control) {
+            return Err(bad("app_id has control characters".into()));
+        }
+        let version_code = value["version"]["code"].as_u64().unwrap_or(0);
+        let digest = value["digest"].as_str().unwrap_or("sha256");
+        let suite = match digest {
+            "sha256" => Suite::Intl,
+            "sm3" => Suite::Sm,
+            other => return Err(bad(format!("unknown digest {other:?}"))),
+        };
+        let mut files = std::collections::BTreeMap::new();
+        let list = value["files"]
+            .as_array()
+            .ok_or_else(|| bad("no `files` list".into()))?;
+        for f in list {
+            let raw = f["path"]
+                .as_str()
+                .ok_or_else(|| bad("a file without a path".into()))?;
+            let path = zip::normalise(raw)
+                .map_err(|why| PackageError::UnsafePath {
+                    name: raw.to_string(),
+                    why,
+                })?
+                .ok_or_else(|| bad(format!("{raw:?} is a directory")))?;
+            let size = f["size"]
+                .as_u64()
+                .ok_or_else(|| bad(format!("{path}: no size")))?;
+            let d = f[digest]
+                .as_str()
+                .ok_or_else(|| bad(format!("{path}: no {digest} digest")))?;
+            if [MANIFEST, SIGNATURE].contains(&path.as_str()) {
+                return Err(bad(format!("{path} cannot list itself")));
+            }
+            if files
+                .insert(path.clone(), (size, d.to_ascii_lowercase()))
+                .is_some()
+            {
+                return Err(PackageError::UnsafePath {
+                    name: raw.to_string(),
+                    why: "listed twice in the manifest",
+                });
+            }
+        }
+        Ok(Self {
+            value,
+            app_id,
+            version_code,
+            suite,
+            files,
+        })
+    }
+}
+
+/// Rewrite the manifest's file list for `suite` from the files themselves.
+pub fn restate(manifest: &mut Value, files: &Files, suite: Suite) {
+    let list: Vec<Value> = files
+        .iter()
+        .filter(|(p, _)| p.as_str() != MANIFEST && p.as_str() != SIGNATURE)
+        .map(|(p, b)| json!({"path": p, "size": b.len(), suite.digest_name(): hex::encode(suite.digest(b))}))
+        .collect();
+    manifest["digest"] = json!(suite.digest_name());
+    manifest["files"] = Value::Array(list);
+}
+
+/// How to sign.
+#[derive(Debug, Clone, Copy)]
+pub struct SignOptions {
+    pub channel: Channel,
+    pub rollback: bool,
+    pub limits: Limits,
+}
+
+/// Sign an inner package: its manifest is restated with the key's digest, then signed.
+pub fn sign(package: &[u8], key: &KeyPair, opts: &SignOptions) -> Result<Vec<u8>, PackageError> {
+    let mut files = zip::read(package, &opts.limits)?;
+    let manifest_bytes = files
+        .get(MANIFEST)
+        .ok_or_else(|| PackageError::Manifest("the package has no manifest.json".into()))?;
+    let mut manifest: Value = serde_json::from_slice(manifest_bytes)
+        .map_err(|e| PackageError::Manifest(e.to_string()))?;
+    files.remove(SIGNATURE);
+    let suite = key.suite();
+    restate(&mut manifest, &files, suite);
+    let mut bytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
+    bytes.push(b'\n');
+    let parsed = Manifest::parse(&bytes)?;
+    let mut sig = Signature {
+        format: 1,
+        scheme: suite.signature_scheme().into(),
+        key_id: key.id().into(),
+        app_id: parsed.app_id,
+        version_code: parsed.version_code,
+        channel: opts.channel,
+        rollback: opts.rollback,
+        digest: suite.digest_name().into(),
+        manifest_digest: hex::encode(suite.digest(&bytes)),
+        signature: String::new(),
+    };
+    let raw = key.sign(&sig.statement())?;
+    sig.signature = base64::engine::general_purpose::STANDARD.encode(raw);
+    files.insert(MANIFEST.into(), bytes);
+    let mut sig_bytes = serde_json::to_vec_pretty(&sig).unwrap_or_default();
+    sig_bytes.push(b'\n');
+    files.insert(SIGNATURE.into(), sig_bytes);
+    zip::write(&files, MANIFEST, SIGNATURE)
+}
+
+/// Check `signature.json` against the manifest bytes and the trusted keys; returns it.
+pub fn verify(
+    sig_bytes: &[u8],
+    manifest_bytes: &[u8],
+    manifest: &Manifest,
+    trusted: &[PublicKey],
+) -> Result<Signature, PackageError> {
+    let sig: Signature =
+        serde_json::from_slice(sig_bytes).map_err(|e| PackageError::Signature(e.to_string()))?;
+    if sig.format != 1 {
+        return Err(PackageError::Signature(format!(
+            "format {} (this container reads 1)",
+            sig.format
+        )));
+    }
+    let key = trusted
+        .iter()
+        .find(|k| k.id() == sig.key_id)
+        .ok_or_else(|| PackageError::UnknownKey {
+            key_id: sig.key_id.clone(),
+        })?;
+    let suite = key.suite();
+    if sig.scheme != suite.signature_scheme() || sig.digest != suite.digest_name() {
+        return Err(PackageError::Signature(format!(
+            "scheme {} with {} does not match key {} ({})",
+            sig.scheme,
+            sig.digest,
+            sig.key_id,
+            suite.signature_scheme()
+        )));
+    }
+    if manifest.suite != suite {
+        return Err(PackageError::Signature(format!(
+            "the manifest's digests are not {}",
+            sig.digest
+        )));
+    }
+    let actual = hex::encode(suite.digest(manifest_bytes));
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(sig.signature.as_bytes())
+        .map_err(|e| PackageError::Signature(format!("signature: {e}")))?;
+    let bad = || PackageError::BadSignature {
+        key_id: sig.key_id.clone(),
+    };
+    // The statement is rebuilt from the manifest as it is, so an edited manifest fails here.
+    let mut check = sig.clone();
+    check.manifest_digest = actual;
+    key.verify(&check.statement(), &raw).map_err(|_| bad())?;
+    if check.manifest_digest != sig.manifest_digest.to_ascii_lowercase() {
+        return Err(bad());
+    }
+    if sig.app_id != manifest.app_id || sig.version_code != manifest.version_code {
+        return Err(PackageError::IdentityMismatch {
+            signed: format!("{} version {}", sig.app_id, sig.version_code),
+            manifest: format!("{} version {}", manifest.app_id, manifest.version_code),
+        });
+    }
+    Ok(sig)
+}
