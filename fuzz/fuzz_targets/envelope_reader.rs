@@ -1,5 +1,6 @@
 //! The fuzz input is an envelope; reading its header and opening it for a known host key must
-//! refuse or succeed, never panic, and never hand out more than it decrypted.
+//! refuse or succeed, never panic, never hand out more than it decrypted, and the streaming
+//! and in-memory readers must agree.
 #![no_main]
 
 use cove_package::{KeyPair, Purpose, Suite, envelope};
@@ -19,7 +20,16 @@ fn keys() -> &'static [KeyPair] {
 fuzz_target!(|data: &[u8]| {
     let _ = envelope::read_header(data);
     let mut out = Vec::new();
-    if envelope::open(&mut &data[..], &mut out, keys()).is_ok() {
-        assert!(out.len() <= data.len(), "more plaintext than input");
+    let streamed = envelope::open(&mut &data[..], &mut out, keys());
+    // The in-memory reader decrypts on all cores; it must agree exactly.
+    let sliced = envelope::open_slice(data, keys(), 1 << 20);
+    match (streamed, sliced) {
+        (Ok(h), Ok((h2, plain))) => {
+            assert_eq!(h, h2);
+            assert_eq!(out, plain);
+            assert!(out.len() <= data.len(), "more plaintext than input");
+        }
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        (a, b) => panic!("streaming and in-memory opening disagree: {a:?} / {b:?}"),
     }
 });

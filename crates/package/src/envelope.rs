@@ -95,6 +95,8 @@ pub enum EnvelopeError {
     Trailing,
     #[error("envelope crypto failure: {0}")]
     Crypto(String),
+    #[error("the envelope holds more than {0} bytes")]
+    TooLarge(u64),
     #[error("envelope i/o: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -111,6 +113,7 @@ impl EnvelopeError {
             Self::Corrupt { .. } => "envelope_corrupt",
             Self::Trailing => "envelope_trailing",
             Self::Crypto(_) => "envelope_crypto",
+            Self::TooLarge(_) => "zip_bomb",
             Self::Io(_) => "io",
         }
     }
@@ -440,6 +443,130 @@ fn unwrap_content_key(
             offered: keys.iter().map(|k| k.id().to_string()).collect(),
         },
     })
+}
+
+/// [`open`] for an envelope already in memory: the same checks and errors, with the chunks
+/// decrypted on all cores (STREAM chunks are independent given their position). Returns the
+/// plaintext only when every chunk verified. `max_plain` bounds the output.
+pub fn open_slice(
+    bytes: &[u8],
+    keys: &[KeyPair],
+    max_plain: u64,
+) -> Result<(Header, Vec<u8>), EnvelopeError> {
+    let mut input = bytes;
+    let parsed = parse_header(&mut input)?;
+    let suite = parsed.header.suite;
+    let content_key = unwrap_content_key(&parsed, keys)?;
+    let aad = suite.digest(&parsed.raw);
+    let chunk = parsed.header.chunk_size;
+    if input.len() as u64
+        > max_plain.saturating_add(TAG_LEN as u64 * (input.len() / chunk + 1) as u64)
+    {
+        return Err(EnvelopeError::TooLarge(max_plain));
+    }
+    let plain = match suite {
+        Suite::Intl => {
+            open_chunks::<aes_gcm::Aes256Gcm>(&content_key, &parsed.nonce_base, &aad, chunk, input)?
+        }
+        Suite::Sm => open_chunks::<Sm4Gcm>(&content_key, &parsed.nonce_base, &aad, chunk, input)?,
+    };
+    Ok((parsed.header, plain))
+}
+
+fn open_chunks<A>(
+    key: &[u8],
+    nonce_base: &[u8; NONCE_BASE_LEN],
+    aad: &[u8],
+    chunk: usize,
+    payload: &[u8],
+) -> Result<Vec<u8>, EnvelopeError>
+where
+    A: AeadInOut + KeyInit + AeadCore<NonceSize = U12> + Sync,
+{
+    use aead_stream::{NewStream, StreamBE32, StreamPrimitive};
+    let aead =
+        A::new_from_slice(key).map_err(|_| EnvelopeError::Crypto("content key length".into()))?;
+    let stream = StreamBE32::<A>::from_aead(aead, &(*nonce_base).into());
+    let full = chunk + TAG_LEN;
+    let pieces: Vec<&[u8]> = payload.chunks(full).collect();
+    // The layout's rules, as `open` applies them reading in order: full pieces are never
+    // last; a final piece shorter than a tag is a cut; an empty payload has no last chunk.
+    let (last, body) = match pieces.split_last() {
+        Some((l, body)) if l.len() < full => (Some(*l), body),
+        _ => (None, &pieces[..]),
+    };
+    let plain_len = body.len() * chunk + last.map_or(0, |l| l.len().saturating_sub(TAG_LEN));
+    let mut plain = vec![0u8; plain_len];
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
+        .min(body.len().max(1));
+    let decrypt =
+        |position: usize, is_last: bool, piece: &[u8], out: &mut [u8], buf: &mut Vec<u8>| {
+            buf.clear();
+            buf.extend_from_slice(piece);
+            let ok = u32::try_from(position)
+                .is_ok_and(|p| stream.decrypt_in_place(p, is_last, aad, buf).is_ok());
+            if ok {
+                out.copy_from_slice(buf);
+            }
+            ok
+        };
+    let (body_out, last_out) = plain.split_at_mut(body.len() * chunk);
+    // The lowest failing chunk, as a reader in order would report it.
+    let first_bad = std::thread::scope(|scope| {
+        let per = body.len().div_ceil(threads).max(1);
+        let handles: Vec<_> = body
+            .chunks(per)
+            .zip(body_out.chunks_mut(per * chunk))
+            .enumerate()
+            .map(|(t, (pieces, out))| {
+                let decrypt = &decrypt;
+                scope.spawn(move || {
+                    let mut buf = Vec::with_capacity(full);
+                    for (k, (piece, out)) in pieces.iter().zip(out.chunks_mut(chunk)).enumerate() {
+                        if !decrypt(t * per + k, false, piece, out, &mut buf) {
+                            return Some(t * per + k);
+                        }
+                    }
+                    None
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().expect("a decrypting thread does not panic"))
+            .min()
+    });
+    if let Some(i) = first_bad {
+        return Err(EnvelopeError::Corrupt {
+            chunk: i as u64,
+            hint: FULL_CHUNK_HINT,
+        });
+    }
+    let index = body.len();
+    match last {
+        Some(l) if l.len() >= TAG_LEN => {
+            let mut buf = Vec::with_capacity(l.len());
+            if !decrypt(index, true, l, last_out, &mut buf) {
+                return Err(EnvelopeError::Corrupt {
+                    chunk: index as u64,
+                    hint: LAST_CHUNK_HINT,
+                });
+            }
+            Ok(plain)
+        }
+        Some(_) => Err(EnvelopeError::Truncated(format!(
+            "the input ends inside chunk {index}"
+        ))),
+        None if index == 0 => Err(EnvelopeError::Truncated(
+            "the input ends before the first chunk".into(),
+        )),
+        None => Err(EnvelopeError::Truncated(format!(
+            "the input ends after chunk {}, before the last chunk",
+            index - 1
+        ))),
+    }
 }
 
 fn open_payload<A>(

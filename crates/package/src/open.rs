@@ -50,29 +50,20 @@ pub fn open(bytes: &[u8], trust: &Trust) -> Result<Opened, PackageError> {
     let mut header = None;
     let inner_owned;
     let inner: &[u8] = if envelope::is_envelope(bytes) {
-        let mut out = LimitedWriter::new(trust.limits.max_total);
-        let h =
-            envelope::open(&mut &bytes[..], &mut out, &trust.host_keys).map_err(|e| {
-                match out.overflowed {
-                    true => PackageError::Bomb(format!(
-                        "the envelope holds more than {} bytes",
-                        trust.limits.max_total
-                    )),
-                    false => e.into(),
-                }
-            })?;
+        let (h, plain) = envelope::open_slice(bytes, &trust.host_keys, trust.limits.max_total)?;
         header = Some(h);
-        inner_owned = out.buf;
+        inner_owned = plain;
         &inner_owned
     } else {
         bytes
     };
-    let mut files = zip::read(inner, &trust.limits)?;
-    let manifest_bytes = files
-        .get(MANIFEST)
-        .ok_or_else(|| PackageError::Manifest("the package has no manifest.json".into()))?
-        .clone();
+    let index = zip::index(inner, &trust.limits)?;
+    let manifest_bytes = index
+        .read_one(MANIFEST, &trust.limits)?
+        .ok_or_else(|| PackageError::Manifest("the package has no manifest.json".into()))?;
     let manifest = Manifest::parse(&manifest_bytes)?;
+    // Every file is hashed as it is inflated, on all cores.
+    let (mut files, digests) = index.read_all(&trust.limits, Some(manifest.suite))?;
     let mut warnings = vec![];
     let signature = match files.remove(SIGNATURE) {
         None if trust.dev_mode => {
@@ -100,7 +91,7 @@ pub fn open(bytes: &[u8], trust: &Trust) -> Result<Opened, PackageError> {
                 what: "size",
             });
         }
-        if hex::encode(manifest.suite.digest(data)) != *digest {
+        if digests.get(path).map(hex::encode).as_deref() != Some(digest.as_str()) {
             return Err(PackageError::DigestMismatch {
                 path: path.clone(),
                 what: manifest.suite.digest_name(),
@@ -132,36 +123,4 @@ pub fn open(bytes: &[u8], trust: &Trust) -> Result<Opened, PackageError> {
         ignored,
         warnings,
     })
-}
-
-/// Collects at most `limit` bytes; past that, writes fail (and `overflowed` says why).
-struct LimitedWriter {
-    buf: Vec<u8>,
-    limit: u64,
-    overflowed: bool,
-}
-
-impl LimitedWriter {
-    fn new(limit: u64) -> Self {
-        Self {
-            buf: vec![],
-            limit,
-            overflowed: false,
-        }
-    }
-}
-
-impl std::io::Write for LimitedWriter {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        if self.buf.len() as u64 + data.len() as u64 > self.limit {
-            self.overflowed = true;
-            return Err(std::io::Error::other("package too large"));
-        }
-        self.buf.extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }

@@ -4,10 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use zip::CompressionMethod;
 
 use crate::error::PackageError;
+use crate::suite::Suite;
 
 /// The package's files by normalised path.
 pub type Files = BTreeMap<String, Vec<u8>>;
@@ -66,8 +68,18 @@ pub fn normalise(name: &str) -> Result<Option<String>, &'static str> {
     Ok(Some(parts.join("/")))
 }
 
-/// Read every file of a ZIP within `limits`.
-pub fn read(bytes: &[u8], limits: &Limits) -> Result<Files, PackageError> {
+/// The entries of a ZIP, checked by name and kind, not yet inflated.
+pub struct Index<'a> {
+    archive: zip::ZipArchive<Cursor<&'a [u8]>>,
+    /// (entry number, normalised path, compressed size)
+    entries: Vec<(usize, String, u64)>,
+}
+
+/// Each file's digest, computed while it was inflated.
+pub type Digests = BTreeMap<String, [u8; 32]>;
+
+/// Read the central directory and check every name, without inflating anything.
+pub fn index<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Index<'a>, PackageError> {
     let mut archive =
         zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| PackageError::Zip(e.to_string()))?;
     if archive.len() > limits.max_files {
@@ -77,8 +89,8 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Files, PackageError> {
             limits.max_files
         )));
     }
-    let mut files = Files::new();
-    let mut total: u64 = 0;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut entries = vec![];
     for i in 0..archive.len() {
         let entry = archive
             .by_index_raw(i)
@@ -112,40 +124,135 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Files, PackageError> {
         let Some(path) = normalise(&name).map_err(unsafe_path)? else {
             continue;
         };
-        if files.contains_key(&path) {
+        if !seen.insert(path.clone()) {
             return Err(unsafe_path(
                 "a second file with the same name after normalisation",
             ));
         }
-        let compressed = entry.compressed_size().max(1);
-        drop(entry);
-        let entry = archive
-            .by_index(i)
-            .map_err(|e| PackageError::Zip(e.to_string()))?;
-        // Read at most what the limits allow, whatever the header says.
-        let budget = limits.max_total - total;
-        let mut data = Vec::new();
-        entry
-            .take(budget + 1)
-            .read_to_end(&mut data)
+        entries.push((i, path, entry.compressed_size().max(1)));
+    }
+    Ok(Index { archive, entries })
+}
+
+impl Index<'_> {
+    /// Inflate one file by its normalised path (within `limits`), if present.
+    pub fn read_one(&self, path: &str, limits: &Limits) -> Result<Option<Vec<u8>>, PackageError> {
+        let Some((i, p, compressed)) = self.entries.iter().find(|(_, p, _)| p == path) else {
+            return Ok(None);
+        };
+        let total = AtomicU64::new(0);
+        let mut archive = self.archive.clone();
+        inflate(&mut archive, *i, p, *compressed, limits, &total, None).map(|(d, _)| Some(d))
+    }
+
+    /// Inflate every file within `limits`, on all cores, hashing each with `digest` as it
+    /// comes out of the inflater.
+    pub fn read_all(
+        &self,
+        limits: &Limits,
+        digest: Option<Suite>,
+    ) -> Result<(Files, Digests), PackageError> {
+        let total = AtomicU64::new(0);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 4)
+            .min(self.entries.len().max(1));
+        // Interleaved, so that large and small files spread evenly.
+        let parts: Vec<Vec<&(usize, String, u64)>> = (0..threads)
+            .map(|t| self.entries.iter().skip(t).step_by(threads).collect())
+            .collect();
+        let results = std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .into_iter()
+                .map(|part| {
+                    let mut archive = self.archive.clone();
+                    let total = &total;
+                    scope.spawn(move || {
+                        part.into_iter()
+                            .map(|(i, p, c)| {
+                                inflate(&mut archive, *i, p, *c, limits, total, digest)
+                                    .map(|r| (p.clone(), r))
+                            })
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("an inflater thread does not panic"))
+                .collect::<Vec<_>>()
+        });
+        let mut files = Files::new();
+        let mut digests = Digests::new();
+        for r in results {
+            for (path, (data, d)) in r? {
+                if let Some(d) = d {
+                    digests.insert(path.clone(), d);
+                }
+                files.insert(path, data);
+            }
+        }
+        Ok((files, digests))
+    }
+}
+
+/// Inflate entry `i`, counting against the shared total: at most what the limits allow is
+/// read, whatever the header says.
+fn inflate(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    i: usize,
+    path: &str,
+    compressed: u64,
+    limits: &Limits,
+    total: &AtomicU64,
+    digest: Option<Suite>,
+) -> Result<(Vec<u8>, Option<[u8; 32]>), PackageError> {
+    let mut entry = archive
+        .by_index(i)
+        .map_err(|e| PackageError::Zip(e.to_string()))?;
+    let budget = limits
+        .max_total
+        .saturating_sub(total.load(Ordering::Relaxed));
+    let mut data = Vec::with_capacity(entry.size().min(budget) as usize);
+    let mut hasher = digest.map(Suite::hasher);
+    let mut buf = [0u8; 32 << 10];
+    loop {
+        let n = entry
+            .read(&mut buf)
             .map_err(|e| PackageError::Zip(format!("{path}: {e}")))?;
-        let n = data.len() as u64;
-        if n > budget {
+        if n == 0 {
+            break;
+        }
+        if data.len() as u64 + n as u64 > budget {
             return Err(PackageError::Bomb(format!(
                 "more than {} bytes inflated in all",
                 limits.max_total
             )));
         }
-        if n > limits.ratio_floor && n / compressed > limits.max_ratio {
-            return Err(PackageError::Bomb(format!(
-                "{path} inflates {n} bytes from {compressed} (more than {}:1)",
-                limits.max_ratio
-            )));
+        if let Some(h) = hasher.as_mut() {
+            h.update(&buf[..n]);
         }
-        total += n;
-        files.insert(path, data);
+        data.extend_from_slice(&buf[..n]);
     }
-    Ok(files)
+    let n = data.len() as u64;
+    if total.fetch_add(n, Ordering::Relaxed) + n > limits.max_total {
+        return Err(PackageError::Bomb(format!(
+            "more than {} bytes inflated in all",
+            limits.max_total
+        )));
+    }
+    if n > limits.ratio_floor && n / compressed > limits.max_ratio {
+        return Err(PackageError::Bomb(format!(
+            "{path} inflates {n} bytes from {compressed} (more than {}:1)",
+            limits.max_ratio
+        )));
+    }
+    Ok((data, hasher.map(crate::suite::Hasher::finalize)))
+}
+
+/// Read every file of a ZIP within `limits`.
+pub fn read(bytes: &[u8], limits: &Limits) -> Result<Files, PackageError> {
+    Ok(index(bytes, limits)?.read_all(limits, None)?.0)
 }
 
 /// Write files as a reproducible ZIP (fixed times and modes): `first` leads, `last` ends,

@@ -1,4 +1,5 @@
-//! The streaming envelope: round trips, recipients, and every way a damaged envelope fails.
+//! The envelope: round trips, recipients, and every way a damaged envelope fails; every
+//! case is opened both streaming and in memory (`open_slice`), which must agree exactly.
 
 use cove_package::envelope::{self, EnvelopeError, Header, MAGIC};
 use cove_package::{KeyPair, Purpose, Suite};
@@ -24,10 +25,18 @@ fn seal(suite: Suite, keys: &[&KeyPair], plain: &[u8], chunk_log2: Option<u8>) -
     out
 }
 
+/// Opens both ways, streaming and in memory on all cores, and checks that they agree on the
+/// plaintext or on the exact error.
 fn open(sealed: &[u8], keys: &[KeyPair]) -> Result<(Header, Vec<u8>), EnvelopeError> {
     let mut out = Vec::new();
-    let header = envelope::open(&mut &sealed[..], &mut out, keys)?;
-    Ok((header, out))
+    let streamed = envelope::open(&mut &sealed[..], &mut out, keys).map(|h| (h, out));
+    let sliced = envelope::open_slice(sealed, keys, u64::MAX);
+    match (&streamed, &sliced) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b),
+        (Err(a), Err(b)) => assert_eq!((a.code(), a.to_string()), (b.code(), b.to_string())),
+        _ => panic!("streaming and in-memory opening disagree: {streamed:?} / {sliced:?}"),
+    }
+    streamed
 }
 
 fn open_err(sealed: &[u8], keys: &[KeyPair]) -> EnvelopeError {
@@ -531,4 +540,16 @@ fn reads_from_a_trickling_reader() {
     let mut out = Vec::new();
     envelope::open(&mut Trickle(&sealed), &mut out, &[key]).unwrap();
     assert_eq!(out, plain);
+}
+
+#[test]
+fn in_memory_opening_is_bounded() {
+    let key = host(Suite::Intl, "host");
+    let sealed = seal(Suite::Intl, &[&key], &data(50_000), Some(12));
+    let e = envelope::open_slice(&sealed, std::slice::from_ref(&key), 10_000).unwrap_err();
+    assert_eq!(e.code(), "zip_bomb");
+    assert_eq!(
+        envelope::open_slice(&sealed, &[key], 50_000).unwrap().1,
+        data(50_000)
+    );
 }

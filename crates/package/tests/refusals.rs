@@ -250,17 +250,20 @@ fn zip_bombs_are_refused() {
         dev_mode: true,
         ..trust(&k)
     };
+    // A manifest that declares the file, as an attacker's would: the bomb goes off at inflate.
+    let m = br#"{"app_id": "x", "files": [{"path": "big.bin", "size": 1, "sha256": "00"}, {"path": "dense.bin", "size": 1, "sha256": "00"}]}"#;
     // 200 MB of zeros deflates to ~200 KB: refused on the bytes inflated, not the header.
     let zeros = vec![0u8; 200 << 20];
-    let bomb = raw_zip(&[("manifest.json", b"{}"), ("big.bin", &zeros)]);
+    let bomb = raw_zip(&[("manifest.json", m), ("big.bin", &zeros)]);
     assert!(bomb.len() < 1 << 20);
     assert_eq!(code(open(&bomb, &dev)), "zip_bomb");
     // Within the total, but a ratio no real file has.
-    let dense = raw_zip(&[("manifest.json", b"{}"), ("dense.bin", &zeros[..8 << 20])]);
+    let dense = raw_zip(&[("manifest.json", m), ("dense.bin", &zeros[..8 << 20])]);
     assert_eq!(code(open(&dense, &dev)), "zip_bomb");
     // Too many entries.
     let names: Vec<String> = (0..40).map(|i| format!("f{i}.js")).collect();
-    let many: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"1"[..])).collect();
+    let mut many: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"1"[..])).collect();
+    many.push(("manifest.json", m));
     let small = Trust {
         limits: Limits {
             max_files: 32,
@@ -278,7 +281,7 @@ fn zip_bombs_are_refused() {
         },
         ..dev
     };
-    let two = raw_zip(&[("a.bin", &varied), ("b.bin", &varied)]);
+    let two = raw_zip(&[("manifest.json", m), ("a.bin", &varied), ("b.bin", &varied)]);
     assert_eq!(code(open(&two, &tight)), "zip_bomb");
 }
 
