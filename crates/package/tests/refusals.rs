@@ -325,4 +325,21 @@ fn unsafe_names_are_refused() {
     assert_eq!(code(open(&z, &dev)), "unsafe_path");
     // Not a ZIP at all.
     assert_eq!(code(open(b"PK\x03\x04 nonsense", &dev)), "zip_format");
+    // ZIP encryption: the general-purpose flag's bit 0, set in the local and central headers.
+    let mut z = raw_zip(&[("manifest.json", b"{}"), ("a.js", b"secret")]);
+    for sig in [&b"PK\x03\x04"[..], &b"PK\x01\x02"[..]] {
+        let flag_at = if sig[2] == 3 { 6 } else { 8 };
+        let starts: Vec<usize> = z
+            .windows(4)
+            .enumerate()
+            .filter(|(_, w)| *w == sig)
+            .map(|(i, _)| i)
+            .collect();
+        for i in starts {
+            z[i + flag_at] |= 1;
+        }
+    }
+    let e = open(&z, &dev).unwrap_err();
+    assert_eq!(e.code(), "unsafe_path");
+    assert!(e.to_string().contains("ZIP encryption"), "{e}");
 }
