@@ -153,7 +153,7 @@ pub fn text(r: &Value) -> String {
             let _ = writeln!(
                 s,
                 "  {:>9}  {}  {}",
-                f["size"],
+                f["size"].as_u64().unwrap_or(0),
                 &d[..d.len().min(16)],
                 f["path"].as_str().unwrap_or("")
             );

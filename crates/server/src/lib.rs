@@ -1,0 +1,11 @@
+//! The platform server (`docs/server.md`). This first part holds the rules that every API
+//! node must apply identically, independent of storage and HTTP:
+//!
+//! - [`gray`]: which version a user gets, and why (gray-release rules in a defined order);
+//! - [`sdk_auth`]: the SDK's request signatures (HMAC over method, path, body digest,
+//!   timestamp and nonce) and replay refusal;
+//! - [`audit`]: the hash-chained audit log and its verification.
+
+pub mod audit;
+pub mod gray;
+pub mod sdk_auth;
