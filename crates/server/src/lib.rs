@@ -4,8 +4,11 @@
 //! - [`gray`]: which version a user gets, and why (gray-release rules in a defined order);
 //! - [`sdk_auth`]: the SDK's request signatures (HMAC over method, path, body digest,
 //!   timestamp and nonce) and replay refusal;
-//! - [`audit`]: the hash-chained audit log and its verification.
+//! - [`audit`]: the hash-chained audit log and its verification;
+//! - [`report`]: the review report of a compiled package (APIs, domains, scopes, sizes, npm
+//!   modules, the diff against the live version).
 
 pub mod audit;
 pub mod gray;
+pub mod report;
 pub mod sdk_auth;
