@@ -6,9 +6,13 @@
 //!   timestamp and nonce) and replay refusal;
 //! - [`audit`]: the hash-chained audit log and its verification;
 //! - [`report`]: the review report of a compiled package (APIs, domains, scopes, sizes, npm
-//!   modules, the diff against the live version).
+//!   modules, the diff against the live version);
+//! - [`blobs`] and [`download`]: content-addressed package storage, served immutable with
+//!   HTTP ranges.
 
 pub mod audit;
+pub mod blobs;
+pub mod download;
 pub mod gray;
 pub mod report;
 pub mod sdk_auth;
