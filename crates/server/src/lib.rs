@@ -8,10 +8,14 @@
 //! - [`report`]: the review report of a compiled package (APIs, domains, scopes, sizes, npm
 //!   modules, the diff against the live version);
 //! - [`blobs`] and [`download`]: content-addressed package storage, served immutable with
-//!   HTTP ranges.
+//!   HTTP ranges;
+//! - [`authz`]: roles, organisation scoping and separation of duties, in one table;
+//! - [`credentials`]: argon2id passwords, session and token secrets, CSRF tokens.
 
 pub mod audit;
+pub mod authz;
 pub mod blobs;
+pub mod credentials;
 pub mod download;
 pub mod gray;
 pub mod report;
