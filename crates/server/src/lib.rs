@@ -19,4 +19,5 @@ pub mod credentials;
 pub mod download;
 pub mod gray;
 pub mod report;
+pub mod sdk;
 pub mod sdk_auth;

@@ -1,0 +1,227 @@
+//! The SDK endpoints' core: `POST /sdk/v1/resolve`, which tells a host app's container
+//! which version of a mini-program this user gets, where its package is, and under which
+//! policy it runs. Requests are signed with the host app's SDK secret ([`crate::sdk_auth`]);
+//! the version comes from the gray rules ([`crate::gray`]).
+//!
+//! Storage is behind [`Catalog`], so the same handler serves from SQLite, PostgreSQL or a
+//! test's fixture.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::gray::{Context, HostVersion, Release};
+use crate::report::Domains;
+use crate::sdk_auth::{self, AuthError, NonceStore, Signed};
+
+/// A host app as the SDK endpoints see it.
+#[derive(Debug, Clone)]
+pub struct HostApp {
+    pub id: u64,
+    pub sdk_key: String,
+    pub sdk_secret: Vec<u8>,
+}
+
+/// One version as delivered to one host app (sealed for it when it asks for encryption).
+#[derive(Debug, Clone, Serialize)]
+pub struct Delivered {
+    pub version_code: u64,
+    pub version_name: String,
+    /// The package's blob id (SHA-256), served at `/packages/{blob}`.
+    pub blob: String,
+    pub size: u64,
+    pub signed_by: String,
+    pub sealed: bool,
+}
+
+/// What the platform grants a mini-program in a host app.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Grants {
+    /// Sensitive `wx` APIs.
+    pub apis: Vec<String>,
+    /// The host's own custom APIs.
+    pub host_apis: Vec<String>,
+}
+
+/// A mini-program's state on one host app.
+#[derive(Debug, Clone)]
+pub struct AppOnHost {
+    pub app_id: String,
+    /// An emergency takedown: nothing is delivered, and containers refuse to launch it.
+    pub taken_down: bool,
+    pub release: Release,
+    pub versions: BTreeMap<u64, Delivered>,
+    pub domains: Domains,
+    pub grants: Grants,
+}
+
+/// Where the SDK endpoints read from.
+pub trait Catalog: Send + Sync {
+    fn host_by_key(&self, sdk_key: &str) -> Option<HostApp>;
+    /// `None` when the app does not exist or is not published to this host (the same 404).
+    fn app_on_host(&self, host_id: u64, app_id: &str) -> Option<AppOnHost>;
+}
+
+#[derive(Clone)]
+pub struct Sdk {
+    pub catalog: Arc<dyn Catalog>,
+    pub nonces: Arc<dyn NonceStore>,
+    /// The server's clock (Unix seconds); a test pins it.
+    pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+}
+
+impl Sdk {
+    pub fn new(catalog: Arc<dyn Catalog>, nonces: Arc<dyn NonceStore>) -> Self {
+        Self {
+            catalog,
+            nonces,
+            clock: Arc::new(|| {
+                SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64)
+            }),
+        }
+    }
+}
+
+pub fn router(sdk: Sdk) -> Router {
+    Router::new()
+        .route("/sdk/v1/resolve", post(resolve))
+        .with_state(sdk)
+}
+
+fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    (
+        status,
+        axum::Json(json!({"code": code, "message": message.into()})),
+    )
+        .into_response()
+}
+
+fn auth_error(e: AuthError) -> Response {
+    error(StatusCode::UNAUTHORIZED, e.code(), e.to_string())
+}
+
+/// The body of a resolve request.
+#[derive(Debug, Deserialize)]
+pub struct ResolveRequest {
+    pub app_id: String,
+    pub user_id: String,
+    #[serde(default)]
+    pub host_version: Option<String>,
+    #[serde(default)]
+    pub platform: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// Check the SDK signature headers; returns the host app.
+fn authenticate(
+    sdk: &Sdk,
+    headers: &HeaderMap,
+    uri: &Uri,
+    body: &[u8],
+) -> Result<HostApp, AuthError> {
+    let header = |name: &'static str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(AuthError::Malformed(name))
+    };
+    let key = header(sdk_auth::HEADER_KEY)?;
+    let timestamp = header(sdk_auth::HEADER_TIMESTAMP)?
+        .parse::<i64>()
+        .map_err(|_| AuthError::Malformed(sdk_auth::HEADER_TIMESTAMP))?;
+    let nonce = header(sdk_auth::HEADER_NONCE)?;
+    let signature = header(sdk_auth::HEADER_SIGNATURE)?;
+    let host = sdk.catalog.host_by_key(key).ok_or(AuthError::UnknownKey)?;
+    let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    let req = Signed {
+        method: "POST",
+        path,
+        body,
+        timestamp,
+        nonce,
+    };
+    sdk_auth::verify(
+        &req,
+        key,
+        &host.sdk_secret,
+        signature,
+        (sdk.clock)(),
+        &*sdk.nonces,
+    )?;
+    Ok(host)
+}
+
+async fn resolve(State(sdk): State<Sdk>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
+    let host = match authenticate(&sdk, &headers, &uri, &body) {
+        Ok(h) => h,
+        Err(e) => return auth_error(e),
+    };
+    let req: ResolveRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_request", e.to_string()),
+    };
+    let host_version = match req
+        .host_version
+        .as_deref()
+        .map(HostVersion::parse)
+        .transpose()
+    {
+        Ok(v) => v,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_request", e),
+    };
+    let Some(app) = sdk.catalog.app_on_host(host.id, &req.app_id) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "app_not_found",
+            format!("no mini-program {} on this host app", req.app_id),
+        );
+    };
+    if app.taken_down {
+        return error(
+            StatusCode::GONE,
+            "app_taken_down",
+            format!("{} was taken down by the platform", app.app_id),
+        );
+    }
+    let ctx = Context {
+        user_id: &req.user_id,
+        host_version: host_version.as_ref(),
+        platform: &req.platform,
+        tags: &req.tags,
+        now: (sdk.clock)(),
+    };
+    let decision = app.release.resolve(&ctx);
+    let Some(delivered) = decision.version_code.and_then(|v| app.versions.get(&v)) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "no_version",
+            format!("no version of {} for this user", app.app_id),
+        );
+    };
+    axum::Json(json!({
+        "app_id": app.app_id,
+        "version": {"code": delivered.version_code, "name": delivered.version_name},
+        "package": {
+            "url": format!("/packages/{}", delivered.blob),
+            "sha256": delivered.blob,
+            "size": delivered.size,
+            "sealed": delivered.sealed,
+            "signed_by": delivered.signed_by,
+        },
+        "rule": decision.rule,
+        "policy": {"domains": app.domains, "grants": app.grants},
+    }))
+    .into_response()
+}
