@@ -10,7 +10,9 @@
 //! - [`blobs`] and [`download`]: content-addressed package storage, served immutable with
 //!   HTTP ranges;
 //! - [`authz`]: roles, organisation scoping and separation of duties, in one table;
-//! - [`credentials`]: argon2id passwords, session and token secrets, CSRF tokens.
+//! - [`credentials`]: argon2id passwords, session and token secrets, CSRF tokens;
+//! - [`upload`]: accepting a source upload (cloud compile) or a compiled package, within
+//!   limits, with its review report.
 
 pub mod audit;
 pub mod authz;
@@ -21,3 +23,4 @@ pub mod gray;
 pub mod report;
 pub mod sdk;
 pub mod sdk_auth;
+pub mod upload;
