@@ -12,7 +12,10 @@
 //! - [`authz`]: roles, organisation scoping and separation of duties, in one table;
 //! - [`credentials`]: argon2id passwords, session and token secrets, CSRF tokens;
 //! - [`upload`]: accepting a source upload (cloud compile) or a compiled package, within
-//!   limits, with its review report.
+//!   limits, with its review report;
+//! - [`workflow`]: a version's states and steps under those permissions, and the signed (and
+//!   per-host sealed) packages publishing makes;
+//! - [`sdk`]: `POST /sdk/v1/resolve` over a storage-agnostic catalog.
 
 pub mod audit;
 pub mod authz;
@@ -24,3 +27,4 @@ pub mod report;
 pub mod sdk;
 pub mod sdk_auth;
 pub mod upload;
+pub mod workflow;
