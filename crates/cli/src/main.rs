@@ -1,6 +1,7 @@
 //! `cove`: build, run and publish mini-programs.
 
 mod apis;
+mod audit;
 mod bench;
 mod bench_package;
 mod bench_runtime;
@@ -49,6 +50,8 @@ enum Command {
     Verify(package::VerifyArgs),
     /// Show a package's envelope, manifest, files and signer, without judging it.
     Inspect(package::InspectArgs),
+    /// The platform's audit log: `cove audit verify --database URL`.
+    Audit(audit::AuditArgs),
     /// Run a benchmark and print a table.
     Bench(bench::BenchArgs),
     /// `wx.*` coverage against the official typings, counted by running the conformance suite.
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
         Command::Seal(args) => package::seal(args),
         Command::Verify(args) => package::verify(args),
         Command::Inspect(args) => package::inspect(args),
+        Command::Audit(args) => audit::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Apis(args) => apis::run(args),
         Command::Render(args) => render::run(args),

@@ -69,8 +69,17 @@ pub fn hash_of(e: &Entry) -> String {
 
 /// The entry that follows `prev` (or starts the log) for `change`.
 pub fn next(prev: Option<&Entry>, change: &Change<'_>) -> Entry {
+    match prev {
+        Some(p) => after(p.seq, &p.hash, change),
+        None => after(0, GENESIS, change),
+    }
+}
+
+/// The entry after the one numbered `prev_seq` with hash `prev_hash` (0 and [`GENESIS`] for
+/// the first).
+pub fn after(prev_seq: u64, prev_hash: &str, change: &Change<'_>) -> Entry {
     let mut e = Entry {
-        seq: prev.map_or(1, |p| p.seq + 1),
+        seq: prev_seq + 1,
         at: change.at,
         actor: change.actor.into(),
         org: change.org.into(),
@@ -78,7 +87,7 @@ pub fn next(prev: Option<&Entry>, change: &Change<'_>) -> Entry {
         target: change.target.into(),
         before: change.before.to_string(),
         after: change.after.to_string(),
-        prev: prev.map_or_else(|| GENESIS.to_string(), |p| p.hash.clone()),
+        prev: prev_hash.to_string(),
         hash: String::new(),
     };
     e.hash = hash_of(&e);
@@ -138,4 +147,87 @@ pub fn verify(entries: &[Entry], head: Option<(u64, &str)>) -> Result<u64, Break
         }
     }
     Ok(last)
+}
+
+/// The log in the database: appends are serialised on the head row, so concurrent writers
+/// on any node extend one chain.
+pub mod store {
+    use sqlx::Row;
+
+    use super::{Break, Change, Entry, GENESIS, after, verify};
+    use crate::db::{Db, DbError, Dialect};
+
+    /// Append `change` in its own transaction; returns the stored entry.
+    pub async fn append(db: &Db, change: &Change<'_>) -> Result<Entry, DbError> {
+        let mut tx = db.begin_write().await?;
+        let lock = match db.dialect {
+            Dialect::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+            Dialect::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
+        };
+        let row = sqlx::query(lock).fetch_one(&mut *tx).await?;
+        let seq: i64 = row.try_get(0)?;
+        let hash: String = row.try_get(1)?;
+        let prev_hash = if seq == 0 { GENESIS.to_string() } else { hash };
+        let e = after(seq as u64, &prev_hash, change);
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor, org, action, target, before, after, prev, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(e.seq as i64)
+        .bind(e.at)
+        .bind(&e.actor)
+        .bind(&e.org)
+        .bind(&e.action)
+        .bind(&e.target)
+        .bind(&e.before)
+        .bind(&e.after)
+        .bind(&e.prev)
+        .bind(&e.hash)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(e.seq as i64)
+            .bind(&e.hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(e)
+    }
+
+    /// Every entry, oldest first.
+    pub async fn load(db: &Db) -> Result<Vec<Entry>, DbError> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, org, action, target, before, after, prev, hash FROM audit_log ORDER BY seq",
+        )
+        .fetch_all(&db.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Entry {
+                    seq: r.try_get::<i64, _>(0)? as u64,
+                    at: r.try_get(1)?,
+                    actor: r.try_get(2)?,
+                    org: r.try_get(3)?,
+                    action: r.try_get(4)?,
+                    target: r.try_get(5)?,
+                    before: r.try_get(6)?,
+                    after: r.try_get(7)?,
+                    prev: r.try_get(8)?,
+                    hash: r.try_get(9)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(DbError::from)
+    }
+
+    /// `cove audit verify`: the stored log against itself and its head.
+    pub async fn check(db: &Db) -> Result<Result<u64, Break>, DbError> {
+        let entries = load(db).await?;
+        let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&db.pool)
+            .await?;
+        let seq: i64 = row.try_get(0)?;
+        let hash: String = row.try_get(1)?;
+        Ok(verify(&entries, Some((seq as u64, hash.as_str()))))
+    }
 }

@@ -4,7 +4,8 @@
 //! - [`gray`]: which version a user gets, and why (gray-release rules in a defined order);
 //! - [`sdk_auth`]: the SDK's request signatures (HMAC over method, path, body digest,
 //!   timestamp and nonce) and replay refusal;
-//! - [`audit`]: the hash-chained audit log and its verification;
+//! - [`audit`]: the hash-chained audit log and its verification, stored through [`db`]
+//!   (SQLite or PostgreSQL);
 //! - [`report`]: the review report of a compiled package (APIs, domains, scopes, sizes, npm
 //!   modules, the diff against the live version);
 //! - [`blobs`] and [`download`]: content-addressed package storage, served immutable with
@@ -21,6 +22,7 @@ pub mod audit;
 pub mod authz;
 pub mod blobs;
 pub mod credentials;
+pub mod db;
 pub mod download;
 pub mod gray;
 pub mod report;
