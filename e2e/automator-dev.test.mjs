@@ -3,31 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import automator from 'miniprogram-automator';
-import { coveBin, repo, launchBrowser, openView, byId } from './lib/dev.mjs';
+import { startCove, repo, launchBrowser, openView, byId } from './lib/dev.mjs';
 
 /** `cove dev <demo> --port 0 --automator 0`: its URL and automator endpoint (stdout lines 1, 2). */
-function startDevWithAutomator() {
-  const proc = spawn(coveBin(), ['dev', path.join(repo, 'examples/demo'), '--port', '0', '--automator', '0', '--no-watch'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr.on('data', (d) => { stderr += d; });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`cove dev did not start: ${stderr}`)), 60000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const lines = out.split('\n');
-      if (lines.length < 3) return;
-      clearTimeout(timer);
-      resolve({
-        url: lines[0].trim(),
-        endpoint: lines[1].trim(),
-        stop: () => new Promise((r) => { proc.once('exit', r); proc.kill('SIGTERM'); }),
-      });
-    });
-    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`cove dev exited with ${code}: ${stderr}`)); });
-  });
+async function startDevWithAutomator() {
+  const c = await startCove(['dev', path.join(repo, 'examples/demo'), '--port', '0', '--automator', '0', '--no-watch'], 2);
+  return { ...c, url: c.lines[0], endpoint: c.lines[1] };
 }
 
 test('the automator drives the browser view the developer has open', async () => {

@@ -4,30 +4,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import automator from 'miniprogram-automator';
-import { coveBin, repo } from './lib/dev.mjs';
+import { startCove, repo } from './lib/dev.mjs';
 
 /** `cove test-server <dir> --automator 0`: resolves with the endpoint it prints first. */
-function startTestServer(dir) {
-  const proc = spawn(coveBin(), ['test-server', dir, '--automator', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr.on('data', (d) => { stderr += d; });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`cove test-server did not start: ${stderr}`)), 60000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      if (!out.includes('\n')) return;
-      clearTimeout(timer);
-      resolve({
-        endpoint: out.split('\n')[0].trim(),
-        stderr: () => stderr,
-        stop: () => new Promise((r) => { proc.once('exit', (code, signal) => r({ code, signal })); proc.kill('SIGTERM'); }),
-      });
-    });
-    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`cove test-server exited with ${code}: ${stderr}`)); });
-  });
+async function startTestServer(dir) {
+  const c = await startCove(['test-server', dir, '--automator', '0']);
+  return { ...c, endpoint: c.lines[0] };
 }
 
 async function waitFor(what, fn, ms = 5000) {

@@ -13,29 +13,37 @@ export function coveBin() {
   return bin;
 }
 
-/** Start `cove dev <source>` on a free port; resolves when it prints its URL. */
-export function startDev(source, extra = []) {
-  const proc = spawn(coveBin(), ['dev', source, '--port', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Run `cove <args>`; resolves once it has printed `lines` lines on stdout (its URL and
+ * endpoints), with those lines, the process and a `stop()` that sends SIGTERM.
+ */
+export function startCove(args, lines = 1) {
+  const proc = spawn(coveBin(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`cove dev did not start: ${stderr}`)), 60000);
+    const timer = setTimeout(() => reject(new Error(`cove ${args[0]} did not start: ${stderr}`)), 60000);
     proc.stdout.on('data', (d) => {
       out += d;
-      const line = out.split('\n')[0];
-      if (out.includes('\n')) {
-        clearTimeout(timer);
-        resolve({
-          url: line.trim(),
-          proc,
-          stderr: () => stderr,
-          stop: () => new Promise((r) => { proc.once('exit', r); proc.kill('SIGTERM'); }),
-        });
-      }
+      const got = out.split('\n');
+      if (got.length <= lines) return;
+      clearTimeout(timer);
+      resolve({
+        lines: got.slice(0, lines).map((l) => l.trim()),
+        proc,
+        stderr: () => stderr,
+        stop: () => new Promise((r) => { proc.once('exit', (code, signal) => r({ code, signal })); proc.kill('SIGTERM'); }),
+      });
     });
-    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`cove dev exited with ${code}: ${stderr}`)); });
+    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`cove ${args[0]} exited with ${code}: ${stderr}`)); });
   });
+}
+
+/** Start `cove dev <source>` on a free port; resolves when it prints its URL. */
+export async function startDev(source, extra = []) {
+  const c = await startCove(['dev', source, '--port', '0', ...extra]);
+  return { ...c, url: c.lines[0] };
 }
 
 /** A view page of the simulator (no phone frame): the mini-program at `path`. */

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+
+use crate::bench::ms;
 use cove_compiler::CompileOptions;
 use cove_package::sign::{MANIFEST, Manifest, SIGNATURE};
 use cove_package::{Channel, KeyPair, Limits, Purpose, SignOptions, Suite, Trust, envelope, raw};
@@ -16,10 +18,6 @@ const CHUNK_LOG2: u8 = 16;
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 fn mbps(bytes: usize, t: Duration) -> f64 {

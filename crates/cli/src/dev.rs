@@ -28,6 +28,13 @@ pub struct DevArgs {
     /// (`automator.connect({ wsEndpoint: 'ws://127.0.0.1:PORT' })`).
     #[arg(long, value_name = "PORT")]
     pub automator: Option<u16>,
+    #[command(flatten)]
+    pub keys: PackageKeys,
+}
+
+/// Keys for opening a package file in the simulator (dev mode).
+#[derive(clap::Args)]
+pub struct PackageKeys {
     /// For a package file: a trusted platform signing key (repeatable). Unsigned packages
     /// still run here (dev mode); a signed one is checked against these keys.
     #[arg(long, value_name = "KEY")]
@@ -35,6 +42,12 @@ pub struct DevArgs {
     /// For a sealed package: this host's sealing key pair (repeatable).
     #[arg(long, value_name = "KEY")]
     pub host_key: Vec<PathBuf>,
+}
+
+impl PackageKeys {
+    fn trust(&self) -> anyhow::Result<cove_package::Trust> {
+        crate::package::trust(&self.trust, &self.host_key, true)
+    }
 }
 
 #[derive(clap::Args)]
@@ -54,13 +67,8 @@ pub struct TestServerArgs {
     /// Rebuild and reload on file changes.
     #[arg(long)]
     pub watch: bool,
-    /// For a package file: a trusted platform signing key (repeatable). Unsigned packages
-    /// still run here (dev mode); a signed one is checked against these keys.
-    #[arg(long, value_name = "KEY")]
-    pub trust: Vec<PathBuf>,
-    /// For a sealed package: this host's sealing key pair (repeatable).
-    #[arg(long, value_name = "KEY")]
-    pub host_key: Vec<PathBuf>,
+    #[command(flatten)]
+    pub keys: PackageKeys,
 }
 
 pub fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
@@ -71,7 +79,7 @@ pub fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
         watch: !args.no_watch,
         automator: args.automator,
         headless_view: false,
-        trust: crate::package::trust(&args.trust, &args.host_key, true)?,
+        trust: args.keys.trust()?,
     };
     serve(opts, |server| {
         // The first line of stdout is the URL, for scripts and tests.
@@ -97,7 +105,7 @@ pub fn test_server(args: TestServerArgs) -> anyhow::Result<ExitCode> {
         watch: args.watch,
         automator: Some(args.automator),
         headless_view: true,
-        trust: crate::package::trust(&args.trust, &args.host_key, true)?,
+        trust: args.keys.trust()?,
     };
     serve(opts, |server| {
         let a = server.automator_addr.expect("asked for");

@@ -556,16 +556,8 @@ where
             }
             Ok(plain)
         }
-        Some(_) => Err(EnvelopeError::Truncated(format!(
-            "the input ends inside chunk {index}"
-        ))),
-        None if index == 0 => Err(EnvelopeError::Truncated(
-            "the input ends before the first chunk".into(),
-        )),
-        None => Err(EnvelopeError::Truncated(format!(
-            "the input ends after chunk {}, before the last chunk",
-            index - 1
-        ))),
+        Some(_) => Err(cut_short(index as u64, false)),
+        None => Err(cut_short(index as u64, true)),
     }
 }
 
@@ -600,14 +592,7 @@ where
             out.write_all(&buf)?;
             index += 1;
         } else if buf.len() < TAG_LEN {
-            return Err(EnvelopeError::Truncated(match (buf.is_empty(), index) {
-                (true, 0) => "the input ends before the first chunk".into(),
-                (true, _) => format!(
-                    "the input ends after chunk {}, before the last chunk",
-                    index - 1
-                ),
-                (false, _) => format!("the input ends inside chunk {index}"),
-            }));
+            return Err(cut_short(index, buf.is_empty()));
         } else {
             // Shorter than full: this must be the last chunk. A cut inside a chunk, or bytes
             // appended after the last one, fail here too: the layout cannot tell them apart.
@@ -625,6 +610,19 @@ where
             };
         }
     }
+}
+
+/// The input ended before the last chunk: at a chunk boundary (`at_boundary`) or inside
+/// chunk `index`. Both readers report it in these words.
+fn cut_short(index: u64, at_boundary: bool) -> EnvelopeError {
+    EnvelopeError::Truncated(match (at_boundary, index) {
+        (true, 0) => "the input ends before the first chunk".into(),
+        (true, _) => format!(
+            "the input ends after chunk {}, before the last chunk",
+            index - 1
+        ),
+        (false, _) => format!("the input ends inside chunk {index}"),
+    })
 }
 
 const FULL_CHUNK_HINT: &str =

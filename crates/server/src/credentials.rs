@@ -68,21 +68,19 @@ pub fn secret_digest(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// The CSRF token for a session.
-pub fn csrf_token(server_key: &[u8], session: &str) -> String {
+fn csrf_mac(server_key: &[u8], session: &str) -> HmacSha256 {
     let mut mac = HmacSha256::new_from_slice(server_key).expect("HMAC takes any key length");
     mac.update(b"cove-csrf v1\n");
     mac.update(session.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    mac
+}
+
+/// The CSRF token for a session.
+pub fn csrf_token(server_key: &[u8], session: &str) -> String {
+    hex::encode(csrf_mac(server_key, session).finalize().into_bytes())
 }
 
 /// Check a CSRF token in constant time.
 pub fn csrf_ok(server_key: &[u8], session: &str, token: &str) -> bool {
-    let Ok(sig) = hex::decode(token) else {
-        return false;
-    };
-    let mut mac = HmacSha256::new_from_slice(server_key).expect("HMAC takes any key length");
-    mac.update(b"cove-csrf v1\n");
-    mac.update(session.as_bytes());
-    mac.verify_slice(&sig).is_ok()
+    hex::decode(token).is_ok_and(|sig| csrf_mac(server_key, session).verify_slice(&sig).is_ok())
 }

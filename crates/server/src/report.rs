@@ -21,7 +21,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// A compiled package's files by path.
-pub type Files = BTreeMap<String, Vec<u8>>;
+pub use cove_package::zip::Files;
 
 /// WeChat's limits: each of the main package and subpackages, and the whole app.
 pub const PART_LIMIT: u64 = 2 << 20;

@@ -78,11 +78,15 @@ impl Signed<'_> {
         )
     }
 
-    /// The hex signature with `secret` (what the SDK sends).
-    pub fn sign(&self, secret: &[u8]) -> String {
+    fn mac(&self, secret: &[u8]) -> HmacSha256 {
         let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
         mac.update(self.string_to_sign().as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        mac
+    }
+
+    /// The hex signature with `secret` (what the SDK sends).
+    pub fn sign(&self, secret: &[u8]) -> String {
+        hex::encode(self.mac(secret).finalize().into_bytes())
     }
 }
 

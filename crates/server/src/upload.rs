@@ -103,13 +103,11 @@ pub fn accept(
         });
     }
     let entries = cove_package::zip::read(bytes, &limits.zip)?;
-    let (package, warnings) = match kind {
+    // The package's files come from the compiler, or are the upload's own: never re-read.
+    let (package, files, warnings) = match kind {
         Kind::Source => compile(entries, version)?,
-        Kind::Compiled => (compiled(bytes, &entries, version)?, vec![]),
+        Kind::Compiled => (compiled(bytes, &entries, version)?, entries, vec![]),
     };
-    let files: Files = cove_package::zip::read(&package, &limits.zip)?
-        .into_iter()
-        .collect();
     let manifest: Value = files
         .get("manifest.json")
         .and_then(|b| serde_json::from_slice(b).ok())
@@ -139,7 +137,7 @@ fn project_root(entries: &cove_package::zip::Files) -> String {
 fn compile(
     entries: cove_package::zip::Files,
     version: &VersionInfo,
-) -> Result<(Vec<u8>, Vec<String>), UploadError> {
+) -> Result<(Vec<u8>, Files, Vec<String>), UploadError> {
     let root = project_root(&entries);
     let files: Vec<(String, Vec<u8>)> = entries
         .into_iter()
@@ -177,7 +175,7 @@ fn compile(
     let warnings = out.warnings.0.iter().map(|w| w.to_string()).collect();
     let zip = cove_compiler::output::zip_bytes(&out.files)
         .map_err(|e| UploadError::NotAProject(e.to_string()))?;
-    Ok((zip, warnings))
+    Ok((zip, out.files, warnings))
 }
 
 fn compiled(

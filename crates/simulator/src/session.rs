@@ -126,10 +126,14 @@ impl ViewHost {
         rx
     }
 
-    fn automator_event(&self, method: &str, params: Value) {
+    /// `params` is built only when an automator client is connected (rarely).
+    fn automator_event(&self, method: &str, params: impl FnOnce() -> Value) {
+        if self.automator.receiver_count() == 0 {
+            return;
+        }
         let _ = self
             .automator
-            .send(json!({"method": method, "params": params}));
+            .send(json!({"method": method, "params": params()}));
     }
 }
 
@@ -138,7 +142,7 @@ impl Host for ViewHost {
         self.dirty.store(true, Ordering::Relaxed);
         if msg.starts_with(r#"{"t":"automator""#) {
             if let Ok(v) = serde_json::from_str::<Value>(msg) {
-                self.automator_event(v["method"].as_str().unwrap_or(""), v["params"].clone());
+                self.automator_event(v["method"].as_str().unwrap_or(""), || v["params"].clone());
             }
             return;
         }
@@ -147,12 +151,10 @@ impl Host for ViewHost {
             if let Ok(v) = serde_json::from_str::<Value>(msg) {
                 self.devtools
                     .send(json!({"t": "error", "message": v["message"]}));
-                let text = v["message"].as_str().unwrap_or("").to_string();
-                let message = text.lines().next().unwrap_or("").to_string();
-                self.automator_event(
-                    "App.exceptionThrown",
-                    json!({"message": message, "stack": text}),
-                );
+                self.automator_event("App.exceptionThrown", || {
+                    let text = v["message"].as_str().unwrap_or("");
+                    json!({"message": text.lines().next().unwrap_or(""), "stack": text})
+                });
             }
         }
         let _ = self.to_view.send(msg.to_string());
@@ -163,7 +165,7 @@ impl Host for ViewHost {
         self.devtools.console(level.as_str(), text);
         self.automator_event(
             "App.logAdded",
-            json!({"type": level.as_str(), "args": [text]}),
+            || json!({"type": level.as_str(), "args": [text]}),
         );
     }
 

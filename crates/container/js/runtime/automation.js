@@ -235,27 +235,18 @@ function callWxMethod(name, args) {
   return callAsync(f, name, (args || [])[0]);
 }
 
-/** Deliver an async result as WeChat does: callbacks when given, else a promise. */
+/** A mocked async result, delivered through the same callback/promise path as real APIs. */
 function deliverAsync(name, opts, value) {
-  const p = Promise.resolve(value).then((r) => {
+  const result = Promise.resolve(value).then((r) => {
     const res = r && typeof r === 'object' ? Object.assign({}, r) : {};
-    if (typeof res.errMsg !== 'string') res.errMsg = `${name}:ok`;
-    if (/:fail/.test(res.errMsg)) throw res;
+    if (typeof res.errMsg === 'string' && /:fail/.test(res.errMsg)) {
+      const fail = new WxFail(res.errMsg.slice(res.errMsg.indexOf(':') + 1));
+      if (res.errno !== undefined) fail.errno = res.errno;
+      throw fail;
+    }
     return res;
   });
-  const o = opts && typeof opts === 'object' ? opts : {};
-  if (typeof o.success !== 'function' && typeof o.fail !== 'function' && typeof o.complete !== 'function') return p;
-  p.then(
-    (r) => {
-      if (typeof o.success === 'function') safe(() => o.success(r));
-      if (typeof o.complete === 'function') safe(() => o.complete(r));
-    },
-    (e) => {
-      if (typeof o.fail === 'function') safe(() => o.fail(e));
-      if (typeof o.complete === 'function') safe(() => o.complete(e));
-    },
-  );
-  return undefined;
+  return settle(name, opts, result);
 }
 
 /** `App.mockWxMethod`: a fixed result, a function (`this.origin` is the real method), or restore. */

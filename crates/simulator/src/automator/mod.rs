@@ -219,22 +219,26 @@ impl Client {
     /// A view step (`docs/automator.md`, view requests).
     async fn view(&self, args: Value) -> Result<Value, String> {
         let (_, s) = self.session().await?;
-        let rx = s.host.view_call(args);
-        match tokio::time::timeout(STEP_TIMEOUT, rx).await {
-            Ok(Ok(r)) => r,
-            Ok(Err(_)) => Err(gone()),
-            Err(_) => Err("the view did not answer within 30 s".into()),
-        }
+        view_on(&s, args).await
     }
 
     /// A view action, then wait until the app has handled what it caused (the events reach
     /// the driver before this barrier does), so the next read sees the result.
     async fn act(&self, args: Value) -> Result<Value, String> {
-        let r = self.view(args).await?;
         let (_, s) = self.session().await?;
+        let r = view_on(&s, args).await?;
         self.with_app(&s, |app| app.settle().map_err(|e| e.to_string()))
             .await??;
         Ok(r)
+    }
+}
+
+async fn view_on(s: &SessionHandle, args: Value) -> Result<Value, String> {
+    let rx = s.host.view_call(args);
+    match tokio::time::timeout(STEP_TIMEOUT, rx).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(_)) => Err(gone()),
+        Err(_) => Err("the view did not answer within 30 s".into()),
     }
 }
 
