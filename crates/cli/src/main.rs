@@ -10,6 +10,7 @@ mod dev;
 mod inspect;
 mod package;
 mod render;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -50,6 +51,8 @@ enum Command {
     Verify(package::VerifyArgs),
     /// Show a package's envelope, manifest, files and signer, without judging it.
     Inspect(package::InspectArgs),
+    /// Run the platform server: console, API, SDK endpoints and package downloads.
+    Serve(serve::ServeArgs),
     /// The platform's audit log: `cove audit verify --database URL`.
     Audit(audit::AuditArgs),
     /// Run a benchmark and print a table.
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
         Command::Seal(args) => package::seal(args),
         Command::Verify(args) => package::verify(args),
         Command::Inspect(args) => package::inspect(args),
+        Command::Serve(args) => serve::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Apis(args) => apis::run(args),

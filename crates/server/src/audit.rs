@@ -160,11 +160,23 @@ pub mod store {
     /// Append `change` in its own transaction; returns the stored entry.
     pub async fn append(db: &Db, change: &Change<'_>) -> Result<Entry, DbError> {
         let mut tx = db.begin_write().await?;
-        let lock = match db.dialect {
+        let e = append_in(&mut tx, db.dialect, change).await?;
+        tx.commit().await?;
+        Ok(e)
+    }
+
+    /// Append `change` inside the caller's (write) transaction, so that a change and its
+    /// record commit together or not at all.
+    pub async fn append_in(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        dialect: Dialect,
+        change: &Change<'_>,
+    ) -> Result<Entry, DbError> {
+        let lock = match dialect {
             Dialect::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
             Dialect::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
         };
-        let row = sqlx::query(lock).fetch_one(&mut *tx).await?;
+        let row = sqlx::query(lock).fetch_one(&mut **tx).await?;
         let seq: i64 = row.try_get(0)?;
         let hash: String = row.try_get(1)?;
         let prev_hash = if seq == 0 { GENESIS.to_string() } else { hash };
@@ -183,14 +195,13 @@ pub mod store {
         .bind(&e.after)
         .bind(&e.prev)
         .bind(&e.hash)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
             .bind(e.seq as i64)
             .bind(&e.hash)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        tx.commit().await?;
         Ok(e)
     }
 

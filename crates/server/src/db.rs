@@ -23,22 +23,82 @@ pub enum Dialect {
 }
 
 /// (version, what, SQLite, PostgreSQL)
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "audit log",
-    "CREATE TABLE audit_log (
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "audit log",
+        "CREATE TABLE audit_log (
         seq INTEGER PRIMARY KEY, at BIGINT NOT NULL, actor TEXT NOT NULL, org TEXT NOT NULL,
         action TEXT NOT NULL, target TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL,
         prev TEXT NOT NULL, hash TEXT NOT NULL);
      CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL);
      INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '');",
-    "CREATE TABLE audit_log (
+        "CREATE TABLE audit_log (
         seq BIGINT PRIMARY KEY, at BIGINT NOT NULL, actor TEXT NOT NULL, org TEXT NOT NULL,
         action TEXT NOT NULL, target TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL,
         prev TEXT NOT NULL, hash TEXT NOT NULL);
      CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL);
      INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '');",
-)];
+    ),
+    (2, "platform", PLATFORM, PLATFORM),
+    (
+        3,
+        "statistics",
+        crate::stats::MIGRATION_SQLITE,
+        crate::stats::MIGRATION_POSTGRES,
+    ),
+];
+
+/// The platform's tables, in SQL both dialects accept: numeric ids come from `ids` (one row
+/// per kind, bumped in the inserting transaction) rather than from either dialect's own
+/// auto-increment.
+const PLATFORM: &str = "
+    CREATE TABLE ids (name TEXT PRIMARY KEY, next BIGINT NOT NULL);
+    INSERT INTO ids (name, next) VALUES ('org', 1), ('user', 1), ('host', 1), ('domain_change', 1);
+    CREATE TABLE orgs (
+        id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE, operator BIGINT NOT NULL,
+        created_at BIGINT NOT NULL);
+    CREATE TABLE users (
+        id BIGINT PRIMARY KEY, org_id BIGINT NOT NULL REFERENCES orgs (id),
+        username TEXT NOT NULL UNIQUE, password TEXT NOT NULL, roles TEXT NOT NULL,
+        disabled BIGINT NOT NULL DEFAULT 0, created_at BIGINT NOT NULL);
+    CREATE TABLE sessions (
+        digest TEXT PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users (id),
+        created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL);
+    CREATE TABLE tokens (
+        digest TEXT PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users (id),
+        name TEXT NOT NULL, created_at BIGINT NOT NULL);
+    CREATE TABLE login_attempts (key TEXT PRIMARY KEY, window_start BIGINT NOT NULL, failures BIGINT NOT NULL);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta (key, value) VALUES ('catalog_generation', '0');
+    CREATE TABLE hosts (
+        id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE, platforms TEXT NOT NULL,
+        sdk_key TEXT NOT NULL UNIQUE, sdk_secret TEXT NOT NULL, sealing_key TEXT,
+        created_at BIGINT NOT NULL);
+    CREATE TABLE apps (
+        app_id TEXT PRIMARY KEY, org_id BIGINT NOT NULL REFERENCES orgs (id), name TEXT NOT NULL,
+        icon TEXT NOT NULL, category TEXT NOT NULL, domains TEXT NOT NULL, release TEXT NOT NULL,
+        taken_down BIGINT NOT NULL DEFAULT 0, takedown_reason TEXT NOT NULL DEFAULT '',
+        created_at BIGINT NOT NULL);
+    CREATE TABLE host_apps (
+        host_id BIGINT NOT NULL REFERENCES hosts (id), app_id TEXT NOT NULL REFERENCES apps (app_id),
+        grants TEXT NOT NULL, PRIMARY KEY (host_id, app_id));
+    CREATE TABLE domain_changes (
+        id BIGINT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps (app_id), domains TEXT NOT NULL,
+        state TEXT NOT NULL, proposed_by BIGINT NOT NULL, proposed_at BIGINT NOT NULL,
+        reviewed_by BIGINT, reason TEXT NOT NULL DEFAULT '');
+    CREATE TABLE versions (
+        app_id TEXT NOT NULL REFERENCES apps (app_id), code BIGINT NOT NULL, name TEXT NOT NULL,
+        note TEXT NOT NULL, state TEXT NOT NULL, kind TEXT NOT NULL, package TEXT NOT NULL,
+        size BIGINT NOT NULL, report TEXT NOT NULL, warnings TEXT NOT NULL,
+        uploaded_by BIGINT NOT NULL, uploaded_at BIGINT NOT NULL, signed TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (app_id, code));
+    CREATE TABLE deliveries (
+        app_id TEXT NOT NULL, code BIGINT NOT NULL, host_id BIGINT NOT NULL REFERENCES hosts (id),
+        blob TEXT NOT NULL, size BIGINT NOT NULL, sealed BIGINT NOT NULL, signed_by TEXT NOT NULL,
+        rollback BIGINT NOT NULL, PRIMARY KEY (app_id, code, host_id));
+    CREATE TABLE nonces (key TEXT NOT NULL, nonce TEXT NOT NULL, expires BIGINT NOT NULL, PRIMARY KEY (key, nonce));
+    CREATE INDEX nonces_expires ON nonces (expires);";
 
 /// A connection pool and its dialect.
 #[derive(Debug, Clone)]

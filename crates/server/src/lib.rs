@@ -17,16 +17,31 @@
 //! - [`workflow`]: a version's states and steps under those permissions, and the signed (and
 //!   per-host sealed) packages publishing makes;
 //! - [`sdk`]: `POST /sdk/v1/resolve` over a storage-agnostic catalog.
+//!
+//! On top of them:
+//!
+//! - [`platform`]: every operation (organisations, users, host apps, mini-programs, versions,
+//!   releases), authorised and audited in one transaction, and the SDK catalog it keeps;
+//! - [`api`]: the JSON API over it, with sessions, CSRF and API tokens; [`console`] the web
+//!   console; [`serve`] the node that serves them all from a [`config::ServerConfig`];
+//! - [`demo`]: the seeded platform of `cove serve --demo`.
 
+pub mod api;
 pub mod audit;
 pub mod authz;
 pub mod blobs;
+pub mod config;
+pub mod console;
 pub mod credentials;
 pub mod db;
+pub mod demo;
 pub mod download;
 pub mod gray;
+pub mod platform;
 pub mod report;
 pub mod sdk;
 pub mod sdk_auth;
+pub mod serve;
+pub mod stats;
 pub mod upload;
 pub mod workflow;

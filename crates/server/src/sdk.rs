@@ -99,7 +99,7 @@ pub fn router(sdk: Sdk) -> Router {
         .with_state(sdk)
 }
 
-fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+pub(crate) fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
     (
         status,
         axum::Json(json!({"code": code, "message": message.into()})),
@@ -107,7 +107,7 @@ fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response
         .into_response()
 }
 
-fn auth_error(e: AuthError) -> Response {
+pub(crate) fn auth_error(e: AuthError) -> Response {
     error(StatusCode::UNAUTHORIZED, e.code(), e.to_string())
 }
 
@@ -124,8 +124,8 @@ pub struct ResolveRequest {
     pub tags: Vec<String>,
 }
 
-/// Check the SDK signature headers; returns the host app.
-fn authenticate(
+/// Check the SDK signature headers of a POST; returns the host app.
+pub fn authenticate(
     sdk: &Sdk,
     headers: &HeaderMap,
     uri: &Uri,

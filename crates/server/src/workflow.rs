@@ -157,22 +157,30 @@ pub fn prepare(
     let signed = cove_package::sign(package, key, &opts)?;
     let mut deliveries = vec![];
     for host in hosts {
-        let (bytes, sealed) = match &host.sealing_key {
-            Some(k) => {
-                let mut out = Vec::with_capacity(signed.len() + 1024);
-                envelope::seal(
-                    &mut &signed[..],
-                    &mut out,
-                    k.suite(),
-                    std::slice::from_ref(k),
-                    None,
-                )?;
-                (out, true)
-            }
-            None => (signed.clone(), false),
-        };
+        let (bytes, sealed) = deliver(&signed, host.sealing_key.as_ref())?;
         let id = crate::blobs::id_of(&bytes);
         deliveries.push((host.host_id, bytes, id, sealed));
     }
     Ok(Prepared { signed, deliveries })
+}
+
+/// What one host receives of a signed package: sealed for its key, or as it is.
+pub fn deliver(
+    signed: &[u8],
+    sealing_key: Option<&PublicKey>,
+) -> Result<(Vec<u8>, bool), PackageError> {
+    match sealing_key {
+        Some(k) => {
+            let mut out = Vec::with_capacity(signed.len() + 1024);
+            envelope::seal(
+                &mut &signed[..],
+                &mut out,
+                k.suite(),
+                std::slice::from_ref(k),
+                None,
+            )?;
+            Ok((out, true))
+        }
+        None => Ok((signed.to_vec(), false)),
+    }
 }

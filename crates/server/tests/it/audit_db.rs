@@ -6,54 +6,7 @@ use cove_server::audit::{Break, Change, store};
 use cove_server::db::Db;
 use serde_json::json;
 
-/// A fresh PostgreSQL database for this test run (dropped at the end).
-struct PgDatabase {
-    admin: String,
-    name: String,
-}
-
-impl PgDatabase {
-    async fn create() -> (PgDatabase, String) {
-        let admin = std::env::var("COVE_TEST_POSTGRES")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let name = format!(
-            "cove_test_{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-                % 1_000_000
-        );
-        sqlx::any::install_default_drivers();
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL at {admin} (set COVE_TEST_POSTGRES): {e}"));
-        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        let url = match admin.rsplit_once('/') {
-            Some((base, _)) => format!("{base}/{name}"),
-            None => panic!("{admin}: no database in the URL"),
-        };
-        (PgDatabase { admin, name }, url)
-    }
-
-    async fn drop_it(self, db: Db) {
-        db.pool.close().await;
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&self.admin)
-            .await
-            .unwrap();
-        sqlx::raw_sql(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        ))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    }
-}
+use crate::pg::PgDatabase;
 
 async fn record(db: &Db, i: usize) {
     let before = json!({"percent": i});

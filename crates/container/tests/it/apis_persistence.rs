@@ -3,7 +3,7 @@
 //! directory; another app id's data directory sees none of it. (The conformance suite,
 //! `cove apis`, checks everything else within one launch.)
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! installs and runs; tampered, unsigned, foreign or downgraded packages are refused before
 //! anything is written or run.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

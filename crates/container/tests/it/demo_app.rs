@@ -1,7 +1,7 @@
 //! Our demo app runs headless: App.onLaunch, the entry page's first render, setData that
 //! sends only what changed, taps delivered as view events, routing and the page stack.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! every page in its app.json is opened in a fresh app, and a page passes when onLoad,
 //! onShow and onReady complete (and a second of its timers runs) with no uncaught error.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! The container's half of the automator protocol on the demo app: selectors over the
 //! component tree (tag, class, id, combinators, `>>>`), data, methods, wx calls and mocks.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! lifetimes, export, EventChannel, events that bubble out of components, errors routed to
 //! App.onError, unhandled rejections, timers, and the CPU limit inside a handler.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration;

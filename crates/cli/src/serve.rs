@@ -1,0 +1,150 @@
+//! `cove serve`: the platform server on its embedded defaults (SQLite and a blob directory
+//! under `--data-dir`), or on PostgreSQL and S3 for a cluster; `--demo` seeds it.
+//!
+//! The first stdout line is `console: http://ADDR/`; with `--demo` on a fresh data dir, the
+//! seeded credentials follow, printed this once.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use cove_server::config::ServerConfig;
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// A TOML file with the server's settings (flags and environment override it).
+    #[arg(long, env = "COVE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Where the embedded database, blobs and keys live.
+    #[arg(long, env = "COVE_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, env = "COVE_LISTEN")]
+    listen: Option<String>,
+    /// `postgres://…` for a cluster (default: SQLite under the data dir).
+    #[arg(long, env = "COVE_DATABASE")]
+    database: Option<String>,
+    /// `s3://bucket[/prefix]` for a cluster (default: a directory under the data dir).
+    /// Endpoint, region and keys come from the config file or COVE_S3_* variables.
+    #[arg(long, env = "COVE_BLOBS")]
+    blobs: Option<String>,
+    /// The suite of the signing key made on first start: intl (Ed25519) or sm (SM2/SM3).
+    #[arg(long, env = "COVE_SUITE")]
+    suite: Option<String>,
+    /// Seed an empty platform with organisations, users, a host app and the examples.
+    #[arg(long)]
+    demo: bool,
+    /// The example projects `--demo` publishes (each subdirectory with a project.config.json).
+    #[arg(long, default_value = "examples")]
+    examples: PathBuf,
+}
+
+fn config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
+    let mut cfg = match &args.config {
+        Some(path) => ServerConfig::from_file(path)?,
+        None => ServerConfig::default(),
+    };
+    if let Some(v) = &args.data_dir {
+        cfg.data_dir = v.clone();
+    }
+    if let Some(v) = &args.listen {
+        cfg.listen = v.clone();
+    }
+    if let Some(v) = &args.database {
+        cfg.database = Some(v.clone());
+    }
+    if let Some(v) = &args.blobs {
+        cfg.blobs = Some(v.clone());
+    }
+    if let Some(v) = &args.suite {
+        cfg.suite = v.clone();
+    }
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if let Some(v) = env("COVE_S3_ENDPOINT") {
+        cfg.s3.endpoint = Some(v);
+    }
+    if let Some(v) = env("COVE_S3_REGION") {
+        cfg.s3.region = Some(v);
+    }
+    if let Some(v) = env("COVE_S3_ACCESS_KEY_ID") {
+        cfg.s3.access_key_id = Some(v);
+    }
+    if let Some(v) = env("COVE_S3_SECRET_ACCESS_KEY") {
+        cfg.s3.secret_access_key = Some(v);
+    }
+    if let Some(v) = env("COVE_S3_ALLOW_HTTP") {
+        cfg.s3.allow_http = v == "1" || v == "true";
+    }
+    if let Some(v) = env("COVE_SECURE_COOKIES") {
+        cfg.secure_cookies = v == "1" || v == "true";
+    }
+    Ok(cfg)
+}
+
+fn examples(dir: &std::path::Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = vec![];
+    let entries = std::fs::read_dir(dir).with_context(|| {
+        format!(
+            "--demo publishes the examples in {} (use --examples DIR)",
+            dir.display()
+        )
+    })?;
+    for e in entries {
+        let path = e?.path();
+        if path.join("project.config.json").is_file() {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let cfg = config(&args)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let platform = cove_server::serve::open(&cfg).await?;
+        let listener = tokio::net::TcpListener::bind(&cfg.listen)
+            .await
+            .with_context(|| format!("listen on {}", cfg.listen))?;
+        let addr = listener.local_addr()?;
+        println!("console: http://{addr}/");
+        if args.demo {
+            let dirs = examples(&args.examples)?;
+            match cove_server::demo::seed(&platform, &dirs, &cfg.data_dir.join("keys")).await? {
+                Some(s) => {
+                    println!("demo admin: {} / {}", s.admin.0, s.admin.1);
+                    println!("demo developer: {} / {}", s.developer.0, s.developer.1);
+                    println!("demo host app: sdk key {} / sdk secret {}", s.host_key, s.host_secret);
+                    println!("demo host sealing key: {}", s.host_sealing_key.display());
+                    for (id, name, code) in &s.apps {
+                        println!("demo mini-program: {id} ({name}) version {code} published");
+                    }
+                    println!("(these passwords are shown once; they are not stored anywhere readable)");
+                }
+                None => println!("demo: the platform in {} is already set up; its passwords were printed when it was seeded", cfg.data_dir.display()),
+            }
+        }
+        tracing::info!(
+            "cove serve on {addr}: database {}, blobs {}",
+            cfg.database_url().split('?').next().unwrap_or_default(),
+            platform.blobs.describe()
+        );
+        let shutdown = async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            {
+                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("install SIGTERM handler");
+                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+            }
+            #[cfg(not(unix))]
+            let _ = ctrl_c.await;
+        };
+        cove_server::serve::serve(platform, listener, Duration::from_millis(cfg.catalog_poll_ms), shutdown).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}

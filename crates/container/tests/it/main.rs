@@ -1,0 +1,14 @@
+//! The crate's integration tests, in one binary: the workspace links (and stores) one
+//! test executable per crate instead of one per file.
+mod apis_persistence;
+mod automation;
+mod common;
+mod demo_app;
+mod event_loop;
+mod install;
+mod lifecycles;
+mod sandbox;
+mod services_fs;
+mod services_net;
+mod services_storage;
+mod wux_pages;

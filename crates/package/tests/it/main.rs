@@ -1,0 +1,6 @@
+//! The crate's integration tests, in one binary: the workspace links (and stores) one
+//! test executable per crate instead of one per file.
+mod envelope;
+mod fuzz_seeds;
+mod kat;
+mod refusals;

@@ -1,0 +1,154 @@
+//! The HTTP API (`/api/v1/…`, JSON) over [`crate::platform`], the SDK endpoints, package
+//! downloads, the console and `/openapi.json`, as one router.
+//!
+//! Authentication: a session cookie (`cove_session`, HttpOnly, SameSite=Strict, Secure when
+//! TLS is on) from `POST /api/v1/session`, or an API token (`Authorization: Bearer cove_…`)
+//! for CI. A request with the cookie that changes anything must carry the session's CSRF
+//! token in `X-CSRF-Token`; token requests need none (a browser never sends them by itself).
+//! Every error is `{"code": "...", "message": "..."}` with a stable code.
+
+mod accounts;
+mod apps;
+pub mod events;
+pub mod openapi;
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use serde_json::json;
+
+use crate::platform::{Actor, Error, Platform};
+
+pub const SESSION_COOKIE: &str = "cove_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// An error as the API answers it.
+pub struct ApiError(pub Error);
+
+impl<E: Into<Error>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        let status = match &e {
+            Error::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Error::Workflow(w) => match w.code() {
+                "not_found" => StatusCode::NOT_FOUND,
+                "forbidden" => StatusCode::FORBIDDEN,
+                "invalid_state" => StatusCode::CONFLICT,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            },
+            Error::Upload(_) | Error::Package(_) | Error::Invalid { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Error::Blob(_) | Error::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
+            // The detail goes to the log, not to the client.
+            tracing::error!("{e}");
+            "internal error; see the server log".to_string()
+        } else {
+            e.to_string()
+        };
+        let mut res = (status, Json(json!({"code": e.code(), "message": message}))).into_response();
+        if let Error::RateLimited(wait) = e
+            && let Ok(v) = wait.to_string().parse()
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        res
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
+}
+
+/// The caller, signed in by session cookie (CSRF-checked on writes) or API token.
+pub struct Authed(pub Actor);
+
+impl FromRequestParts<Platform> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, p: &Platform) -> Result<Self, ApiError> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if let Some(token) = bearer {
+            let user = p
+                .token_user(token.trim())
+                .await?
+                .ok_or(Error::Unauthenticated)?;
+            return Ok(Authed(user.actor()));
+        }
+        let session = cookie(&parts.headers, SESSION_COOKIE).ok_or(Error::Unauthenticated)?;
+        let user = p
+            .session_user(session)
+            .await?
+            .ok_or(Error::Unauthenticated)?;
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if !safe {
+            let token = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !p.csrf_ok(session, token) {
+                return Err(Error::Forbidden(
+                    "missing or wrong X-CSRF-Token for this session".into(),
+                )
+                .into());
+            }
+        }
+        Ok(Authed(user.actor()))
+    }
+}
+
+/// The client's address, for the sign-in rate limit.
+pub struct Client(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Client(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or("unknown".into(), |c| c.0.ip().to_string()),
+        ))
+    }
+}
+
+/// The whole API (without the SDK and download routes, which [`crate::serve`] adds).
+pub fn router(platform: Platform) -> Router {
+    Router::new()
+        .merge(accounts::routes())
+        .merge(apps::routes(platform.settings.upload.max_upload as usize))
+        .route("/openapi.json", axum::routing::get(openapi::document))
+        .with_state(platform)
+}

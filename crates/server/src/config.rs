@@ -1,0 +1,97 @@
+//! The server's configuration, in one typed struct: a TOML file (`--config`), then
+//! environment variables and flags over it (the CLI applies those).
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::blobs::S3Options;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Where the embedded defaults live: `cove.db`, `blobs/`, `keys/`.
+    pub data_dir: PathBuf,
+    pub listen: String,
+    /// `sqlite://…` or `postgres://…`; `sqlite://DATA/cove.db` by default.
+    pub database: Option<String>,
+    /// `s3://bucket[/prefix]` or a directory; `DATA/blobs` by default.
+    pub blobs: Option<String>,
+    pub s3: S3Options,
+    /// The platform's signing key (`cove keygen --purpose signing`); made under
+    /// `DATA/keys/` on first start when absent.
+    pub signing_key: Option<PathBuf>,
+    /// The suite of a signing key made on first start: `intl` (Ed25519) or `sm` (SM2).
+    pub suite: String,
+    /// The cookie's `Secure` flag: on when TLS terminates here or at the proxy.
+    pub secure_cookies: bool,
+    /// How often a node checks whether another changed what the SDK endpoints serve.
+    pub catalog_poll_ms: u64,
+    /// The largest upload accepted, in bytes.
+    pub max_upload: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            data_dir: PathBuf::from("cove-data"),
+            listen: "127.0.0.1:8080".into(),
+            database: None,
+            blobs: None,
+            s3: S3Options::default(),
+            signing_key: None,
+            suite: "intl".into(),
+            secure_cookies: false,
+            catalog_poll_ms: 1000,
+            max_upload: 32 << 20,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+}
+
+impl ServerConfig {
+    pub fn from_file(path: &Path) -> Result<ServerConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("cove.db").display()
+            )
+        })
+    }
+
+    pub fn blobs_spec(&self) -> String {
+        self.blobs
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("blobs").display().to_string())
+    }
+
+    pub fn signing_key_path(&self) -> PathBuf {
+        self.signing_key
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("keys").join("platform-signing.json"))
+    }
+}

@@ -1,0 +1,491 @@
+//! Mini-programs: their records, their domain whitelists (changed only through review), and
+//! what they deliver: gray rules, the live version, rollback and takedown.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sqlx::Row as _;
+
+use super::{Actor, Error, Platform, Result, Tx, next_id, typed_col};
+use crate::authz::{Action, Target};
+use crate::gray::{Context, Decision, Release, Rule};
+use crate::report::Domains;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AppSummary {
+    pub app_id: String,
+    pub name: String,
+    pub category: String,
+    pub icon: String,
+    pub org_id: u64,
+    pub org_name: String,
+    pub live_version: Option<u64>,
+    pub taken_down: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AppDetail {
+    #[serde(flatten)]
+    pub summary: AppSummary,
+    pub takedown_reason: String,
+    pub domains: Domains,
+    pub pending_domains: Option<DomainChange>,
+    pub release: Release,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DomainChange {
+    pub id: u64,
+    pub domains: Domains,
+    pub proposed_by: u64,
+    pub proposed_at: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewApp {
+    pub app_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub icon: String,
+    pub org_id: u64,
+}
+
+const APP_COLUMNS: &str = "a.app_id, a.name, a.category, a.icon, a.org_id, o.name AS org_name, a.release, a.taken_down, a.takedown_reason, a.domains";
+
+/// WeChat's app ids are `wx` and 16 hex digits; a bank's own may be any short slug.
+fn valid_app_id(id: &str) -> bool {
+    (3..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+/// A whitelist entry is a host, optionally with a port: no scheme, path or wildcard.
+fn check_domains(d: &Domains) -> Result<()> {
+    let lists = [
+        ("request", &d.request),
+        ("socket", &d.socket),
+        ("upload", &d.upload),
+        ("download", &d.download),
+        ("web_view", &d.web_view),
+    ];
+    for (name, list) in lists {
+        for host in list {
+            let ok = !host.is_empty()
+                && host.len() <= 253
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'))
+                && !host.starts_with(['.', '-', ':']);
+            if !ok {
+                return Err(Error::invalid(
+                    "bad_domain",
+                    format!(
+                        "{name} whitelist: {host:?} is not a host name (write it without scheme or path, as `api.example.com` or `api.example.com:8443`)"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Platform {
+    pub(super) async fn app_row(
+        &self,
+        tx: Option<&mut Tx>,
+        app_id: &str,
+    ) -> Result<sqlx::any::AnyRow> {
+        let q = format!(
+            "SELECT {APP_COLUMNS} FROM apps a JOIN orgs o ON o.id = a.org_id WHERE a.app_id = $1"
+        );
+        let row = match tx {
+            Some(tx) => {
+                sqlx::query(&q)
+                    .bind(app_id)
+                    .fetch_optional(&mut **tx)
+                    .await?
+            }
+            None => {
+                sqlx::query(&q)
+                    .bind(app_id)
+                    .fetch_optional(&self.db.pool)
+                    .await?
+            }
+        };
+        row.ok_or_else(|| Error::NotFound(format!("mini-program {app_id} not found")))
+    }
+
+    /// The app's owner, checked for `action`; hidden apps are "not found".
+    pub(super) fn check_app(
+        &self,
+        who: &Actor,
+        row: &sqlx::any::AnyRow,
+        action: Action,
+        uploader: Option<u64>,
+    ) -> Result<()> {
+        let app_id: String = row.try_get("app_id")?;
+        let target = Target {
+            owner_org: Some(row.try_get::<i64, _>("org_id")? as u64),
+            uploader,
+        };
+        self.allow(who, action, &target, &format!("mini-program {app_id}"))
+    }
+
+    fn summary(row: &sqlx::any::AnyRow) -> Result<AppSummary> {
+        let release: Release = typed_col(row, "release")?;
+        Ok(AppSummary {
+            app_id: row.try_get("app_id")?,
+            name: row.try_get("name")?,
+            category: row.try_get("category")?,
+            icon: row.try_get("icon")?,
+            org_id: row.try_get::<i64, _>("org_id")? as u64,
+            org_name: row.try_get("org_name")?,
+            live_version: release.live,
+            taken_down: row.try_get::<i64, _>("taken_down")? != 0,
+        })
+    }
+
+    pub async fn create_app(&self, who: Option<&Actor>, new: &NewApp) -> Result<AppSummary> {
+        if let Some(who) = who {
+            let target = Target {
+                owner_org: Some(new.org_id),
+                uploader: None,
+            };
+            self.allow(who, Action::CreateApp, &target, "organisation")?;
+        }
+        if !valid_app_id(&new.app_id) {
+            return Err(Error::invalid(
+                "bad_app_id",
+                "an app id is 3–64 letters, digits, '_', '-' or '.'",
+            ));
+        }
+        let name = new.name.trim();
+        if name.is_empty() || name.chars().count() > 64 {
+            return Err(Error::invalid(
+                "bad_name",
+                "a mini-program needs a name of 1–64 characters",
+            ));
+        }
+        let release = Release {
+            salt: new.app_id.clone(),
+            live: None,
+            rules: vec![],
+        };
+        let mut tx = self.db.begin_write().await?;
+        if sqlx::query("SELECT name FROM orgs WHERE id = $1")
+            .bind(new.org_id as i64)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_none()
+        {
+            return Err(Error::NotFound("organisation not found".into()));
+        }
+        if sqlx::query("SELECT app_id FROM apps WHERE app_id = $1")
+            .bind(&new.app_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some()
+        {
+            return Err(Error::Conflict(format!(
+                "mini-program {} exists",
+                new.app_id
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO apps (app_id, org_id, name, icon, category, domains, release, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&new.app_id)
+        .bind(new.org_id as i64)
+        .bind(name)
+        .bind(&new.icon)
+        .bind(&new.category)
+        .bind(serde_json::to_string(&Domains::default()).expect("serialises"))
+        .bind(serde_json::to_string(&release).expect("serialises"))
+        .bind(self.now())
+        .execute(&mut *tx)
+        .await?;
+        let row = self.app_row(Some(&mut tx), &new.app_id).await?;
+        let summary = Self::summary(&row)?;
+        self.record(
+            &mut tx,
+            who,
+            "app.create",
+            &format!("app/{}", new.app_id),
+            &json!(null),
+            &json!(summary),
+        )
+        .await?;
+        self.commit(tx).await?;
+        Ok(summary)
+    }
+
+    /// The mini-programs `who` can see.
+    pub async fn apps(&self, who: &Actor) -> Result<Vec<AppSummary>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {APP_COLUMNS} FROM apps a JOIN orgs o ON o.id = a.org_id ORDER BY a.app_id"
+        ))
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut out = vec![];
+        for r in rows {
+            if self.check_app(who, &r, Action::View, None).is_ok() {
+                out.push(Self::summary(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn app(&self, who: &Actor, app_id: &str) -> Result<AppDetail> {
+        let row = self.app_row(None, app_id).await?;
+        self.check_app(who, &row, Action::View, None)?;
+        let pending = sqlx::query(
+            "SELECT id, domains, proposed_by, proposed_at FROM domain_changes WHERE app_id = $1 AND state = 'pending'",
+        )
+        .bind(app_id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let pending_domains = match pending {
+            Some(r) => Some(DomainChange {
+                id: r.try_get::<i64, _>("id")? as u64,
+                domains: typed_col(&r, "domains")?,
+                proposed_by: r.try_get::<i64, _>("proposed_by")? as u64,
+                proposed_at: r.try_get("proposed_at")?,
+            }),
+            None => None,
+        };
+        Ok(AppDetail {
+            summary: Self::summary(&row)?,
+            takedown_reason: row.try_get("takedown_reason")?,
+            domains: typed_col(&row, "domains")?,
+            pending_domains,
+            release: typed_col(&row, "release")?,
+        })
+    }
+
+    /// Propose new whitelists. They take effect only when a reviewer approves them, as code
+    /// does; a newer proposal replaces a pending one.
+    pub async fn propose_domains(
+        &self,
+        who: &Actor,
+        app_id: &str,
+        domains: &Domains,
+    ) -> Result<DomainChange> {
+        check_domains(domains)?;
+        let mut tx = self.db.begin_write().await?;
+        let row = self.app_row(Some(&mut tx), app_id).await?;
+        self.check_app(who, &row, Action::ProposeDomains, None)?;
+        sqlx::query("UPDATE domain_changes SET state = 'superseded' WHERE app_id = $1 AND state = 'pending'")
+            .bind(app_id)
+            .execute(&mut *tx)
+            .await?;
+        let id = next_id(&mut tx, "domain_change").await?;
+        let now = self.now();
+        sqlx::query(
+            "INSERT INTO domain_changes (id, app_id, domains, state, proposed_by, proposed_at) VALUES ($1, $2, $3, 'pending', $4, $5)",
+        )
+        .bind(id)
+        .bind(app_id)
+        .bind(serde_json::to_string(domains).expect("serialises"))
+        .bind(who.principal.user_id as i64)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let before: Value = typed_col(&row, "domains")?;
+        self.record(
+            &mut tx,
+            Some(who),
+            "domains.propose",
+            &format!("app/{app_id}"),
+            &before,
+            &json!(domains),
+        )
+        .await?;
+        self.commit(tx).await?;
+        Ok(DomainChange {
+            id: id as u64,
+            domains: domains.clone(),
+            proposed_by: who.principal.user_id,
+            proposed_at: now,
+        })
+    }
+
+    /// Approve (`reason` ignored) or reject (`reason` required) the pending whitelist change.
+    /// Whoever proposed it cannot review it.
+    pub async fn review_domains(
+        &self,
+        who: &Actor,
+        app_id: &str,
+        approve: bool,
+        reason: &str,
+    ) -> Result<Domains> {
+        let mut tx = self.db.begin_write().await?;
+        let row = self.app_row(Some(&mut tx), app_id).await?;
+        let change = sqlx::query(
+            "SELECT id, domains, proposed_by FROM domain_changes WHERE app_id = $1 AND state = 'pending'",
+        )
+        .bind(app_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| Error::invalid("nothing_pending", format!("{app_id} has no whitelist change to review")))?;
+        let proposer = change.try_get::<i64, _>("proposed_by")? as u64;
+        self.check_app(who, &row, Action::Review, Some(proposer))?;
+        if !approve && reason.trim().is_empty() {
+            return Err(Error::invalid(
+                "reason_required",
+                "a rejection needs a reason",
+            ));
+        }
+        let id: i64 = change.try_get("id")?;
+        let proposed: Domains = typed_col(&change, "domains")?;
+        let before: Domains = typed_col(&row, "domains")?;
+        sqlx::query(
+            "UPDATE domain_changes SET state = $1, reviewed_by = $2, reason = $3 WHERE id = $4",
+        )
+        .bind(if approve { "approved" } else { "rejected" })
+        .bind(who.principal.user_id as i64)
+        .bind(reason.trim())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let (action, now_domains) = if approve {
+            sqlx::query("UPDATE apps SET domains = $1 WHERE app_id = $2")
+                .bind(serde_json::to_string(&proposed).expect("serialises"))
+                .bind(app_id)
+                .execute(&mut *tx)
+                .await?;
+            ("domains.approve", proposed)
+        } else {
+            ("domains.reject", before.clone())
+        };
+        self.record(
+            &mut tx,
+            Some(who),
+            action,
+            &format!("app/{app_id}"),
+            &json!(before),
+            &json!({"domains": now_domains, "reason": reason.trim()}),
+        )
+        .await?;
+        self.commit_delivery(tx).await?;
+        Ok(now_domains)
+    }
+
+    /// Replace the gray rules. Each rule must name a published version.
+    pub async fn set_rules(&self, who: &Actor, app_id: &str, rules: Vec<Rule>) -> Result<Release> {
+        let mut tx = self.db.begin_write().await?;
+        let row = self.app_row(Some(&mut tx), app_id).await?;
+        self.check_app(who, &row, Action::Publish, None)?;
+        let published = self.published_codes(&mut tx, app_id).await?;
+        let mut ids = std::collections::BTreeSet::new();
+        for r in &rules {
+            if r.id.trim().is_empty() || !ids.insert(r.id.clone()) {
+                return Err(Error::invalid(
+                    "bad_rule",
+                    format!("rule ids must be unique and non-empty ({:?})", r.id),
+                ));
+            }
+            if !published.contains(&r.version_code) {
+                return Err(Error::invalid(
+                    "version_not_published",
+                    format!(
+                        "rule {}: version {} of {app_id} is not published (publish it as gray first)",
+                        r.id, r.version_code
+                    ),
+                ));
+            }
+        }
+        let before: Release = typed_col(&row, "release")?;
+        let after = Release {
+            rules,
+            ..before.clone()
+        };
+        self.save_release(&mut tx, app_id, &after).await?;
+        self.record(
+            &mut tx,
+            Some(who),
+            "release.rules",
+            &format!("app/{app_id}"),
+            &json!(before),
+            &json!(after),
+        )
+        .await?;
+        self.commit_delivery(tx).await?;
+        Ok(after)
+    }
+
+    pub(super) async fn save_release(
+        &self,
+        tx: &mut Tx,
+        app_id: &str,
+        release: &Release,
+    ) -> Result<()> {
+        sqlx::query("UPDATE apps SET release = $1 WHERE app_id = $2")
+            .bind(serde_json::to_string(release).expect("serialises"))
+            .bind(app_id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Which version this user would get, and why (`cove release explain`).
+    pub async fn explain(&self, who: &Actor, app_id: &str, ctx: &Context<'_>) -> Result<Decision> {
+        let row = self.app_row(None, app_id).await?;
+        self.check_app(who, &row, Action::View, None)?;
+        let release: Release = typed_col(&row, "release")?;
+        let mut d = release.resolve(ctx);
+        if row.try_get::<i64, _>("taken_down")? != 0 {
+            d.trace
+                .push("but the mini-program is taken down: nothing is delivered".into());
+            d.version_code = None;
+        }
+        Ok(d)
+    }
+
+    /// Stop delivery at once: resolve answers 410 and containers refuse to launch it.
+    pub async fn takedown(&self, who: &Actor, app_id: &str, reason: &str) -> Result<()> {
+        if reason.trim().is_empty() {
+            return Err(Error::invalid(
+                "reason_required",
+                "a takedown needs a reason",
+            ));
+        }
+        self.set_taken_down(who, app_id, true, reason.trim()).await
+    }
+
+    pub async fn restore(&self, who: &Actor, app_id: &str) -> Result<()> {
+        self.set_taken_down(who, app_id, false, "").await
+    }
+
+    async fn set_taken_down(
+        &self,
+        who: &Actor,
+        app_id: &str,
+        down: bool,
+        reason: &str,
+    ) -> Result<()> {
+        let mut tx = self.db.begin_write().await?;
+        let row = self.app_row(Some(&mut tx), app_id).await?;
+        self.check_app(who, &row, Action::Takedown, None)?;
+        let was = row.try_get::<i64, _>("taken_down")? != 0;
+        sqlx::query("UPDATE apps SET taken_down = $1, takedown_reason = $2 WHERE app_id = $3")
+            .bind(down as i64)
+            .bind(reason)
+            .bind(app_id)
+            .execute(&mut *tx)
+            .await?;
+        self.record(
+            &mut tx,
+            Some(who),
+            if down { "app.takedown" } else { "app.restore" },
+            &format!("app/{app_id}"),
+            &json!({"taken_down": was}),
+            &json!({"taken_down": down, "reason": reason}),
+        )
+        .await?;
+        self.commit_delivery(tx).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,178 @@
+//! What the SDK endpoints read, held in memory: `resolve` is the hottest path of the platform
+//! and must not touch the database. Every change to what is delivered bumps a generation
+//! counter in the same transaction; the node that made it reloads at once, the others when
+//! their poll (every second) sees the counter move. A takedown therefore reaches every node
+//! of a cluster within a second.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use sqlx::Row as _;
+
+use super::{Result, Tx, typed_col};
+use crate::db::Db;
+use crate::sdk::{AppOnHost, Catalog, Delivered, HostApp};
+
+#[derive(Default)]
+struct Snapshot {
+    generation: i64,
+    hosts: HashMap<String, HostApp>,
+    apps: HashMap<(u64, String), AppOnHost>,
+}
+
+pub struct DbCatalog {
+    db: Db,
+    snap: RwLock<Arc<Snapshot>>,
+}
+
+pub(super) async fn bump(tx: &mut Tx) -> Result<()> {
+    sqlx::query(
+        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'catalog_generation'",
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn generation(db: &Db) -> Result<i64> {
+    let v: String = sqlx::query("SELECT value FROM meta WHERE key = 'catalog_generation'")
+        .fetch_one(&db.pool)
+        .await?
+        .try_get(0)?;
+    Ok(v.parse().unwrap_or(0))
+}
+
+impl DbCatalog {
+    pub fn new(db: Db) -> Self {
+        DbCatalog {
+            db,
+            snap: RwLock::new(Arc::new(Snapshot {
+                generation: -1,
+                ..Snapshot::default()
+            })),
+        }
+    }
+
+    fn current(&self) -> Arc<Snapshot> {
+        self.snap.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Read everything the SDK endpoints serve.
+    pub async fn reload(&self) -> Result<()> {
+        let mut tx = self.db.pool.begin().await?;
+        let gen_row: String =
+            sqlx::query("SELECT value FROM meta WHERE key = 'catalog_generation'")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+        let mut snap = Snapshot {
+            generation: gen_row.parse().unwrap_or(0),
+            ..Snapshot::default()
+        };
+        for r in sqlx::query("SELECT id, sdk_key, sdk_secret FROM hosts")
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            let key: String = r.try_get(1)?;
+            let secret: String = r.try_get(2)?;
+            snap.hosts.insert(
+                key.clone(),
+                HostApp {
+                    id: r.try_get::<i64, _>(0)? as u64,
+                    sdk_key: key,
+                    sdk_secret: secret.into_bytes(),
+                },
+            );
+        }
+        let mut versions: HashMap<(u64, String), BTreeMap<u64, Delivered>> = HashMap::new();
+        for r in sqlx::query(
+            "SELECT d.app_id, d.code, d.host_id, d.blob, d.size, d.sealed, d.signed_by, v.name
+             FROM deliveries d JOIN versions v ON v.app_id = d.app_id AND v.code = d.code",
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            let code = r.try_get::<i64, _>("code")? as u64;
+            versions
+                .entry((r.try_get::<i64, _>("host_id")? as u64, r.try_get("app_id")?))
+                .or_default()
+                .insert(
+                    code,
+                    Delivered {
+                        version_code: code,
+                        version_name: r.try_get("name")?,
+                        blob: r.try_get("blob")?,
+                        size: r.try_get::<i64, _>("size")? as u64,
+                        signed_by: r.try_get("signed_by")?,
+                        sealed: r.try_get::<i64, _>("sealed")? != 0,
+                    },
+                );
+        }
+        for r in sqlx::query(
+            "SELECT ha.host_id, ha.app_id, ha.grants, a.taken_down, a.release, a.domains
+             FROM host_apps ha JOIN apps a ON a.app_id = ha.app_id",
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            let key = (
+                r.try_get::<i64, _>("host_id")? as u64,
+                r.try_get::<String, _>("app_id")?,
+            );
+            let app = AppOnHost {
+                app_id: key.1.clone(),
+                taken_down: r.try_get::<i64, _>("taken_down")? != 0,
+                release: typed_col(&r, "release")?,
+                versions: versions.remove(&key).unwrap_or_default(),
+                domains: typed_col(&r, "domains")?,
+                grants: typed_col(&r, "grants")?,
+            };
+            snap.apps.insert(key, app);
+        }
+        tx.commit().await?;
+        let mut cur = self.snap.write().unwrap_or_else(|e| e.into_inner());
+        // Two reloads may race; keep the newer.
+        if snap.generation >= cur.generation {
+            *cur = Arc::new(snap);
+        }
+        Ok(())
+    }
+
+    /// Reload if another node changed something.
+    pub async fn poll(&self) -> Result<bool> {
+        if generation(&self.db).await? == self.current().generation {
+            return Ok(false);
+        }
+        self.reload().await?;
+        Ok(true)
+    }
+
+    /// Poll in the background, for as long as the catalog lives.
+    pub fn spawn_poller(self: &Arc<Self>, every: Duration) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                let Some(cat) = weak.upgrade() else { break };
+                if let Err(e) = cat.poll().await {
+                    tracing::warn!("catalog poll: {e}");
+                }
+            }
+        });
+    }
+}
+
+impl Catalog for DbCatalog {
+    fn host_by_key(&self, sdk_key: &str) -> Option<HostApp> {
+        self.current().hosts.get(sdk_key).cloned()
+    }
+
+    fn app_on_host(&self, host_id: u64, app_id: &str) -> Option<AppOnHost> {
+        self.current()
+            .apps
+            .get(&(host_id, app_id.to_string()))
+            .cloned()
+    }
+}

@@ -1,0 +1,291 @@
+//! The platform's operations: every change the console, the API and `cove serve --demo` make
+//! goes through here, is decided by [`crate::authz`], and commits together with its audit
+//! record. HTTP lives in [`crate::api`]; this layer knows nothing of it.
+
+mod accounts;
+pub mod apps;
+mod catalog;
+mod hosts;
+mod versions;
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use cove_package::{KeyPair, PackageError};
+use serde_json::Value;
+use sqlx::Row as _;
+use sqlx::any::AnyRow;
+
+pub use accounts::{Org, Session, User};
+pub use apps::{AppDetail, AppSummary, DomainChange};
+pub use catalog::DbCatalog;
+pub use hosts::{Host, NewHost};
+pub use versions::{Upload, VersionRow};
+
+use crate::audit::{self, Change};
+use crate::authz::{self, Action, Decision, Principal, Target};
+use crate::blobs::{BlobError, Blobs};
+use crate::db::{Db, DbError};
+use crate::upload::{UploadError, UploadLimits};
+use crate::workflow::WorkflowError;
+
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many failed sign-ins; try again in {0} s")]
+    RateLimited(i64),
+    #[error(transparent)]
+    Upload(#[from] UploadError),
+    #[error(transparent)]
+    Workflow(#[from] WorkflowError),
+    #[error("package: {0}")]
+    Package(#[from] PackageError),
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::Db(e.into())
+    }
+}
+
+impl Error {
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Invalid {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The stable code in the API's JSON error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Unauthenticated => "unauthenticated",
+            Error::NotFound(_) => "not_found",
+            Error::Forbidden(_) => "forbidden",
+            Error::Invalid { code, .. } => code,
+            Error::Conflict(_) => "conflict",
+            Error::RateLimited(_) => "rate_limited",
+            Error::Upload(e) => e.code(),
+            Error::Workflow(e) => e.code(),
+            Error::Package(e) => e.code(),
+            Error::Blob(_) | Error::Db(_) => "internal",
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Someone acting: a signed-in user or an API token's owner.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub principal: Principal,
+    pub username: String,
+    pub org_name: String,
+}
+
+/// How the platform is set up (the server's config supplies it).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub upload: UploadLimits,
+    /// Sessions last this long (seconds).
+    pub session_ttl: i64,
+    /// Failed sign-ins allowed per user name in a window.
+    pub login_failures: i64,
+    /// … and per client address (higher: an office may share one address).
+    pub login_failures_per_address: i64,
+    pub login_window: i64,
+    /// Issue the session cookie with `Secure` (TLS on, directly or at the proxy).
+    pub secure_cookies: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            upload: UploadLimits::default(),
+            session_ttl: 12 * 3600,
+            login_failures: 5,
+            login_failures_per_address: 50,
+            login_window: 15 * 60,
+            secure_cookies: false,
+        }
+    }
+}
+
+/// The platform: its database, its blobs, its signing key and its SDK-facing catalog.
+#[derive(Clone)]
+pub struct Platform {
+    pub db: Db,
+    pub blobs: Blobs,
+    pub signing_key: Arc<KeyPair>,
+    pub settings: Arc<Settings>,
+    pub catalog: Arc<DbCatalog>,
+    /// Unix seconds; a test pins it.
+    pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+    csrf_key: Arc<Vec<u8>>,
+}
+
+pub fn system_clock() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+impl Platform {
+    /// Open the platform on a migrated database. The CSRF key is shared by every node
+    /// through the database, so a cluster accepts any node's tokens.
+    pub async fn open(
+        db: Db,
+        blobs: Blobs,
+        signing_key: KeyPair,
+        settings: Settings,
+    ) -> Result<Platform> {
+        let csrf_key = accounts::shared_secret(&db, "csrf_key").await?;
+        let catalog = Arc::new(DbCatalog::new(db.clone()));
+        let p = Platform {
+            db,
+            blobs,
+            signing_key: Arc::new(signing_key),
+            settings: Arc::new(settings),
+            catalog,
+            clock: Arc::new(system_clock),
+            csrf_key: Arc::new(csrf_key),
+        };
+        p.catalog.reload().await?;
+        Ok(p)
+    }
+
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// Check `action` on `target`, answering as the API must: hidden things are not found.
+    fn allow(&self, who: &Actor, action: Action, target: &Target, what: &str) -> Result<()> {
+        match authz::decide(&who.principal, action, target) {
+            Decision::Allow => Ok(()),
+            Decision::Hidden => Err(Error::NotFound(format!("{what} not found"))),
+            Decision::Deny(why) => Err(Error::Forbidden(why.to_string())),
+        }
+    }
+
+    /// Record a change inside `tx`.
+    async fn record(
+        &self,
+        tx: &mut Tx,
+        who: Option<&Actor>,
+        action: &str,
+        target: &str,
+        before: &Value,
+        after: &Value,
+    ) -> Result<()> {
+        let (actor, org) = who.map_or(("system", "platform"), |a| {
+            (a.username.as_str(), a.org_name.as_str())
+        });
+        let change = Change {
+            at: self.now(),
+            actor,
+            org,
+            action,
+            target,
+            before,
+            after,
+        };
+        audit::store::append_in(tx, self.db.dialect, &change).await?;
+        Ok(())
+    }
+
+    async fn commit(&self, tx: Tx) -> Result<()> {
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Commit a change to what the SDK endpoints deliver: every node's catalog sees it,
+    /// this node's at once, the others' at their next poll.
+    async fn commit_delivery(&self, mut tx: Tx) -> Result<()> {
+        catalog::bump(&mut tx).await?;
+        tx.commit().await?;
+        self.catalog.reload().await?;
+        Ok(())
+    }
+}
+
+/// The next id of a kind, taken inside the inserting transaction.
+async fn next_id(tx: &mut Tx, kind: &str) -> Result<i64> {
+    let row = sqlx::query("UPDATE ids SET next = next + 1 WHERE name = $1 RETURNING next")
+        .bind(kind)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(row.try_get::<i64, _>(0)? - 1)
+}
+
+fn json_col(row: &AnyRow, col: &str) -> Result<Value> {
+    let s: String = row.try_get(col)?;
+    serde_json::from_str(&s).map_err(|e| Error::Db(DbError::Invalid(format!("{col}: {e}"))))
+}
+
+fn typed_col<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> Result<T> {
+    let s: String = row.try_get(col)?;
+    serde_json::from_str(&s).map_err(|e| Error::Db(DbError::Invalid(format!("{col}: {e}"))))
+}
+
+impl Platform {
+    /// The newest `limit` audit entries, newest first.
+    pub async fn audit_log(&self, who: &Actor, limit: u32) -> Result<Vec<audit::Entry>> {
+        self.allow(who, Action::ViewAudit, &Target::default(), "audit log")?;
+        let mut all = audit::store::load(&self.db).await?;
+        all.reverse();
+        all.truncate(limit.clamp(1, 1000) as usize);
+        Ok(all)
+    }
+
+    /// Verify the whole chain against its head.
+    pub async fn audit_verify(&self, who: &Actor) -> Result<Result<u64, audit::Break>> {
+        self.allow(who, Action::ViewAudit, &Target::default(), "audit log")?;
+        Ok(audit::store::check(&self.db).await?)
+    }
+}
+
+impl Platform {
+    /// Whether nothing has been set up yet.
+    pub async fn is_empty(&self) -> Result<bool> {
+        let row = sqlx::query("SELECT COUNT(*) FROM orgs")
+            .fetch_one(&self.db.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>(0)? == 0)
+    }
+}
+
+impl Platform {
+    /// Launches, users, errors and failing APIs of the last `days` days (today included).
+    pub async fn stats(
+        &self,
+        who: &Actor,
+        app_id: &str,
+        days: i64,
+    ) -> Result<crate::stats::Summary> {
+        let row = self.app_row(None, app_id).await?;
+        self.check_app(who, &row, Action::ViewStats, None)?;
+        let today = crate::stats::day(self.now() * 1000);
+        let days = days.clamp(1, crate::stats::MAX_RANGE_DAYS);
+        crate::stats::summary(&self.db, app_id, today - days + 1, today)
+            .await
+            .map_err(|e| match e.is_client_error() {
+                true => Error::invalid(e.code(), e.to_string()),
+                false => Error::Db(DbError::Invalid(e.to_string())),
+            })
+    }
+}

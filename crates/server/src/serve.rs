@@ -1,0 +1,118 @@
+//! Putting the server together: configuration → database, blobs, signing key → the router
+//! (console, API, SDK endpoints, package downloads) → listening.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use cove_package::{KeyPair, Purpose, Suite};
+
+use crate::blobs::Blobs;
+use crate::config::ServerConfig;
+use crate::db::Db;
+use crate::platform::{Platform, Settings};
+use crate::sdk::{Catalog, Sdk};
+use crate::sdk_auth::MemoryNonces;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{what}: {message}")]
+    Setup { what: &'static str, message: String },
+}
+
+fn setup(what: &'static str) -> impl Fn(String) -> StartError {
+    move |message| StartError::Setup { what, message }
+}
+
+/// The platform's signing key: read it, or make one on first start (with the file readable
+/// by its owner only).
+pub fn signing_key(cfg: &ServerConfig) -> Result<KeyPair, StartError> {
+    let path = cfg.signing_key_path();
+    let err = setup("signing key");
+    if path.exists() {
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| err(format!("{}: {e}", path.display())))?;
+        return KeyPair::from_json(&text).map_err(|e| err(format!("{}: {e}", path.display())));
+    }
+    let suite = match cfg.suite.as_str() {
+        "intl" => Suite::Intl,
+        "sm" => Suite::Sm,
+        other => return Err(err(format!("suite {other:?}: use intl or sm"))),
+    };
+    let key = KeyPair::generate(suite, Purpose::Sign, None).map_err(|e| err(e.to_string()))?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| err(format!("{}: {e}", dir.display())))?;
+    }
+    write_private(&path, &key.to_json()).map_err(|e| err(format!("{}: {e}", path.display())))?;
+    tracing::info!(
+        "made the platform signing key {} at {}",
+        key.id(),
+        path.display()
+    );
+    Ok(key)
+}
+
+/// Write a secret file that only its owner may read.
+pub fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(path)?.write_all(text.as_bytes())
+}
+
+/// Open everything the config names.
+pub async fn open(cfg: &ServerConfig) -> Result<Platform, StartError> {
+    std::fs::create_dir_all(&cfg.data_dir)
+        .map_err(|e| setup("data directory")(format!("{}: {e}", cfg.data_dir.display())))?;
+    let db = Db::connect(&cfg.database_url())
+        .await
+        .map_err(|e| setup("database")(e.to_string()))?;
+    let blobs =
+        Blobs::open(&cfg.blobs_spec(), &cfg.s3).map_err(|e| setup("blob store")(e.to_string()))?;
+    let key = signing_key(cfg)?;
+    let settings = Settings {
+        secure_cookies: cfg.secure_cookies,
+        upload: crate::upload::UploadLimits {
+            max_upload: cfg.max_upload,
+            ..Default::default()
+        },
+        ..Settings::default()
+    };
+    let platform = Platform::open(db, blobs, key, settings)
+        .await
+        .map_err(|e| setup("platform")(e.to_string()))?;
+    Ok(platform)
+}
+
+/// The whole HTTP surface of one node.
+pub fn router(platform: &Platform) -> Router {
+    let catalog: Arc<dyn Catalog> = platform.catalog.clone();
+    let sdk = Sdk::new(catalog, Arc::new(MemoryNonces::default()));
+    Router::new()
+        .merge(crate::console::router())
+        .merge(crate::api::router(platform.clone()))
+        .merge(crate::api::events::routes(platform.clone(), sdk.clone()))
+        .merge(crate::sdk::router(sdk))
+        .merge(crate::download::router(platform.blobs.clone()))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// Serve until `shutdown` resolves. Starts this node's catalog poller.
+pub async fn serve(
+    platform: Platform,
+    listener: tokio::net::TcpListener,
+    poll: Duration,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    platform.catalog.spawn_poller(poll);
+    let app = router(&platform);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

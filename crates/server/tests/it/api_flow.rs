@@ -1,0 +1,876 @@
+//! The platform end to end through its HTTP API, on embedded SQLite and on PostgreSQL: the
+//! demo seed, sign-in with CSRF and its rate limit, partner isolation, upload (cloud compile)
+//! → review → gray publish → rules → SDK resolve → download and open as the host's container
+//! would → promote → rollback → takedown, whitelist review, tokens, and the audit chain.
+
+use std::path::{Path, PathBuf};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use cove_package::{KeyPair, Trust};
+use cove_server::config::ServerConfig;
+use cove_server::platform::Platform;
+use cove_server::sdk_auth::Signed;
+use serde_json::{Value, json};
+use tower::ServiceExt as _;
+
+use crate::pg::PgDatabase;
+
+const DEMO: &str = "wxcove0000demo01";
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+/// A caller: cookie and CSRF token after sign-in, or an API token.
+#[derive(Clone, Default)]
+struct As {
+    cookie: Option<String>,
+    csrf: Option<String>,
+    token: Option<String>,
+}
+
+struct Server {
+    app: Router,
+    platform: Platform,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    async fn start(database: Option<String>) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = ServerConfig {
+            data_dir: dir.path().to_path_buf(),
+            database,
+            ..ServerConfig::default()
+        };
+        let platform = cove_server::serve::open(&cfg).await.unwrap();
+        Server {
+            app: cove_server::serve::router(&platform),
+            platform,
+            _dir: dir,
+        }
+    }
+
+    async fn send(
+        &self,
+        who: &As,
+        method: &str,
+        path: &str,
+        body: Body,
+        ctype: &str,
+    ) -> (StatusCode, Value, Option<String>) {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::CONTENT_TYPE, ctype);
+        if let Some(c) = &who.cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        if let Some(c) = &who.csrf {
+            req = req.header("x-csrf-token", c);
+        }
+        if let Some(t) = &who.token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let res = self
+            .app
+            .clone()
+            .oneshot(req.body(body).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let cookie = res
+            .headers()
+            .get(header::SET_COOKIE)
+            .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string());
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let v = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, v, cookie)
+    }
+
+    async fn json(&self, who: &As, method: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let b = if body.is_null() {
+            Body::empty()
+        } else {
+            Body::from(body.to_string())
+        };
+        let (s, v, _) = self.send(who, method, path, b, "application/json").await;
+        (s, v)
+    }
+
+    async fn ok(&self, who: &As, method: &str, path: &str, body: Value) -> Value {
+        let (s, v) = self.json(who, method, path, body).await;
+        assert_eq!(s, StatusCode::OK, "{method} {path}: {v}");
+        v
+    }
+
+    async fn login(&self, user: &str, password: &str) -> As {
+        let (s, v, cookie) = self
+            .send(
+                &As::default(),
+                "POST",
+                "/api/v1/session",
+                Body::from(json!({"username": user, "password": password}).to_string()),
+                "application/json",
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let cookie = cookie.expect("a session cookie");
+        assert!(cookie.starts_with("cove_session="));
+        As {
+            cookie: Some(cookie),
+            csrf: Some(v["csrf"].as_str().unwrap().to_string()),
+            token: None,
+        }
+    }
+
+    async fn resolve(
+        &self,
+        key: &str,
+        secret: &str,
+        nonce: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        self.sdk("/sdk/v1/resolve", key, secret, nonce, body).await
+    }
+
+    async fn sdk(
+        &self,
+        path: &str,
+        key: &str,
+        secret: &str,
+        nonce: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let body = body.to_string();
+        let ts = cove_server::platform::system_clock();
+        let sig = Signed {
+            method: "POST",
+            path,
+            body: body.as_bytes(),
+            timestamp: ts,
+            nonce,
+        }
+        .sign(secret.as_bytes());
+        let req = Request::post(path)
+            .header("x-cove-key", key)
+            .header("x-cove-timestamp", ts.to_string())
+            .header("x-cove-nonce", nonce)
+            .header("x-cove-signature", sig)
+            .body(Body::from(body))
+            .unwrap();
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let s = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (s, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    async fn download(&self, url: &str) -> Vec<u8> {
+        let res = self
+            .app
+            .clone()
+            .oneshot(Request::get(url).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{url}");
+        axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec()
+    }
+}
+
+fn source_zip(version: &str) -> Vec<u8> {
+    let dir = examples().join("demo");
+    let tree = cove_compiler::SourceTree::from_dir(&dir).unwrap();
+    let mut files: cove_compiler::output::Files = tree
+        .paths()
+        .map(|p| (p.to_string(), tree.get(p).unwrap().to_vec()))
+        .collect();
+    // A visible change, so the report's diff has something in it.
+    let page = files
+        .keys()
+        .find(|p| p.ends_with("counter.wxml"))
+        .cloned()
+        .unwrap();
+    files
+        .get_mut(&page)
+        .unwrap()
+        .extend_from_slice(format!("\n<view>release {version}</view>\n").as_bytes());
+    cove_compiler::output::zip_bytes(&files).unwrap()
+}
+
+async fn flow(server: Server) {
+    let s = &server;
+    let seeded = cove_server::demo::seed(
+        &s.platform,
+        &[examples().join("demo")],
+        &s._dir.path().join("keys"),
+    )
+    .await
+    .unwrap()
+    .expect("an empty platform is seeded");
+    // Seeding twice does nothing.
+    assert!(
+        cove_server::demo::seed(&s.platform, &[], Path::new("/nonexistent"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Sign-in: a wrong password is refused without saying which half was wrong.
+    let (st, v) = s
+        .json(
+            &As::default(),
+            "POST",
+            "/api/v1/session",
+            json!({"username": "admin", "password": "not the password"}),
+        )
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_credentials"))
+    );
+    let admin = s.login(&seeded.admin.0, &seeded.admin.1).await;
+    let dev = s.login(&seeded.developer.0, &seeded.developer.1).await;
+    let me = s.ok(&admin, "GET", "/api/v1/session", Value::Null).await;
+    assert_eq!(me["user"]["operator"], true);
+
+    let apps = s.ok(&admin, "GET", "/api/v1/apps", Value::Null).await;
+    assert_eq!(apps[0]["app_id"], DEMO);
+    assert_eq!(apps[0]["live_version"], 1);
+
+    // CSRF: the cookie alone does not change anything.
+    let no_csrf = As {
+        csrf: None,
+        ..admin.clone()
+    };
+    let (st, v) = s
+        .json(&no_csrf, "POST", "/api/v1/orgs", json!({"name": "Sneaky"}))
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden")),
+        "{v}"
+    );
+    let wrong_csrf = As {
+        csrf: Some("00".repeat(32)),
+        ..admin.clone()
+    };
+    assert_eq!(
+        s.json(
+            &wrong_csrf,
+            "POST",
+            "/api/v1/orgs",
+            json!({"name": "Sneaky"})
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    let (st, _) = s
+        .json(&As::default(), "GET", "/api/v1/apps", Value::Null)
+        .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+
+    // A second partner sees nothing of the first's mini-program: 404, as for no such app.
+    let other = s
+        .ok(
+            &admin,
+            "POST",
+            "/api/v1/orgs",
+            json!({"name": "Other Partner"}),
+        )
+        .await;
+    let other_id = other["id"].as_u64().unwrap();
+    s.ok(&admin, "POST", &format!("/api/v1/orgs/{other_id}/users"), json!({"username": "other-dev", "password": "correct horse battery", "roles": ["developer"]})).await;
+    let outsider = s.login("other-dev", "correct horse battery").await;
+    assert_eq!(
+        s.ok(&outsider, "GET", "/api/v1/apps", Value::Null).await,
+        json!([])
+    );
+    let (st, v) = s
+        .json(
+            &outsider,
+            "GET",
+            &format!("/api/v1/apps/{DEMO}"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    assert_eq!(
+        s.json(&dev, "GET", "/api/v1/hosts", Value::Null).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    // CI uploads with a token: no cookie, no CSRF.
+    let token = s
+        .ok(&dev, "POST", "/api/v1/tokens", json!({"name": "ci"}))
+        .await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(token.starts_with("cove_"));
+    let ci = As {
+        token: Some(token),
+        ..As::default()
+    };
+    let (st, v, _) = s
+        .send(
+            &ci,
+            "POST",
+            &format!(
+                "/api/v1/apps/{DEMO}/versions?kind=source&version_name=1.1.0&note=gray%20candidate"
+            ),
+            Body::from(source_zip("1.1.0")),
+            "application/zip",
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["code"].as_u64(), v["state"].as_str()),
+        (Some(2), Some("uploaded"))
+    );
+    let detail = s
+        .ok(
+            &dev,
+            "GET",
+            &format!("/api/v1/apps/{DEMO}/versions/2"),
+            Value::Null,
+        )
+        .await;
+    let diff = detail["report"]["diff"]
+        .as_array()
+        .expect("a diff against the live version");
+    assert!(
+        diff.iter()
+            .any(|f| f["patch"].as_str().unwrap_or("").contains("release 1.1.0")),
+        "{diff:?}"
+    );
+    // Version codes only go up.
+    let (st, v, _) = s
+        .send(
+            &ci,
+            "POST",
+            &format!("/api/v1/apps/{DEMO}/versions?kind=source&version_code=2"),
+            Body::from(source_zip("again")),
+            "application/zip",
+        )
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+    // Garbage is refused with the package reader's code.
+    let (st, v, _) = s
+        .send(
+            &ci,
+            "POST",
+            &format!("/api/v1/apps/{DEMO}/versions"),
+            Body::from("not a zip"),
+            "application/zip",
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+
+    // Review: the uploader's side submits; only the operator's reviewers decide.
+    s.ok(
+        &ci,
+        "POST",
+        &format!("/api/v1/apps/{DEMO}/versions/2/submit"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(
+        s.json(
+            &dev,
+            "POST",
+            &format!("/api/v1/apps/{DEMO}/versions/2/approve"),
+            Value::Null
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    let (st, v) = s
+        .json(
+            &admin,
+            "POST",
+            &format!("/api/v1/apps/{DEMO}/versions/2/reject"),
+            json!({"reason": " "}),
+        )
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("reason_required"))
+    );
+    s.ok(
+        &admin,
+        "POST",
+        &format!("/api/v1/apps/{DEMO}/versions/2/approve"),
+        Value::Null,
+    )
+    .await;
+    let v = s
+        .ok(
+            &admin,
+            "POST",
+            &format!("/api/v1/apps/{DEMO}/versions/2/publish-gray"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        (v["state"].as_str(), v["published"].as_bool()),
+        (Some("released"), Some(true))
+    );
+
+    // Gray: one user on 2, everyone else on the live 1.
+    let rules = json!({"rules": [{"id": "staff", "version_code": 2, "conditions": [{"kind": "users", "ids": ["u-staff"]}]}]});
+    s.ok(
+        &admin,
+        "PUT",
+        &format!("/api/v1/apps/{DEMO}/release"),
+        rules,
+    )
+    .await;
+    let bad = json!({"rules": [{"id": "x", "version_code": 9, "conditions": []}]});
+    assert_eq!(
+        s.json(&admin, "PUT", &format!("/api/v1/apps/{DEMO}/release"), bad)
+            .await
+            .1["code"],
+        "version_not_published"
+    );
+    let why = s
+        .ok(
+            &admin,
+            "GET",
+            &format!("/api/v1/apps/{DEMO}/explain?user_id=u-staff"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        (why["version_code"].as_u64(), why["rule"].as_str()),
+        (Some(2), Some("staff"))
+    );
+
+    let (key, secret) = (seeded.host_key.as_str(), seeded.host_secret.as_str());
+    let (st, staff) = s
+        .resolve(
+            key,
+            secret,
+            "nonce-staff-1",
+            json!({"app_id": DEMO, "user_id": "u-staff"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{staff}");
+    assert_eq!(
+        (staff["version"]["code"].as_u64(), staff["rule"].as_str()),
+        (Some(2), Some("staff"))
+    );
+    let (_, public) = s
+        .resolve(
+            key,
+            secret,
+            "nonce-public-1",
+            json!({"app_id": DEMO, "user_id": "u-public"}),
+        )
+        .await;
+    assert_eq!(public["version"]["code"], 1);
+    let (st, v) = s
+        .resolve(
+            key,
+            secret,
+            "nonce-staff-1",
+            json!({"app_id": DEMO, "user_id": "u-staff"}),
+        )
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("sdk_replayed_nonce"))
+    );
+    let (st, v) = s
+        .resolve(
+            key,
+            "not the secret",
+            "nonce-bad-1",
+            json!({"app_id": DEMO, "user_id": "u"}),
+        )
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("sdk_bad_signature"))
+    );
+
+    // The host's container opens what it was sent: sealed for its key, signed by the platform.
+    assert_eq!(staff["package"]["sealed"], true);
+    let bytes = s.download(staff["package"]["url"].as_str().unwrap()).await;
+    let host_key =
+        KeyPair::from_json(&std::fs::read_to_string(&seeded.host_sealing_key).unwrap()).unwrap();
+    let trust = Trust {
+        signing_keys: vec![s.platform.signing_key.public()],
+        host_keys: vec![host_key],
+        dev_mode: false,
+        installed_version: Some(1),
+        limits: Default::default(),
+    };
+    let opened = cove_package::open(&bytes, &trust).unwrap();
+    assert_eq!(opened.manifest.version_code, 2);
+    // Another host's key cannot open it.
+    let stranger =
+        KeyPair::generate(cove_package::Suite::Intl, cove_package::Purpose::Seal, None).unwrap();
+    assert!(
+        cove_package::open(
+            &bytes,
+            &Trust {
+                host_keys: vec![stranger],
+                ..trust.clone()
+            }
+        )
+        .is_err()
+    );
+
+    // Promote 2 to everyone, then roll back to 1: re-signed as a rollback, so a container
+    // that has 2 installed accepts it.
+    s.ok(
+        &admin,
+        "POST",
+        &format!("/api/v1/apps/{DEMO}/promote"),
+        json!({"version_code": 2}),
+    )
+    .await;
+    let (_, v) = s
+        .resolve(
+            key,
+            secret,
+            "nonce-public-2",
+            json!({"app_id": DEMO, "user_id": "u-public"}),
+        )
+        .await;
+    assert_eq!(v["version"]["code"], 2);
+    assert_eq!(
+        s.json(
+            &dev,
+            "POST",
+            &format!("/api/v1/apps/{DEMO}/rollback"),
+            json!({"version_code": 1})
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    s.ok(
+        &admin,
+        "POST",
+        &format!("/api/v1/apps/{DEMO}/rollback"),
+        json!({"version_code": 1}),
+    )
+    .await;
+    let (_, v) = s
+        .resolve(
+            key,
+            secret,
+            "nonce-public-3",
+            json!({"app_id": DEMO, "user_id": "u-public"}),
+        )
+        .await;
+    assert_eq!(v["version"]["code"], 1);
+    let old = s.download(v["package"]["url"].as_str().unwrap()).await;
+    let opened = cove_package::open(
+        &old,
+        &Trust {
+            installed_version: Some(2),
+            ..trust.clone()
+        },
+    )
+    .unwrap();
+    assert_eq!(opened.manifest.version_code, 1);
+
+    // Takedown stops delivery at once; restore brings it back.
+    assert_eq!(
+        s.json(
+            &admin,
+            "POST",
+            &format!("/api/v1/apps/{DEMO}/takedown"),
+            json!({"reason": ""})
+        )
+        .await
+        .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    s.ok(
+        &admin,
+        "POST",
+        &format!("/api/v1/apps/{DEMO}/takedown"),
+        json!({"reason": "incident 42"}),
+    )
+    .await;
+    let (st, v) = s
+        .resolve(
+            key,
+            secret,
+            "nonce-down-1",
+            json!({"app_id": DEMO, "user_id": "u-public"}),
+        )
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (StatusCode::GONE, Some("app_taken_down"))
+    );
+    s.ok(
+        &admin,
+        "POST",
+        &format!("/api/v1/apps/{DEMO}/restore"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(
+        s.resolve(
+            key,
+            secret,
+            "nonce-up-1",
+            json!({"app_id": DEMO, "user_id": "u-public"})
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+
+    // Whitelists change only through review, and not by their proposer.
+    let domains = json!({"domains": {"request": ["api.bank.example"], "socket": [], "upload": [], "download": [], "web_view": []}});
+    let (st, v) = s.json(&dev, "PUT", &format!("/api/v1/apps/{DEMO}/domains"), json!({"domains": {"request": ["https://x.example/path"], "socket": [], "upload": [], "download": [], "web_view": []}})).await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_domain"))
+    );
+    s.ok(
+        &dev,
+        "PUT",
+        &format!("/api/v1/apps/{DEMO}/domains"),
+        domains,
+    )
+    .await;
+    let app = s
+        .ok(&dev, "GET", &format!("/api/v1/apps/{DEMO}"), Value::Null)
+        .await;
+    assert_eq!(app["domains"]["request"], json!([]));
+    assert_eq!(
+        app["pending_domains"]["domains"]["request"],
+        json!(["api.bank.example"])
+    );
+    assert_eq!(
+        s.json(
+            &dev,
+            "POST",
+            &format!("/api/v1/apps/{DEMO}/domains/approve"),
+            Value::Null
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    s.ok(
+        &admin,
+        "POST",
+        &format!("/api/v1/apps/{DEMO}/domains/approve"),
+        Value::Null,
+    )
+    .await;
+    let (_, v) = s
+        .resolve(
+            key,
+            secret,
+            "nonce-policy-1",
+            json!({"app_id": DEMO, "user_id": "u-public"}),
+        )
+        .await;
+    assert_eq!(
+        v["policy"]["domains"]["request"],
+        json!(["api.bank.example"])
+    );
+
+    // The SDK's events become the console's statistics; another app's events are dropped.
+    let now_ms = cove_server::platform::system_clock() * 1000;
+    let batch = json!({"events": [
+        {"type": "launch", "app_id": DEMO, "version_code": 1, "user_id": "u-public", "at_ms": now_ms},
+        {"type": "launch", "app_id": DEMO, "version_code": 1, "user_id": "u-staff", "at_ms": now_ms},
+        {"type": "launch", "app_id": DEMO, "version_code": 1, "user_id": "u-staff", "at_ms": now_ms},
+        {"type": "api_call", "app_id": DEMO, "version_code": 1, "user_id": "u-staff", "at_ms": now_ms, "api": "request", "ok": false, "err_msg": "request:fail timeout"},
+        {"type": "error", "app_id": DEMO, "version_code": 1, "user_id": "u-staff", "at_ms": now_ms, "message": "TypeError: x is undefined"},
+        {"type": "launch", "app_id": "wxnotonthishost", "version_code": 1, "user_id": "u", "at_ms": now_ms},
+    ]});
+    let (st, v) = s
+        .sdk("/sdk/v1/events", key, secret, "nonce-events-1", batch)
+        .await;
+    assert_eq!(
+        (st, v["recorded"].as_u64(), v["dropped"].as_u64()),
+        (StatusCode::OK, Some(5), Some(1)),
+        "{v}"
+    );
+    let (st, v) = s
+        .sdk(
+            "/sdk/v1/events",
+            key,
+            secret,
+            "nonce-events-2",
+            json!({"events": [{"type": "launch"}]}),
+        )
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str(), v["index"].as_u64()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_event"), Some(0)),
+        "{v}"
+    );
+    let stats = s
+        .ok(
+            &dev,
+            "GET",
+            &format!("/api/v1/apps/{DEMO}/stats?days=7"),
+            Value::Null,
+        )
+        .await;
+    let today = stats["days"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (
+            today["launches"].as_u64(),
+            today["users"].as_u64(),
+            today["errors"].as_u64()
+        ),
+        (Some(3), Some(2), Some(1)),
+        "{today}"
+    );
+    assert_eq!(stats["failing_apis"][0]["api"], "request", "{stats}");
+    assert_eq!(
+        s.json(
+            &outsider,
+            "GET",
+            &format!("/api/v1/apps/{DEMO}/stats"),
+            Value::Null
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+
+    // Every change is in the chain.
+    let log = s
+        .ok(&admin, "GET", "/api/v1/audit?limit=500", Value::Null)
+        .await;
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for a in [
+        "version.upload",
+        "version.approve",
+        "version.publish_gray",
+        "release.rules",
+        "version.promote",
+        "version.rollback",
+        "app.takedown",
+        "app.restore",
+        "domains.approve",
+    ] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+    let verify = s
+        .ok(&admin, "GET", "/api/v1/audit/verify", Value::Null)
+        .await;
+    assert_eq!(verify["ok"], true, "{verify}");
+    assert_eq!(verify["rows"].as_u64().unwrap() as usize, actions.len());
+    assert_eq!(
+        s.json(&dev, "GET", "/api/v1/audit", Value::Null).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    // Sign-in is rate-limited per user name: the sixth wrong guess is refused even with the
+    // right password.
+    for _ in 0..5 {
+        let (st, _) = s
+            .json(
+                &As::default(),
+                "POST",
+                "/api/v1/session",
+                json!({"username": "other-dev", "password": "wrong wrong wrong"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let (st, v) = s
+        .json(
+            &As::default(),
+            "POST",
+            "/api/v1/session",
+            json!({"username": "other-dev", "password": "correct horse battery"}),
+        )
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited"))
+    );
+
+    // Sign-out ends the session.
+    s.ok(&dev, "DELETE", "/api/v1/session", Value::Null).await;
+    assert_eq!(
+        s.json(&dev, "GET", "/api/v1/apps", Value::Null).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_flow_on_sqlite() {
+    flow(Server::start(None).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_flow_on_postgres() {
+    let (pg, url) = PgDatabase::create().await;
+    let server = Server::start(Some(url)).await;
+    let db = server.platform.db.clone();
+    flow(server).await;
+    pg.drop_it(db).await;
+}
+
+#[tokio::test]
+async fn openapi_lists_only_routes_that_exist() {
+    let s = Server::start(None).await;
+    let doc = s
+        .ok(&As::default(), "GET", "/openapi.json", Value::Null)
+        .await;
+    let mut n = 0;
+    for (path, methods) in doc["paths"].as_object().unwrap() {
+        for method in methods.as_object().unwrap().keys() {
+            let concrete = path
+                .replace("{app_id}", DEMO)
+                .replace("{id}", &"0".repeat(64))
+                .replace('{', "")
+                .replace('}', "");
+            let (st, v) = s
+                .json(
+                    &As::default(),
+                    &method.to_uppercase(),
+                    &concrete,
+                    Value::Null,
+                )
+                .await;
+            // Unauthenticated or invalid, but never "no such route" or "wrong method".
+            assert!(
+                st != StatusCode::METHOD_NOT_ALLOWED
+                    && !(st == StatusCode::NOT_FOUND && v.is_null()),
+                "{method} {path}: {st} {v}"
+            );
+            n += 1;
+        }
+    }
+    assert!(n >= 30, "{n} operations");
+}

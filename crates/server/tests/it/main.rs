@@ -1,0 +1,14 @@
+//! The crate's integration tests, in one binary: the workspace links (and stores) one
+//! test executable per crate instead of one per file.
+mod access;
+mod api_flow;
+mod audit_db;
+mod blobs_s3;
+mod download;
+mod pg;
+mod report;
+mod rules;
+mod sdk;
+mod stats;
+mod upload;
+mod workflow;
