@@ -32,6 +32,38 @@ enum Bench {
         #[arg(long, default_value_t = 15)]
         iterations: usize,
     },
+    /// Load the platform server's SDK endpoints (resolve, package downloads) next to nginx.
+    ///
+    /// Starts `cove serve --demo` as a child process on a temp data dir and nginx on the same
+    /// blob files; needs `wrk` and `nginx` (apt-get install -y wrk nginx-light). Client and
+    /// server share this machine's cores. Numbers are meaningful only from a release build
+    /// (`cargo build --release -p cove-cli`).
+    Server {
+        /// Length of each measured run, in seconds.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Warm-up before the resolve runs, in seconds.
+        #[arg(long, default_value_t = 2)]
+        warmup: u64,
+        /// Keep-alive connections of the resolve load.
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        /// Threads of the resolve load generator.
+        #[arg(long, default_value_t = 2)]
+        client_threads: usize,
+        /// Distinct user ids the resolve requests are spread over.
+        #[arg(long, default_value_t = 100_000)]
+        users: u64,
+        /// wrk's connections for the download runs (with -t2).
+        #[arg(long, default_value_t = 32)]
+        wrk_connections: usize,
+        /// Size of the synthetic package, in MiB.
+        #[arg(long, default_value_t = 8)]
+        big_mib: usize,
+        /// The example projects the demo server publishes.
+        #[arg(long, default_value = "examples")]
+        examples: PathBuf,
+    },
     /// Compile a project end to end; compare WXML+WXSS time with wcc+wcsc.
     Compile {
         /// The project (default: the wux-weapp example installed under corpus/).
@@ -48,6 +80,25 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     match args.what {
         Bench::Runtime { dir, iterations } => crate::bench_runtime::run(&dir, iterations.max(1)),
         Bench::Package { dir, iterations } => crate::bench_package::run(&dir, iterations.max(1)),
+        Bench::Server {
+            seconds,
+            warmup,
+            connections,
+            client_threads,
+            users,
+            wrk_connections,
+            big_mib,
+            examples,
+        } => crate::bench_server::run(crate::bench_server::Options {
+            seconds,
+            warmup,
+            connections,
+            client_threads,
+            users,
+            wrk_connections,
+            big_mib,
+            examples,
+        }),
         Bench::Compile {
             dir,
             iterations,

@@ -5,10 +5,12 @@ mod audit;
 mod bench;
 mod bench_package;
 mod bench_runtime;
+mod bench_server;
 mod build;
 mod dev;
 mod inspect;
 mod package;
+mod platform_client;
 mod render;
 mod serve;
 
@@ -53,6 +55,14 @@ enum Command {
     Inspect(package::InspectArgs),
     /// Run the platform server: console, API, SDK endpoints and package downloads.
     Serve(serve::ServeArgs),
+    /// Upload a version to the platform (a project directory, compiled there, or a package).
+    Upload(platform_client::UploadArgs),
+    /// Submit an uploaded version for review.
+    Submit(platform_client::StepArgs),
+    /// Sign and release an approved version (`--gray` for gray rules only).
+    Publish(platform_client::StepArgs),
+    /// Which version of a mini-program a user gets, and why.
+    Explain(platform_client::ExplainArgs),
     /// The platform's audit log: `cove audit verify --database URL`.
     Audit(audit::AuditArgs),
     /// Run a benchmark and print a table.
@@ -87,6 +97,10 @@ fn main() -> ExitCode {
         Command::Verify(args) => package::verify(args),
         Command::Inspect(args) => package::inspect(args),
         Command::Serve(args) => serve::run(args),
+        Command::Upload(args) => platform_client::upload(args),
+        Command::Submit(args) => platform_client::submit(args),
+        Command::Publish(args) => platform_client::publish(args),
+        Command::Explain(args) => platform_client::explain(args),
         Command::Audit(args) => audit::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Apis(args) => apis::run(args),

@@ -6,7 +6,6 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use cove_compiler::SourceTree;
 use cove_package::{KeyPair, Purpose, Suite};
 
 use crate::authz::Role;
@@ -32,16 +31,6 @@ fn password() -> Result<String> {
     crate::credentials::new_secret()
         .map(|s| s[..20].to_string())
         .map_err(|e| Error::invalid("internal", e.to_string()))
-}
-
-fn source_zip(dir: &Path) -> Result<Vec<u8>> {
-    let tree = SourceTree::from_dir(dir)
-        .map_err(|e| Error::invalid("demo", format!("{}: {e}", dir.display())))?;
-    let files: cove_compiler::output::Files = tree
-        .paths()
-        .filter_map(|p| Some((p.to_string(), tree.get(p)?.to_vec())))
-        .collect();
-    cove_compiler::output::zip_bytes(&files).map_err(|e| Error::invalid("demo", e.to_string()))
 }
 
 /// Seed an empty platform; `None` when it already has organisations (the demo ran before,
@@ -123,7 +112,8 @@ pub async fn seed(p: &Platform, examples: &[PathBuf], keys_dir: &Path) -> Result
         .await?;
         p.grant(Some(&admin), host.id, &app_id, &Grants::default())
             .await?;
-        let zip = source_zip(dir)?;
+        let zip = crate::upload::zip_source_dir(dir)
+            .map_err(|e| Error::invalid("demo", format!("{}: {e}", dir.display())))?;
         let up = Upload {
             kind: "source".into(),
             version_code: Some(1),

@@ -75,6 +75,9 @@ pub trait Catalog: Send + Sync {
 pub struct Sdk {
     pub catalog: Arc<dyn Catalog>,
     pub nonces: Arc<dyn NonceStore>,
+    /// A cluster's shared nonce table: every node refuses a nonce any node has seen. (A
+    /// single node's [`Sdk::nonces`] already does that for itself.)
+    pub shared_nonces: Option<crate::db::Db>,
     /// The server's clock (Unix seconds); a test pins it.
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
 }
@@ -84,6 +87,7 @@ impl Sdk {
         Self {
             catalog,
             nonces,
+            shared_nonces: None,
             clock: Arc::new(|| {
                 SystemTime::now()
                     .duration_since(UNIX_EPOCH)
@@ -108,7 +112,11 @@ pub(crate) fn error(status: StatusCode, code: &str, message: impl Into<String>) 
 }
 
 pub(crate) fn auth_error(e: AuthError) -> Response {
-    error(StatusCode::UNAUTHORIZED, e.code(), e.to_string())
+    let status = match e {
+        AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::UNAUTHORIZED,
+    };
+    error(status, e.code(), e.to_string())
 }
 
 /// The body of a resolve request.
@@ -163,8 +171,44 @@ pub fn authenticate(
     Ok(host)
 }
 
+/// [`authenticate`], then the cluster-wide replay check where there is one.
+pub async fn admit(
+    sdk: &Sdk,
+    headers: &HeaderMap,
+    uri: &Uri,
+    body: &[u8],
+) -> Result<HostApp, AuthError> {
+    let host = authenticate(sdk, headers, uri, body)?;
+    if let Some(db) = &sdk.shared_nonces {
+        // authenticate() parsed both headers already.
+        let nonce = headers
+            .get(sdk_auth::HEADER_NONCE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let ts: i64 = headers
+            .get(sdk_auth::HEADER_TIMESTAMP)
+            .and_then(|v| v.to_str().ok()?.parse().ok())
+            .unwrap_or_default();
+        let fresh = sqlx::query(
+            "INSERT INTO nonces (key, nonce, expires) VALUES ($1, $2, $3) ON CONFLICT (key, nonce) DO NOTHING",
+        )
+        .bind(&host.sdk_key)
+        .bind(nonce)
+        .bind(ts + sdk_auth::MAX_SKEW + 1)
+        .execute(&db.pool)
+        .await
+        .map_err(|e| AuthError::Unavailable(e.to_string()))?
+        .rows_affected()
+            == 1;
+        if !fresh {
+            return Err(AuthError::Replayed);
+        }
+    }
+    Ok(host)
+}
+
 async fn resolve(State(sdk): State<Sdk>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
-    let host = match authenticate(&sdk, &headers, &uri, &body) {
+    let host = match admit(&sdk, &headers, &uri, &body).await {
         Ok(h) => h,
         Err(e) => return auth_error(e),
     };

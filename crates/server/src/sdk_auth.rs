@@ -40,6 +40,8 @@ pub enum AuthError {
     Stale(i64),
     #[error("this nonce was already used")]
     Replayed,
+    #[error("the nonce store is unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl AuthError {
@@ -51,6 +53,7 @@ impl AuthError {
             Self::BadSignature => "sdk_bad_signature",
             Self::Stale(_) => "sdk_stale_timestamp",
             Self::Replayed => "sdk_replayed_nonce",
+            Self::Unavailable(_) => "sdk_unavailable",
         }
     }
 }

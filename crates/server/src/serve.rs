@@ -90,7 +90,11 @@ pub async fn open(cfg: &ServerConfig) -> Result<Platform, StartError> {
 /// The whole HTTP surface of one node.
 pub fn router(platform: &Platform) -> Router {
     let catalog: Arc<dyn Catalog> = platform.catalog.clone();
-    let sdk = Sdk::new(catalog, Arc::new(MemoryNonces::default()));
+    let mut sdk = Sdk::new(catalog, Arc::new(MemoryNonces::default()));
+    if platform.db.dialect == crate::db::Dialect::Postgres {
+        // PostgreSQL means a cluster may be behind the load balancer.
+        sdk.shared_nonces = Some(platform.db.clone());
+    }
     Router::new()
         .merge(crate::console::router())
         .merge(crate::api::router(platform.clone()))
@@ -108,6 +112,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     platform.catalog.spawn_poller(poll);
+    spawn_nonce_sweeper(platform.db.clone());
     let app = router(&platform);
     axum::serve(
         listener,
@@ -115,4 +120,22 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await
+}
+
+/// Forget nonces whose timestamps would be refused as stale anyway.
+fn spawn_nonce_sweeper(db: Db) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let now = crate::platform::system_clock();
+            if let Err(e) = sqlx::query("DELETE FROM nonces WHERE expires < $1")
+                .bind(now)
+                .execute(&db.pool)
+                .await
+            {
+                tracing::warn!("nonce sweep: {e}");
+            }
+        }
+    });
 }

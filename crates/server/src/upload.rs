@@ -208,3 +208,14 @@ fn compiled(
     }
     Ok(bytes.to_vec())
 }
+
+/// A project directory as the ZIP a source upload sends (what `cove upload DIR` and the
+/// demo seed send): every file `cove build` would read, VCS folders and `node_modules` left out.
+pub fn zip_source_dir(dir: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    let tree = SourceTree::from_dir(dir)?;
+    let files: cove_compiler::output::Files = tree
+        .paths()
+        .filter_map(|p| Some((p.to_string(), tree.get(p)?.to_vec())))
+        .collect();
+    cove_compiler::output::zip_bytes(&files)
+}

@@ -5,3 +5,4 @@ mod audit;
 mod cli;
 mod package;
 mod render_oracle;
+mod serve;

@@ -27,7 +27,7 @@ pub fn routes(platform: Platform, sdk: Sdk) -> Router {
 }
 
 async fn events(State(s): State<Events>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
-    let host = match sdk::authenticate(&s.sdk, &headers, &uri, &body) {
+    let host = match sdk::admit(&s.sdk, &headers, &uri, &body).await {
         Ok(h) => h,
         Err(e) => return auth_error(e),
     };

@@ -39,7 +39,10 @@ struct Server {
 
 impl Server {
     async fn start(database: Option<String>) -> Server {
-        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(tempfile::tempdir().unwrap(), database).await
+    }
+
+    async fn start_in(dir: tempfile::TempDir, database: Option<String>) -> Server {
         let cfg = ServerConfig {
             data_dir: dir.path().to_path_buf(),
             database,
@@ -838,6 +841,89 @@ async fn full_flow_on_postgres() {
     let server = Server::start(Some(url)).await;
     let db = server.platform.db.clone();
     flow(server).await;
+    pg.drop_it(db).await;
+}
+
+/// Two API nodes on one PostgreSQL (and one blob store): a nonce used on one is refused on
+/// the other, and a takedown on one stops delivery on the other at its next catalog poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_share_one_postgres() {
+    let (pg, url) = PgDatabase::create().await;
+    let a = Server::start(Some(url.clone())).await;
+    let seeded = cove_server::demo::seed(
+        &a.platform,
+        &[examples().join("demo")],
+        &a._dir.path().join("keys"),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    // Node b shares a's data dir for its blobs and signing key, as nodes share S3 and a key file.
+    let cfg = ServerConfig {
+        data_dir: a._dir.path().to_path_buf(),
+        database: Some(url),
+        ..ServerConfig::default()
+    };
+    let node_b = cove_server::serve::open(&cfg).await.unwrap();
+    let b = Server {
+        app: cove_server::serve::router(&node_b),
+        platform: node_b,
+        _dir: tempfile::tempdir().unwrap(),
+    };
+
+    let (key, secret) = (seeded.host_key.as_str(), seeded.host_secret.as_str());
+    let body = json!({"app_id": DEMO, "user_id": "u1"});
+    assert_eq!(
+        a.resolve(key, secret, "nonce-cluster-1", body.clone())
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (st, v) = b
+        .resolve(key, secret, "nonce-cluster-1", body.clone())
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("sdk_replayed_nonce"))
+    );
+
+    let admin = a.login(&seeded.admin.0, &seeded.admin.1).await;
+    a.ok(
+        &admin,
+        "POST",
+        &format!("/api/v1/apps/{DEMO}/takedown"),
+        json!({"reason": "incident"}),
+    )
+    .await;
+    assert_eq!(
+        a.resolve(key, secret, "nonce-cluster-2", body.clone())
+            .await
+            .0,
+        StatusCode::GONE
+    );
+    // b learns of it when it polls (every second in a running node; here, by hand).
+    assert!(b.platform.catalog.poll().await.unwrap());
+    assert_eq!(
+        b.resolve(key, secret, "nonce-cluster-3", body.clone())
+            .await
+            .0,
+        StatusCode::GONE
+    );
+    // A session made on a is good on b: sessions and the CSRF key live in the database.
+    b.ok(
+        &admin,
+        "POST",
+        &format!("/api/v1/apps/{DEMO}/restore"),
+        Value::Null,
+    )
+    .await;
+    assert!(a.platform.catalog.poll().await.unwrap());
+    assert_eq!(
+        a.resolve(key, secret, "nonce-cluster-4", body).await.0,
+        StatusCode::OK
+    );
+    let db = a.platform.db.clone();
+    drop(b);
     pg.drop_it(db).await;
 }
 

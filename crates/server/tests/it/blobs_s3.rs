@@ -9,6 +9,9 @@ use std::time::Duration;
 use axum::http::{StatusCode, header};
 use cove_server::blobs::{BlobError, Blobs, S3Options, id_of};
 use cove_server::download;
+use futures_util::TryStreamExt as _;
+use object_store::ObjectStore as _;
+use object_store::aws::AmazonS3Builder;
 
 use crate::download::{check_served, get};
 
@@ -54,18 +57,26 @@ impl Moto {
         assert!(res.status().is_success(), "create bucket: {res:?}");
     }
 
-    /// An object's bytes, fetched without `object_store`.
-    async fn raw_get(&self, bucket: &str, key: &str) -> Option<Vec<u8>> {
-        let res = reqwest::Client::new()
-            .get(format!("{}/{bucket}/{key}", self.endpoint))
-            .send()
+    /// Every key in `bucket`, listed with a plain `object_store` client.
+    async fn keys(&self, bucket: &str) -> Vec<String> {
+        let o = self.options();
+        let raw = AmazonS3Builder::new()
+            .with_bucket_name(bucket)
+            .with_endpoint(o.endpoint.unwrap())
+            .with_region(o.region.unwrap())
+            .with_access_key_id(o.access_key_id.unwrap())
+            .with_secret_access_key(o.secret_access_key.unwrap())
+            .with_allow_http(true)
+            .build()
+            .unwrap();
+        let mut keys: Vec<String> = raw
+            .list(None)
+            .map_ok(|m| m.location.to_string())
+            .try_collect()
             .await
             .unwrap();
-        if res.status() == reqwest::StatusCode::NOT_FOUND {
-            return None;
-        }
-        assert!(res.status().is_success(), "raw get {key}: {res:?}");
-        Some(res.bytes().await.unwrap().to_vec())
+        keys.sort();
+        keys
     }
 }
 
@@ -152,9 +163,8 @@ async fn s3_store_keeps_blobs_by_content() {
     assert_eq!(blobs.get(&id).await.unwrap().unwrap(), bytes);
 
     // The key is the id split after two digits, under the prefix, and nothing else.
-    let key = format!("cove/packages/{}/{}", &id[..2], &id[2..]);
-    assert_eq!(moto.raw_get(BUCKET, &key).await.unwrap(), bytes);
-    assert!(moto.raw_get(BUCKET, &id).await.is_none());
+    let key = |prefix: &str, id: &str| format!("{prefix}{}/{}", &id[..2], &id[2..]);
+    assert_eq!(moto.keys(BUCKET).await, [key("cove/packages/", &id)]);
 
     // Another prefix is another store.
     let other = Blobs::open(&format!("s3://{BUCKET}/elsewhere"), &s3).unwrap();
@@ -163,9 +173,11 @@ async fn s3_store_keeps_blobs_by_content() {
     assert!(!root.exists(&id).await.unwrap());
     let small = b"small".to_vec();
     let small_id = root.put(small.clone()).await.unwrap();
-    let root_key = format!("{}/{}", &small_id[..2], &small_id[2..]);
-    assert_eq!(moto.raw_get(BUCKET, &root_key).await.unwrap(), small);
+    assert_eq!(root.get(&small_id).await.unwrap().unwrap(), small);
     assert!(!blobs.exists(&small_id).await.unwrap());
+    let mut want = vec![key("", &small_id), key("cove/packages/", &id)];
+    want.sort();
+    assert_eq!(moto.keys(BUCKET).await, want);
 
     // An empty blob is a blob.
     let empty = blobs.put(Vec::new()).await.unwrap();

@@ -1,0 +1,272 @@
+//! `cove serve --demo` as a process: the CI commands (`cove upload`, `submit`, `publish`,
+//! `explain`) against it with an API token, then a crash (SIGKILL) in the middle of uploads
+//! and a restart on the same data dir: what was committed is all there, nothing half-made,
+//! and the audit chain holds.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{Value, json};
+
+fn cove() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cove"))
+}
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+struct Serve {
+    child: Child,
+    url: String,
+    lines: Vec<String>,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Start `cove serve --demo` on `data`; read stdout up to the last demo line (or the
+/// "already set up" one).
+fn serve(data: &Path) -> Serve {
+    let mut child = cove()
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .arg("--examples")
+        .arg(examples())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = vec![];
+    loop {
+        let mut line = String::new();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "cove serve ended early: {lines:?}"
+        );
+        let line = line.trim_end().to_string();
+        let done = line.starts_with("(these passwords") || line.starts_with("demo: the platform");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    let url = lines[0]
+        .strip_prefix("console: ")
+        .expect("the console line first")
+        .trim_end_matches('/')
+        .to_string();
+    Serve { child, url, lines }
+}
+
+fn field<'a>(lines: &'a [String], prefix: &str) -> &'a str {
+    lines
+        .iter()
+        .find_map(|l| l.strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("no {prefix:?} in {lines:?}"))
+}
+
+/// Sign in and make an API token.
+async fn token(http: &reqwest::Client, url: &str, user: &str, password: &str) -> String {
+    let res = http
+        .post(format!("{url}/api/v1/session"))
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let session: Value = res.json().await.unwrap();
+    let res = http
+        .post(format!("{url}/api/v1/tokens"))
+        .header("cookie", cookie)
+        .header("x-csrf-token", session["csrf"].as_str().unwrap())
+        .json(&json!({"name": "ci"}))
+        .send()
+        .await
+        .unwrap();
+    let v: Value = res.json().await.unwrap();
+    v["token"].as_str().unwrap().to_string()
+}
+
+fn run(args: &[&str], url: &str, token: &str) -> std::process::Output {
+    cove()
+        .args(args)
+        .env("COVE_SERVER", url)
+        .env("COVE_TOKEN", token)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn ci_commands_then_crash_and_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let s = serve(&data);
+    let (admin_pw, dev_pw) = (
+        field(&s.lines, "demo admin: admin / ").to_string(),
+        field(&s.lines, "demo developer: partner-dev / ").to_string(),
+    );
+    assert!(field(&s.lines, "demo mini-program: ").starts_with("wxcove0000demo01"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let dev = rt.block_on(token(&http, &s.url, "partner-dev", &dev_pw));
+    let admin = rt.block_on(token(&http, &s.url, "admin", &admin_pw));
+
+    let demo = examples().join("demo");
+    let out = stdout(&run(
+        &[
+            "upload",
+            "--app",
+            "wxcove0000demo01",
+            "--version-name",
+            "1.1.0",
+            "--submit",
+            demo.to_str().unwrap(),
+        ],
+        &s.url,
+        &dev,
+    ));
+    assert!(out.contains("uploaded wxcove0000demo01 version 2"), "{out}");
+    assert!(
+        out.contains("submitted wxcove0000demo01 version 2 for review"),
+        "{out}"
+    );
+    // The developer cannot publish; the error says why, from the platform.
+    let refused = run(
+        &["publish", "--app", "wxcove0000demo01", "--version-code", "2"],
+        &s.url,
+        &dev,
+    );
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("forbidden"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let approve = rt
+        .block_on(
+            http.post(format!(
+                "{}/api/v1/apps/wxcove0000demo01/versions/2/approve",
+                s.url
+            ))
+            .bearer_auth(&admin)
+            .send(),
+        )
+        .unwrap();
+    assert!(approve.status().is_success());
+    let out = stdout(&run(
+        &["publish", "--app", "wxcove0000demo01", "--version-code", "2"],
+        &s.url,
+        &admin,
+    ));
+    assert!(out.contains("version 2 published"), "{out}");
+    let out = stdout(&run(
+        &["explain", "--app", "wxcove0000demo01", "--user", "u-42"],
+        &s.url,
+        &admin,
+    ));
+    assert!(out.contains("u-42 gets version 2"), "{out}");
+    assert!(out.contains("no rule matched: the live version 2"), "{out}");
+
+    // Uploads in flight when the process dies.
+    let zip = cove_server::upload::zip_source_dir(&demo).unwrap();
+    let mut s = s;
+    rt.block_on(async {
+        let mut tasks = vec![];
+        for code in 3..9u64 {
+            let (http, url, dev, zip) = (http.clone(), s.url.clone(), dev.clone(), zip.clone());
+            tasks.push(tokio::spawn(async move {
+                http.post(format!(
+                    "{url}/api/v1/apps/wxcove0000demo01/versions?kind=source&version_code={code}"
+                ))
+                .bearer_auth(dev)
+                .body(zip)
+                .send()
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false)
+            }));
+        }
+        // Let some finish, then kill without warning.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        s.child.kill().unwrap();
+        s.child.wait().unwrap();
+        for t in tasks {
+            let _ = t.await;
+        }
+    });
+    drop(s);
+
+    let s = serve(&data);
+    assert!(
+        s.lines.iter().any(|l| l.starts_with("demo: the platform")),
+        "{:?}",
+        s.lines
+    );
+    let versions: Value = rt.block_on(async {
+        http.get(format!("{}/api/v1/apps/wxcove0000demo01/versions", s.url))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    let versions = versions.as_array().unwrap();
+    assert!(
+        versions
+            .iter()
+            .any(|v| v["code"] == 2 && v["state"] == "released"),
+        "{versions:?}"
+    );
+    // Every version the database kept has its package: the blob is written before the row.
+    for v in versions {
+        let id = v["package"].as_str().unwrap();
+        assert!(
+            data.join("blobs").join(&id[..2]).join(&id[2..]).is_file(),
+            "version {} lost its package",
+            v["code"]
+        );
+    }
+    let app: Value = rt.block_on(async {
+        http.get(format!("{}/api/v1/apps/wxcove0000demo01", s.url))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    assert_eq!(app["live_version"], 2);
+    drop(s);
+    let db = format!("sqlite://{}?mode=rwc", data.join("cove.db").display());
+    let out = stdout(
+        &cove()
+            .args(["audit", "verify", "--database", &db])
+            .output()
+            .unwrap(),
+    );
+    assert!(out.starts_with("ok: "), "{out}");
+}
