@@ -173,7 +173,10 @@ pub fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
 fn step(args: StepArgs, step: &str, done: &str) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
         let r = &args.remote;
-        let path = format!("/api/v1/apps/{}/versions/{}/{step}", args.app, args.version_code);
+        let path = format!(
+            "/api/v1/apps/{}/versions/{}/{step}",
+            args.app, args.version_code
+        );
         let v = call(r, client()?.post(url(r, &path))).await?;
         println!(
             "{} version {} {done} (now {})",

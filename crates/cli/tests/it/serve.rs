@@ -153,7 +153,13 @@ fn ci_commands_then_crash_and_restart() {
     );
     // The developer cannot publish; the error says why, from the platform.
     let refused = run(
-        &["publish", "--app", "wxcove0000demo01", "--version-code", "2"],
+        &[
+            "publish",
+            "--app",
+            "wxcove0000demo01",
+            "--version-code",
+            "2",
+        ],
         &s.url,
         &dev,
     );
@@ -175,7 +181,13 @@ fn ci_commands_then_crash_and_restart() {
         .unwrap();
     assert!(approve.status().is_success());
     let out = stdout(&run(
-        &["publish", "--app", "wxcove0000demo01", "--version-code", "2"],
+        &[
+            "publish",
+            "--app",
+            "wxcove0000demo01",
+            "--version-code",
+            "2",
+        ],
         &s.url,
         &admin,
     ));
