@@ -106,11 +106,16 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        let platform = cove_server::serve::open(&cfg).await?;
+        let mut platform = cove_server::serve::open(&cfg).await?;
         let listener = tokio::net::TcpListener::bind(&cfg.listen)
             .await
             .with_context(|| format!("listen on {}", cfg.listen))?;
         let addr = listener.local_addr()?;
+        platform.previewer = Some(std::sync::Arc::new(SimulatorPreview {
+            dir: tempfile::Builder::new().prefix("cove-preview-").tempdir()?,
+            ip: addr.ip(),
+            running: Default::default(),
+        }));
         println!("console: http://{addr}/");
         if args.demo {
             let dirs = examples(&args.examples)?;
@@ -147,4 +152,48 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         cove_server::serve::serve(platform, listener, Duration::from_millis(cfg.catalog_poll_ms), shutdown).await?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// The simulator as the platform's reviewer preview: each version runs in its own simulator
+/// on the server's address, started on first request and kept while the server runs.
+struct SimulatorPreview {
+    dir: tempfile::TempDir,
+    ip: std::net::IpAddr,
+    running: tokio::sync::Mutex<std::collections::HashMap<String, cove_simulator::DevServer>>,
+}
+
+impl cove_server::preview::Previewer for SimulatorPreview {
+    fn preview<'a>(
+        &'a self,
+        key: &'a str,
+        package: Vec<u8>,
+    ) -> cove_server::preview::PreviewFuture<'a> {
+        Box::pin(async move {
+            let mut running = self.running.lock().await;
+            if let Some(s) = running.get(key) {
+                return Ok(format!("http://{}/", s.addr));
+            }
+            let path = self.dir.path().join(format!("{key}.zip"));
+            std::fs::write(&path, &package).map_err(|e| e.to_string())?;
+            let opts = cove_simulator::DevOptions {
+                source: path,
+                listen: std::net::SocketAddr::new(self.ip, 0),
+                data_dir: None,
+                watch: false,
+                automator: None,
+                headless_view: false,
+                // Candidates are unsigned until published: the simulator's dev mode runs them.
+                trust: cove_package::Trust {
+                    dev_mode: true,
+                    ..Default::default()
+                },
+            };
+            let server = cove_simulator::DevServer::start(opts)
+                .await
+                .map_err(|e| e.to_string())?;
+            let url = format!("http://{}/", server.addr);
+            running.insert(key.to_string(), server);
+            Ok(url)
+        })
+    }
 }

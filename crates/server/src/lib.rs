@@ -38,6 +38,7 @@ pub mod demo;
 pub mod download;
 pub mod gray;
 pub mod platform;
+pub mod preview;
 pub mod report;
 pub mod sdk;
 pub mod sdk_auth;

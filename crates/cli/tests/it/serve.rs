@@ -200,6 +200,47 @@ fn ci_commands_then_crash_and_restart() {
     assert!(out.contains("u-42 gets version 2"), "{out}");
     assert!(out.contains("no rule matched: the live version 2"), "{out}");
 
+    // The reviewer opens the candidate in the simulator from the console.
+    let preview: Value = rt.block_on(async {
+        http.post(format!(
+            "{}/api/v1/apps/wxcove0000demo01/versions/2/preview",
+            s.url
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+    });
+    let sim = preview["url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{preview}"));
+    let page = rt.block_on(async { http.get(sim).send().await.unwrap().text().await.unwrap() });
+    assert!(
+        page.contains("<html") || page.contains("<!doctype"),
+        "{page}"
+    );
+    // It runs the uploaded package: the build is good and its app.json is served.
+    let status: Value = rt.block_on(async {
+        http.get(format!("{sim}__cove/status"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    assert_eq!(status["build"], "ok", "{status}");
+    let app_json = rt.block_on(async {
+        http.get(format!("{sim}__cove/pkg/app.json"))
+            .send()
+            .await
+            .unwrap()
+    });
+    assert!(app_json.status().is_success());
+
     // Uploads in flight when the process dies.
     let zip = cove_server::upload::zip_source_dir(&demo).unwrap();
     let mut s = s;

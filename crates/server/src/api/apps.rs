@@ -152,6 +152,9 @@ async fn step(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     let r = reason(&body)?;
+    if step == "preview" {
+        return Ok(Json(json!({"url": p.preview(&who, &app_id, code).await?})));
+    }
     let v = match step.as_str() {
         "submit" => p.step(&who, &app_id, code, Step::Submit).await?,
         "approve" => p.step(&who, &app_id, code, Step::Approve).await?,

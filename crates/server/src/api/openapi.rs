@@ -202,7 +202,7 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/apps/{app_id}/versions/{code}/{step}",
         "versions",
         Auth::User,
-        "Take a step: submit, approve, reject (with a reason), publish, publish-gray",
+        "Take a step: submit, approve, reject (with a reason), publish, publish-gray; or preview, which opens the version in the simulator and answers {url}",
         Some((JSON, "{reason} (reject only)")),
     ),
     (

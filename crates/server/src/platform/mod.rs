@@ -136,6 +136,8 @@ pub struct Platform {
     pub catalog: Arc<DbCatalog>,
     /// Unix seconds; a test pins it.
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+    /// Runs a candidate in the simulator for the reviewer (`cove serve` sets it).
+    pub previewer: Option<Arc<dyn crate::preview::Previewer>>,
     csrf_key: Arc<Vec<u8>>,
 }
 
@@ -163,6 +165,7 @@ impl Platform {
             settings: Arc::new(settings),
             catalog,
             clock: Arc::new(system_clock),
+            previewer: None,
             csrf_key: Arc::new(csrf_key),
         };
         p.catalog.reload().await?;

@@ -247,6 +247,22 @@ impl Platform {
             .ok_or_else(|| Error::NotFound(format!("package {}", v.package)))
     }
 
+    /// Open a version in the simulator; returns its URL.
+    pub async fn preview(&self, who: &Actor, app_id: &str, code: u64) -> Result<String> {
+        let Some(previewer) = self.previewer.clone() else {
+            return Err(Error::invalid(
+                "preview_unavailable",
+                "this server runs without the simulator",
+            ));
+        };
+        let package = self.version_package(who, app_id, code).await?;
+        let key = format!("{app_id}-{code}");
+        previewer
+            .preview(&key, package)
+            .await
+            .map_err(|e| Error::invalid("preview_failed", e))
+    }
+
     /// Submit, approve or reject (publishing is [`Platform::publish`]).
     pub async fn step(
         &self,
