@@ -844,32 +844,55 @@ async fn full_flow_on_postgres() {
     pg.drop_it(db).await;
 }
 
-/// Two API nodes on one PostgreSQL (and one blob store): a nonce used on one is refused on
-/// the other, and a takedown on one stops delivery on the other at its next catalog poll.
+/// Two API nodes on one PostgreSQL and one S3 bucket (moto), as `docs/deploy.md` lays them
+/// out: a nonce used on one is refused on the other, a takedown on one stops delivery on the
+/// other at its next catalog poll, and a session made on one works on the other.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_share_one_postgres() {
     let (pg, url) = PgDatabase::create().await;
-    let a = Server::start(Some(url.clone())).await;
+    let moto = crate::blobs_s3::moto().await;
+    let (blobs, s3) = match &moto {
+        Some(m) => {
+            m.create_bucket("cove-cluster").await;
+            (Some("s3://cove-cluster/packages".to_string()), m.options())
+        }
+        None => (None, Default::default()),
+    };
+    let keys = tempfile::tempdir().unwrap();
+    let node = |dir: &Path| ServerConfig {
+        data_dir: dir.to_path_buf(),
+        database: Some(url.clone()),
+        // One shared blob store: S3, or (with COVE_SKIP_S3=1) one directory.
+        blobs: Some(
+            blobs
+                .clone()
+                .unwrap_or_else(|| keys.path().join("blobs").display().to_string()),
+        ),
+        s3: s3.clone(),
+        // Every node signs with the one platform key.
+        signing_key: Some(keys.path().join("platform-signing.json")),
+        ..ServerConfig::default()
+    };
+    let start = |cfg: ServerConfig| async move {
+        let platform = cove_server::serve::open(&cfg).await.unwrap();
+        Server {
+            app: cove_server::serve::router(&platform),
+            platform,
+            _dir: tempfile::tempdir().unwrap(),
+        }
+    };
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = start(node(dir_a.path())).await;
     let seeded = cove_server::demo::seed(
         &a.platform,
         &[examples().join("demo")],
-        &a._dir.path().join("keys"),
+        &dir_a.path().join("keys"),
     )
     .await
     .unwrap()
     .unwrap();
-    // Node b shares a's data dir for its blobs and signing key, as nodes share S3 and a key file.
-    let cfg = ServerConfig {
-        data_dir: a._dir.path().to_path_buf(),
-        database: Some(url),
-        ..ServerConfig::default()
-    };
-    let node_b = cove_server::serve::open(&cfg).await.unwrap();
-    let b = Server {
-        app: cove_server::serve::router(&node_b),
-        platform: node_b,
-        _dir: tempfile::tempdir().unwrap(),
-    };
+    let b = start(node(dir_b.path())).await;
+    assert_eq!(b.platform.blobs.describe(), a.platform.blobs.describe());
 
     let (key, secret) = (seeded.host_key.as_str(), seeded.host_secret.as_str());
     let body = json!({"app_id": DEMO, "user_id": "u1"});

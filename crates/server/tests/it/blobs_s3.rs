@@ -19,7 +19,7 @@ const BUCKET: &str = "cove-packages";
 const INSTALL: &str = "python3 -m pip install 'moto[server]'";
 
 /// A moto server of our own; killed on drop, also when an assertion fails.
-struct Moto {
+pub(crate) struct Moto {
     child: Child,
     endpoint: String,
     log: tempfile::NamedTempFile,
@@ -37,7 +37,7 @@ impl Moto {
         std::fs::read_to_string(self.log.path()).unwrap_or_default()
     }
 
-    fn options(&self) -> S3Options {
+    pub(crate) fn options(&self) -> S3Options {
         S3Options {
             endpoint: Some(self.endpoint.clone()),
             region: Some("us-east-1".into()),
@@ -48,7 +48,7 @@ impl Moto {
     }
 
     /// Creates a bucket (moto takes unsigned requests; `object_store` cannot create one).
-    async fn create_bucket(&self, bucket: &str) {
+    pub(crate) async fn create_bucket(&self, bucket: &str) {
         let res = reqwest::Client::new()
             .put(format!("{}/{bucket}", self.endpoint))
             .send()
@@ -81,7 +81,7 @@ impl Moto {
 }
 
 /// Starts moto, or returns `None` when `COVE_SKIP_S3=1`.
-async fn moto() -> Option<Moto> {
+pub(crate) async fn moto() -> Option<Moto> {
     if std::env::var("COVE_SKIP_S3").is_ok_and(|v| v == "1") {
         eprintln!("COVE_SKIP_S3=1: not testing the S3 blob store");
         return None;
