@@ -1273,7 +1273,7 @@ async function hostsView() {
           h('td', {}, h('code', {}, x.id)),
           h('td', {}, (x.platforms || []).map((p) => badge(p, 'info'))),
           h('td', { class: 'sdk-key' }, key, ' ', show),
-          h('td', {}, x.sealing_key ? [badge('sealed', 'good'), ' ', h('code', { class: 'muted', title: x.sealing_key }, `${x.sealing_key.slice(0, 12)}…`)] : badge('not sealed', 'muted')),
+          h('td', {}, x.sealing_key ? [badge('sealed', 'good'), ' ', h('code', { class: 'muted', title: x.sealing_key }, sealingLabel(x.sealing_key))] : badge('not sealed', 'muted')),
           h(
             'td',
             {},
@@ -1322,6 +1322,17 @@ async function hostsView() {
   });
   out.push(h('details', { class: 'card' }, h('summary', {}, 'New host app'), form));
   return h('div', {}, out);
+}
+
+// The host's sealing key is a public key file (JSON: suite, id, public); name it briefly.
+function sealingLabel(key) {
+  try {
+    const k = JSON.parse(key);
+    const pub = typeof k.public === 'string' ? ` ${k.public.slice(0, 10)}…` : '';
+    return `${k.suite || ''} ${k.id || ''}${pub}`.trim();
+  } catch {
+    return `${String(key).slice(0, 16)}…`;
+  }
 }
 
 function mask(key) {

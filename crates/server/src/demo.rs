@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use cove_package::{KeyPair, Purpose, Suite};
+use cove_package::{KeyPair, Purpose};
 
 use crate::authz::Role;
 use crate::platform::apps::NewApp;
@@ -64,8 +64,13 @@ pub async fn seed(p: &Platform, examples: &[PathBuf], keys_dir: &Path) -> Result
         .await?
         .actor();
 
-    let sealing = KeyPair::generate(Suite::Intl, Purpose::Seal, Some("demo-host-sealing"))
-        .map_err(|e| Error::invalid("demo", e.to_string()))?;
+    // The host's sealing key follows the platform's suite: a 国密 platform seals with SM2/SM4.
+    let sealing = KeyPair::generate(
+        p.signing_key.suite(),
+        Purpose::Seal,
+        Some("demo-host-sealing"),
+    )
+    .map_err(|e| Error::invalid("demo", e.to_string()))?;
     std::fs::create_dir_all(keys_dir).map_err(|e| Error::invalid("demo", e.to_string()))?;
     let sealing_path = keys_dir.join("demo-host-sealing.json");
     if !sealing_path.exists() {

@@ -39,13 +39,15 @@ struct Server {
 
 impl Server {
     async fn start(database: Option<String>) -> Server {
-        Self::start_in(tempfile::tempdir().unwrap(), database).await
+        Self::start_suite(database, "intl").await
     }
 
-    async fn start_in(dir: tempfile::TempDir, database: Option<String>) -> Server {
+    async fn start_suite(database: Option<String>, suite: &str) -> Server {
+        let dir = tempfile::tempdir().unwrap();
         let cfg = ServerConfig {
             data_dir: dir.path().to_path_buf(),
             database,
+            suite: suite.into(),
             ..ServerConfig::default()
         };
         let platform = cove_server::serve::open(&cfg).await.unwrap();
@@ -833,6 +835,12 @@ async fn flow(server: Server) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_flow_on_sqlite() {
     flow(Server::start(None).await).await;
+}
+
+/// The 国密 platform: SM2/SM3 signatures, SM2-wrapped SM4-GCM envelopes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_flow_with_the_sm_suite() {
+    flow(Server::start_suite(None, "sm").await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
