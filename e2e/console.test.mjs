@@ -7,7 +7,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { coveBin, launchBrowser } from './lib/dev.mjs';
+import zlib from 'node:zlib';
+import crypto from 'node:crypto';
+import { coveBin, launchBrowser, repo } from './lib/dev.mjs';
 
 /**
  * Start `cove serve --demo`; resolves once it has printed the console URL and the demo
@@ -15,7 +17,8 @@ import { coveBin, launchBrowser } from './lib/dev.mjs';
  */
 function startServe(dataDir) {
   const args = ['serve', '--demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0'];
-  const proc = spawn(coveBin(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // `--demo` publishes the projects under `examples/` of the working directory.
+  const proc = spawn(coveBin(), args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
   return new Promise((resolve, reject) => {
@@ -25,12 +28,16 @@ function startServe(dataDir) {
       out += d;
       const url = /console: (http:\/\/\S+)/.exec(out);
       const admin = /demo admin: (\S+) \/ (\S+)/.exec(out);
-      if (!url || !admin) return;
+      const dev = /demo developer: (\S+) \/ (\S+)/.exec(out);
+      const host = /demo host app: sdk key (\S+) \/ sdk secret (\S+)/.exec(out);
+      if (!url || !admin || !dev || !host) return;
       clearTimeout(timer);
       resolve({
         url: url[1].endsWith('/') ? url[1] : `${url[1]}/`,
         username: admin[1],
         password: admin[2],
+        developer: { username: dev[1], password: dev[2] },
+        host: { key: host[1], secret: host[2] },
         proc,
         stderr: () => stderr,
         stop: () => new Promise((r) => {
@@ -42,6 +49,113 @@ function startServe(dataDir) {
     });
     proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`cove serve exited with ${code}:\n${stderr}`)); });
   });
+}
+
+/** A ZIP of `files` (name → Buffer), stored without compression. */
+function zip(files) {
+  const locals = [];
+  const centrals = [];
+  let offset = 0;
+  for (const [name, data] of Object.entries(files)) {
+    const n = Buffer.from(name);
+    const crc = zlib.crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0x0800, 6); // UTF-8 names
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(n.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0x0800, 8);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(n.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, n, data);
+    centrals.push(central, n);
+    offset += local.length + n.length + data.length;
+  }
+  const dir = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(Object.keys(files).length, 8);
+  end.writeUInt16LE(Object.keys(files).length, 10);
+  end.writeUInt32LE(dir.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, dir, end]);
+}
+
+/** examples/demo as a project ZIP, with `edit(name, text)` changing its files. */
+function demoProject(edit) {
+  const root = path.join(repo, 'examples/demo');
+  const files = {};
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else {
+        const name = path.relative(root, full).split(path.sep).join('/');
+        const text = edit(name, fs.readFileSync(full, 'utf8'));
+        files[name] = Buffer.from(text);
+      }
+    }
+  };
+  walk(root);
+  return zip(files);
+}
+
+/** The API as another user, from outside the browser (the developer uploads with the CLI). */
+async function apiAs({ username, password }) {
+  const r = await fetch(`${serve.url}api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  assert.equal(r.status, 200, `${username} signs in`);
+  const cookie = r.headers.get('set-cookie').split(';')[0];
+  const { csrf } = await r.json();
+  return async (method, url, body, type = 'application/json') => {
+    const res = await fetch(`${serve.url}api/v1${url}`, {
+      method,
+      headers: { cookie, 'x-csrf-token': csrf, ...(body ? { 'content-type': type } : {}) },
+      body: body && type === 'application/json' ? JSON.stringify(body) : body,
+    });
+    const json = await res.json();
+    assert.ok(res.ok, `${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+}
+
+/** A request of the demo host app's SDK, signed as docs/server.md says. */
+async function sdkPost(url, payload) {
+  const body = Buffer.from(JSON.stringify(payload));
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = crypto.randomBytes(12).toString('hex');
+  const digest = crypto.createHash('sha256').update(body).digest('hex');
+  const signature = crypto
+    .createHmac('sha256', serve.host.secret)
+    .update(`COVE-HMAC-SHA256\nPOST\n${url}\n${digest}\n${timestamp}\n${nonce}`)
+    .digest('hex');
+  const r = await fetch(`${serve.url}${url.slice(1)}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-cove-key': serve.host.key,
+      'x-cove-timestamp': timestamp,
+      'x-cove-nonce': nonce,
+      'x-cove-signature': signature,
+    },
+    body,
+  });
+  const json = await r.json();
+  assert.equal(r.status, 200, JSON.stringify(json));
+  return json;
 }
 
 let serve, browser, dataDir, context, page;
@@ -91,9 +205,11 @@ function pageFetch(p, url, init = {}) {
   }, [url, init]);
 }
 
-/** Open a console route (`#/...`) in the signed-in page. */
+/** Open a console route (`#/...`) in the signed-in page, freshly loaded. */
 async function open(route) {
   await page.goto(`${serve.url}${route}`);
+  // Only the hash may have changed: reload, so no state of an earlier test carries over.
+  await page.reload();
   await page.locator('#top').waitFor();
 }
 
@@ -228,7 +344,7 @@ test('gray release: explain which version a user gets', async () => {
   await open(`#/apps/${app.app_id}`);
   await page.getByRole('tab', { name: 'Gray release' }).click();
   await page.locator('form#explain').waitFor();
-  await page.getByLabel('User id').fill('用户-42');
+  await page.locator('form#explain').getByLabel('User id').fill('用户-42');
   await page.getByLabel('Host version').fill('3.12.0');
   await page.getByRole('button', { name: 'Explain' }).click();
   const decision = await text(page.locator('#explain-result .decision'));
@@ -238,17 +354,140 @@ test('gray release: explain which version a user gets', async () => {
   assert.equal(await page.locator('#explain-result ol.trace li').count(), expected.trace.length);
 });
 
+test('review workflow: a risky version is flagged and rejected with a reason', async () => {
+  const app = demoApps.find((a) => a.app_id === 'wxcove0000demo01');
+  const dev = await apiAs(serve.developer);
+  // The developer uploads a version calling a sensitive API and an unlisted domain.
+  const risky = demoProject((name, text) =>
+    name === 'miniprogram/app.js'
+      ? `${text}\nfunction track() {\n  wx.getLocation({ type: 'wgs84' });\n  wx.request({ url: 'https://tracker.example.net/collect' });\n}\n`
+      : text,
+  );
+  const v2 = await dev('POST', `/apps/${app.app_id}/versions?kind=source&version_name=1.1.0&note=${encodeURIComponent('定位上报')}`, risky, 'application/zip');
+  await dev('POST', `/apps/${app.app_id}/versions/${v2.code}/submit`);
+
+  await open(`#/apps/${app.app_id}`);
+  const row = page.locator(`table#versions tr[data-code="${v2.code}"]`);
+  assert.match(await text(row.locator('td.state')), /^in review$/);
+  assert.match(await text(row), /定位上报/);
+  await row.getByRole('link', { name: 'Report' }).click();
+  const report = page.locator('#report');
+  await report.locator('h3', { hasText: `(${v2.code})` }).waitFor();
+  // The sensitive API is flagged; the unlisted domain is a highlighted violation.
+  const loc = report.locator('#report-apis tbody tr', { hasText: 'wx.getLocation' });
+  assert.match(await text(loc), /sensitive/);
+  assert.ok(await loc.evaluate((el) => el.classList.contains('flag')));
+  assert.ok(!(await report.locator('#report-apis tbody tr', { hasText: 'wx.setStorageSync' }).evaluate((el) => el.classList.contains('flag'))));
+  const domain = report.locator('#report-domains tbody tr', { hasText: 'https://tracker.example.net' });
+  assert.match(await text(domain), /not whitelisted/);
+  assert.ok(await domain.evaluate((el) => el.classList.contains('violation')));
+  assert.match(await text(report.locator('.findings')), /sensitive_api/);
+  assert.match(await text(report.locator('.findings')), /domain_not_whitelisted/);
+  // The diff against the live version shows exactly the added lines, in a unified diff.
+  const file = report.locator('#report-diff details.file', { hasText: 'app.js' }).first();
+  assert.match(await text(file.locator('summary')), /changed .*app\.js.* \+5 −0/);
+  const added = await file.locator('pre.patch .line.add').allInnerTexts();
+  assert.ok(added.some((l) => l.includes("wx.getLocation({ type: 'wgs84' });")), added.join('\n'));
+  assert.ok((await file.locator('pre.patch .line.hunk').count()) >= 1);
+
+  // Rejecting needs a reason.
+  await row.getByRole('button', { name: 'Reject' }).click();
+  const dlg = page.locator('dialog.modal');
+  await dlg.getByRole('button', { name: 'Reject' }).click();
+  assert.equal(await text(dlg.locator('.form-error')), 'A reason is required.');
+  await dlg.getByLabel('Reason').fill('含未登记域名 tracker.example.net');
+  await dlg.getByRole('button', { name: 'Reject' }).click();
+  await row.locator('td.state', { hasText: 'rejected' }).waitFor();
+  assert.equal(await text(row.locator('.reason')), 'Reason: 含未登记域名 tracker.example.net');
+  assert.equal(await row.getByRole('button').count(), 0);
+});
+
+test('review workflow: approve, publish, roll back, and a gray rule for the newer version', async () => {
+  const app = demoApps.find((a) => a.app_id === 'wxcove0000demo01');
+  const dev = await apiAs(serve.developer);
+  const clean = demoProject((name, text) => (name === 'miniprogram/app.js' ? `${text}\n// 1.2.0\n` : text));
+  const v3 = await dev('POST', `/apps/${app.app_id}/versions?kind=source&version_name=1.2.0`, clean, 'application/zip');
+  await dev('POST', `/apps/${app.app_id}/versions/${v3.code}/submit`);
+
+  await open(`#/apps/${app.app_id}`);
+  const row = page.locator(`table#versions tr[data-code="${v3.code}"]`);
+  await row.getByRole('button', { name: 'Approve' }).click();
+  await page.locator('dialog.modal').getByRole('button', { name: 'Approve' }).click();
+  await row.locator('td.state', { hasText: 'approved' }).waitFor();
+  await row.getByRole('button', { name: 'Publish', exact: true }).click();
+  await page.locator('dialog.modal').getByRole('button', { name: 'Publish' }).click();
+  await row.locator('td.state', { hasText: 'live' }).waitFor();
+  assert.match(await text(row.locator('td.state')), /^released live$/);
+  assert.match(await text(page.locator('.title .state')), new RegExp(`^live v${v3.code}`));
+
+  // Roll back to the first version: it is live again at once.
+  const first = page.locator(`table#versions tr[data-code="${app.live_version}"]`);
+  await first.getByRole('button', { name: 'Roll back to this' }).click();
+  await page.locator('dialog.modal').getByRole('button', { name: 'Roll back' }).click();
+  await first.locator('td.state', { hasText: 'live' }).waitFor();
+  assert.match(await text(page.locator('.title .state')), new RegExp(`^live v${app.live_version}`));
+  assert.equal(await text(row.locator('td.state')), 'released');
+
+  // A gray rule serves the newer version to one user; explain says so, and why.
+  await page.getByRole('tab', { name: 'Gray release' }).click();
+  await page.getByRole('button', { name: 'Add rule' }).click();
+  const rule = page.locator('#rules .rule').first();
+  await rule.getByLabel('Rule id').fill('staff-preview');
+  await rule.getByLabel('Serves version').selectOption(String(v3.code));
+  await rule.getByRole('button', { name: 'Remove' }).click(); // the default percentage
+  await rule.getByLabel('Condition kind').selectOption('users');
+  await rule.getByRole('button', { name: 'Add condition' }).click();
+  await rule.getByLabel('User ids').fill('用户-7\nu-8');
+  await page.getByRole('button', { name: 'Save rules' }).click();
+  await page.locator('#error.notice', { hasText: 'Gray rules saved.' }).waitFor();
+  const saved = (await pageFetch(page, `/api/v1/apps/${app.app_id}`)).body.release.rules;
+  assert.deepEqual(saved, [{ id: 'staff-preview', version_code: v3.code, conditions: [{ kind: 'users', ids: ['用户-7', 'u-8'] }] }]);
+  // After the reload the editor shows what was saved.
+  assert.equal(await page.locator('#rules .rule').first().getByLabel('Rule id').inputValue(), 'staff-preview');
+  await page.locator('form#explain').getByLabel('User id').fill('用户-7');
+  await page.getByRole('button', { name: 'Explain' }).click();
+  assert.equal(await text(page.locator('#explain-result .decision')), `Version ${v3.code} by rule staff-preview`);
+  await page.locator('form#explain').getByLabel('User id').fill('someone-else');
+  await page.getByRole('button', { name: 'Explain' }).click();
+  await page.locator('#explain-result .decision', { hasText: `Version ${app.live_version} (the live version` }).waitFor();
+});
+
 test('statistics: charts per day, failing APIs, recent errors', async () => {
-  await open('#/apps/wxcove0000demo01');
+  // The demo host app's SDK reports today's launches, an error and API calls.
+  const app = 'wxcove0000demo01';
+  const now = Date.now();
+  const ev = (type, user, extra) => ({ type, app_id: app, version_code: 1, user_id: user, at_ms: now - 1000, ...extra });
+  const sent = await sdkPost('/sdk/v1/events', {
+    events: [
+      ev('launch', 'u1', { cold: true, duration_ms: 300 }),
+      ev('launch', 'u2', { cold: true, duration_ms: 500 }),
+      ev('launch', 'u2', { cold: false }),
+      ev('error', 'u2', { message: "TypeError: Cannot read properties of undefined (reading '金额')", stack: 'at pages/list/list.js:12' }),
+      ev('api_call', 'u1', { api: 'request', ok: false, err_msg: 'request:fail timeout' }),
+      ev('api_call', 'u1', { api: 'request', ok: true }),
+      ev('api_call', 'u2', { api: 'request', ok: true }),
+      ev('api_call', 'u2', { api: 'request', ok: false, err_msg: 'request:fail timeout' }),
+    ],
+  });
+  assert.deepEqual(sent, { recorded: 8, dropped: 0 });
+
+  await open(`#/apps/${app}`);
   await page.getByRole('tab', { name: 'Statistics' }).click();
-  for (const [id, title] of [['launches', 'Launches'], ['users', 'Users'], ['errors', 'Errors']]) {
+  for (const [id, title, total] of [['launches', 'Launches', 3], ['users', 'Users', 2], ['errors', 'Errors', 1]]) {
     const fig = page.locator(`#chart-${id}`);
-    assert.match(await text(fig.locator('figcaption')), new RegExp(`^${title} — [\\d,]+ in 14 days$`));
-    // One point per day of the range, drawn as SVG.
-    assert.equal(await fig.locator('svg circle.dot').count(), 14);
+    assert.equal(await text(fig.locator('figcaption')), `${title} — ${total} in 14 days`);
+    // One point per day of the range, drawn as SVG; today's is the last.
+    const dots = fig.locator('svg circle.dot');
+    assert.equal(await dots.count(), 14);
+    assert.equal(await dots.last().getAttribute('data-value'), String(total));
+    assert.equal(await dots.first().getAttribute('data-value'), '0');
   }
-  await page.locator('table#top-failing').waitFor();
-  await page.locator('table#recent-errors').waitFor();
+  const failing = page.locator('table#top-failing tbody tr');
+  assert.equal(await failing.count(), 1);
+  assert.equal(await text(failing), 'request 4 2 50.0% request:fail timeout');
+  const errors = page.locator('table#recent-errors tbody tr');
+  assert.equal(await errors.count(), 1);
+  assert.match(await text(errors), /^TypeError: Cannot read properties of undefined \(reading '金额'\) 1 1 \d{4}-\d\d-\d\d /);
   // Another range redraws.
   await page.getByLabel('Days').selectOption('7');
   await page.locator('#chart-launches figcaption', { hasText: 'in 7 days' }).waitFor();
@@ -346,8 +585,14 @@ test('audit log: the actions above are recorded and the chain verifies', async (
   await rows.first().waitFor();
   const api = (await pageFetch(page, '/api/v1/audit?limit=100')).body;
   assert.equal(await rows.count(), api.length);
-  const all = await text(page.locator('table#audit tbody'));
-  assert.match(all, /监管通知：暂停服务|takedown/);
+  // What this run did is there, each action in its row.
+  for (const action of [/reject/, /takedown/, /restore/, /rollback/]) {
+    const entry = api.find((e) => action.test(e.action));
+    assert.ok(entry, `an audit entry for ${action}`);
+    assert.equal(await text(page.locator(`table#audit tr[data-seq="${entry.seq}"] td code`)), entry.action);
+  }
+  const takedown = api.find((e) => /takedown/.test(e.action));
+  assert.match(JSON.stringify(takedown), /监管通知：暂停服务/);
   await page.getByRole('button', { name: 'Verify chain' }).click();
   const result = page.locator('#verify-result .verify');
   await result.waitFor();

@@ -45,7 +45,8 @@ async function api(method, path, body) {
   }
   if (!res.ok) {
     const code = (data && data.code) || `http_${res.status}`;
-    const message = (data && data.message) || res.statusText || text || 'request failed';
+    // Not every refusal is JSON (a body the server could not parse is answered in text).
+    const message = (data && data.message) || text.trim().slice(0, 500) || res.statusText || 'request failed';
     if (res.status === 401 && path !== '/session') {
       // The session ended (expired, or logged out elsewhere): back to the login form.
       state.user = null;
@@ -420,7 +421,7 @@ logout.addEventListener('click', async () => {
 
 function stateBadges(app) {
   const out = [];
-  if (app.taken_down) out.push(badge('taken down', 'bad'));
+  if (app.taken_down) out.push(badge('taken down', 'bad'), ' ');
   if (app.live_version != null) out.push(badge(`live v${app.live_version}`, app.taken_down ? 'muted' : 'good'));
   else out.push(badge('not published', 'muted'));
   return out;
@@ -662,7 +663,7 @@ async function versionsTab(app, code) {
             'td',
             { class: 'state' },
             badge(v.state.replace('_', ' '), STATE_KIND[v.state]),
-            v.code === app.live_version ? badge('live', app.taken_down ? 'muted' : 'good') : null,
+            v.code === app.live_version ? [' ', badge('live', app.taken_down ? 'muted' : 'good')] : null,
             v.reason ? h('div', { class: 'reason' }, `Reason: ${v.reason}`) : null,
           ),
           h('td', { class: 'note' }, v.note || ''),
@@ -1351,7 +1352,8 @@ async function auditView() {
     if (v == null || v === '') return null;
     if (typeof v === 'string') {
       try {
-        return JSON.stringify(JSON.parse(v), null, 2);
+        const parsed = JSON.parse(v);
+        return parsed == null ? null : JSON.stringify(parsed, null, 2);
       } catch {
         return v;
       }

@@ -129,7 +129,7 @@ pub fn decide(p: &Principal, action: Action, t: &Target) -> Decision {
     }
     if matches!(action, Action::Review | Action::Publish) && t.uploader == Some(p.user_id) {
         return Decision::Deny(
-            "you uploaded this version: someone else must review and publish it",
+            "separation of duties: you made this change (an upload or a whitelist proposal), so someone else must review and publish it",
         );
     }
     Decision::Allow

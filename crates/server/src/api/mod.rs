@@ -144,11 +144,39 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
     }
 }
 
+/// axum's own rejections (a malformed JSON body, a missing field, a path segment that is
+/// not a number) are plain text; the API's errors are JSON with a code, always.
+async fn json_errors(res: Response) -> Response {
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !(res.status().is_client_error() && plain) {
+        return res;
+    }
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "upload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        _ => "bad_request",
+    };
+    (
+        status,
+        Json(json!({"code": code, "message": String::from_utf8_lossy(&bytes)})),
+    )
+        .into_response()
+}
+
 /// The whole API (without the SDK and download routes, which [`crate::serve`] adds).
 pub fn router(platform: Platform) -> Router {
     Router::new()
         .merge(accounts::routes())
         .merge(apps::routes(platform.settings.upload.max_upload as usize))
         .route("/openapi.json", axum::routing::get(openapi::document))
+        .layer(axum::middleware::map_response(json_errors))
         .with_state(platform)
 }

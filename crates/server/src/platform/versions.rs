@@ -23,6 +23,7 @@ pub struct VersionRow {
     pub kind: String,
     pub size: u64,
     pub uploaded_by: u64,
+    pub uploaded_by_name: Option<String>,
     pub uploaded_at: i64,
     /// Blob id of the package as uploaded (unsigned).
     pub package: String,
@@ -51,7 +52,8 @@ fn source() -> String {
 }
 
 const VERSION_COLUMNS: &str =
-    "code, name, note, state, kind, size, uploaded_by, uploaded_at, package, signed, warnings";
+    "code, name, note, state, kind, size, uploaded_by, uploaded_at, package, signed, warnings,
+     (SELECT username FROM users WHERE users.id = versions.uploaded_by) AS uploaded_by_name";
 
 fn version_of(row: &sqlx::any::AnyRow, with_report: bool) -> Result<VersionRow> {
     Ok(VersionRow {
@@ -62,6 +64,7 @@ fn version_of(row: &sqlx::any::AnyRow, with_report: bool) -> Result<VersionRow> 
         kind: row.try_get("kind")?,
         size: row.try_get::<i64, _>("size")? as u64,
         uploaded_by: row.try_get::<i64, _>("uploaded_by")? as u64,
+        uploaded_by_name: row.try_get("uploaded_by_name")?,
         uploaded_at: row.try_get("uploaded_at")?,
         package: row.try_get("package")?,
         published: !row.try_get::<String, _>("signed")?.is_empty(),
