@@ -15,7 +15,8 @@ use rquickjs::CatchResultExt;
 use crate::instance::{
     Clock, Hooks, Instance, Level, Limits, Poster, RunError, classify, global_fn,
 };
-use crate::services::net::Policy;
+use crate::services::net::{NetPolicy, Policy};
+use crate::services::storage::AtRest;
 use crate::services::{FileSystem, Network, ServiceError, Storage};
 
 const GLASS_EASEL: &str = include_str!(concat!(env!("OUT_DIR"), "/glass_easel.all.js"));
@@ -70,8 +71,14 @@ pub struct AppConfig {
     /// Overrides for `wx.getSystemInfoSync()` (window size, pixel ratio, platform...).
     pub system: Value,
     pub storage_quota: usize,
+    /// How storage is kept on disk: plain JSON (dev) by default; hosts set
+    /// `AtRest::Encrypted` with their secret.
+    pub storage_at_rest: AtRest,
     pub files_quota: u64,
-    /// Which URLs the network may reach (domain whitelists come from the platform).
+    /// Which URLs and addresses the network may reach (domain lists from the platform's
+    /// `resolve`, pins, allowed private ranges). Dev mode (reach anything) by default.
+    pub net: NetPolicy,
+    /// An extra check on each URL, on top of `net`.
     pub network_policy: Policy,
     /// The launch scene (`getLaunchOptionsSync().scene`); WeChat's 1001 is the app list.
     pub scene: u32,
@@ -87,7 +94,9 @@ impl AppConfig {
             clock: Clock::Real,
             system: json!({}),
             storage_quota: STORAGE_QUOTA,
+            storage_at_rest: AtRest::Plain,
             files_quota: FILES_QUOTA,
+            net: NetPolicy::dev(),
             network_policy: Arc::new(|_, _| Ok(())),
             scene: 1001,
         }
@@ -228,14 +237,22 @@ impl App {
     pub fn load(config: AppConfig, host: Arc<dyn Host>) -> Result<Self, AppError> {
         let data = &config.data_dir;
         let services = Services {
-            storage: Storage::open(&data.join("storage"), config.storage_quota)?,
+            storage: Storage::open_at_rest(
+                &data.join("storage"),
+                config.storage_quota,
+                &config.storage_at_rest,
+                &config.app_id,
+            )?,
             fs: FileSystem::new(
                 &data.join("usr"),
                 &data.join("tmp"),
                 Some(&config.package_dir),
                 config.files_quota,
             )?,
-            network: Network::new(config.network_policy.clone())?,
+            network: Network::with_policy(
+                config.net.clone(),
+                Some(config.network_policy.clone()),
+            )?,
         };
         let poster_cell: Arc<OnceLock<Poster>> = Arc::default();
         let (h1, h2, cell) = (host.clone(), host.clone(), poster_cell.clone());

@@ -15,18 +15,9 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use hmac::{KeyInit, Mac};
-use sha2::{Digest, Sha256};
-
-type HmacSha256 = hmac::Hmac<Sha256>;
-
-/// How far a request's timestamp may be from the server's clock, either way.
-pub const MAX_SKEW: i64 = 300;
-
-pub const HEADER_KEY: &str = "x-cove-key";
-pub const HEADER_TIMESTAMP: &str = "x-cove-timestamp";
-pub const HEADER_NONCE: &str = "x-cove-nonce";
-pub const HEADER_SIGNATURE: &str = "x-cove-signature";
+pub use cove_wire::{
+    HEADER_KEY, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAX_SKEW, Signed,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
@@ -55,41 +46,6 @@ impl AuthError {
             Self::Replayed => "sdk_replayed_nonce",
             Self::Unavailable(_) => "sdk_unavailable",
         }
-    }
-}
-
-/// A request as signed.
-#[derive(Debug, Clone)]
-pub struct Signed<'a> {
-    pub method: &'a str,
-    /// Path and query, exactly as sent (`/sdk/v1/resolve?app=wx1`).
-    pub path: &'a str,
-    pub body: &'a [u8],
-    pub timestamp: i64,
-    pub nonce: &'a str,
-}
-
-impl Signed<'_> {
-    pub fn string_to_sign(&self) -> String {
-        format!(
-            "COVE-HMAC-SHA256\n{}\n{}\n{}\n{}\n{}",
-            self.method.to_ascii_uppercase(),
-            self.path,
-            hex::encode(Sha256::digest(self.body)),
-            self.timestamp,
-            self.nonce
-        )
-    }
-
-    fn mac(&self, secret: &[u8]) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
-        mac.update(self.string_to_sign().as_bytes());
-        mac
-    }
-
-    /// The hex signature with `secret` (what the SDK sends).
-    pub fn sign(&self, secret: &[u8]) -> String {
-        hex::encode(self.mac(secret).finalize().into_bytes())
     }
 }
 
@@ -137,11 +93,9 @@ pub fn verify(
         return Err(AuthError::Malformed(HEADER_NONCE));
     }
     let sig = hex::decode(signature).map_err(|_| AuthError::Malformed(HEADER_SIGNATURE))?;
-    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(req.string_to_sign().as_bytes());
-    // Constant-time comparison.
-    mac.verify_slice(&sig)
-        .map_err(|_| AuthError::BadSignature)?;
+    if !req.matches(secret, &sig) {
+        return Err(AuthError::BadSignature);
+    }
     let skew = req.timestamp - now;
     if skew.abs() > MAX_SKEW {
         return Err(AuthError::Stale(skew));

@@ -198,7 +198,7 @@ fn errors_use_wechat_phrasing() {
         s.err("readFile", json!({"filePath": 3})),
         "fail parameter error: parameter.filePath should be String instead of Number;"
     );
-    assert_eq!(s.err("unzip", json!({})), "fail not supported");
+    assert_eq!(s.err("readZipEntry", json!({})), "fail not supported");
     assert_eq!(
         s.err(
             "readFile",

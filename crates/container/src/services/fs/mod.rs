@@ -23,7 +23,7 @@ use path::{Access, Resolved, Roots, io_err, is_hidden, path_err};
 pub use path::{Area, STORE_DIR, USER_DATA_PATH};
 
 use super::ServiceError;
-use super::atomic::{sync_dir, write_atomic, write_atomic_with};
+use super::atomic::{TEMP_PREFIX, sync_dir, write_atomic, write_atomic_with};
 
 /// WeChat's local file quota per app.
 pub const DEFAULT_QUOTA_BYTES: u64 = 200 * 1024 * 1024;
@@ -157,6 +157,10 @@ impl FileSystem {
                 done
             }
             "saveFile" => self.save_file(a.str("tempFilePath")?, a.opt_str("filePath")?),
+            "unzip" => {
+                self.unzip(a.str("zipFilePath")?, a.str("targetPath")?)?;
+                done
+            }
             "removeSavedFile" => {
                 self.unlink(a.str("filePath")?, "unlink")?;
                 done
@@ -397,7 +401,7 @@ impl FileSystem {
                     .extension()
                     .map(|e| e.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                fs::create_dir_all(&self.roots.store).map_err(|e| io_err(&e, "open", temp))?;
+                self.store_dir("open", temp)?;
                 let (vtmp, _) = self.temp_path(&ext);
                 let name = vtmp.replacen("wxfile://tmp_", "store_", 1);
                 (format!("wxfile://{name}"), self.roots.store.join(&name), 0)
@@ -408,7 +412,11 @@ impl FileSystem {
         }
         move_path(&s.real, &real, false).map_err(|e| io_err(&e, "open", &vdest))?;
         // createTime is the time of saving, kept as the file's mtime.
-        if let Ok(f) = OpenOptions::new().write(true).open(&real) {
+        if let Ok(f) = OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&real)
+        {
             let _ = f.set_modified((self.clock)());
         }
         Ok(json!({"savedFilePath": vdest}))
@@ -416,6 +424,9 @@ impl FileSystem {
 
     fn saved_file_list(&self) -> Result<Value, ServiceError> {
         let mut list = Vec::new();
+        if fs::symlink_metadata(&self.roots.store).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(path_err("permission denied", "scandir", "wxfile://store"));
+        }
         if let Ok(dir) = fs::read_dir(&self.roots.store) {
             for e in dir.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
@@ -434,6 +445,125 @@ impl FileSystem {
         Ok(json!({"fileList": list}))
     }
 
+    /// Creates the saved files' folder when missing; refuses one planted as a symlink.
+    fn store_dir(&self, op: &str, vpath: &str) -> Result<(), ServiceError> {
+        match fs::symlink_metadata(&self.roots.store) {
+            Ok(m) if m.is_dir() => Ok(()),
+            Ok(_) => Err(path_err("permission denied", op, vpath)),
+            Err(_) => match fs::create_dir(&self.roots.store) {
+                Ok(()) => Ok(()),
+                Err(e) => Err(io_err(&e, op, vpath)),
+            },
+        }
+    }
+
+    /// Extracts a zip into `target` (created if missing, its parent must exist). Every entry
+    /// name must stay inside `target`; symlink entries, and symlinks met on disk, refuse the
+    /// whole archive. The uncompressed total is checked against the quota before anything
+    /// is written, and no entry may inflate past its declared size.
+    fn unzip(&self, zip_path: &str, target: &str) -> Result<(), ServiceError> {
+        let what = format!("{zip_path} -> {target}");
+        let (op, vp) = ("unzip", what.as_str());
+        let (src, m) = self.existing(zip_path, op, Access::Read).map_err(|_| {
+            // One message for both paths, as WeChat's.
+            match self.roots.resolve(zip_path, op, Access::Read) {
+                Err(_) => path_err("permission denied", op, vp),
+                Ok(_) => path_err("no such file or directory", op, vp),
+            }
+        })?;
+        if m.is_dir() {
+            return Err(path_err("illegal operation on a directory", op, vp));
+        }
+        let t = self.roots.resolve(target, op, Access::Write).map_err(|e| {
+            if e.msg.starts_with("fail permission denied") {
+                path_err("permission denied", op, vp)
+            } else {
+                e
+            }
+        })?;
+        let create_target = match fs::symlink_metadata(&t.real) {
+            Ok(m) if m.is_dir() => false,
+            Ok(_) => return Err(path_err("not a directory", op, vp)),
+            Err(_)
+                if t.real
+                    .parent()
+                    .and_then(|p| fs::symlink_metadata(p).ok())
+                    .is_some_and(|m| m.is_dir()) =>
+            {
+                true
+            }
+            Err(_) => return Err(path_err("no such file or directory", op, vp)),
+        };
+        let file = open_read(&src.real).map_err(|e| io_err(&e, op, vp))?;
+        let bad_zip = || ServiceError::fail("read zip data");
+        let mut zip = zip::ZipArchive::new(file).map_err(|_| bad_zip())?;
+        let usr_root = t.area == Area::Usr && t.is_root;
+        // First pass: names, kinds and sizes only.
+        let mut plan = Vec::with_capacity(zip.len());
+        let mut total = 0u64;
+        for i in 0..zip.len() {
+            let e = zip.by_index_raw(i).map_err(|_| bad_zip())?;
+            let name = e.name().map_err(|_| bad_zip())?;
+            let comps = entry_components(&name, usr_root)
+                .ok_or_else(|| path_err("permission denied", op, vp))?;
+            if e.is_symlink() || e.encrypted() {
+                return Err(path_err("permission denied", op, vp));
+            }
+            if !e.is_dir() {
+                total = total.saturating_add(e.size());
+            }
+            plan.push((i, comps, e.is_dir(), e.size()));
+        }
+        self.check_quota(total, 0)?;
+        if create_target {
+            fs::create_dir(&t.real).map_err(|e| io_err(&e, op, vp))?;
+        }
+        for (i, comps, is_dir, size) in plan {
+            let Some((last, dirs)) = comps.split_last() else {
+                continue;
+            };
+            let mut real = t.real.clone();
+            for c in dirs.iter().chain(is_dir.then_some(last)) {
+                real.push(c);
+                match fs::symlink_metadata(&real) {
+                    Ok(m) if m.file_type().is_symlink() => {
+                        return Err(path_err("permission denied", op, vp));
+                    }
+                    Ok(m) if m.is_dir() => {}
+                    Ok(_) => return Err(path_err("not a directory", op, vp)),
+                    Err(_) => fs::create_dir(&real).map_err(|e| io_err(&e, op, vp))?,
+                }
+            }
+            if is_dir {
+                continue;
+            }
+            real.push(last);
+            match fs::symlink_metadata(&real) {
+                Ok(m) if m.file_type().is_symlink() => {
+                    return Err(path_err("permission denied", op, vp));
+                }
+                Ok(m) if m.is_dir() => {
+                    return Err(path_err("illegal operation on a directory", op, vp));
+                }
+                _ => {}
+            }
+            let mut entry = zip.by_index(i).map_err(|_| bad_zip())?;
+            write_atomic_with(&real, |out| {
+                // Reading to the end makes the zip reader check the CRC.
+                let n = io::copy(&mut (&mut entry).take(size.saturating_add(1)), out)?;
+                if n != size {
+                    return Err(io::Error::other("entry size mismatch"));
+                }
+                Ok(())
+            })
+            .map_err(|e| match e.kind() {
+                io::ErrorKind::Other | io::ErrorKind::InvalidData => bad_zip(),
+                _ => io_err(&e, op, vp),
+            })?;
+        }
+        Ok(())
+    }
+
     fn stat(&self, vpath: &str, recursive: bool) -> Result<Value, ServiceError> {
         let (r, m) = self.existing(vpath, "stat", Access::Read)?;
         if !(recursive && m.is_dir()) {
@@ -446,6 +576,26 @@ impl FileSystem {
         });
         Ok(json!({"stats": out}))
     }
+}
+
+/// A zip entry's name as components under the target; `None` for any name that could
+/// leave it or reach a hidden name: absolute, `..`, NUL, backslashes (a Windows separator
+/// to some tools), temp names, or the saved files' folder at the usr root.
+fn entry_components(name: &str, usr_root: bool) -> Option<Vec<String>> {
+    if name.starts_with('/') || name.contains('\\') || name.contains('\0') {
+        return None;
+    }
+    let mut out = Vec::new();
+    for c in name.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => return None,
+            c if c.starts_with(TEMP_PREFIX) => return None,
+            c if usr_root && out.is_empty() && c == STORE_DIR => return None,
+            c => out.push(c.to_string()),
+        }
+    }
+    Some(out)
 }
 
 /// Visits everything under `dir` depth-first in name order, never following symlinks and
@@ -517,13 +667,49 @@ fn move_path(from: &Path, to: &Path, is_dir: bool) -> io::Result<()> {
     }
 }
 
-/// Opens for reading without following a symlink in the last component (the earlier ones
-/// were checked by `resolve`).
+/// Opens for reading without following a symlink. `resolve` checked every component, but
+/// one could be swapped for a link since; on Linux `openat2` refuses a link anywhere in the
+/// path (the roots are canonical, so a real path has none), elsewhere, or on kernels
+/// without it, `O_NOFOLLOW` guards the last component.
 fn open_read(p: &Path) -> io::Result<File> {
+    #[cfg(target_os = "linux")]
+    match open_no_symlinks(p) {
+        // No openat2 (before Linux 5.6, or filtered by seccomp).
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ENOSYS | libc::EPERM)) => {}
+        r => return r,
+    }
     OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW)
         .open(p)
+}
+
+#[cfg(target_os = "linux")]
+fn open_no_symlinks(p: &Path) -> io::Result<File> {
+    use std::ffi::CString;
+    use std::os::fd::FromRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    let c = CString::new(p.as_os_str().as_bytes())
+        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: `open_how` is plain integers; all-zero is its documented default.
+    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+    how.flags = (libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_CLOEXEC) as u64;
+    how.resolve = libc::RESOLVE_NO_SYMLINKS;
+    // SAFETY: `c` and `how` outlive the call, and the size passed is `how`'s.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            libc::AT_FDCWD,
+            c.as_ptr(),
+            &how as *const libc::open_how,
+            std::mem::size_of::<libc::open_how>(),
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a descriptor just opened, owned by nobody else.
+    Ok(unsafe { File::from_raw_fd(fd as std::os::fd::RawFd) })
 }
 
 fn hash<D: Digest>(f: &mut File) -> io::Result<String> {
@@ -620,4 +806,30 @@ fn type_err(name: &str, want: &str, got: &Value) -> ServiceError {
     ServiceError::fail(format!(
         "parameter error: parameter.{name} should be {want} instead of {got};"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// `resolve` checks components before use; `open_read` must still refuse a link that
+    /// appears afterwards, in the last component everywhere and in any component on Linux.
+    #[test]
+    fn open_read_follows_no_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        fs::create_dir(root.join("real")).unwrap();
+        fs::write(root.join("real/f"), b"x").unwrap();
+        symlink(root.join("real/f"), root.join("real/lf")).unwrap();
+        symlink(root.join("real"), root.join("ld")).unwrap();
+        assert!(open_read(&root.join("real/f")).is_ok());
+        let e = open_read(&root.join("real/lf")).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::ELOOP));
+        #[cfg(target_os = "linux")]
+        {
+            let e = open_read(&root.join("ld/f")).unwrap_err();
+            assert_eq!(e.raw_os_error(), Some(libc::ELOOP), "{e}");
+        }
+    }
 }

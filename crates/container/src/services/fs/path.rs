@@ -1,9 +1,11 @@
 //! Virtual paths → real paths, and the checks that keep every access inside its root.
 //!
 //! Paths are normalised lexically (`.` and `..` folded) and never through the host file
-//! system; since no symlink is ever followed (each existing component is checked with
-//! `symlink_metadata`, and files are opened with `O_NOFOLLOW`), the lexical result is
-//! the real one.
+//! system; since no symlink is ever followed (the root and each existing component are
+//! checked with `symlink_metadata`, and files are opened with `O_NOFOLLOW`, on Linux with
+//! `openat2`'s `RESOLVE_NO_SYMLINKS` as well), the lexical result is the real one. A symlink
+//! found anywhere under an app's directory, whoever planted it, is refused as
+//! `permission denied`: the app itself has no way to make one.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -114,6 +116,11 @@ impl Roots {
                 None => return Err(path_err("no such file or directory", op, vpath)),
             },
         };
+        // The roots were canonical when opened; one replaced by a symlink since (or the
+        // store folder planted as one) is refused like any other link.
+        if std::fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(denied());
+        }
         let mut real = root.clone();
         for (i, c) in comps.iter().enumerate() {
             real.push(c);
@@ -189,11 +196,18 @@ pub fn is_hidden(name: &str, dir_is_usr_root: bool) -> bool {
     name.starts_with(TEMP_PREFIX) || (dir_is_usr_root && name == STORE_DIR)
 }
 
-/// Canonicalises a root, creating it first when asked.
+/// Canonicalises a root, creating it first when asked. A root that is created (the app's
+/// own folders) must not itself be a symlink; the folders above it are the host's.
 pub fn root(dir: &Path, create: bool) -> Result<PathBuf, ServiceError> {
     if create {
         std::fs::create_dir_all(dir)
             .map_err(|e| ServiceError::fail(format!("cannot create {}: {e}", dir.display())))?;
+        if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(ServiceError::fail(format!(
+                "cannot open {}: a symlink",
+                dir.display()
+            )));
+        }
     }
     dir.canonicalize()
         .map_err(|e| ServiceError::fail(format!("cannot open {}: {e}", dir.display())))

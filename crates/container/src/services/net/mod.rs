@@ -4,13 +4,14 @@
 //! app's cookie jar. Every task reports through a per-task callback ([`Sink`]) called on a
 //! network thread; the bridge turns each [`NetEvent`] into a job on the JS thread.
 
+pub mod policy;
 mod request;
 mod socket;
 mod transfer;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use reqwest::Client;
@@ -21,7 +22,12 @@ use serde_json::{Map, Value};
 use tokio::runtime::Runtime;
 use url::Url;
 
+pub use policy::{
+    FixedResolver, Lookup, NetPolicy, NetPolicyError, Resolver, SystemResolver, is_public,
+};
 pub use socket::SocketHandle;
+
+use policy::{Guard, Rules};
 
 use super::ServiceError;
 
@@ -36,9 +42,9 @@ pub enum NetKind {
     Socket,
 }
 
-/// Decides whether a URL may be reached; `Err(reason)` fails the task with
-/// `"fail <reason>"` (e.g. `"url not in domain list"`). Checked before connecting and on
-/// every redirect.
+/// An extra check on top of the [`NetPolicy`]: whether a URL may be reached; `Err(reason)`
+/// fails the task with `"fail <reason>"` (e.g. `"url not in domain list"`). Checked before
+/// connecting and on every redirect.
 pub type Policy = Arc<dyn Fn(&Url, NetKind) -> Result<(), String> + Send + Sync>;
 
 /// Receives a task's events, on a network thread. It must not block, and must not call
@@ -81,7 +87,14 @@ pub struct Network {
 }
 
 struct Inner {
-    policy: Policy,
+    rules: Arc<Rules>,
+    extra: Option<Policy>,
+    guard: Guard,
+    /// Decoded pins and extra roots, until the TLS configs are built (on first use: the
+    /// platform verifier reads the system's roots).
+    tls_input: Mutex<Option<policy::TlsInput>>,
+    /// (HTTP, WebSocket) client configs: the ALPN differs.
+    tls: OnceLock<Result<(rustls::ClientConfig, Arc<rustls::ClientConfig>), String>>,
     jar: Arc<Jar>,
     /// Built on first use, one per (kind, cookies, follow redirects): the redirect policy
     /// checks the kind's domain list, and cookies are per request (`enableCookie`).
@@ -89,8 +102,21 @@ struct Inner {
 }
 
 impl Network {
-    /// A network whose every connection is first checked by `policy`.
+    /// A network in dev mode (any URL, any address) whose every connection is first
+    /// checked by `policy`.
     pub fn new(policy: Policy) -> Result<Network, ServiceError> {
+        Self::with_policy(NetPolicy::dev(), Some(policy))
+    }
+
+    /// A network that reaches only what `net` allows, and of that only what `extra` (if
+    /// any) also allows.
+    pub fn with_policy(net: NetPolicy, extra: Option<Policy>) -> Result<Network, ServiceError> {
+        let pins = policy::parse_pins(&net.pins).map_err(|e| ServiceError::fail(e.to_string()))?;
+        let rules = Arc::new(Rules::new(&net));
+        let resolver = net
+            .resolver
+            .clone()
+            .unwrap_or_else(|| Arc::new(SystemResolver));
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("cove-net")
@@ -100,7 +126,17 @@ impl Network {
         Ok(Network {
             rt: Some(rt),
             inner: Arc::new(Inner {
-                policy,
+                guard: Guard {
+                    resolver,
+                    rules: rules.clone(),
+                },
+                rules,
+                extra,
+                tls_input: Mutex::new(Some(policy::TlsInput {
+                    pins,
+                    roots: net.extra_roots,
+                })),
+                tls: OnceLock::new(),
                 jar: Arc::new(Jar::default()),
                 clients: Mutex::new(HashMap::new()),
             }),
@@ -108,7 +144,8 @@ impl Network {
     }
 
     /// The synchronous pre-check the bridge can make to fail a call at once (e.g.
-    /// `connectSocket`'s fail callback): URL syntax, scheme, and the policy.
+    /// `connectSocket`'s fail callback): URL syntax, scheme, and the policy (the address
+    /// check comes when connecting).
     pub fn check(&self, url: &str, kind: NetKind) -> Result<Url, ServiceError> {
         self.inner.check(url, kind).map_err(ServiceError::new)
     }
@@ -194,8 +231,26 @@ impl Inner {
         if !ok {
             return Err("fail invalid url".into());
         }
-        (self.policy)(&u, kind).map_err(|r| format!("fail {r}"))?;
+        allow(&self.rules, self.extra.as_ref(), &u, kind).map_err(|r| format!("fail {r}"))?;
         Ok(u)
+    }
+
+    /// The TLS configs (HTTP, WebSocket), built on first use.
+    fn tls(&self) -> Result<&(rustls::ClientConfig, Arc<rustls::ClientConfig>), String> {
+        self.tls
+            .get_or_init(|| {
+                let input = self
+                    .tls_input
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take()
+                    .unwrap_or_default();
+                policy::tls_configs(input)
+                    .map(|(http, ws)| (http, Arc::new(ws)))
+                    .map_err(|e| format!("fail {e}"))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     fn client(
@@ -208,12 +263,12 @@ impl Inner {
         if let Some(c) = clients.get(&(kind, cookies, follow)) {
             return Ok(c.clone());
         }
-        let policy = self.policy.clone();
+        let (rules, extra) = (self.rules.clone(), self.extra.clone());
         let redirect = if follow {
             reqwest::redirect::Policy::custom(move |attempt| {
                 if attempt.previous().len() >= 10 {
                     attempt.error("too many redirects")
-                } else if let Err(r) = policy(attempt.url(), kind) {
+                } else if let Err(r) = allow(&rules, extra.as_ref(), attempt.url(), kind) {
                     attempt.error(r)
                 } else {
                     attempt.follow()
@@ -222,13 +277,30 @@ impl Inner {
         } else {
             reqwest::redirect::Policy::none()
         };
-        let mut b = Client::builder().redirect(redirect).gzip(true);
+        let tls = self.tls()?.0.clone();
+        // No proxy: the resolver must see the real host, and connections go only to the
+        // addresses it let through.
+        let mut b = Client::builder()
+            .redirect(redirect)
+            .gzip(true)
+            .no_proxy()
+            .dns_resolver(Arc::new(self.guard.clone()))
+            .tls_backend_preconfigured(tls);
         if cookies {
             b = b.cookie_provider(self.jar.clone());
         }
         let c = b.build().map_err(|e| fail_reason(&e))?;
         clients.insert((kind, cookies, follow), c.clone());
         Ok(c)
+    }
+}
+
+/// The policy's URL rules, then the extra check; `Err` is the reason (no `fail `).
+fn allow(rules: &Rules, extra: Option<&Policy>, u: &Url, kind: NetKind) -> Result<(), String> {
+    rules.check_url(u, kind)?;
+    match extra {
+        Some(p) => p(u, kind),
+        None => Ok(()),
     }
 }
 
@@ -338,6 +410,9 @@ fn cookies_json(h: &HeaderMap) -> Value {
 fn fail_reason(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         return "fail timeout".into();
+    }
+    if let Some(m) = policy::pin_mismatch(e) {
+        return format!("fail {m}");
     }
     let mut msg = e.to_string();
     let mut src = std::error::Error::source(e);

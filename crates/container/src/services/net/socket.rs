@@ -1,20 +1,25 @@
 //! `wx.connectSocket` and `SocketTask`: a WebSocket run by one network task, fed by a
 //! command channel from the handle.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{Value, json};
+use tokio::net::TcpStream;
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
+use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::handshake::client::{Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use url::Url;
 
-use super::{Inner, NetEvent, NetKind, Sink, header_pairs, headers_json, timeout_of};
+use super::{Inner, NetEvent, NetKind, Sink, header_pairs, headers_json, policy, timeout_of};
 use crate::services::ServiceError;
 use crate::services::binary::{bytes_value, value_bytes};
 
@@ -136,11 +141,11 @@ async fn run(
     }
 
     let limit = timeout_of(&args);
-    let handshake = tokio::time::timeout(limit, tokio_tungstenite::connect_async(req));
+    let handshake = tokio::time::timeout(limit, open(&inner, &url, req));
     let (mut ws, resp) = tokio::select! {
         r = handshake => match r {
             Ok(Ok(pair)) => pair,
-            Ok(Err(e)) => return abnormal(on, format!("fail {e}")),
+            Ok(Err(e)) => return abnormal(on, e),
             Err(_) => return abnormal(on, "fail timeout".into()),
         },
         cmd = wait_close(&mut rx) => return cmd,
@@ -207,6 +212,49 @@ async fn run(
         (None, Some(a)) => a,
         (None, None) => (ABNORMAL, "abnormal closure".into()),
     }
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+
+/// Resolves the host through the policy's guard, connects to an address it allowed (never
+/// letting tungstenite resolve the name again), then does TLS for the URL's host name and
+/// the WebSocket handshake over that connection. `Err` is the errMsg tail.
+async fn open(inner: &Inner, url: &Url, req: Request) -> Result<(Ws, Response), String> {
+    let host = url.host().ok_or("fail invalid url")?;
+    let port = url.port_or_known_default().ok_or("fail invalid url")?;
+    let addrs = inner
+        .guard
+        .resolve(&host)
+        .await
+        .map_err(|e| format!("fail {e}"))?;
+    let mut last = None;
+    let mut stream = None;
+    for ip in addrs {
+        match TcpStream::connect(SocketAddr::new(ip, port)).await {
+            Ok(s) => {
+                stream = Some(s);
+                break;
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    let stream = match (stream, last) {
+        (Some(s), _) => s,
+        (None, Some(e)) => return Err(format!("fail {e}")),
+        (None, None) => return Err(format!("fail {}", policy::ADDRESS_NOT_ALLOWED)),
+    };
+    let _ = stream.set_nodelay(true);
+    let connector = if url.scheme() == "wss" {
+        Connector::Rustls(inner.tls()?.1.clone())
+    } else {
+        Connector::Plain
+    };
+    tokio_tungstenite::client_async_tls_with_config(req, stream, None, Some(connector))
+        .await
+        .map_err(|e| match policy::pin_mismatch(&e) {
+            Some(m) => format!("fail {m}"),
+            None => format!("fail {e}"),
+        })
 }
 
 /// Resolves when a close is asked for (or the handle dropped) while still connecting.

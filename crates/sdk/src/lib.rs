@@ -1,0 +1,18 @@
+//! The host SDK (`docs/sdk.md`): what a host app links to run mini-programs from its bank's
+//! platform.
+//!
+//! - [`client`]: the platform's SDK endpoints, every request HMAC-signed with the host app's
+//!   SDK secret (`resolve`, package download, event batches);
+//! - [`cache`]: installed versions on disk, so the last good version runs offline, and
+//!   takedowns are remembered offline too;
+//! - [`Sdk`]: the host's entry point: [`Sdk::prepare`] resolves, downloads, verifies the
+//!   platform's signature, unseals with the host's key and installs, or falls back to the
+//!   cache; [`Launch::app_config`] turns the result into the container's configuration with
+//!   the platform's policy (domain whitelists) in force.
+
+pub mod cache;
+pub mod client;
+mod sdk;
+
+pub use client::{Resolved, User};
+pub use sdk::{Launch, Sdk, SdkConfig, SdkError, UpdateStatus};

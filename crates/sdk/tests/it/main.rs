@@ -1,0 +1,2 @@
+//! The SDK's integration tests, in one binary.
+mod platform;
