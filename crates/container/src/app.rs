@@ -249,10 +249,7 @@ impl App {
                 Some(&config.package_dir),
                 config.files_quota,
             )?,
-            network: Network::with_policy(
-                config.net.clone(),
-                Some(config.network_policy.clone()),
-            )?,
+            network: Network::with_policy(config.net.clone(), Some(config.network_policy.clone()))?,
         };
         let poster_cell: Arc<OnceLock<Poster>> = Arc::default();
         let (h1, h2, cell) = (host.clone(), host.clone(), poster_cell.clone());
