@@ -233,6 +233,7 @@ pub fn run(opts: Options) -> anyhow::Result<ExitCode> {
          when the last answer is in), so it is service time under that load; the wrk rows use \
          wrk's own latency. Numbers are meaningful only from a release build."
     );
+    println!("load average after the run: {}", load_average());
     drop(nginx);
     drop(server);
     Ok(ExitCode::SUCCESS)
@@ -251,12 +252,19 @@ fn print_machine() {
                 .map(|(_, v)| v.trim().to_string())
         })
         .unwrap_or_else(|| "unknown CPU".into());
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let load: Vec<&str> = load.split_whitespace().take(3).collect();
     println!(
         "machine: {cores} cores (nproc), {model}; load average before the run: {}",
-        load.join(" ")
+        load_average()
     );
+}
+
+/// Other work on the machine skews every row: shown before and after.
+fn load_average() -> String {
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    load.split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn find_tool(name: &str) -> Option<PathBuf> {
@@ -919,7 +927,7 @@ fn fmt_count(n: f64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -455,7 +455,8 @@ async fn read_file(
     if start > 0 {
         file.seek(SeekFrom::Start(start)).await.map_err(io(&path))?;
     }
-    let body = tokio_util::io::ReaderStream::new(file.take(len))
+    // Large reads: each one is a trip to the blocking pool.
+    let body = tokio_util::io::ReaderStream::with_capacity(file.take(len), 256 * 1024)
         .map_err(move |source| BlobError::Io {
             path: path.clone(),
             source,

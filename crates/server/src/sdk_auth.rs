@@ -12,8 +12,10 @@
 //! its clock, and a nonce it has seen for that key within the window (a replay). Nonces are
 //! remembered through a [`NonceStore`], shared by every API node (the database in a cluster).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
+
+use sha2::{Digest, Sha256};
 
 pub use cove_wire::{
     HEADER_KEY, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAX_SKEW, Signed,
@@ -56,21 +58,89 @@ pub trait NonceStore: Send + Sync {
 }
 
 /// One process's nonces (a single node, and tests).
+/// One process's nonces (a single node, and tests): sharded, and swept by expiry so that a
+/// sustained load costs O(log n) per request, not a scan.
+pub struct MemoryNonces {
+    shards: Vec<Mutex<Shard>>,
+}
+
+/// A nonce is remembered by a 128-bit digest of (key, nonce): small, and of fixed size
+/// whatever the client sends.
+type NonceId = [u8; 16];
+
 #[derive(Default)]
-pub struct MemoryNonces(Mutex<HashMap<(String, String), i64>>);
+struct Shard {
+    seen: HashMap<NonceId, i64>,
+    /// Expiry second → the nonces that expire then.
+    by_expiry: BTreeMap<i64, Vec<NonceId>>,
+}
+
+const SHARDS: usize = 16;
+
+impl Default for MemoryNonces {
+    fn default() -> Self {
+        MemoryNonces {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+        }
+    }
+}
+
+impl MemoryNonces {
+    /// How many nonces are remembered now.
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).seen.len())
+            .sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Shard {
+    /// Forget what expired: those timestamps are refused as stale anyway.
+    fn sweep(&mut self, now: i64) {
+        while let Some(entry) = self.by_expiry.first_entry() {
+            if *entry.key() > now {
+                break;
+            }
+            for old in entry.remove() {
+                if self.seen.get(&old).is_some_and(|exp| *exp <= now) {
+                    self.seen.remove(&old);
+                }
+            }
+        }
+    }
+}
+
+impl MemoryNonces {
+    /// Sweep every shard (each request sweeps only its own).
+    pub fn sweep(&self, now: i64) {
+        for s in &self.shards {
+            s.lock().unwrap_or_else(|e| e.into_inner()).sweep(now);
+        }
+    }
+}
 
 impl NonceStore for MemoryNonces {
     fn remember(&self, key: &str, nonce: &str, expires: i64, now: i64) -> bool {
-        let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        // Expired nonces can be forgotten: their timestamps are refused as stale anyway.
-        if seen.len() > 100_000 {
-            seen.retain(|_, exp| *exp > now);
-        }
-        let k = (key.to_string(), nonce.to_string());
-        match seen.get(&k) {
+        let mut h = Sha256::new();
+        h.update((key.len() as u64).to_be_bytes());
+        h.update(key.as_bytes());
+        h.update(nonce.as_bytes());
+        let digest = h.finalize();
+        let mut id = NonceId::default();
+        id.copy_from_slice(&digest[..16]);
+        let shard = &self.shards[id[0] as usize % SHARDS];
+        let mut s = shard.lock().unwrap_or_else(|e| e.into_inner());
+        s.sweep(now);
+        match s.seen.get(&id) {
             Some(exp) if *exp > now => false,
             _ => {
-                seen.insert(k, expires);
+                s.seen.insert(id, expires);
+                s.by_expiry.entry(expires).or_default().push(id);
                 true
             }
         }

@@ -89,8 +89,12 @@ pub async fn open(cfg: &ServerConfig) -> Result<Platform, StartError> {
 
 /// The whole HTTP surface of one node.
 pub fn router(platform: &Platform) -> Router {
+    router_with(platform, Arc::new(MemoryNonces::default()))
+}
+
+fn router_with(platform: &Platform, nonces: Arc<MemoryNonces>) -> Router {
     let catalog: Arc<dyn Catalog> = platform.catalog.clone();
-    let mut sdk = Sdk::new(catalog, Arc::new(MemoryNonces::default()));
+    let mut sdk = Sdk::new(catalog, nonces);
     if platform.db.dialect == crate::db::Dialect::Postgres {
         // PostgreSQL means a cluster may be behind the load balancer.
         sdk.shared_nonces = Some(platform.db.clone());
@@ -112,8 +116,15 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     platform.catalog.spawn_poller(poll);
-    spawn_nonce_sweeper(platform.db.clone());
-    let app = router(&platform);
+    let nonces = Arc::new(MemoryNonces::default());
+    spawn_nonce_sweeper(platform.db.clone(), nonces.clone());
+    let app = router_with(&platform, nonces);
+    // Small answers must not wait for Nagle's algorithm and the client's delayed ACK.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("TCP_NODELAY: {e}");
+        }
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -123,12 +134,13 @@ pub async fn serve(
 }
 
 /// Forget nonces whose timestamps would be refused as stale anyway.
-fn spawn_nonce_sweeper(db: Db) {
+fn spawn_nonce_sweeper(db: Db, memory: Arc<MemoryNonces>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
             let now = crate::platform::system_clock();
+            memory.sweep(now);
             if let Err(e) = sqlx::query("DELETE FROM nonces WHERE expires < $1")
                 .bind(now)
                 .execute(&db.pool)

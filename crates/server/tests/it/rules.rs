@@ -385,3 +385,45 @@ fn the_audit_chain_finds_edits_deletions_and_truncation() {
         Err(Break::HeadMismatch)
     );
 }
+
+#[test]
+fn nonces_are_forgotten_when_they_expire() {
+    let nonces = MemoryNonces::default();
+    for i in 0..1000 {
+        assert!(sdk_auth::NonceStore::remember(
+            &nonces,
+            "k",
+            &format!("nonce-{i}"),
+            1_000 + 301,
+            1_000
+        ));
+    }
+    assert_eq!(nonces.len(), 1000);
+    // Within the window, a replay is refused; another key may use the same nonce.
+    assert!(!sdk_auth::NonceStore::remember(
+        &nonces,
+        "k",
+        "nonce-7",
+        1_100 + 301,
+        1_100
+    ));
+    assert!(sdk_auth::NonceStore::remember(
+        &nonces,
+        "other",
+        "nonce-7",
+        1_100 + 301,
+        1_100
+    ));
+    // Once their window has passed, they are dropped as new requests come in.
+    assert!(sdk_auth::NonceStore::remember(
+        &nonces,
+        "k",
+        "later",
+        2_000 + 301,
+        2_000
+    ));
+    // Each request sweeps its own shard; a sweep of all leaves only the live one.
+    assert!(nonces.len() < 1000, "{} remembered", nonces.len());
+    nonces.sweep(2_000);
+    assert_eq!(nonces.len(), 1);
+}
