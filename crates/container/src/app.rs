@@ -80,8 +80,12 @@ pub struct AppConfig {
     pub net: NetPolicy,
     /// An extra check on each URL, on top of `net`.
     pub network_policy: Policy,
-    /// The launch scene (`getLaunchOptionsSync().scene`); WeChat's 1001 is the app list.
+    /// The launch scene (`getLaunchOptionsSync().scene`); WeChat's 1001 is the app list,
+    /// 1037 another mini-program.
     pub scene: u32,
+    /// `referrerInfo` of the launch options: `{appId, extraData}` when another mini-program
+    /// opened this one (`navigateToMiniProgram`).
+    pub referrer: Option<Value>,
 }
 
 impl AppConfig {
@@ -99,6 +103,7 @@ impl AppConfig {
             net: NetPolicy::dev(),
             network_policy: Arc::new(|_, _| Ok(())),
             scene: 1001,
+            referrer: None,
         }
     }
 }
@@ -131,6 +136,7 @@ pub struct App {
     instance: Instance,
     app_id: String,
     scene: u32,
+    referrer: Option<Value>,
 }
 
 fn read(path: PathBuf) -> Result<String, AppError> {
@@ -287,6 +293,7 @@ impl App {
             instance,
             app_id: config.app_id.clone(),
             scene: config.scene,
+            referrer: config.referrer.clone(),
         };
         app.load_package(&config)?;
         Ok(app)
@@ -359,9 +366,14 @@ impl App {
     /// Run App.onLaunch/onShow and open the entry page (or `entry`).
     pub fn start(&self, entry: Option<&str>) -> Result<(), AppError> {
         let arg = entry.map_or("undefined".to_string(), js_str);
+        // JSON is a JS expression.
+        let referrer = self
+            .referrer
+            .as_ref()
+            .map_or("undefined".to_string(), Value::to_string);
         self.eval(
             "cove:launch",
-            &format!("__cove.launch({arg},{})", self.scene),
+            &format!("__cove.launch({arg},{},{referrer})", self.scene),
         )?;
         Ok(())
     }

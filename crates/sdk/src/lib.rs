@@ -8,11 +8,15 @@
 //! - [`Sdk`]: the host's entry point: [`Sdk::prepare`] resolves, downloads, verifies the
 //!   platform's signature, unseals with the host's key and installs, or falls back to the
 //!   cache; [`Launch::app_config`] turns the result into the container's configuration with
-//!   the platform's policy (domain whitelists) in force.
+//!   the platform's policy (domain whitelists) in force;
+//! - [`Runtime`]: several mini-programs at once, each isolated in its own container, with
+//!   background retention and `navigateToMiniProgram` / `navigateBackMiniProgram`.
 
 pub mod cache;
 pub mod client;
+pub mod runtime;
 mod sdk;
 
 pub use client::{Resolved, User};
+pub use runtime::{HostApp, Runtime, RuntimeEvent};
 pub use sdk::{Launch, Sdk, SdkConfig, SdkError, UpdateStatus};

@@ -43,6 +43,8 @@ let appOptions = {};
 /** What getApp() returns: the object passed to App(), as WeChat does. */
 let appInstance = null;
 let launchOptions = { path: '', query: {}, scene: 1001, referrerInfo: {}, apiCategory: 'default' };
+/** The options of the latest entry (a return from another mini-program changes them). */
+let enterOptions = null;
 let appShown = false;
 const appListeners = { show: [], hide: [], error: [], pageNotFound: [], unhandledRejection: [] };
 
@@ -443,10 +445,11 @@ function route(action, opts) {
 }
 
 /** Start the app: onLaunch, onShow, then the entry (or requested) page. */
-function launch(url, scene) {
+function launch(url, scene, referrerInfo) {
   const entry = url || appJson.entryPagePath || (appJson.pages || [])[0];
   const { path, query } = resolveUrl('/' + stripSlash(entry));
-  launchOptions = { path, query, scene: scene || 1001, referrerInfo: {}, apiCategory: 'default' };
+  launchOptions = { path, query, scene: scene || 1001, referrerInfo: referrerInfo || {}, apiCategory: 'default' };
+  enterOptions = null;
   if (appInstance && typeof appInstance.onLaunch === 'function') safe(() => appInstance.onLaunch(copy(launchOptions)));
   appShow();
   let target = path;
@@ -468,7 +471,7 @@ function launch(url, scene) {
 function appShow() {
   if (appShown) return;
   appShown = true;
-  const opts = copy(launchOptions);
+  const opts = copy(enterOptions || launchOptions);
   if (appInstance && typeof appInstance.onShow === 'function') safe(() => appInstance.onShow(opts));
   for (const l of appListeners.show) safe(() => l(opts));
   const top = stack[stack.length - 1];
@@ -569,6 +572,8 @@ function inbound(msg) {
       return {};
     }
     case 'show':
+      // Back from another mini-program (navigateBackMiniProgram): its extraData arrives here.
+      if (msg.referrerInfo) enterOptions = { ...launchOptions, scene: Number(msg.scene) || 1038, referrerInfo: msg.referrerInfo };
       appShow();
       return {};
     case 'hide':

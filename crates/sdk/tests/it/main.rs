@@ -1,2 +1,3 @@
 //! The SDK's integration tests, in one binary.
 mod platform;
+mod runtime;
