@@ -14,7 +14,7 @@ use std::io::{SeekFrom, Write};
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt as _, TryStreamExt as _};
@@ -77,6 +77,46 @@ fn checked(id: &str) -> Result<&str, BlobError> {
 #[derive(Debug, Clone)]
 pub struct LocalBlobs {
     root: PathBuf,
+    hot: Hot,
+}
+
+/// The most recently served small blobs, in memory: a blob never changes, so a copy is
+/// never stale, and the hottest packages cost no system call at all.
+#[derive(Clone)]
+struct Hot(Arc<Mutex<lru::LruCache<String, Bytes>>>);
+
+/// At most this many small blobs are kept (so at most 64 MiB).
+const HOT_ENTRIES: usize = 256;
+
+impl Default for Hot {
+    fn default() -> Self {
+        Hot(Arc::new(Mutex::new(lru::LruCache::new(
+            std::num::NonZeroUsize::new(HOT_ENTRIES).expect("non-zero"),
+        ))))
+    }
+}
+
+impl std::fmt::Debug for Hot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hot(..)")
+    }
+}
+
+impl Hot {
+    fn get(&self, id: &str) -> Option<Bytes> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    fn put(&self, id: &str, bytes: Bytes) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .put(id.to_string(), bytes);
+    }
 }
 
 impl LocalBlobs {
@@ -87,6 +127,7 @@ impl LocalBlobs {
         })?;
         Ok(Self {
             root: root.to_path_buf(),
+            hot: Hot::default(),
         })
     }
 
@@ -418,7 +459,16 @@ impl Blobs {
             return Err(bad_range(0, r));
         }
         let read = match self {
-            Blobs::Local(l) => read_file(l.path(id)?, range.clone()).await?,
+            Blobs::Local(l) => {
+                if range.is_none()
+                    && let Some(bytes) = l.hot.get(id)
+                {
+                    let (size, len) = (bytes.len() as u64, bytes.len() as u64);
+                    let body = futures_util::stream::once(async move { Ok(bytes) }).boxed();
+                    return Ok(Some(BlobRead { size, len, body }));
+                }
+                read_file(l.path(id)?, range.clone(), Some((&l.hot, id))).await?
+            }
             Blobs::S3(s) => s.read(id, range.clone()).await?,
         };
         match (read, range) {
@@ -428,24 +478,59 @@ impl Blobs {
     }
 }
 
+/// Packages up to this size are read whole, in the same trip to the blocking pool as the
+/// open: most mini-program packages are this small, and each trip costs more than the read.
+const READ_WHOLE: u64 = 256 * 1024;
+
 async fn read_file(
     path: PathBuf,
     range: Option<RangeInclusive<u64>>,
+    hot: Option<(&Hot, &str)>,
 ) -> Result<Option<BlobRead>, BlobError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| BlobError::Io { path, source }
     };
-    let mut file = match tokio::fs::File::open(&path).await {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io(&path)(e)),
+    let whole = range.is_none();
+    let p = path.clone();
+    let opened = tokio::task::spawn_blocking(move || -> std::io::Result<Option<_>> {
+        use std::io::Read as _;
+        let mut file = match std::fs::File::open(&p) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Ok(None);
+        }
+        if whole && meta.len() <= READ_WHOLE {
+            let mut bytes = Vec::with_capacity(meta.len() as usize);
+            file.read_to_end(&mut bytes)?;
+            return Ok(Some((meta.len(), Err(bytes))));
+        }
+        Ok(Some((meta.len(), Ok(file))))
+    })
+    .await
+    .map_err(|e| BlobError::Io {
+        path: path.clone(),
+        source: std::io::Error::other(e),
+    })?
+    .map_err(io(&path))?;
+    let (size, file) = match opened {
+        None => return Ok(None),
+        Some((size, Err(bytes))) => {
+            let len = bytes.len() as u64;
+            let bytes = Bytes::from(bytes);
+            if let Some((cache, id)) = hot {
+                cache.put(id, bytes.clone());
+            }
+            let body = futures_util::stream::once(async move { Ok(bytes) }).boxed();
+            return Ok(Some(BlobRead { size, len, body }));
+        }
+        Some((size, Ok(file))) => (size, tokio::fs::File::from_std(file)),
     };
-    let meta = file.metadata().await.map_err(io(&path))?;
-    if !meta.is_file() {
-        return Ok(None);
-    }
-    let size = meta.len();
+    let mut file = file;
     let (start, len) = match range {
         Some(r) if *r.end() < size => (*r.start(), r.end() - r.start() + 1),
         // Out of bounds: the caller reports it, knowing the size.
