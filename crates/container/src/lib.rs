@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod bridge;
+pub mod guard;
 pub mod install;
 mod instance;
 pub mod oracle;

@@ -5,6 +5,7 @@ mod automation;
 mod common;
 mod demo_app;
 mod event_loop;
+mod guard;
 mod install;
 mod lifecycles;
 mod net_policy;
