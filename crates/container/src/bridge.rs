@@ -52,34 +52,57 @@ pub trait Host: Send + Sync + 'static {
 
 /// The answer to a [`Host::request`]; dropping it unanswered fails the call.
 pub struct Reply {
-    poster: Poster,
-    task: u64,
+    to: To,
     answered: bool,
 }
 
+/// Where a reply goes: the app's pending call, or a callback (a host layered over another,
+/// such as the guard, reads the inner host's answer first).
+enum To {
+    App { poster: Poster, task: u64 },
+    Callback(Option<Box<dyn FnOnce(Result<Value, String>) + Send>>),
+}
+
 impl Reply {
+    /// A reply that calls `f` with the answer (once; dropped unanswered, with
+    /// `Err("fail no answer from the host")`).
+    pub fn from_fn(f: impl FnOnce(Result<Value, String>) + Send + 'static) -> Reply {
+        Reply {
+            to: To::Callback(Some(Box::new(f))),
+            answered: false,
+        }
+    }
+
+    fn finish(&mut self, r: Result<Value, String>) {
+        self.answered = true;
+        match &mut self.to {
+            To::App { poster, task } => match r {
+                Ok(v) => deliver(poster, *task, "complete", &v),
+                Err(tail) => deliver(poster, *task, "fail", &Value::String(tail)),
+            },
+            To::Callback(f) => {
+                if let Some(f) = f.take() {
+                    f(r)
+                }
+            }
+        }
+    }
+
     /// Succeed with the API's result object (without `errMsg`).
     pub fn ok(mut self, result: Value) {
-        self.answered = true;
-        deliver(&self.poster, self.task, "complete", &result);
+        self.finish(Ok(result));
     }
 
     /// Fail with WeChat's errMsg tail, e.g. `"fail cancel"`.
     pub fn fail(mut self, tail: impl Into<String>) {
-        self.answered = true;
-        deliver(&self.poster, self.task, "fail", &Value::String(tail.into()));
+        self.finish(Err(tail.into()));
     }
 }
 
 impl Drop for Reply {
     fn drop(&mut self) {
         if !self.answered {
-            deliver(
-                &self.poster,
-                self.task,
-                "fail",
-                &json!("fail no answer from the host"),
-            );
+            self.finish(Err("fail no answer from the host".into()));
         }
     }
 }
@@ -307,8 +330,7 @@ impl Bridge {
                     &api,
                     a,
                     Reply {
-                        poster,
-                        task: id,
+                        to: To::App { poster, task: id },
                         answered: false,
                     },
                 );

@@ -18,5 +18,5 @@ pub mod runtime;
 mod sdk;
 
 pub use client::{Resolved, User};
-pub use runtime::{HostApp, Runtime, RuntimeEvent};
+pub use runtime::{HostApp, Runtime, RuntimeEvent, RuntimeOptions};
 pub use sdk::{Launch, Sdk, SdkConfig, SdkError, UpdateStatus};

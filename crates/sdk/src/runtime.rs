@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Weak};
 
+use cove_container::guard::{AskHost, Guard, Guarded, ReleaseSink};
 use cove_container::{App, AppError, Host, Level, Reply};
 use serde_json::{Value, json};
 
@@ -56,6 +57,21 @@ pub enum RuntimeError {
     App(#[from] AppError),
     #[error("{0} is not running")]
     NotRunning(String),
+    #[error("{0}")]
+    Guard(#[from] cove_container::guard::GuardError),
+}
+
+/// How the runtime runs apps for one signed-in user of the host app.
+#[derive(Clone, Default)]
+pub struct RuntimeOptions {
+    /// How many apps stay alive in the background; the oldest beyond it is closed (0: 5).
+    pub max_background: usize,
+    /// The host app's user: for the release events of personal data.
+    pub user_id: String,
+    /// The host's own custom APIs (each also needs the platform's `host_apis` grant).
+    pub host_apis: Vec<String>,
+    /// Where releases of personal data go (the SDK's event batches, say).
+    pub releases: Option<ReleaseSink>,
 }
 
 struct Running {
@@ -68,8 +84,7 @@ pub struct Runtime {
     host: Arc<dyn HostApp>,
     prepare: Prepare,
     data_root: PathBuf,
-    /// How many apps stay alive in the background; the oldest beyond it is closed.
-    pub max_background: usize,
+    options: RuntimeOptions,
     /// Foreground last. Held while an app runs, so the apps' own threads never take it.
     stack: Mutex<Vec<Running>>,
     /// App → the app that opened it; what an app's thread may ask about.
@@ -79,11 +94,23 @@ pub struct Runtime {
 
 impl Runtime {
     pub fn new(host: Arc<dyn HostApp>, prepare: Prepare, data_root: PathBuf) -> Arc<Runtime> {
+        Self::with_options(host, prepare, data_root, RuntimeOptions::default())
+    }
+
+    pub fn with_options(
+        host: Arc<dyn HostApp>,
+        prepare: Prepare,
+        data_root: PathBuf,
+        mut options: RuntimeOptions,
+    ) -> Arc<Runtime> {
+        if options.max_background == 0 {
+            options.max_background = 5;
+        }
         Arc::new_cyclic(|me| Runtime {
             host,
             prepare,
             data_root,
-            max_background: 5,
+            options,
             stack: Mutex::new(vec![]),
             openers: Mutex::default(),
             me: me.clone(),
@@ -150,8 +177,20 @@ impl Runtime {
             config.scene = SCENE_FROM_MINI_PROGRAM;
             config.referrer = Some(json!({"appId": opener, "extraData": extra}));
         }
+        // The platform's grants and privacy rules stand between the app and the host.
+        let mut guard = Guard::new(app_id, &self.data_root.join(app_id));
+        guard.version_code = launch.version_code;
+        guard.user_id = self.options.user_id.clone();
+        guard.grants = serde_json::from_value(launch.policy["grants"].clone()).unwrap_or_default();
+        guard.privacy =
+            serde_json::from_value(launch.policy["grants"]["privacy"].clone()).unwrap_or_default();
+        guard.host_apis = self.options.host_apis.clone();
+        if let Some(sink) = &self.options.releases {
+            guard.sink = sink.clone();
+        }
+        let guarded = Guarded::new(Arc::new(AskHost(self.host.host_for(app_id))), guard)?;
         let host: Arc<dyn Host> = Arc::new(Routed {
-            inner: self.host.host_for(app_id),
+            inner: Arc::new(guarded),
             runtime: self.me.clone(),
             app_id: app_id.to_string(),
         });
@@ -167,7 +206,7 @@ impl Runtime {
             app,
         });
         // Background apps beyond the limit are closed, oldest first.
-        while stack.len() > self.max_background + 1 {
+        while stack.len() > self.options.max_background + 1 {
             let old = stack.remove(0);
             self.host.event(RuntimeEvent::Exited { app_id: old.app_id });
         }

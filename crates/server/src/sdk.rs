@@ -50,6 +50,11 @@ pub struct Grants {
     pub apis: Vec<String>,
     /// The host's own custom APIs.
     pub host_apis: Vec<String>,
+    /// What personal data reaches the mini-program, and how reduced:
+    /// `{"location_precision": 0.01, "address": "province_city", "phone": "mask"}`
+    /// (the container's `guard::Privacy`); nothing means as the host answers it.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub privacy: serde_json::Value,
 }
 
 /// A mini-program's state on one host app.

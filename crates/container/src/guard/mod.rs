@@ -528,3 +528,30 @@ impl<H: Ask + ?Sized> Ask for Guarded<H> {
         self.guarded(api, args, answer);
     }
 }
+
+/// Any [`Host`] as an [`Ask`]: its answers come back through [`Reply::from_fn`].
+pub struct AskHost(pub Arc<dyn Host>);
+
+impl Host for AskHost {
+    fn send(&self, msg: &str) {
+        self.0.send(msg)
+    }
+
+    fn console(&self, level: Level, text: &str) {
+        self.0.console(level, text)
+    }
+
+    fn request(&self, api: &str, args: Value, reply: Reply) {
+        self.0.request(api, args, reply)
+    }
+
+    fn net_log(&self, entry: Value) {
+        self.0.net_log(entry)
+    }
+}
+
+impl Ask for AskHost {
+    fn ask(&self, api: &str, args: Value, answer: Answer) {
+        self.0.request(api, args, Reply::from_fn(move |r| answer.finish(r)))
+    }
+}

@@ -73,6 +73,7 @@ impl Catalog for Fixture {
             grants: Grants {
                 apis: vec!["getLocation".into()],
                 host_apis: vec!["bank.pay".into()],
+                privacy: serde_json::json!({"location_precision": 0.01}),
             },
         })
     }
