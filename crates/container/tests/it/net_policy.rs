@@ -35,8 +35,8 @@ const WAIT: Duration = Duration::from_secs(15);
 const NOT_LISTED: &str = "fail url not in domain list";
 const NOT_ALLOWED: &str = "fail address not allowed";
 
-struct Fixture {
-    https: u16,
+pub(crate) struct Fixture {
+    pub(crate) https: u16,
     wss: u16,
     /// The test CA (DER), trusted through `NetPolicy::extra_roots`.
     ca: Vec<u8>,
@@ -46,7 +46,7 @@ struct Fixture {
     hits: Mutex<HashMap<String, usize>>,
 }
 
-fn fx() -> &'static Fixture {
+pub(crate) fn fx() -> &'static Fixture {
     static F: OnceLock<&'static Fixture> = OnceLock::new();
     F.get_or_init(|| {
         let (tx, rx) = channel();
@@ -210,7 +210,7 @@ async fn wss_server(listener: TcpListener, acceptor: TlsAcceptor) {
     }
 }
 
-fn hits(tag: &str) -> usize {
+pub(crate) fn hits(tag: &str) -> usize {
     fx().hits.lock().unwrap().get(tag).copied().unwrap_or(0)
 }
 
@@ -235,7 +235,7 @@ fn resolver() -> FixedResolver {
 
 /// The bank's policy: its hosts listed with the test server's port, 127.0.0.1 (only) let
 /// through as an "intranet" address, the test CA trusted.
-fn policy() -> NetPolicy {
+pub(crate) fn policy() -> NetPolicy {
     let f = fx();
     let with_port = |names: &[&str]| -> Vec<String> {
         names.iter().map(|n| format!("{n}:{}", f.https)).collect()
@@ -283,7 +283,7 @@ fn strict() -> Network {
     .unwrap()
 }
 
-fn url(host: &str, path: &str) -> String {
+pub(crate) fn url(host: &str, path: &str) -> String {
     format!("https://{host}:{}{path}", fx().https)
 }
 
