@@ -28,6 +28,9 @@ pub struct DevArgs {
     /// (`automator.connect({ wsEndpoint: 'ws://127.0.0.1:PORT' })`).
     #[arg(long, value_name = "PORT")]
     pub automator: Option<u16>,
+    /// Draw a watermark over every page of the view: this text, with the time, tiled.
+    #[arg(long, value_name = "TEXT")]
+    pub watermark: Option<String>,
     #[command(flatten)]
     pub keys: PackageKeys,
 }
@@ -80,6 +83,7 @@ pub fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
         automator: args.automator,
         headless_view: false,
         trust: args.keys.trust()?,
+        watermark: args.watermark,
     };
     serve(opts, |server| {
         // The first line of stdout is the URL, for scripts and tests.
@@ -106,6 +110,7 @@ pub fn test_server(args: TestServerArgs) -> anyhow::Result<ExitCode> {
         automator: Some(args.automator),
         headless_view: true,
         trust: args.keys.trust()?,
+        watermark: None,
     };
     serve(opts, |server| {
         let a = server.automator_addr.expect("asked for");

@@ -187,6 +187,7 @@ impl cove_server::preview::Previewer for SimulatorPreview {
                     dev_mode: true,
                     ..Default::default()
                 },
+                watermark: None,
             };
             let server = cove_simulator::DevServer::start(opts)
                 .await

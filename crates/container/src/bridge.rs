@@ -8,7 +8,9 @@
 //!   come back later as turns calling `__cove.deliver(id, kind, json)`; `complete` or
 //!   `fail` ends it.
 //! - `taskCall(id, method, json) -> json`: abort a task, or send on / close a socket.
-//! - `post(json)`: a message for the view or host (ops, routes, UI), see docs/protocol.md.
+//! - `post(json)`: a message for the view or host (ops, routes, UI), see docs/protocol.md,
+//!   paced by [`crate::pacer`]; `pace() -> ms`: release what waits, and when to call again
+//!   (-1: nothing waits). The runtime calls it at the end of every turn.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -19,7 +21,8 @@ use std::sync::{Arc, Mutex};
 use rquickjs::{Ctx, Function, Object};
 use serde_json::{Value, json};
 
-use crate::instance::{Level, Poster};
+use crate::instance::{Level, Poster, clock_now};
+use crate::pacer::{Out, Pacer};
 use crate::services::{
     FileSystem, NetEvent, Network, ServiceError, SocketHandle, Storage, TaskHandle,
 };
@@ -142,6 +145,21 @@ struct Bridge {
     tasks: HashMap<u64, Task>,
     ended: Ended,
     next_task: u64,
+    pacer: Pacer,
+}
+
+/// Do what the pacer let out, with no borrow of the bridge held (a host may answer at once).
+fn perform(host: &Arc<dyn Host>, outs: Vec<Out>) {
+    for o in outs {
+        match o {
+            Out::Send(msg) => host.send(&msg),
+            Out::Request(api, args, reply) => host.request(&api, args, reply),
+            Out::Warn(text) => {
+                tracing::warn!(target: "cove::pacer", "{text}");
+                host.console(Level::Warn, &text);
+            }
+        }
+    }
 }
 
 /// Install `__coveNative` into the instance's global scope.
@@ -158,6 +176,7 @@ pub fn install(
         tasks: HashMap::new(),
         ended: Ended::default(),
         next_task: 1,
+        pacer: Pacer::default(),
     }));
     let native = Object::new(ctx.clone())?;
     let b = bridge.clone();
@@ -188,8 +207,19 @@ pub fn install(
     native.set(
         "post",
         Function::new(ctx.clone(), move |msg: String| {
+            let outs = b.borrow_mut().pacer.post(msg, clock_now());
             let host = b.borrow().host.clone();
-            host.send(&msg);
+            perform(&host, outs);
+        })?,
+    )?;
+    let b = bridge.clone();
+    native.set(
+        "pace",
+        Function::new(ctx.clone(), move || -> f64 {
+            let (outs, wake) = b.borrow_mut().pacer.pace(clock_now());
+            let host = b.borrow().host.clone();
+            perform(&host, outs);
+            wake.unwrap_or(-1.0)
         })?,
     )?;
     ctx.globals().set("__coveNative", native)?;
@@ -325,15 +355,14 @@ impl Bridge {
                     .to_string();
                 let a = args.get("args").cloned().unwrap_or_else(|| json!({}));
                 let host = b.host.clone();
+                let reply = Reply {
+                    to: To::App { poster, task: id },
+                    answered: false,
+                };
+                // Behind any ops still waiting: the view must have the nodes it is asked about.
+                let outs = b.pacer.request(api, a, reply);
                 drop(b);
-                host.request(
-                    &api,
-                    a,
-                    Reply {
-                        to: To::App { poster, task: id },
-                        answered: false,
-                    },
-                );
+                perform(&host, outs);
                 return id;
             }
             _ => {

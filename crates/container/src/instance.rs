@@ -207,6 +207,21 @@ impl Timers {
     }
 }
 
+thread_local! {
+    /// The timers of the instance whose thread this is, for [`clock_now`].
+    static CLOCK: RefCell<Option<Rc<RefCell<Timers>>>> = const { RefCell::new(None) };
+}
+
+/// The instance clock's time (manual or real), on an instance's thread; zero elsewhere.
+pub(crate) fn clock_now() -> Duration {
+    CLOCK.with(|c| {
+        c.borrow()
+            .as_ref()
+            .and_then(|t| t.try_borrow().ok().map(|t| t.now()))
+            .unwrap_or_default()
+    })
+}
+
 /// Installed before any other script: timers and console on top of the natives.
 const PRELUDE: &str = r#"(function (g, schedule, log) {
   'use strict';
@@ -308,6 +323,7 @@ impl Instance {
                     manual_now: Duration::ZERO,
                     due: BTreeMap::new(),
                 }));
+                CLOCK.with(|c| *c.borrow_mut() = Some(timers.clone()));
                 let rejections = Rejections::default();
                 let (rt, ctx, deadline, fire) = match setup(&l, &timers, &hooks, &rejections) {
                     Ok(v) => {

@@ -11,6 +11,7 @@ pub mod guard;
 pub mod install;
 mod instance;
 pub mod oracle;
+pub mod pacer;
 pub mod services;
 
 pub use app::{App, AppConfig, AppError, Automation};

@@ -48,6 +48,8 @@ pub struct DevOptions {
     pub headless_view: bool,
     /// Keys for a package file: the platform's signing keys and the host's sealing keys.
     pub trust: cove_package::Trust,
+    /// A watermark over every page of the view (text; the time and user are added).
+    pub watermark: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +96,8 @@ struct Shared {
     browser: tokio::sync::Mutex<Option<Arc<Browser>>>,
     /// The simulator's own address, once bound.
     addr: std::sync::OnceLock<SocketAddr>,
+    /// The view's watermark, as the `config` message gives it.
+    watermark: Option<Value>,
     _tmp_data: Option<tempfile::TempDir>,
 }
 
@@ -150,6 +154,10 @@ impl DevServer {
             automator: broadcast::channel(1024).0,
             browser: Default::default(),
             addr: Default::default(),
+            watermark: opts
+                .watermark
+                .as_ref()
+                .map(|text| json!({"text": text, "user": "simulator", "time": true})),
             _tmp_data: tmp,
         });
         let watcher = match (opts.watch, shared.source.watched()) {
@@ -531,6 +539,7 @@ async fn view_session(socket: WebSocket, q: HashMap<String, String>, shared: Arc
         "styles": match &*build { Build::Ready(p) => p.styles.clone(), _ => json!([]) },
         "domains": {"image": [], "media": [], "webView": []},
         "device": {"width": q.get("width"), "height": q.get("height"), "ratio": q.get("ratio"), "name": q.get("device")},
+        "watermark": shared.watermark,
     });
     let _ = to_view.send(config.to_string());
     let host = Arc::new(ViewHost::new(

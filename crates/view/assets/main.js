@@ -11,7 +11,15 @@ const outbox = [];
 ws.addEventListener('open', () => {
   for (const m of outbox.splice(0)) ws.send(m);
 });
+// The container sends at most 1 MB a message, or one op of up to 4 MB
+// (crates/container/src/pacer.rs); past this a message is not even parsed.
+const MAX_MESSAGE_CHARS = 16 << 20;
+
 ws.addEventListener('message', (e) => {
+  if (typeof e.data !== 'string' || e.data.length > MAX_MESSAGE_CHARS) {
+    console.error('[cove] refused a message of', typeof e.data === 'string' ? e.data.length : typeof e.data, 'characters');
+    return;
+  }
   let m;
   try {
     m = JSON.parse(e.data);

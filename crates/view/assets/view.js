@@ -10,9 +10,13 @@ import { Layout } from './core/layout.js';
 import { Events } from './core/events.js';
 import { Overlay } from './core/overlay.js';
 import { automation } from './core/automation.js';
+import { Watermark } from './core/watermark.js';
 
 export const PROTOCOL = 1;
 const MAX_VIEW_ERRORS = 500;
+// The container sends at most 10,000 ops a message (crates/container/src/pacer.rs); a batch
+// far past that comes from a broken or hostile host and is refused whole.
+export const MAX_BATCH_OPS = 50_000;
 
 const msgOf = (e) => (e && e.message ? e.message : String(e));
 
@@ -70,6 +74,8 @@ export function start(transport) {
   v.ops = new Ops(v);
   v.layout = new Layout(v);
   v.events = new Events(v, v.pagesEl);
+  // The host's watermark: outside the app root, out of reach of ops and app CSS.
+  v.watermark = new Watermark((text) => v.viewError(text));
 
   window.addEventListener('error', (e) => v.viewError(`${e.message} (${e.filename}:${e.lineno})`));
   window.addEventListener('unhandledrejection', (e) => v.viewError(`unhandled rejection: ${msgOf(e.reason)}`));
@@ -194,6 +200,7 @@ export function start(transport) {
     switch (m.t) {
       case 'config':
         v.config = m;
+        v.watermark.set(m.watermark || null);
         return v.styles.loadAll(m.styles);
       case 'hello':
         if (m.protocol !== PROTOCOL) {
@@ -205,6 +212,9 @@ export function start(transport) {
         v.pages.setApp(v.app);
         return v.chrome.setApp(v.app);
       case 'ops':
+        if (Array.isArray(m.ops) && m.ops.length > MAX_BATCH_OPS) {
+          return v.viewError(`refused a batch of ${m.ops.length} ops (at most ${MAX_BATCH_OPS})`);
+        }
         v.ops.apply(m.ops);
         v.pages.flush();
         v.layout.afterBatch();

@@ -11,6 +11,29 @@ const env = new adapter.MiniProgramEnv();
 const codeSpace = env.createCodeSpace('', true);
 const associated = env.associateBackend(backend);
 
+// WeChat refuses a setData whose data is longer than 1 MB once serialized: nothing is
+// applied, the console says why, and the call throws. Every page and component method
+// caller inherits this setData (automation's Page.setData included).
+const SET_DATA_LIMIT = 1024 * 1024;
+const warnConsole = console.warn;
+const callerProto = adapter.component.ComponentCaller.prototype;
+const adapterSetData = callerProto.setData;
+callerProto.setData = function setData(data, callback) {
+  let length = 0;
+  try {
+    const text = JSON.stringify(data);
+    length = text === undefined ? 0 : text.length;
+  } catch (_e) {
+    // Not serializable (a cycle): glass-easel copies what it can, as before.
+  }
+  if (length > SET_DATA_LIMIT) {
+    const message = `invokeWebviewMethod 数据传输长度为 ${length} 已经超过最大长度 ${SET_DATA_LIMIT}`;
+    warnConsole(`setData: ${message} (nothing was set)`);
+    throw new Error(message);
+  }
+  return adapterSetData.call(this, data, callback);
+};
+
 // glass-easel leaves the `ready` lifetime to the host. Every component joins a queue when
 // attached, and the queue runs after the page's first render (before onReady) and at the
 // end of every turn, for components a later setData creates.

@@ -177,8 +177,25 @@ const backend = {
 
 /** Send what the turn drew as one batch. */
 function flushOps() {
-  if (ops.length === 0) return;
-  const batch = ops;
-  ops = [];
-  post({ t: 'ops', ops: batch });
+  if (ops.length > 0) {
+    const batch = ops;
+    ops = [];
+    post({ t: 'ops', ops: batch });
+  }
+  pace();
+}
+
+// The bridge paces what reaches the view (src/pacer.rs): what it holds back leaves when
+// `pace()` is called again, at the latest after the delay it answers. The timer is the
+// runtime's own, taken before app code runs.
+const paceTimer = global.setTimeout;
+let paceArmed = false;
+function pace() {
+  const ms = native.pace();
+  if (ms < 0 || paceArmed) return;
+  paceArmed = true;
+  paceTimer(() => {
+    paceArmed = false;
+    pace();
+  }, ms);
 }

@@ -8,6 +8,8 @@ mod event_loop;
 mod guard;
 mod install;
 mod lifecycles;
+mod malicious;
+mod limits;
 mod net_policy;
 mod sandbox;
 mod sandbox_storage;

@@ -1,6 +1,11 @@
 // Applies the container's op batches (docs/protocol.md) to the DOM. Nothing the mini-program
 // sends is parsed as HTML: elements are `wx-<tag>`, text goes through Text nodes, attributes
 // reach only the built-in components' `attr()` (plus `hidden` and the hover attributes).
+//
+// Ops reach only the app's own tree: a node id names a node an op created, and an op that
+// would take a node out of a parent the app does not own (a page layer, the app root,
+// `document.body`, the host's watermark) is refused. So no op can move, remove or cover the
+// view's chrome or the watermark (core/watermark.js).
 import { bool } from '../components/util.js';
 import { makeCtx } from './ctx.js';
 
@@ -70,6 +75,30 @@ export class Ops {
   container(r) {
     return (r.inst && r.inst.slot) || r.node;
   }
+
+  /** A node's current parent, which must be the app's (or none) for an op to take it out. */
+  ownParent(n) {
+    const p = n.parentNode;
+    if (!p || owned(p)) return p;
+    throw new Error(`node ${n.__coveId} is in a parent the app does not own`);
+  }
+
+  /** Whether `n` is a node an op created (not one that only sits among them). */
+  isOwn(n) {
+    const r = n.__coveId === undefined ? null : this.nodes.get(n.__coveId);
+    return !!r && r.node === n;
+  }
+}
+
+/**
+ * Whether a parent belongs to the app: inside an element an op created (its own children or
+ * a built-in's slot), or not in the document at all (a fragment, a detached subtree).
+ */
+function owned(p) {
+  for (let n = p; n; n = n.parentNode) {
+    if (n.__cove) return true;
+  }
+  return !p.isConnected;
 }
 
 const OPS = {
@@ -102,27 +131,36 @@ const OPS = {
     this.nodes.set(id, record(id, document.createDocumentFragment(), '#fragment'));
   },
   append(parent, child) {
-    this.container(this.get(parent)).appendChild(this.get(child).node);
+    const n = this.get(child).node;
+    this.ownParent(n);
+    this.container(this.get(parent)).appendChild(n);
   },
   insert(parent, child, before) {
     const c = this.container(this.get(parent));
     const b = before == null ? null : this.get(before).node;
-    c.insertBefore(this.get(child).node, b && b.parentNode === c ? b : null);
+    const n = this.get(child).node;
+    this.ownParent(n);
+    c.insertBefore(n, b && b.parentNode === c ? b : null);
   },
   remove(_parent, child) {
     const n = this.get(child).node;
-    if (n.parentNode) n.parentNode.removeChild(n);
+    const p = this.ownParent(n);
+    if (p) p.removeChild(n);
   },
   replace(parent, child, old) {
     const n = this.get(child).node;
+    this.ownParent(n);
     const o = old == null ? null : this.get(old).node;
-    if (o && o.parentNode) o.parentNode.replaceChild(n, o);
+    const p = o ? this.ownParent(o) : null;
+    if (p) p.replaceChild(n, o);
     else this.container(this.get(parent)).appendChild(n);
   },
   spliceBefore(parent, before, count, fragment) {
     const c = this.container(this.get(parent));
-    const doomed = siblings(this.get(before).node, count);
-    const at = doomed.length ? doomed[doomed.length - 1].nextSibling : this.get(before).node;
+    const first = this.get(before).node;
+    this.ownParent(first);
+    const doomed = siblings(this, first, count);
+    const at = doomed.length ? doomed[doomed.length - 1].nextSibling : first;
     c.insertBefore(this.get(fragment).node, at && at.parentNode === c ? at : null);
     for (const n of doomed) if (n.parentNode) n.parentNode.removeChild(n);
   },
@@ -130,7 +168,9 @@ const OPS = {
     this.container(this.get(parent)).appendChild(this.get(fragment).node);
   },
   spliceRemove(_parent, before, count) {
-    for (const n of siblings(this.get(before).node, count)) if (n.parentNode) n.parentNode.removeChild(n);
+    const first = this.get(before).node;
+    this.ownParent(first);
+    for (const n of siblings(this, first, count)) if (n.parentNode) n.parentNode.removeChild(n);
   },
   text(id, text) {
     const r = this.get(id);
@@ -221,10 +261,10 @@ function className(name, scope) {
   return scope ? `${scope}--${n}` : n;
 }
 
-/** `count` nodes starting at `first`, in order. */
-function siblings(first, count) {
+/** `count` of the app's nodes starting at `first`, in order; other nodes there are skipped. */
+function siblings(ops, first, count) {
   const out = [];
-  for (let n = first; n && out.length < count; n = n.nextSibling) out.push(n);
+  for (let n = first; n && out.length < count; n = n.nextSibling) if (ops.isOwn(n)) out.push(n);
   return out;
 }
 

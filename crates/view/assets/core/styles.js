@@ -1,6 +1,8 @@
 // The package's compiled stylesheets: parsed by the browser (constructed CSSStyleSheets), type
-// selectors renamed to our elements (`view` -> `wx-view`), page sheets confined to their page,
-// adopted in the order the `config` message lists them (after the built-ins' <link> sheets).
+// selectors renamed to our elements (`view` -> `wx-view`), page sheets confined to their page
+// and every other sheet to the pages (never the document, the view's chrome or the host's
+// watermark), adopted in the order the `config` message lists them (after the built-ins'
+// <link> sheets).
 import { pkgUrl } from './url.js';
 
 // Pseudo-classes whose argument is a selector list (type selectors inside are renamed too).
@@ -102,7 +104,12 @@ function rewriteComplex(s, pageSel) {
       if (s[j] === ':') j++;
       const k = skipIdent(s, j);
       const name = s.slice(j, k).toLowerCase();
-      if (s[k] === '(') {
+      if (name === 'root' && j === i + 1 && first && out.trim() === '') {
+        // The app's root is its page (`:root { --brand: … }` reaches the page's elements).
+        out += pageSel || 'wx-page';
+        startsWithPage = true;
+        i = k;
+      } else if (s[k] === '(') {
         const end = skipBlock(s, k);
         const inner = s.slice(k + 1, end - 1);
         out += s.slice(i, k) + '(' + (LIST_PSEUDOS.has(name) ? rewriteList(inner, pageSel, false) : inner) + ')';
@@ -220,7 +227,9 @@ export function buildSheet(text, { path, scope, page }) {
   const sheet = new CSSStyleSheet({ baseURL: new URL(pkgUrl(path), location.href).href });
   sheet.replaceSync(text);
   const attr = page && scope ? `[wx-page="${String(scope).replace(/["\\]/g, '\\$&')}"]` : null;
-  rewriteRules(sheet.cssRules, attr ? `wx-page:where(${attr})` : null, attr ? `:where(wx-page${attr})` : null, true);
+  // Every rule matches inside a page only (`page` rules match the page root itself): `*`,
+  // `:not(…)` or `[style]` in app.wxss cannot reach the chrome, the document or the watermark.
+  rewriteRules(sheet.cssRules, attr ? `wx-page:where(${attr})` : null, attr ? `:where(wx-page${attr})` : ':where(wx-page)', true);
   localizeKeyframes(sheet, !attr);
   return sheet;
 }
