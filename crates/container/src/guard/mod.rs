@@ -552,6 +552,7 @@ impl Host for AskHost {
 
 impl Ask for AskHost {
     fn ask(&self, api: &str, args: Value, answer: Answer) {
-        self.0.request(api, args, Reply::from_fn(move |r| answer.finish(r)))
+        self.0
+            .request(api, args, Reply::from_fn(move |r| answer.finish(r)))
     }
 }
