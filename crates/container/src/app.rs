@@ -83,6 +83,9 @@ pub struct AppConfig {
     /// The launch scene (`getLaunchOptionsSync().scene`); WeChat's 1001 is the app list,
     /// 1037 another mini-program.
     pub scene: u32,
+    /// The host app's own APIs, offered to the app as `wx.<name>` or, for `ns.name`, as
+    /// a global `ns`; each also needs the platform's grant (the guard checks).
+    pub host_apis: Vec<String>,
     /// `referrerInfo` of the launch options: `{appId, extraData}` when another mini-program
     /// opened this one (`navigateToMiniProgram`).
     pub referrer: Option<Value>,
@@ -103,6 +106,7 @@ impl AppConfig {
             net: NetPolicy::dev(),
             network_policy: Arc::new(|_, _| Ok(())),
             scene: 1001,
+            host_apis: Vec::new(),
             referrer: None,
         }
     }
@@ -353,11 +357,12 @@ impl App {
         script.push_str(&wxml);
         let _ = write!(
             script,
-            "\n;__cove.load(module.exports,{},{},{},{});}})();",
+            "\n;__cove.load(module.exports,{},{},{},{},{});}})();",
             Value::Object(units),
             app_json,
             config.system,
-            account
+            account,
+            json!(config.host_apis)
         );
         self.instance.eval(templates, &script)?;
         Ok(())

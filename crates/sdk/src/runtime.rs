@@ -185,6 +185,7 @@ impl Runtime {
         guard.privacy =
             serde_json::from_value(launch.policy["grants"]["privacy"].clone()).unwrap_or_default();
         guard.host_apis = self.options.host_apis.clone();
+        config.host_apis = self.options.host_apis.clone();
         if let Some(sink) = &self.options.releases {
             guard.sink = sink.clone();
         }

@@ -15,9 +15,10 @@ function turnEnd() {
 Object.defineProperty(global, '__cove', {
   value: Object.freeze({
     defineModule,
-    load(templateGroup, unitConfigs, app, system, account) {
+    load(templateGroup, unitConfigs, app, system, account, hostApis) {
       Object.assign(systemInfo, system || {});
       if (account) accountInfo = account;
+      registerHostApis(hostApis);
       post({ t: 'hello', protocol: PROTOCOL, appId: accountInfo.miniProgram.appId, app: { window: app.window || {}, tabBar: app.tabBar || null, pages: app.pages || [] } });
       load(templateGroup, unitConfigs, app);
     },

@@ -176,6 +176,40 @@ function syncApi(name, kind, fn) {
 function hostApi(name) {
   asyncApi(name, 'host', (o) => hostRequest(name, stripCallbacks(o)));
 }
+/** Namespaces made for the host's own APIs (so a name cannot take over an app's global). */
+const hostNamespaces = new Set();
+/**
+ * The host app's own APIs (`AppConfig.host_apis`): `name` becomes `wx.name`, `ns.name` a
+ * method of a global `ns`. Each goes to the host as a request of that name, where the guard
+ * checks the platform granted it. WeChat's own APIs cannot be replaced.
+ */
+function registerHostApis(names) {
+  for (const full of names || []) {
+    if (typeof full !== 'string' || !/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)?$/.test(full)) continue;
+    const dot = full.indexOf('.');
+    if (dot < 0) {
+      if (!apiKinds[full] || apiKinds[full] === 'unsupported') hostApi(full);
+      continue;
+    }
+    const ns = full.slice(0, dot);
+    let obj = global[ns];
+    if (obj === undefined) {
+      obj = {};
+      Object.defineProperty(global, ns, { value: obj, enumerable: false, writable: false, configurable: false });
+      hostNamespaces.add(obj);
+    } else if (!hostNamespaces.has(obj)) continue;
+    apiKinds[full] = 'host';
+    Object.defineProperty(obj, full.slice(dot + 1), {
+      value: (opts) => {
+        const o = opts || {};
+        return settle(full, o, Promise.resolve().then(() => hostRequest(full, stripCallbacks(o))));
+      },
+      enumerable: true,
+      writable: false,
+      configurable: false,
+    });
+  }
+}
 /** `onX`/`offX` pairs over a listener list. */
 function listenerApi(on, off, list) {
   apiKinds[on] = 'js';

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cove_container::{Host, Level, Reply};
-use cove_sdk::runtime::{HostApp, Runtime, RuntimeEvent};
+use cove_sdk::runtime::{HostApp, Runtime, RuntimeEvent, RuntimeOptions};
 use cove_sdk::{Launch, SdkError};
 use serde_json::{Value, json};
 
@@ -31,8 +31,11 @@ impl Host for AppView {
             .unwrap()
             .push(format!("[{}] {text}", self.app_id));
     }
-    fn request(&self, api: &str, _: Value, reply: Reply) {
-        reply.fail(format!("fail {api} is not supported by this host"));
+    fn request(&self, api: &str, args: Value, reply: Reply) {
+        match api {
+            "bankPay" | "bank.transfer" => reply.ok(json!({"paid": args["amount"], "by": "host"})),
+            _ => reply.fail(format!("fail {api} is not supported by this host")),
+        }
     }
 }
 
@@ -95,23 +98,47 @@ fn navigate_between_two_isolated_mini_programs() {
             .iter()
             .find(|(id, _)| *id == app_id)
             .ok_or_else(|| SdkError::BadAppId(app_id.into()))?;
+        // The platform granted the wallet one of the host's two APIs.
+        let granted = if app_id == "wxwallet" {
+            json!(["bankPay"])
+        } else {
+            json!([])
+        };
         Ok(Launch {
             app_id: app_id.into(),
             version_code: 1,
             package_dir: dir.clone(),
-            policy: json!({}),
+            policy: json!({"grants": {"apis": [], "host_apis": granted}}),
             offline: false,
         })
     });
     let data = tempfile::tempdir().unwrap();
     let phone = Arc::new(Phone::default());
-    let rt = Runtime::new(
+    let options = RuntimeOptions {
+        user_id: "u-1".into(),
+        host_apis: vec!["bankPay".into(), "bank.transfer".into()],
+        ..Default::default()
+    };
+    let rt = Runtime::with_options(
         Arc::new(PhoneHost(phone.clone())),
         prepare,
         data.path().to_path_buf(),
+        options,
     );
 
     rt.open("wxwallet", None).unwrap();
+    // Host APIs: wx.bankPay is granted and answered by the host; bank.transfer is not granted.
+    rt.with_app("wxwallet", |a| a.call_page_method("pay", &[]).unwrap());
+    let paid = wait_for(&phone, "wallet bankPay");
+    assert!(
+        paid.contains(r#"wallet bankPay ok {"errMsg":"bankPay:ok","paid":88,"by":"host"}"#),
+        "{paid}"
+    );
+    let refused = wait_for(&phone, "wallet transfer");
+    assert!(
+        refused.contains("bank.transfer:fail jsapi has no permission"),
+        "{refused}"
+    );
     rt.with_app("wxwallet", |a| {
         a.eval_json("wx.setStorageSync('wallet-token', 't-123'), 1")
             .unwrap()
