@@ -63,8 +63,10 @@ pub struct Reply {
 /// such as the guard, reads the inner host's answer first).
 enum To {
     App { poster: Poster, task: u64 },
-    Callback(Option<Box<dyn FnOnce(Result<Value, String>) + Send>>),
+    Callback(Option<AnswerFn>),
 }
+
+type AnswerFn = Box<dyn FnOnce(Result<Value, String>) + Send>;
 
 impl Reply {
     /// A reply that calls `f` with the answer (once; dropped unanswered, with

@@ -195,7 +195,7 @@ impl Sdk {
         })
     }
 
-    fn from_cache(&self, app_id: &str, offline: bool) -> Option<Launch> {
+    fn cached(&self, app_id: &str, offline: bool) -> Option<Launch> {
         let s = self.cache.state(app_id);
         let code = s.current?;
         let dir = self.cache.version_dir(app_id, code)?.join("package");
@@ -219,7 +219,7 @@ impl Sdk {
             Ok(r) => {
                 let state = self.cache.state(app_id);
                 if state.current == Some(r.version.code)
-                    && let Some(mut l) = self.from_cache(app_id, false)
+                    && let Some(mut l) = self.cached(app_id, false)
                 {
                     // The policy may have changed without a new version.
                     if l.policy != r.policy {
@@ -250,7 +250,7 @@ impl Sdk {
                 if self.cache.state(app_id).taken_down {
                     return Err(SdkError::TakenDown(app_id.into()));
                 }
-                self.from_cache(app_id, true)
+                self.cached(app_id, true)
                     .ok_or_else(|| SdkError::OfflineNotInstalled(app_id.into()))
             }
             Err(e) => Err(e.into()),
@@ -265,7 +265,7 @@ impl Sdk {
         bytes: &[u8],
         policy: Value,
     ) -> Result<Launch, SdkError> {
-        if let Some(l) = self.from_cache(app_id, false) {
+        if let Some(l) = self.cached(app_id, false) {
             let opened = cove_package::open(bytes, &self.trust(None))
                 .map_err(cove_container::InstallError::from)?;
             if opened.manifest.version_code <= l.version_code {

@@ -131,7 +131,8 @@ fn malicious_mini_program_is_contained() {
         ],
     ]);
     let before = attempts(&evil_host).len();
-    evil.call_page_method("net", &[net.clone()]).unwrap();
+    evil.call_page_method("net", std::slice::from_ref(&net))
+        .unwrap();
     evil.call_page_method(
         "socket",
         &[

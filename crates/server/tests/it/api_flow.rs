@@ -970,8 +970,7 @@ async fn openapi_lists_only_routes_that_exist() {
             let concrete = path
                 .replace("{app_id}", DEMO)
                 .replace("{id}", &"0".repeat(64))
-                .replace('{', "")
-                .replace('}', "");
+                .replace(['{', '}'], "");
             let (st, v) = s
                 .json(
                     &As::default(),
