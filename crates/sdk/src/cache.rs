@@ -17,9 +17,12 @@ pub const KEEP: usize = 2;
 pub struct AppState {
     /// The version that launches.
     pub current: Option<u64>,
-    /// The policy `resolve` sent with it, applied offline too.
+    /// The policy `resolve` sent with it, applied offline too, and the platform's signature
+    /// over it, checked again before each offline use.
     #[serde(default)]
     pub policy: Value,
+    #[serde(default)]
+    pub policy_signature: Option<crate::client::PolicySignature>,
     /// Set when the platform answered `app_taken_down`; cleared by a later good resolve.
     #[serde(default)]
     pub taken_down: bool,
@@ -85,9 +88,11 @@ impl Cache {
         app_id: &str,
         code: u64,
         policy: Value,
+        signature: Option<crate::client::PolicySignature>,
         source: &str,
     ) -> std::io::Result<AppState> {
         let mut s = self.state(app_id);
+        s.policy_signature = signature;
         s.versions.retain(|v| *v != code);
         s.versions.push(code);
         s.current = Some(code);

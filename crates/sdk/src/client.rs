@@ -33,8 +33,21 @@ pub struct Resolved {
     pub package: PackageRef,
     /// The gray rule that decided, if any.
     pub rule: Option<String>,
-    /// `{domains: {request, socket, upload, download, web_view}, grants: {apis, host_apis}}`.
+    /// `{domains: {request, socket, upload, download, web_view}, grants: {apis, host_apis}}`,
+    /// as sent; the SDK applies the signed copy, [`Resolved::policy_signature`].
     pub policy: Value,
+    #[serde(default)]
+    pub policy_signature: Option<PolicySignature>,
+}
+
+/// The platform's signature over the policy's exact bytes (`cove_wire::policy_statement`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicySignature {
+    /// The policy's JSON, base64.
+    pub payload: String,
+    pub key_id: String,
+    /// Base64.
+    pub signature: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -17,6 +17,6 @@ pub mod client;
 pub mod runtime;
 mod sdk;
 
-pub use client::{Resolved, User};
+pub use client::{PolicySignature, Resolved, User};
 pub use runtime::{HostApp, Runtime, RuntimeEvent, RuntimeOptions};
 pub use sdk::{Launch, Sdk, SdkConfig, SdkError, UpdateStatus};

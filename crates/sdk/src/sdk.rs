@@ -10,7 +10,7 @@ use cove_package::{KeyPair, PublicKey, Trust};
 use serde_json::Value;
 
 use crate::cache::Cache;
-use crate::client::{ClientError, PlatformClient, Resolved, User};
+use crate::client::{ClientError, PlatformClient, PolicySignature, Resolved, User};
 
 /// How the host app reaches its platform.
 #[derive(Clone)]
@@ -33,6 +33,8 @@ pub struct SdkConfig {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SdkError {
+    #[error("the policy for {0} is not signed by a trusted platform key: {1}")]
+    Policy(String, String),
     #[error("{0} was taken down by the platform; it cannot be launched")]
     TakenDown(String),
     #[error("{app_id} is not available: {message} ({code})")]
@@ -58,6 +60,7 @@ impl SdkError {
     pub fn code(&self) -> &str {
         match self {
             SdkError::TakenDown(_) => "app_taken_down",
+            SdkError::Policy(..) => "policy_signature",
             SdkError::Unavailable { code, .. } => code,
             SdkError::OfflineNotInstalled(_) => "offline_not_installed",
             SdkError::BadAppId(_) => "bad_app_id",
@@ -151,6 +154,34 @@ impl Sdk {
         }
     }
 
+    /// The policy the platform signed for this app on this host; the only one applied.
+    fn verified_policy(
+        &self,
+        app_id: &str,
+        sig: Option<&PolicySignature>,
+    ) -> Result<Value, SdkError> {
+        use base64::Engine as _;
+        let bad = |why: &str| SdkError::Policy(app_id.to_string(), why.to_string());
+        let sig = sig.ok_or_else(|| bad("the platform sent no signature"))?;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let payload = b64
+            .decode(&sig.payload)
+            .map_err(|_| bad("the payload is not base64"))?;
+        let signature = b64
+            .decode(&sig.signature)
+            .map_err(|_| bad("the signature is not base64"))?;
+        let key = self
+            .config
+            .signing_keys
+            .iter()
+            .find(|k| k.id() == sig.key_id)
+            .ok_or_else(|| bad(&format!("unknown key {}", sig.key_id)))?;
+        let statement = cove_wire::policy_statement(app_id, &self.config.sdk_key, &payload);
+        key.verify(&statement, &signature)
+            .map_err(|_| bad("the signature does not match"))?;
+        serde_json::from_slice(&payload).map_err(|_| bad("the payload is not JSON"))
+    }
+
     pub fn resolve(&self, app_id: &str, user: &User) -> Result<Resolved, ClientError> {
         self.rt.block_on(self.client.resolve(
             app_id,
@@ -160,12 +191,13 @@ impl Sdk {
         ))
     }
 
-    /// Verify, unseal and install `bytes` as version `code` of `app_id`.
+    /// Verify, unseal and install `bytes` as the app's current version, with its (already
+    /// verified) policy.
     fn install(
         &self,
         app_id: &str,
         bytes: &[u8],
-        policy: Value,
+        policy: (Value, PolicySignature),
         source: &str,
     ) -> Result<Launch, SdkError> {
         let state = self.cache.state(app_id);
@@ -184,8 +216,14 @@ impl Sdk {
             std::fs::remove_dir_all(&dir)?;
         }
         std::fs::rename(&staging, &dir)?;
-        self.cache
-            .installed(app_id, installed.version_code, policy.clone(), source)?;
+        let (policy, signature) = policy;
+        self.cache.installed(
+            app_id,
+            installed.version_code,
+            policy.clone(),
+            Some(signature),
+            source,
+        )?;
         Ok(Launch {
             app_id: app_id.to_string(),
             version_code: installed.version_code,
@@ -195,46 +233,64 @@ impl Sdk {
         })
     }
 
-    fn cached(&self, app_id: &str, offline: bool) -> Option<Launch> {
+    /// The installed version, with its policy checked against the platform's signature again
+    /// (the cache is on the device, where anyone with the disk could edit it).
+    fn cached(&self, app_id: &str, offline: bool) -> Result<Option<Launch>, SdkError> {
         let s = self.cache.state(app_id);
-        let code = s.current?;
-        let dir = self.cache.version_dir(app_id, code)?.join("package");
-        dir.is_dir().then(|| Launch {
+        let Some(code) = s.current else {
+            return Ok(None);
+        };
+        let Some(dir) = self
+            .cache
+            .version_dir(app_id, code)
+            .map(|d| d.join("package"))
+        else {
+            return Ok(None);
+        };
+        if !dir.is_dir() {
+            return Ok(None);
+        }
+        let policy = self.verified_policy(app_id, s.policy_signature.as_ref())?;
+        Ok(Some(Launch {
             app_id: app_id.to_string(),
             version_code: code,
             package_dir: dir,
-            policy: s.policy,
+            policy,
             offline,
-        })
+        }))
     }
 
     /// Get `app_id` ready for `user`: the version the platform gives them, downloaded,
     /// verified and installed when it is not already, or the last good one when the platform
-    /// cannot be reached. A takedown refuses, online or (once seen) offline.
+    /// cannot be reached. A takedown refuses, online or (once seen) offline. The policy
+    /// applied is the one the platform signed.
     pub fn prepare(&self, app_id: &str, user: &User) -> Result<Launch, SdkError> {
         if self.cache.app_dir(app_id).is_none() {
             return Err(SdkError::BadAppId(app_id.into()));
         }
         match self.resolve(app_id, user) {
             Ok(r) => {
+                let policy = self.verified_policy(app_id, r.policy_signature.as_ref())?;
+                let signature = r.policy_signature.clone().expect("verified above");
                 let state = self.cache.state(app_id);
                 if state.current == Some(r.version.code)
-                    && let Some(mut l) = self.cached(app_id, false)
+                    && let Some(mut l) = self.cached(app_id, false)?
                 {
                     // The policy may have changed without a new version.
-                    if l.policy != r.policy {
+                    if state.policy_signature.as_ref() != Some(&signature) {
                         self.cache.installed(
                             app_id,
                             r.version.code,
-                            r.policy.clone(),
+                            policy.clone(),
+                            Some(signature),
                             &state.source,
                         )?;
-                        l.policy = r.policy;
+                        l.policy = policy;
                     }
                     return Ok(l);
                 }
                 let bytes = self.rt.block_on(self.client.download(&r.package))?;
-                self.install(app_id, &bytes, r.policy, "platform")
+                self.install(app_id, &bytes, (policy, signature), "platform")
             }
             Err(ClientError::Refused { code, .. }) if code == "app_taken_down" => {
                 self.cache.taken_down(app_id)?;
@@ -250,29 +306,31 @@ impl Sdk {
                 if self.cache.state(app_id).taken_down {
                     return Err(SdkError::TakenDown(app_id.into()));
                 }
-                self.cached(app_id, true)
+                self.cached(app_id, true)?
                     .ok_or_else(|| SdkError::OfflineNotInstalled(app_id.into()))
             }
             Err(e) => Err(e.into()),
         }
     }
 
-    /// Install a package shipped inside the host app (a preset), when nothing newer is
-    /// installed. It is verified like a download: only the platform's signature runs.
+    /// Install a package shipped inside the host app (a preset), with the policy the
+    /// platform signed for it, when nothing newer is installed. Both are verified as a
+    /// download's are: only what the platform signed runs.
     pub fn install_preset(
         &self,
         app_id: &str,
         bytes: &[u8],
-        policy: Value,
+        policy: &PolicySignature,
     ) -> Result<Launch, SdkError> {
-        if let Some(l) = self.cached(app_id, false) {
+        let verified = self.verified_policy(app_id, Some(policy))?;
+        if let Some(l) = self.cached(app_id, false)? {
             let opened = cove_package::open(bytes, &self.trust(None))
                 .map_err(cove_container::InstallError::from)?;
             if opened.manifest.version_code <= l.version_code {
                 return Ok(l);
             }
         }
-        self.install(app_id, bytes, policy, "preset")
+        self.install(app_id, bytes, (verified, policy.clone()), "preset")
     }
 
     /// `wx.getUpdateManager` semantics: is there a newer version for this user than the one

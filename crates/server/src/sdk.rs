@@ -57,6 +57,15 @@ pub struct Grants {
     pub privacy: serde_json::Value,
 }
 
+/// The policy as the platform signed it (`cove_wire::policy_statement`): the exact JSON
+/// bytes the SDK applies, base64, and the signature over them.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignedPolicy {
+    pub payload: String,
+    pub key_id: String,
+    pub signature: String,
+}
+
 /// A mini-program's state on one host app.
 #[derive(Debug, Clone)]
 pub struct AppOnHost {
@@ -67,6 +76,8 @@ pub struct AppOnHost {
     pub versions: BTreeMap<u64, Delivered>,
     pub domains: Domains,
     pub grants: Grants,
+    /// `{"domains", "grants"}` signed for this host, when the catalog has a signing key.
+    pub signed_policy: Option<SignedPolicy>,
 }
 
 /// Where the SDK endpoints read from.
@@ -271,6 +282,7 @@ async fn resolve(State(sdk): State<Sdk>, headers: HeaderMap, uri: Uri, body: Byt
         },
         "rule": decision.rule,
         "policy": {"domains": app.domains, "grants": app.grants},
+        "policy_signature": app.signed_policy,
     }))
     .into_response()
 }

@@ -63,3 +63,14 @@ impl Signed<'_> {
         self.mac(secret).verify_slice(signature).is_ok()
     }
 }
+
+/// What the platform signs, with its package-signing key, for a mini-program's policy on one
+/// host app: the policy's exact JSON bytes, bound to the app and to the host's SDK key, so
+/// that neither a device's cache nor another host can change or borrow it.
+pub fn policy_statement(app_id: &str, sdk_key: &str, payload: &[u8]) -> Vec<u8> {
+    format!(
+        "cove-policy v1\n{app_id}\n{sdk_key}\n{}",
+        hex::encode(Sha256::digest(payload))
+    )
+    .into_bytes()
+}

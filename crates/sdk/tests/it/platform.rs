@@ -229,6 +229,22 @@ fn gray_versions_offline_cache_and_takedown() {
         offline.prepare("wxneverinstalled", &User::new("u")),
         Err(SdkError::OfflineNotInstalled(_))
     ));
+    // The cached policy is checked against the platform's signature again: a device user who
+    // widens the whitelist in the cache gets nothing launched.
+    let state_file = cache.path().join(DEMO).join("state.json");
+    let original = std::fs::read_to_string(&state_file).unwrap();
+    let mut state: Value = serde_json::from_str(&original).unwrap();
+    use base64::Engine as _;
+    let wider = json!({"domains": {"request": ["evil.example"], "socket": [], "upload": [], "download": [], "web_view": []}, "grants": {"apis": ["getLocation"], "host_apis": []}});
+    state["policy_signature"]["payload"] =
+        json!(base64::engine::general_purpose::STANDARD.encode(wider.to_string()));
+    state["policy"] = wider;
+    std::fs::write(&state_file, state.to_string()).unwrap();
+    let err = offline.prepare(DEMO, &User::new("u-public")).unwrap_err();
+    assert_eq!(err.code(), "policy_signature", "{err}");
+    std::fs::write(&state_file, original).unwrap();
+    assert!(offline.prepare(DEMO, &User::new("u-public")).is_ok());
+
     // Events wait for the platform to come back.
     offline.record(json!({"type": "launch", "app_id": DEMO, "version_code": 1, "user_id": "u", "at_ms": now_ms})).unwrap();
     assert!(offline.flush_events().is_err());

@@ -12,7 +12,7 @@ use sqlx::Row as _;
 
 use super::{Result, Tx, typed_col};
 use crate::db::Db;
-use crate::sdk::{AppOnHost, Catalog, Delivered, HostApp};
+use crate::sdk::{AppOnHost, Catalog, Delivered, HostApp, SignedPolicy};
 
 #[derive(Default)]
 struct Snapshot {
@@ -23,6 +23,8 @@ struct Snapshot {
 
 pub struct DbCatalog {
     db: Db,
+    /// Signs each app's policy per host at reload, not per request.
+    signer: Option<Arc<cove_package::KeyPair>>,
     snap: RwLock<Arc<Snapshot>>,
 }
 
@@ -44,9 +46,10 @@ async fn generation(db: &Db) -> Result<i64> {
 }
 
 impl DbCatalog {
-    pub fn new(db: Db) -> Self {
+    pub fn new(db: Db, signer: Option<Arc<cove_package::KeyPair>>) -> Self {
         DbCatalog {
             db,
+            signer,
             snap: RwLock::new(Arc::new(Snapshot {
                 generation: -1,
                 ..Snapshot::default()
@@ -70,12 +73,14 @@ impl DbCatalog {
             generation: gen_row.parse().unwrap_or(0),
             ..Snapshot::default()
         };
+        let mut host_keys: HashMap<u64, String> = HashMap::new();
         for r in sqlx::query("SELECT id, sdk_key, sdk_secret FROM hosts")
             .fetch_all(&mut *tx)
             .await?
         {
             let key: String = r.try_get(1)?;
             let secret: String = r.try_get(2)?;
+            host_keys.insert(r.try_get::<i64, _>(0)? as u64, key.clone());
             snap.hosts.insert(
                 key.clone(),
                 HostApp {
@@ -120,13 +125,22 @@ impl DbCatalog {
                 r.try_get::<i64, _>("host_id")? as u64,
                 r.try_get::<String, _>("app_id")?,
             );
+            let domains: crate::report::Domains = typed_col(&r, "domains")?;
+            let grants: crate::sdk::Grants = typed_col(&r, "grants")?;
+            let signed_policy = match (&self.signer, host_keys.get(&key.0)) {
+                (Some(k), Some(sdk_key)) => {
+                    Some(sign_policy(k, &key.1, sdk_key, &domains, &grants)?)
+                }
+                _ => None,
+            };
             let app = AppOnHost {
                 app_id: key.1.clone(),
                 taken_down: r.try_get::<i64, _>("taken_down")? != 0,
                 release: typed_col(&r, "release")?,
                 versions: versions.remove(&key).unwrap_or_default(),
-                domains: typed_col(&r, "domains")?,
-                grants: typed_col(&r, "grants")?,
+                domains,
+                grants,
+                signed_policy,
             };
             snap.apps.insert(key, app);
         }
@@ -162,6 +176,28 @@ impl DbCatalog {
             }
         });
     }
+}
+
+fn sign_policy(
+    key: &cove_package::KeyPair,
+    app_id: &str,
+    sdk_key: &str,
+    domains: &crate::report::Domains,
+    grants: &crate::sdk::Grants,
+) -> Result<SignedPolicy> {
+    use base64::Engine as _;
+    let payload = serde_json::to_vec(&serde_json::json!({"domains": domains, "grants": grants}))
+        .expect("the policy serialises");
+    let statement = cove_wire::policy_statement(app_id, sdk_key, &payload);
+    let signature = key
+        .sign(&statement)
+        .map_err(|e| super::Error::invalid("internal", format!("signing the policy: {e}")))?;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    Ok(SignedPolicy {
+        payload: b64.encode(&payload),
+        key_id: key.id().to_string(),
+        signature: b64.encode(signature),
+    })
 }
 
 impl Catalog for DbCatalog {

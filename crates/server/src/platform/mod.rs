@@ -157,11 +157,12 @@ impl Platform {
         settings: Settings,
     ) -> Result<Platform> {
         let csrf_key = accounts::shared_secret(&db, "csrf_key").await?;
-        let catalog = Arc::new(DbCatalog::new(db.clone()));
+        let signing_key = Arc::new(signing_key);
+        let catalog = Arc::new(DbCatalog::new(db.clone(), Some(signing_key.clone())));
         let p = Platform {
             db,
             blobs,
-            signing_key: Arc::new(signing_key),
+            signing_key,
             settings: Arc::new(settings),
             catalog,
             clock: Arc::new(system_clock),

@@ -75,6 +75,7 @@ impl Catalog for Fixture {
                 host_apis: vec!["bank.pay".into()],
                 privacy: serde_json::json!({"location_precision": 0.01}),
             },
+            signed_policy: None,
         })
     }
 }
