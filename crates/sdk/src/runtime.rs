@@ -49,6 +49,10 @@ pub trait HostApp: Send + Sync + 'static {
 /// Finds a mini-program ready to run: [`crate::Sdk::prepare`] for a user, in a host app.
 pub type Prepare = Box<dyn Fn(&str) -> Result<Launch, SdkError> + Send + Sync>;
 
+/// Whether the platform offers a newer version of an app than the running one:
+/// [`crate::Sdk::check_update`] for the user.
+pub type CheckUpdate = Arc<dyn Fn(&str) -> Result<bool, SdkError> + Send + Sync>;
+
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
     #[error(transparent)]
@@ -72,6 +76,8 @@ pub struct RuntimeOptions {
     pub host_apis: Vec<String>,
     /// Where releases of personal data go (the SDK's event batches, say).
     pub releases: Option<ReleaseSink>,
+    /// `wx.getUpdateManager`: asks the platform; without it, there is never an update.
+    pub check_update: Option<CheckUpdate>,
 }
 
 struct Running {
@@ -230,6 +236,29 @@ impl Runtime {
         };
     }
 
+    /// Close `app_id` and launch it again, in place, on its newest installed version.
+    pub fn restart(&self, app_id: &str) -> Result<(), RuntimeError> {
+        let opener = self.opener(app_id);
+        {
+            let mut stack = self.stack();
+            let i = stack
+                .iter()
+                .position(|r| r.app_id == app_id)
+                .ok_or_else(|| RuntimeError::NotRunning(app_id.into()))?;
+            drop(stack.remove(i));
+        }
+        self.host.event(RuntimeEvent::Exited {
+            app_id: app_id.into(),
+        });
+        self.set_opener(app_id, None);
+        let from = opener.map(|o| (o, json!({})));
+        self.open_from(
+            app_id,
+            None,
+            from.as_ref().map(|(o, e)| (o.as_str(), e.clone())),
+        )
+    }
+
     /// Close `app_id`; the app below it (if any) comes to the foreground, told `back` (the
     /// `extraData` of navigateBackMiniProgram) when it opened the closed one.
     pub fn close(&self, app_id: &str, back: Option<Value>) -> Result<(), RuntimeError> {
@@ -317,6 +346,40 @@ impl Host for Routed {
                     match rt.open_from(&target, path.as_deref(), Some((&from, extra))) {
                         Ok(()) => reply.ok(json!({})),
                         Err(e) => reply.fail(format!("fail {e}")),
+                    }
+                });
+            }
+            // wx.getUpdateManager: check, then fetch in the background and say when it is
+            // ready; applyUpdate restarts the app on the new version.
+            "updateManager.check" => {
+                let Some(check) = rt.options.check_update.clone() else {
+                    return reply.ok(json!({"hasUpdate": false}));
+                };
+                std::thread::spawn(move || {
+                    let has = check(&from).unwrap_or(false);
+                    reply.ok(json!({"hasUpdate": has}));
+                    if !has {
+                        return;
+                    }
+                    let state = match (rt.prepare)(&from) {
+                        Ok(_) => "ready",
+                        Err(e) => {
+                            tracing::warn!("update of {from}: {e}");
+                            "failed"
+                        }
+                    };
+                    let sent =
+                        rt.with_app(&from, |a| a.send(&json!({"t": "update", "state": state})));
+                    if let Some(Err(e)) = sent {
+                        tracing::warn!("telling {from} of its update: {e}");
+                    }
+                });
+            }
+            "updateManager.apply" => {
+                reply.ok(json!({}));
+                std::thread::spawn(move || {
+                    if let Err(e) = rt.restart(&from) {
+                        tracing::warn!("restarting {from}: {e}");
                     }
                 });
             }

@@ -346,14 +346,41 @@ syncApi('nextTick', 'js', (fn) => {
 syncApi('arrayBufferToBase64', 'js', (buf) => bytesToBase64(ArrayBuffer.isView(buf) ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : new Uint8Array(buf)));
 syncApi('base64ToArrayBuffer', 'js', (s) => base64ToBytes(s).buffer);
 
-syncApi('getUpdateManager', 'js', () => ({
-  onCheckForUpdate(cb) {
-    setTimeout(() => safe(() => cb({ hasUpdate: false })), 0);
-  },
-  onUpdateReady(_cb) {},
-  onUpdateFailed(_cb) {},
-  applyUpdate() {},
-}));
+// ---- the update manager: the host (the SDK) asks the platform, and fetches in the background --------------------
+const update = { checked: null, result: null, manager: null, listeners: { check: [], ready: [], failed: [] } };
+function updateFire(kind, arg) {
+  for (const l of update.listeners[kind].slice()) safe(() => (arg === undefined ? l() : l(copy(arg))));
+}
+/** `{"t": "update", "state": "ready" | "failed"}` from the host, once the new version is fetched (or not). */
+function updateInbound(state) {
+  if (update.result || (state !== 'ready' && state !== 'failed')) return;
+  update.result = state;
+  updateFire(state);
+}
+syncApi('getUpdateManager', 'js', () => {
+  if (update.manager) return update.manager;
+  const checked = (r) => {
+    update.checked = { hasUpdate: !!(r && r.hasUpdate) };
+    updateFire('check', update.checked);
+  };
+  // A host that cannot check (the simulator) answers no update, as WeChat DevTools does.
+  hostRequest('updateManager.check', {}).then(checked, () => checked(null));
+  const on = (kind, now) => (cb) => {
+    if (typeof cb !== 'function') return;
+    update.listeners[kind].push(cb);
+    if (now()) setTimeout(() => safe(() => (kind === 'check' ? cb(copy(update.checked)) : cb())), 0);
+  };
+  update.manager = Object.freeze({
+    onCheckForUpdate: on('check', () => update.checked),
+    onUpdateReady: on('ready', () => update.result === 'ready'),
+    onUpdateFailed: on('failed', () => update.result === 'failed'),
+    /** Restart on the new version: only once it is ready, as in WeChat. */
+    applyUpdate() {
+      if (update.result === 'ready') hostRequest('updateManager.apply', {}).catch(() => {});
+    },
+  });
+  return update.manager;
+});
 
 // App-level listeners.
 listenerApi('onAppShow', 'offAppShow', appListeners.show);
@@ -802,6 +829,10 @@ function deviceEvent(name, data) {
 // The router's inbound messages (app.js) gain `device`, and `resize` also reaches onWindowResize.
 const routerInbound = inbound;
 inbound = function (msg) {
+  if (msg && msg.t === 'update') {
+    updateInbound(msg.state);
+    return {};
+  }
   if (msg && msg.t === 'device') {
     const name = msg.event;
     if (!Object.prototype.hasOwnProperty.call(deviceListeners, name) || name === 'windowResize') return { error: `unknown device event ${JSON.stringify(name)}` };

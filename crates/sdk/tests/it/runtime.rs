@@ -117,6 +117,8 @@ fn navigate_between_two_isolated_mini_programs() {
     let options = RuntimeOptions {
         user_id: "u-1".into(),
         host_apis: vec!["bankPay".into(), "bank.transfer".into()],
+        // The platform offers the wallet a newer version.
+        check_update: Some(Arc::new(|app_id: &str| Ok(app_id == "wxwallet"))),
         ..Default::default()
     };
     let rt = Runtime::with_options(
@@ -212,4 +214,31 @@ fn navigate_between_two_isolated_mini_programs() {
         )
     });
     let _ = r;
+
+    // The update manager: the check says yes, the new version is fetched, and applyUpdate
+    // restarts the wallet on it.
+    rt.with_app("wxwallet", |a| {
+        a.call_page_method("checkUpdate", &[]).unwrap()
+    });
+    let check = wait_for(&phone, "wallet update check");
+    assert!(check.contains(r#"{"hasUpdate":true}"#), "{check}");
+    wait_for(&phone, "wallet update ready");
+    let start = Instant::now();
+    let launches = || {
+        phone
+            .events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| matches!(e, RuntimeEvent::Launched { app_id, .. } if app_id == "wxwallet"))
+            .count()
+    };
+    while launches() < 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the wallet was not restarted"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(rt.running(), ["wxwallet"]);
 }
