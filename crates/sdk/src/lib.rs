@@ -9,14 +9,18 @@
 //!   platform's signature, unseals with the host's key and installs, or falls back to the
 //!   cache; [`Launch::app_config`] turns the result into the container's configuration with
 //!   the platform's policy (domain whitelists) in force;
+//! - [`host`]: the host's traits for prompts, device features and login, as a container
+//!   `Host` ([`ServicesHost`]);
 //! - [`Runtime`]: several mini-programs at once, each isolated in its own container, with
 //!   background retention and `navigateToMiniProgram` / `navigateBackMiniProgram`.
 
 pub mod cache;
 pub mod client;
+pub mod host;
 pub mod runtime;
 mod sdk;
 
 pub use client::{PolicySignature, Resolved, User};
+pub use host::{Device, Login, Prompts, ServicesHost};
 pub use runtime::{HostApp, Runtime, RuntimeEvent, RuntimeOptions};
 pub use sdk::{Launch, Sdk, SdkConfig, SdkError, UpdateStatus};
