@@ -323,3 +323,135 @@ fn ci_commands_then_crash_and_restart() {
     );
     assert!(out.starts_with("ok: "), "{out}");
 }
+
+/// The host SDK against a running `cove serve`: a gray version for one user, the live one for
+/// another, each downloaded, verified and unsealed with the demo host's key; the cache runs
+/// offline once the server is gone; after a takedown (and a restart) nothing launches.
+#[test]
+fn sdk_against_a_running_server() {
+    use cove_sdk::{Sdk, SdkConfig, User};
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let s = serve(&data);
+    let admin_pw = field(&s.lines, "demo admin: admin / ").to_string();
+    let dev_pw = field(&s.lines, "demo developer: partner-dev / ").to_string();
+    let host = field(&s.lines, "demo host app: sdk key ").to_string();
+    let (key, secret) = host.split_once(" / sdk secret ").unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let dev = rt.block_on(token(&http, &s.url, "partner-dev", &dev_pw));
+    let admin = rt.block_on(token(&http, &s.url, "admin", &admin_pw));
+    let demo = examples().join("demo");
+    stdout(&run(
+        &[
+            "upload",
+            "--app",
+            "wxcove0000demo01",
+            "--version-name",
+            "2.0.0",
+            "--submit",
+            demo.to_str().unwrap(),
+        ],
+        &s.url,
+        &dev,
+    ));
+    let post = |url: &str, path: &str, body: Value| {
+        let r = rt
+            .block_on(
+                http.post(format!("{url}{path}"))
+                    .bearer_auth(&admin)
+                    .json(&body)
+                    .send(),
+            )
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+    };
+    post(
+        &s.url,
+        "/api/v1/apps/wxcove0000demo01/versions/2/approve",
+        json!({}),
+    );
+    stdout(&run(
+        &[
+            "publish",
+            "--app",
+            "wxcove0000demo01",
+            "--version-code",
+            "2",
+            "--gray",
+        ],
+        &s.url,
+        &admin,
+    ));
+    let rules = json!({"rules": [{"id": "pilot", "version_code": 2, "conditions": [{"kind": "users", "ids": ["u-pilot"]}]}]});
+    let r = rt
+        .block_on(
+            http.put(format!("{}/api/v1/apps/wxcove0000demo01/release", s.url))
+                .bearer_auth(&admin)
+                .json(&rules)
+                .send(),
+        )
+        .unwrap();
+    assert!(r.status().is_success());
+
+    let keys = data.join("keys");
+    let signing = cove_package::KeyPair::from_json(
+        &std::fs::read_to_string(keys.join("platform-signing.json")).unwrap(),
+    )
+    .unwrap();
+    let sealing = cove_package::KeyPair::from_json(
+        &std::fs::read_to_string(keys.join("demo-host-sealing.json")).unwrap(),
+    )
+    .unwrap();
+    let device = |url: &str, cache: &Path| {
+        Sdk::new(SdkConfig {
+            server: url.to_string(),
+            sdk_key: key.to_string(),
+            sdk_secret: secret.to_string(),
+            signing_keys: vec![signing.public()],
+            host_keys: vec![sealing.clone()],
+            cache_dir: cache.to_path_buf(),
+            host_version: None,
+            platform: "android".into(),
+            timeout: std::time::Duration::from_secs(5),
+        })
+        .unwrap()
+    };
+    let (pilot_cache, public_cache) = (dir.path().join("pilot"), dir.path().join("public"));
+    let pilot = device(&s.url, &pilot_cache)
+        .prepare("wxcove0000demo01", &User::new("u-pilot"))
+        .unwrap();
+    let public = device(&s.url, &public_cache)
+        .prepare("wxcove0000demo01", &User::new("u-public"))
+        .unwrap();
+    assert_eq!((pilot.version_code, public.version_code), (2, 1));
+
+    // The server is gone: the cache runs.
+    let url = s.url.clone();
+    drop(s);
+    let offline = device(&url, &public_cache)
+        .prepare("wxcove0000demo01", &User::new("u-public"))
+        .unwrap();
+    assert_eq!((offline.version_code, offline.offline), (1, true));
+
+    // Restarted, it takes the app down: refused online, then offline too.
+    let s = serve(&data);
+    post(
+        &s.url,
+        "/api/v1/apps/wxcove0000demo01/takedown",
+        json!({"reason": "incident"}),
+    );
+    let err = device(&s.url, &public_cache)
+        .prepare("wxcove0000demo01", &User::new("u-public"))
+        .unwrap_err();
+    assert_eq!(err.code(), "app_taken_down");
+    drop(s);
+    let err = device(&url, &public_cache)
+        .prepare("wxcove0000demo01", &User::new("u-public"))
+        .unwrap_err();
+    assert_eq!(err.code(), "app_taken_down");
+}
