@@ -366,6 +366,18 @@ impl Sdk {
         Ok(())
     }
 
+    /// A sink for the guard's releases of personal data: each is queued as a `data_release`
+    /// event for the platform's statistics (sent with the next batch; never sent from the
+    /// thread that reports it).
+    pub fn release_sink(self: &std::sync::Arc<Self>) -> cove_container::guard::ReleaseSink {
+        let sdk = std::sync::Arc::downgrade(self);
+        std::sync::Arc::new(move |r| {
+            if let (Some(sdk), Ok(v)) = (sdk.upgrade(), serde_json::to_value(r)) {
+                sdk.events.lock().unwrap_or_else(|e| e.into_inner()).push(v);
+            }
+        })
+    }
+
     /// Send queued events; on failure they stay queued for the next try.
     pub fn flush_events(&self) -> Result<(u64, u64), SdkError> {
         let batch: Vec<Value> =

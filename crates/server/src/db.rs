@@ -47,6 +47,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         crate::stats::MIGRATION_SQLITE,
         crate::stats::MIGRATION_POSTGRES,
     ),
+    (
+        4,
+        "data releases",
+        crate::stats::MIGRATION_RELEASES,
+        crate::stats::MIGRATION_RELEASES,
+    ),
 ];
 
 /// The platform's tables, in SQL both dialects accept: numeric ids come from `ids` (one row

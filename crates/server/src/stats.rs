@@ -215,6 +215,25 @@ pub struct ApiCall {
     pub duration_ms: Option<u64>,
 }
 
+/// Personal data a mini-program was given (the container's guard reports each release):
+/// which API, what kind of data, and whether the privacy rules reduced it. Field names only,
+/// never values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataRelease {
+    pub app_id: String,
+    pub version_code: u64,
+    pub user_id: String,
+    pub at_ms: i64,
+    pub api: String,
+    /// `location`, `address` or `phone`.
+    pub data: String,
+    #[serde(default)]
+    pub released: Vec<String>,
+    /// Field → how it was reduced; empty when released as the host answered.
+    #[serde(default)]
+    pub reduced: BTreeMap<String, String>,
+}
+
 /// One event, tagged by `"type"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -222,6 +241,7 @@ pub enum Event {
     Launch(Launch),
     Error(ErrorEvent),
     ApiCall(ApiCall),
+    DataRelease(DataRelease),
 }
 
 impl Event {
@@ -230,6 +250,7 @@ impl Event {
             Self::Launch(e) => &e.app_id,
             Self::Error(e) => &e.app_id,
             Self::ApiCall(e) => &e.app_id,
+            Self::DataRelease(e) => &e.app_id,
         }
     }
 
@@ -238,6 +259,7 @@ impl Event {
             Self::Launch(e) => e.version_code,
             Self::Error(e) => e.version_code,
             Self::ApiCall(e) => e.version_code,
+            Self::DataRelease(e) => e.version_code,
         }
     }
 
@@ -246,6 +268,7 @@ impl Event {
             Self::Launch(e) => &e.user_id,
             Self::Error(e) => &e.user_id,
             Self::ApiCall(e) => &e.user_id,
+            Self::DataRelease(e) => &e.user_id,
         }
     }
 
@@ -254,6 +277,7 @@ impl Event {
             Self::Launch(e) => e.at_ms,
             Self::Error(e) => e.at_ms,
             Self::ApiCall(e) => e.at_ms,
+            Self::DataRelease(e) => e.at_ms,
         }
     }
 
@@ -271,6 +295,11 @@ impl Event {
                 e.duration_ms
             }
             Self::Error(_) => None,
+            Self::DataRelease(e) => {
+                check_id(index, "api", &e.api, MAX_API)?;
+                check_id(index, "data", &e.data, MAX_API)?;
+                None
+            }
         };
         if duration.is_some_and(|d| d > MAX_DURATION_MS) {
             return Err(bad(index, "duration_ms is out of range"));
@@ -288,7 +317,7 @@ impl Event {
             Self::ApiCall(e) => {
                 e.err_msg = e.err_msg.as_deref().map(|s| clean_text(s, MAX_MESSAGE));
             }
-            Self::Launch(_) => {}
+            Self::Launch(_) | Self::DataRelease(_) => {}
         }
     }
 }
@@ -427,7 +456,11 @@ struct Folded {
     apis: BTreeMap<(String, i64, i64, String), ApiAgg>,
     /// (app_id, version_code, message hash)
     errors: BTreeMap<(String, i64, String), ErrAgg>,
+    /// (app_id, version_code, day, api, data) → (releases, of which reduced)
+    releases: BTreeMap<ReleaseKey, (i64, i64)>,
 }
+
+type ReleaseKey = (String, i64, i64, String, String);
 
 fn hash_hex(parts: &[&[u8]], bytes: usize) -> String {
     let mut h = Sha256::new();
@@ -500,6 +533,14 @@ fn fold(host_id: i64, events: &[&Event]) -> Folded {
                     api.ms_sum += ms as i64;
                     api.ms_count += 1;
                 }
+            }
+            Event::DataRelease(e) => {
+                let r = f
+                    .releases
+                    .entry((app, version, d, e.api.clone(), e.data.clone()))
+                    .or_default();
+                r.0 += 1;
+                r.1 += i64::from(!e.reduced.is_empty());
             }
         }
     }
@@ -690,6 +731,24 @@ async fn write(db: &Db, f: &Folded) -> Result<(), sqlx::Error> {
         .execute(&mut *tx)
         .await?;
     }
+    for ((app, version, d, api, data), (count, reduced)) in &f.releases {
+        sqlx::query(
+            "INSERT INTO stats_releases (app_id, version_code, day, api, data, releases, reduced)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (app_id, version_code, day, api, data) DO UPDATE SET
+                releases = stats_releases.releases + excluded.releases,
+                reduced = stats_releases.reduced + excluded.reduced",
+        )
+        .bind(app)
+        .bind(*version)
+        .bind(*d)
+        .bind(api)
+        .bind(data)
+        .bind(*count)
+        .bind(*reduced)
+        .execute(&mut *tx)
+        .await?;
+    }
     let mut pruned: Vec<(&str, i64)> = f
         .errors
         .keys()
@@ -792,7 +851,26 @@ pub struct Summary {
     pub failing_apis: Vec<FailingApi>,
     /// At most [`ERRORS_KEPT`], most recently seen first.
     pub recent_errors: Vec<ErrorMessage>,
+    /// Personal data given to the mini-program in the range, by API and kind.
+    pub data_releases: Vec<ReleaseStats>,
 }
+
+/// How often an API gave out a kind of personal data, and how often reduced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReleaseStats {
+    pub api: String,
+    pub data: String,
+    pub releases: u64,
+    pub reduced: u64,
+}
+
+/// The data-release table: one SQL text for both dialects.
+pub const MIGRATION_RELEASES: &str = "
+CREATE TABLE IF NOT EXISTS stats_releases (
+    app_id TEXT NOT NULL, version_code BIGINT NOT NULL, day BIGINT NOT NULL, api TEXT NOT NULL,
+    data TEXT NOT NULL, releases BIGINT NOT NULL, reduced BIGINT NOT NULL,
+    PRIMARY KEY (app_id, version_code, day, api, data));
+";
 
 fn avg(sum: i64, count: i64) -> Option<f64> {
     (count > 0).then(|| sum as f64 / count as f64)
@@ -957,6 +1035,25 @@ pub async fn summary(
     .bind(ERRORS_KEPT)
     .fetch_all(pool)
     .await?;
+    let releases = sqlx::query(
+        "SELECT api, data, CAST(SUM(releases) AS BIGINT), CAST(SUM(reduced) AS BIGINT)
+         FROM stats_releases WHERE app_id = $1 AND day >= $2 AND day <= $3
+         GROUP BY api, data ORDER BY api, data",
+    )
+    .bind(app_id)
+    .bind(from_day)
+    .bind(to_day)
+    .fetch_all(pool)
+    .await?;
+    let mut data_releases = Vec::with_capacity(releases.len());
+    for r in releases {
+        data_releases.push(ReleaseStats {
+            api: r.try_get(0)?,
+            data: r.try_get(1)?,
+            releases: r.try_get::<i64, _>(2)? as u64,
+            reduced: r.try_get::<i64, _>(3)? as u64,
+        });
+    }
     let mut recent_errors = Vec::with_capacity(rows.len());
     for r in rows {
         recent_errors.push(ErrorMessage {
@@ -977,6 +1074,7 @@ pub async fn summary(
         versions,
         failing_apis,
         recent_errors,
+        data_releases,
     })
 }
 

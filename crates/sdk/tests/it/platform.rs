@@ -217,7 +217,35 @@ fn gray_versions_offline_cache_and_takedown() {
     // Events reach the platform's statistics.
     let now_ms = cove_server::platform::system_clock() * 1000;
     sdk.record(json!({"type": "launch", "app_id": DEMO, "version_code": 1, "user_id": "u-public", "at_ms": now_ms})).unwrap();
-    assert_eq!(sdk.flush_events().unwrap(), (1, 0));
+    // A release of personal data, as the guard reports it through `release_sink`.
+    let sdk = std::sync::Arc::new(sdk);
+    let sink = sdk.release_sink();
+    sink(&cove_container::guard::Release {
+        app_id: DEMO.into(),
+        version_code: 1,
+        user_id: "u-public".into(),
+        at_ms: now_ms,
+        api: "getLocation".into(),
+        data: cove_container::guard::DataKind::Location,
+        released: vec!["latitude".into(), "longitude".into()],
+        reduced: [("latitude".to_string(), "rounded:0.01".to_string())].into(),
+    });
+    assert_eq!(sdk.flush_events().unwrap(), (2, 0));
+    let today = cove_server::stats::day(now_ms);
+    let stats = server
+        .rt
+        .block_on(cove_server::stats::summary(&p.db, DEMO, today, today))
+        .unwrap();
+    assert_eq!(stats.days[0].launches, 1);
+    assert_eq!(
+        (
+            stats.data_releases[0].api.as_str(),
+            stats.data_releases[0].data.as_str(),
+            stats.data_releases[0].releases,
+            stats.data_releases[0].reduced
+        ),
+        ("getLocation", "location", 1, 1)
+    );
 
     // Offline: the platform is gone; the last good version still launches.
     let _ = server.stop.take().unwrap().send(());
