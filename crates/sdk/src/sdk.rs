@@ -290,7 +290,15 @@ impl Sdk {
                     return Ok(l);
                 }
                 let bytes = self.rt.block_on(self.client.download(&r.package))?;
-                self.install(app_id, &bytes, (policy, signature), "platform")
+                match self.install(app_id, &bytes, (policy, signature), "platform") {
+                    // A device never goes back to an older version the platform did not sign
+                    // as a rollback (a user who left a gray group, say): it keeps the newer one.
+                    Err(SdkError::Install(e)) if e.code() == "downgrade" => {
+                        tracing::warn!("{app_id}: keeping the installed version ({e})");
+                        self.cached(app_id, false)?.ok_or(SdkError::Install(e))
+                    }
+                    other => other,
+                }
             }
             Err(ClientError::Refused { code, .. }) if code == "app_taken_down" => {
                 self.cache.taken_down(app_id)?;

@@ -189,6 +189,10 @@ fn gray_versions_offline_cache_and_takedown() {
     let public = sdk.prepare(DEMO, &User::new("u-public")).unwrap();
     assert_eq!((public.version_code, public.offline), (1, false));
     assert!(public.package_dir.join("app.json").is_file());
+    // The pilot device's user leaves the gray group: version 1 is older and not signed as a
+    // rollback, so the device keeps the version it has.
+    let kept = pilot_device.prepare(DEMO, &User::new("u-public")).unwrap();
+    assert_eq!(kept.version_code, 2);
     // The public device is offered nothing new; were its user in the pilot, it would be.
     assert!(
         !sdk.check_update(DEMO, &User::new("u-public"))
