@@ -471,19 +471,44 @@ fn hash_hex(parts: &[&[u8]], bytes: usize) -> String {
     hex::encode(&h.finalize()[..bytes])
 }
 
-/// A user as stored: the same id in two host apps is two people.
-fn user_hash(host_id: i64, user_id: &str) -> String {
-    hash_hex(&[&host_id.to_be_bytes(), user_id.as_bytes()], 16)
+/// A user as stored: a keyed hash, so that a guessable id (a phone number) cannot be found
+/// by trying candidates without the platform's key; the same id in two host apps is two
+/// people.
+fn user_hash(key: &[u8], host_id: i64, user_id: &str) -> String {
+    use hmac::{KeyInit as _, Mac as _};
+    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(&host_id.to_be_bytes());
+    mac.update(&(user_id.len() as u64).to_be_bytes());
+    mac.update(user_id.as_bytes());
+    hex::encode(&mac.finalize().into_bytes()[..16])
 }
 
-fn fold(host_id: i64, events: &[&Event]) -> Folded {
+/// The key of [`user_hash`]: random, made by the first node that records anything, shared by
+/// every node through the database.
+async fn user_key(db: &Db) -> Result<Vec<u8>, sqlx::Error> {
+    let mut fresh = [0u8; 32];
+    getrandom::fill(&mut fresh).map_err(|e| sqlx::Error::Protocol(format!("random: {e}")))?;
+    sqlx::query(
+        "INSERT INTO meta (key, value) VALUES ('stats_user_key', $1) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(hex::encode(fresh))
+    .execute(&db.pool)
+    .await?;
+    let v: String = sqlx::query("SELECT value FROM meta WHERE key = 'stats_user_key'")
+        .fetch_one(&db.pool)
+        .await?
+        .try_get(0)?;
+    Ok(v.into_bytes())
+}
+
+fn fold(key: &[u8], host_id: i64, events: &[&Event]) -> Folded {
     let mut f = Folded::default();
     for event in events {
         let app = event.app_id().to_string();
         let version = event.version_code() as i64;
         let at_ms = event.at_ms();
         let d = day(at_ms);
-        let user = user_hash(host_id, event.user_id());
+        let user = user_hash(key, host_id, event.user_id());
         f.users.insert((app.clone(), version, d, user.clone()));
         f.app_users.insert((app.clone(), d, user));
         let agg = f.days.entry((app.clone(), version, d)).or_default();
@@ -582,7 +607,8 @@ pub async fn record(
     if kept.is_empty() {
         return Ok(done);
     }
-    let folded = fold(host_id, &kept);
+    let key = user_key(db).await?;
+    let folded = fold(&key, host_id, &kept);
     let mut attempt = 1;
     loop {
         match write(db, &folded).await {

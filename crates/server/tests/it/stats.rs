@@ -519,3 +519,36 @@ async fn stats_on_postgres() {
     exercise(&db).await;
     pg.drop_it(db).await;
 }
+
+/// Users are stored as a hash keyed by the platform's own secret: the same user id gives
+/// other bytes on another platform, so stored hashes cannot be matched against guessed ids.
+#[tokio::test]
+async fn stored_users_are_keyed_hashes() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut hashes = vec![];
+    for dir in [&a, &b] {
+        let db = Db::connect(&format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("s.db").display()
+        ))
+        .await
+        .unwrap();
+        let now = today() * 86_400_000 + 1000;
+        send(
+            &db,
+            1,
+            &[
+                launch("wxa", 1, "13800138000", now),
+                launch("wxa", 1, "13800138000", now),
+            ],
+        )
+        .await;
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT user_hash FROM stats_users")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1, "one user");
+        hashes.push(rows[0].0.clone());
+    }
+    assert_ne!(hashes[0], hashes[1]);
+}
