@@ -467,9 +467,11 @@ test('statistics: charts per day, failing APIs, recent errors', async () => {
       ev('api_call', 'u1', { api: 'request', ok: true }),
       ev('api_call', 'u2', { api: 'request', ok: true }),
       ev('api_call', 'u2', { api: 'request', ok: false, err_msg: 'request:fail timeout' }),
+      // What the container's guard reports when the privacy rules round a location.
+      ev('data_release', 'u1', { api: 'getLocation', data: 'location', released: ['latitude', 'longitude'], reduced: { latitude: 'rounded:0.01', longitude: 'rounded:0.01' } }),
     ],
   });
-  assert.deepEqual(sent, { recorded: 8, dropped: 0 });
+  assert.deepEqual(sent, { recorded: 9, dropped: 0 });
 
   await open(`#/apps/${app}`);
   await page.getByRole('tab', { name: 'Statistics' }).click();
@@ -488,6 +490,7 @@ test('statistics: charts per day, failing APIs, recent errors', async () => {
   const errors = page.locator('table#recent-errors tbody tr');
   assert.equal(await errors.count(), 1);
   assert.match(await text(errors), /^TypeError: Cannot read properties of undefined \(reading '金额'\) 1 1 \d{4}-\d\d-\d\d /);
+  assert.equal(await text(page.locator('table#data-releases tbody tr')), 'getLocation location 1 1');
   // Another range redraws.
   await page.getByLabel('Days').selectOption('7');
   await page.locator('#chart-launches figcaption', { hasText: 'in 7 days' }).waitFor();

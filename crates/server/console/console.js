@@ -1120,6 +1120,7 @@ async function statsTab(app) {
   const top = st.top_failing_apis || st.failing_apis || [];
   const recent = st.recent_errors || [];
   const versions = st.versions || [];
+  const releases = st.data_releases || [];
   const range = h(
     'select',
     { 'aria-label': 'Days', value: String(days), onchange: (e) => { location.hash = `#/apps/${enc(app.app_id)}/stats?days=${e.target.value}`; } },
@@ -1172,6 +1173,25 @@ async function statsTab(app) {
             )
           : [empty(4, 'No errors reported.')],
         { id: 'recent-errors' },
+      ),
+    ),
+    section(
+      'Personal data released',
+      table(
+        ['API', 'Data', 'Releases#', 'Reduced by policy#'],
+        releases.length
+          ? releases.map((r) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, h('code', {}, r.api)),
+                h('td', {}, r.data),
+                h('td', { class: 'num' }, fmtNum(r.releases)),
+                h('td', { class: 'num' }, fmtNum(r.reduced)),
+              ),
+            )
+          : [empty(4, 'No personal data released.')],
+        { id: 'data-releases' },
       ),
     ),
   ];
