@@ -337,6 +337,13 @@ test('a mini-program: versions, and the latest version\'s review report', async 
   await report.locator('#report-diff').waitFor();
   if (r.diff == null) assert.match(await text(report.locator('#report-diff')), /nothing was live to compare against/);
   else assert.equal(await report.locator('#report-diff details.file').count(), r.diff.length);
+  // The reviewer opens the candidate in the simulator: a link to a running simulator of it.
+  await latest.getByRole('button', { name: 'Preview' }).click();
+  const link = latest.locator('a.preview-link');
+  await link.waitFor();
+  const href = await link.getAttribute('href');
+  const status = await (await fetch(new URL('/__cove/status', href))).json();
+  assert.equal(status.build, 'ok', JSON.stringify(status));
 });
 
 test('gray release: explain which version a user gets', async () => {
@@ -399,7 +406,8 @@ test('review workflow: a risky version is flagged and rejected with a reason', a
   await dlg.getByRole('button', { name: 'Reject' }).click();
   await row.locator('td.state', { hasText: 'rejected' }).waitFor();
   assert.equal(await text(row.locator('.reason')), 'Reason: 含未登记域名 tracker.example.net');
-  assert.equal(await row.getByRole('button').count(), 0);
+  // A rejected version offers no workflow step (only the preview).
+  assert.equal(await row.getByRole('button', { name: /Submit|Approve|Reject|Publish|Roll back/ }).count(), 0);
 });
 
 test('review workflow: approve, publish, roll back, and a gray rule for the newer version', async () => {

@@ -597,6 +597,23 @@ async function versionsTab(app, code) {
   const actions = (v) => {
     const out = [];
     const btn = (label, cls, onclick) => h('button', { type: 'button', class: `small ${cls || ''}`, onclick }, label);
+    // The reviewer runs the candidate in the simulator (a new tab, opened by the user's click).
+    out.push(
+      btn('Preview', '', async (e) => {
+        const b = e.currentTarget;
+        b.disabled = true;
+        clearError();
+        try {
+          const r = await api('POST', path(v.code, 'preview'));
+          const link = h('a', { href: r.url, target: '_blank', rel: 'noopener noreferrer', class: 'preview-link' }, `Open ${v.name} (${v.code}) in the simulator`);
+          b.replaceWith(link);
+          showNotice(`The simulator runs version ${v.name} at ${r.url}`);
+        } catch (err) {
+          showError(err);
+          b.disabled = false;
+        }
+      }),
+    );
     if (v.state === 'uploaded') out.push(btn('Submit', '', (e) => act(e.currentTarget, () => api('POST', path(v.code, 'submit')), `Version ${v.name} submitted for review.`)));
     if (v.state === 'in_review') {
       out.push(
