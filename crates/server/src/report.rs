@@ -27,44 +27,7 @@ pub use cove_package::zip::Files;
 pub const PART_LIMIT: u64 = 2 << 20;
 pub const TOTAL_LIMIT: u64 = 20 << 20;
 
-/// APIs that reach personal data, devices or money; each needs a grant on the platform.
-const SENSITIVE: &[&str] = &[
-    "getLocation",
-    "getFuzzyLocation",
-    "chooseLocation",
-    "startLocationUpdate",
-    "startLocationUpdateBackground",
-    "onLocationChange",
-    "chooseAddress",
-    "getUserProfile",
-    "getUserInfo",
-    "chooseImage",
-    "chooseMedia",
-    "chooseVideo",
-    "createCameraContext",
-    "startRecord",
-    "getRecorderManager",
-    "saveImageToPhotosAlbum",
-    "saveVideoToPhotosAlbum",
-    "chooseInvoice",
-    "chooseInvoiceTitle",
-    "getWeRunData",
-    "scanCode",
-    "makePhoneCall",
-    "getClipboardData",
-    "setClipboardData",
-    "requestPayment",
-    "startSoterAuthentication",
-    "openBluetoothAdapter",
-    "startWifi",
-    "addPhoneContact",
-    "chooseContact",
-    "login",
-    "getPhoneNumber",
-    "requestSubscribeMessage",
-    "openSetting",
-    "authorize",
-];
+use cove_wire::SENSITIVE;
 
 /// The scope an API needs (WeChat's `scope.*`).
 fn implied_scope(api: &str) -> Option<&'static str> {

@@ -74,3 +74,44 @@ pub fn policy_statement(app_id: &str, sdk_key: &str, payload: &[u8]) -> Vec<u8> 
     )
     .into_bytes()
 }
+
+/// `wx` APIs that reach personal data, devices or money: each needs the platform's grant in a
+/// host app. The review report flags them and the container's guard checks them, from this
+/// one list.
+pub const SENSITIVE: &[&str] = &[
+    "getLocation",
+    "getFuzzyLocation",
+    "chooseLocation",
+    "startLocationUpdate",
+    "startLocationUpdateBackground",
+    "onLocationChange",
+    "chooseAddress",
+    "getUserProfile",
+    "getUserInfo",
+    "chooseImage",
+    "chooseMedia",
+    "chooseVideo",
+    "createCameraContext",
+    "startRecord",
+    "getRecorderManager",
+    "saveImageToPhotosAlbum",
+    "saveVideoToPhotosAlbum",
+    "chooseInvoice",
+    "chooseInvoiceTitle",
+    "getWeRunData",
+    "scanCode",
+    "makePhoneCall",
+    "getClipboardData",
+    "setClipboardData",
+    "requestPayment",
+    "startSoterAuthentication",
+    "openBluetoothAdapter",
+    "startWifi",
+    "addPhoneContact",
+    "chooseContact",
+    "login",
+    "getPhoneNumber",
+    "requestSubscribeMessage",
+    "openSetting",
+    "authorize",
+];

@@ -3,46 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// APIs that reach personal data, devices or money; each needs a grant on the platform.
-/// The same names as the platform's review report (crates/server/src/report.rs), so that
-/// what a reviewer is shown as sensitive is what the container checks.
-pub const SENSITIVE: &[&str] = &[
-    "getLocation",
-    "getFuzzyLocation",
-    "chooseLocation",
-    "startLocationUpdate",
-    "startLocationUpdateBackground",
-    "onLocationChange",
-    "chooseAddress",
-    "getUserProfile",
-    "getUserInfo",
-    "chooseImage",
-    "chooseMedia",
-    "chooseVideo",
-    "createCameraContext",
-    "startRecord",
-    "getRecorderManager",
-    "saveImageToPhotosAlbum",
-    "saveVideoToPhotosAlbum",
-    "chooseInvoice",
-    "chooseInvoiceTitle",
-    "getWeRunData",
-    "scanCode",
-    "makePhoneCall",
-    "getClipboardData",
-    "setClipboardData",
-    "requestPayment",
-    "startSoterAuthentication",
-    "openBluetoothAdapter",
-    "startWifi",
-    "addPhoneContact",
-    "chooseContact",
-    "login",
-    "getPhoneNumber",
-    "requestSubscribeMessage",
-    "openSetting",
-    "authorize",
-];
+/// APIs that reach personal data, devices or money (the platform's review report flags the same).
+pub use cove_wire::SENSITIVE;
 
 /// Whether `api` is a sensitive `wx` API.
 pub fn is_sensitive(api: &str) -> bool {

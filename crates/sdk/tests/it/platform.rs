@@ -54,30 +54,14 @@ impl Running {
             data_dir: dir.path().to_path_buf(),
             ..ServerConfig::default()
         };
-        let (platform, listener) = rt.block_on(async {
-            let p = cove_server::serve::open(&cfg).await.unwrap();
-            (
-                p,
-                tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-            )
-        });
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let p = platform.clone();
-        rt.spawn(async move {
-            cove_server::serve::serve(p, listener, Duration::from_millis(200), async {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
-        });
-        Running {
+        let platform = rt.block_on(cove_server::serve::open(&cfg)).unwrap();
+        Self::start_on(Running {
             rt,
             platform,
-            url,
-            stop: Some(tx),
+            url: String::new(),
+            stop: None,
             dir,
-        }
+        })
     }
 
     /// Serve the same platform (database, blobs) again, on a new port.
