@@ -158,7 +158,7 @@ pub fn compile(tree: &SourceTree, opts: &CompileOptions) -> Result<CompileOutput
     }
     let mut units = serde_json::Map::new();
     for unit in project.units.values() {
-        let config = unit_config(unit, &wxss_out.scopes);
+        let config = unit_config(unit, &wxss_out.scopes, &project.global_missing);
         files.insert(format!("{}.json", unit.base), pretty(&config));
         units.insert(
             unit.base.clone(),
@@ -179,7 +179,7 @@ pub fn compile(tree: &SourceTree, opts: &CompileOptions) -> Result<CompileOutput
     if !project.library {
         files.insert("app.json".into(), pretty(&project.app.value));
     }
-    let manifest = manifest(&project, opts, module_index, units);
+    let mut manifest = manifest(&project, opts, module_index, units);
     let bytes = finish_manifest(manifest.clone(), &files);
     files.insert("manifest.json".into(), bytes);
     stats.package = t.elapsed();
@@ -201,7 +201,11 @@ fn pretty(v: &Value) -> Vec<u8> {
 }
 
 /// A unit's JSON as the container reads it: component paths made absolute, scope added.
-fn unit_config(unit: &project::Unit, scopes: &BTreeMap<String, String>) -> Value {
+fn unit_config(
+    unit: &project::Unit,
+    scopes: &BTreeMap<String, String>,
+    global_missing: &BTreeMap<String, String>,
+) -> Value {
     let mut config = unit
         .config
         .as_ref()
@@ -228,6 +232,30 @@ fn unit_config(unit: &project::Unit, scopes: &BTreeMap<String, String>) -> Value
         config["componentGenerics"] = Value::Object(generics);
     }
     config["component"] = json!(unit.kind == UnitKind::Component);
+    // Read by the container when a page using them opens (WeChat's run-time message): tag
+    // to the path WeChat looked for. App-wide declarations count for every page.
+    let mut missing: serde_json::Map<String, Value> = serde_json::Map::new();
+    let resolved = |from: &str, spec: &str| {
+        let path = if spec.starts_with('.') || spec.starts_with('/') {
+            crate::source::resolve_from(from, spec).unwrap_or_else(|| spec.to_string())
+        } else {
+            spec.to_string()
+        };
+        json!(format!("/{}", path.trim_start_matches('/')))
+    };
+    if unit.kind == UnitKind::Page {
+        for (tag, spec) in global_missing {
+            if !unit.using.contains_key(tag) {
+                missing.insert(tag.clone(), resolved("app.json", spec));
+            }
+        }
+    }
+    for (tag, spec) in &unit.missing {
+        missing.insert(tag.clone(), resolved(&format!("{}.json", unit.base), spec));
+    }
+    if !missing.is_empty() {
+        config["coveMissingComponents"] = Value::Object(missing);
+    }
     if let Some(s) = scopes.get(&unit.base) {
         config["styleScope"] = json!(s);
     }
@@ -276,13 +304,33 @@ fn manifest(
             "subpackages": project.subpackages.iter().map(|s| json!({
                 "root": s.root, "name": s.name, "pages": s.pages, "independent": s.independent,
             })).collect::<Vec<_>>(),
-            "app_style": project::find_with_ext(&project.tree, "app", project::WXSS_EXTS).map(|_| "app.css"),
+            "app_style": project.app_style().map(|_| "app.css"),
             "templates": "wxml.js",
             "units": units,
             "modules": modules,
             "global_components": project.global_using.iter().map(|(k, v)| (k.clone(), json!(format!("/{v}")))).collect::<serde_json::Map<_, _>>(),
         },
     })
+}
+
+/// Tags built into one of WeChat's other renderers: Skyline's gesture handlers and
+/// `selection`/`open-data-*` (WeChat accepts them in WebView pages too, where they wrap their
+/// children), and under `"renderer": "xr-frame"` the `xr-*` elements of the XR engine.
+fn renderer_builtin(renderer: &str, tag: &str) -> bool {
+    const SKYLINE: &[&str] = &[
+        "tap-gesture-handler",
+        "double-tap-gesture-handler",
+        "scale-gesture-handler",
+        "force-press-gesture-handler",
+        "pan-gesture-handler",
+        "vertical-drag-gesture-handler",
+        "horizontal-drag-gesture-handler",
+        "long-press-gesture-handler",
+        "selection",
+        "open-data-list",
+        "open-data-item",
+    ];
+    SKYLINE.contains(&tag) || (renderer == "xr-frame" && tag.starts_with("xr-"))
 }
 
 /// Tags a unit renders that nobody declared, and components declared but never used.
@@ -303,11 +351,20 @@ fn check_tags(project: &Project, out: &WxmlOutput, diags: &mut Diagnostics) {
                 keys.extend(info.imports.iter().chain(&info.includes).cloned());
             }
         }
+        let renderer = unit
+            .config
+            .as_ref()
+            .and_then(|c| c.get("/renderer"))
+            .and_then(Value::as_str)
+            .unwrap_or("webview");
         let declared = |tag: &str| {
             BUILTIN_TAGS.contains(&tag)
+                || renderer_builtin(renderer, tag)
                 || unit.using.contains_key(tag)
                 || project.global_using.contains_key(tag)
                 || unit.generics.contains_key(tag)
+                || unit.missing.contains_key(tag)
+                || project.global_missing.contains_key(tag)
         };
         let mut used = BTreeSet::new();
         for k in &seen {

@@ -9,8 +9,10 @@
 pub mod diagnostic;
 pub mod js;
 pub mod json;
+pub mod alias;
 pub mod npm;
 pub mod options;
+pub mod plugins;
 pub mod output;
 pub mod project;
 pub mod source;

@@ -6,15 +6,18 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::alias::Aliases;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::json::{JsonDoc, ptr_seg};
+use crate::plugins::Plugins;
 use crate::source::{SourceTree, candidate_paths, normalize};
 
 /// File kinds, each with WeChat's extension first and FinClip's alias second.
 pub const WXML_EXTS: &[&str] = &["wxml", "fxml"];
 pub const WXSS_EXTS: &[&str] = &["wxss", "ftss"];
 pub const WXS_EXTS: &[&str] = &["wxs", "fts"];
-pub const JS_EXTS: &[&str] = &["js"];
+/// Scripts without the TypeScript plugin (see [`Plugins::script_exts`]).
+pub const JS_EXTS: &[&str] = &["js", "ts"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum UnitKind {
@@ -37,6 +40,10 @@ pub struct Unit {
     pub using: BTreeMap<String, String>,
     /// Generic name to its default component, if any.
     pub generics: BTreeMap<String, Option<String>>,
+    /// Declared components that could not be found: tag to the path as written. WeChat
+    /// builds such a page and logs "Component is not found in path" when it opens; the
+    /// tag then renders as an unknown element.
+    pub missing: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -58,10 +65,16 @@ pub struct Project {
     pub entry_page: String,
     /// Global `usingComponents` from `app.json`.
     pub global_using: BTreeMap<String, String>,
+    /// Global `usingComponents` that could not be found (tag to the path as written).
+    pub global_missing: BTreeMap<String, String>,
     /// Every page and component, by base path.
     pub units: BTreeMap<String, Unit>,
     /// Built from a component library folder without `app.json`.
     pub library: bool,
+    /// DevTools' compiler plugins in force (TypeScript, LESS, Sass).
+    pub plugins: Plugins,
+    /// Script files of `app.json` `workers`: built, though `wx.createWorker` does not run them.
+    pub workers: Vec<String>,
 }
 
 /// Find `base.<ext>` for the first extension that exists.
@@ -69,6 +82,33 @@ pub fn find_with_ext(tree: &SourceTree, base: &str, exts: &[&str]) -> Option<Str
     exts.iter()
         .map(|e| format!("{base}.{e}"))
         .find(|p| tree.contains(p))
+}
+
+impl Project {
+    /// A project with no pages or units: the whole tree as the mini-program root. Used to
+    /// check single files the way `wcc`/`wcsc` compile them, one at a time.
+    pub fn standalone(tree: SourceTree) -> Self {
+        let app = JsonDoc::parse("app.json", Arc::from("{}")).expect("`{}` is JSON");
+        Self {
+            tree,
+            project_config: None,
+            app,
+            pages: vec![],
+            subpackages: vec![],
+            entry_page: String::new(),
+            global_using: BTreeMap::new(),
+            global_missing: BTreeMap::new(),
+            units: BTreeMap::new(),
+            library: true,
+            plugins: Plugins::default(),
+            workers: vec![],
+        }
+    }
+
+    /// The app's stylesheet (`app.wxss`, or `app.less`/`app.scss` with the plugin).
+    pub fn app_style(&self) -> Option<String> {
+        find_with_ext(&self.tree, "app", self.plugins.style_exts())
+    }
 }
 
 /// Load and check the project. Problems go to `diags`; `None` means nothing usable was found.
@@ -100,8 +140,9 @@ pub fn load(full: &SourceTree, diags: &mut Diagnostics) -> Option<Project> {
         }
     }
 
+    let plugins = Plugins::from_project_config(project_config.as_ref().map(|d| &d.value));
     if !tree.contains("app.json") {
-        return load_library(tree, project_config, diags);
+        return load_library(tree, project_config, plugins, diags);
     }
     let app = match tree
         .text("app.json")
@@ -121,11 +162,16 @@ pub fn load(full: &SourceTree, diags: &mut Diagnostics) -> Option<Project> {
         return None;
     }
 
+    tree.aliases = aliases(&app, diags);
+    extended_libs(&app, &mut tree, diags);
+    let workers = workers(&app, &tree, plugins, diags);
+
     let mut loader = Loader {
         tree: &tree,
         diags,
         units: BTreeMap::new(),
         queue: VecDeque::new(),
+        plugins,
     };
     let pages = loader.page_list(&app, "/pages", "");
     if pages.is_empty() && app.get("/pages").is_some() {
@@ -171,13 +217,26 @@ pub fn load(full: &SourceTree, diags: &mut Diagnostics) -> Option<Project> {
             );
         }
     }
-    for (tag, base) in &global_using {
+    for (tag, base) in &global_using.0 {
         loader.enqueue_component(
             base,
             &app,
             &format!("/usingComponents/{}", ptr_seg(tag)),
             None,
         );
+    }
+    // `tabBar.custom`: WeChat renders the component at `custom-tab-bar/index` on tab pages.
+    if app.get("/tabBar/custom").and_then(Value::as_bool) == Some(true) {
+        match component_base(&tree, "custom-tab-bar", plugins) {
+            Some(base) => loader.enqueue_component(&base, &app, "/tabBar/custom", None),
+            None => loader.diags.push(app.diag(
+                Diagnostic::warning(
+                    "missing-component",
+                    "`tabBar.custom` is set but there is no `custom-tab-bar/index` component",
+                ),
+                "/tabBar/custom",
+            )),
+        }
     }
     loader.drain();
 
@@ -206,8 +265,9 @@ pub fn load(full: &SourceTree, diags: &mut Diagnostics) -> Option<Project> {
     if let Some(sitemap) = app.get("/sitemapLocation").and_then(Value::as_str) {
         match normalize(sitemap) {
             Some(p) if tree.contains(&p) => {}
+            // DevTools only warns: the sitemap matters to WeChat's search, never to the app.
             _ => loader.diags.push(app.diag(
-                Diagnostic::error(
+                Diagnostic::warning(
                     "missing-file",
                     format!("`sitemapLocation` file `{sitemap}` not found"),
                 ),
@@ -223,9 +283,12 @@ pub fn load(full: &SourceTree, diags: &mut Diagnostics) -> Option<Project> {
         pages,
         subpackages,
         entry_page,
-        global_using,
+        global_using: global_using.0,
+        global_missing: global_using.1,
         units,
         library: false,
+        plugins,
+        workers,
     })
 }
 
@@ -234,6 +297,7 @@ pub fn load(full: &SourceTree, diags: &mut Diagnostics) -> Option<Project> {
 fn load_library(
     tree: SourceTree,
     project_config: Option<JsonDoc>,
+    plugins: Plugins,
     diags: &mut Diagnostics,
 ) -> Option<Project> {
     let components: Vec<String> = tree
@@ -262,6 +326,7 @@ fn load_library(
         diags,
         units: BTreeMap::new(),
         queue: VecDeque::new(),
+        plugins,
     };
     for base in &components {
         loader.enqueue_component(base, &app, "", None);
@@ -276,8 +341,11 @@ fn load_library(
         subpackages: vec![],
         entry_page: String::new(),
         global_using: BTreeMap::new(),
+        global_missing: BTreeMap::new(),
         units,
         library: true,
+        plugins,
+        workers: vec![],
     })
 }
 
@@ -287,6 +355,7 @@ struct Loader<'a> {
     units: BTreeMap<String, Unit>,
     /// Components still to load: base, the JSON doc and pointer that named it, and the package using it.
     queue: VecDeque<(String, JsonDoc, String, Option<String>)>,
+    plugins: Plugins,
 }
 
 impl Loader<'_> {
@@ -370,7 +439,7 @@ impl Loader<'_> {
             return;
         }
         let wxml = find_with_ext(self.tree, base, WXML_EXTS);
-        let js = find_with_ext(self.tree, base, JS_EXTS);
+        let js = find_with_ext(self.tree, base, self.plugins.script_exts());
         if wxml.is_none() && js.is_none() {
             self.diags.push(
                 app.diag(
@@ -386,10 +455,12 @@ impl Loader<'_> {
             );
             return;
         }
+        // WeChat builds such a page and fails only when it opens (no template renders
+        // nothing; no script means `Page()` was never called), so this is a warning.
         for (file, ext) in [(&wxml, "wxml"), (&js, "js")] {
             if file.is_none() {
                 self.diags.push(app.diag(
-                    Diagnostic::error(
+                    Diagnostic::warning(
                         "missing-page-file",
                         format!("page `{base}` has no `{base}.{ext}`"),
                     ),
@@ -435,13 +506,15 @@ impl Loader<'_> {
             package: package.clone(),
             config: config.clone(),
             wxml,
-            wxss: find_with_ext(self.tree, base, WXSS_EXTS),
+            wxss: find_with_ext(self.tree, base, self.plugins.style_exts()),
             js,
             using: BTreeMap::new(),
             generics: BTreeMap::new(),
+            missing: BTreeMap::new(),
         };
         if let Some(doc) = &config {
-            unit.using = self.using_components(doc, &json_path, package.as_deref());
+            let Using(using, missing) = self.using_components(doc, &json_path, package.as_deref());
+            (unit.using, unit.missing) = (using, missing);
             for (tag, target) in &unit.using {
                 self.enqueue_component(
                     target,
@@ -451,17 +524,19 @@ impl Loader<'_> {
                 );
             }
             unit.generics = self.generics(doc, &json_path, package.clone());
+            // WeChat still runs a component whose JSON lacks the flag (its JS calls
+            // `Component()`), so this is only a warning.
             if kind == UnitKind::Component
                 && doc.get("/component").and_then(Value::as_bool) != Some(true)
             {
                 self.diags.push(doc.diag(
-                    Diagnostic::error("not-a-component", format!("`{base}` is used as a component but its JSON lacks `\"component\": true`")),
+                    Diagnostic::warning("not-a-component", format!("`{base}` is used as a component but its JSON lacks `\"component\": true`")),
                     "",
                 ));
             }
         } else if kind == UnitKind::Component {
             self.diags.push(
-                Diagnostic::error(
+                Diagnostic::warning(
                     "not-a-component",
                     format!("component `{base}` has no `{json_path}` with `\"component\": true`"),
                 )
@@ -488,14 +563,14 @@ impl Loader<'_> {
         for (name, v) in map {
             let ptr = format!("/componentGenerics/{}/default", ptr_seg(&name));
             let default = v.get("default").and_then(Value::as_str).and_then(|spec| {
-                match resolve_component(self.tree, from, spec) {
+                match resolve_component(self.tree, from, spec, self.plugins) {
                     Ok(base) => {
                         self.enqueue_component(&base, doc, &ptr, package.clone());
                         Some(base)
                     }
                     Err(msg) => {
                         self.diags
-                            .push(doc.diag(Diagnostic::error("missing-component", msg), &ptr));
+                            .push(doc.diag(Diagnostic::warning("missing-component", msg), &ptr));
                         None
                     }
                 }
@@ -505,15 +580,13 @@ impl Loader<'_> {
         out
     }
 
-    fn using_components(
-        &mut self,
-        doc: &JsonDoc,
-        from: &str,
-        _package: Option<&str>,
-    ) -> BTreeMap<String, String> {
+    /// The components a JSON file declares: those found (tag to base path), and those not
+    /// found (tag to the path as written), each of the latter reported as a warning.
+    fn using_components(&mut self, doc: &JsonDoc, from: &str, _package: Option<&str>) -> Using {
         let mut out = BTreeMap::new();
+        let mut missing = BTreeMap::new();
         let Some(v) = doc.get("/usingComponents") else {
-            return out;
+            return Using(out, missing);
         };
         let Some(map) = v.as_object() else {
             self.diags.push(doc.diag(
@@ -523,7 +596,7 @@ impl Loader<'_> {
                 ),
                 "/usingComponents",
             ));
-            return out;
+            return Using(out, missing);
         };
         for (tag, spec) in map {
             let ptr = format!("/usingComponents/{}", ptr_seg(tag));
@@ -547,24 +620,33 @@ impl Loader<'_> {
                 ));
                 continue;
             };
-            match resolve_component(self.tree, from, spec) {
+            match resolve_component(self.tree, from, spec, self.plugins) {
                 Ok(base) => {
                     out.insert(tag.clone(), base);
                 }
-                Err(msg) => self.diags.push(doc.diag(
-                    Diagnostic::error(
-                        if spec.starts_with("plugin://") {
-                            "plugin-unsupported"
+                Err(msg) => {
+                    let plugin = spec.starts_with("plugin://");
+                    self.diags.push(doc.diag(
+                        Diagnostic::warning(
+                            if plugin {
+                                "plugin-unsupported"
+                            } else {
+                                "missing-component"
+                            },
+                            msg,
+                        )
+                        .help(if plugin {
+                            "pages that use it still open; the tag renders as an unknown element"
                         } else {
-                            "missing-component"
-                        },
-                        msg,
-                    ),
-                    &ptr,
-                )),
+                            "WeChat logs \"Component is not found in path\" when a page using it opens, and renders the tag as an unknown element; Cove does the same"
+                        }),
+                        &ptr,
+                    ));
+                    missing.insert(tag.clone(), spec.to_string());
+                }
             }
         }
-        out
+        Using(out, missing)
     }
 
     fn enqueue_component(
@@ -581,8 +663,14 @@ impl Loader<'_> {
     fn drain(&mut self) {
         while let Some((base, doc, pointer, user_pkg)) = self.queue.pop_front() {
             let home = self.package_of(&base);
+            // `componentPlaceholder` lets a page use a component of another subpackage: WeChat
+            // shows the placeholder until that subpackage loads.
+            let placeholder = doc
+                .get(&pointer.replacen("/usingComponents/", "/componentPlaceholder/", 1))
+                .is_some();
             if let Some(home) = &home
                 && user_pkg.as_deref() != Some(home.as_str())
+                && !placeholder
             {
                 self.diags.push(doc.diag(
                     Diagnostic::error(
@@ -599,10 +687,11 @@ impl Loader<'_> {
                 continue;
             }
             let wxml = find_with_ext(self.tree, &base, WXML_EXTS);
-            let js = find_with_ext(self.tree, &base, JS_EXTS);
+            let js = find_with_ext(self.tree, &base, self.plugins.script_exts());
+            // WeChat builds these; the component renders nothing or fails when created.
             if wxml.is_none() {
                 self.diags.push(doc.diag(
-                    Diagnostic::error(
+                    Diagnostic::warning(
                         "missing-component-file",
                         format!("component `{base}` has no `{base}.wxml`"),
                     ),
@@ -611,7 +700,7 @@ impl Loader<'_> {
             }
             if js.is_none() {
                 self.diags.push(doc.diag(
-                    Diagnostic::error(
+                    Diagnostic::warning(
                         "missing-component-file",
                         format!("component `{base}` has no `{base}.js`"),
                     ),
@@ -634,7 +723,12 @@ impl Loader<'_> {
 
 /// Resolve a `usingComponents` path the way WeChat DevTools does: absolute from the root,
 /// relative to the JSON file, then through `miniprogram_npm` folders up to the root.
-pub fn resolve_component(tree: &SourceTree, from: &str, spec: &str) -> Result<String, String> {
+pub fn resolve_component(
+    tree: &SourceTree,
+    from: &str,
+    spec: &str,
+    plugins: Plugins,
+) -> Result<String, String> {
     if spec.starts_with("plugin://") || spec.starts_with("plugin-private://") {
         return Err(format!(
             "`{spec}`: plugin components are not supported by Cove"
@@ -643,6 +737,7 @@ pub fn resolve_component(tree: &SourceTree, from: &str, spec: &str) -> Result<St
     let spec_clean = spec
         .trim_end_matches(".json")
         .trim_end_matches(".js")
+        .trim_end_matches(".ts")
         .trim_end_matches(".wxml");
     let mut candidates = candidate_paths(tree, from, spec_clean);
     if !spec_clean.starts_with('/') && !spec_clean.starts_with('.') {
@@ -650,7 +745,7 @@ pub fn resolve_component(tree: &SourceTree, from: &str, spec: &str) -> Result<St
         candidates.extend(normalize(spec_clean));
     }
     for c in &candidates {
-        if let Some(found) = component_base(tree, c) {
+        if let Some(found) = component_base(tree, c, plugins) {
             return Ok(found);
         }
     }
@@ -664,11 +759,11 @@ pub fn resolve_component(tree: &SourceTree, from: &str, spec: &str) -> Result<St
     ))
 }
 
-fn component_base(tree: &SourceTree, base: &str) -> Option<String> {
+fn component_base(tree: &SourceTree, base: &str, plugins: Plugins) -> Option<String> {
     let has = |b: &str| {
         tree.contains(&format!("{b}.json"))
             || find_with_ext(tree, b, WXML_EXTS).is_some()
-            || tree.contains(&format!("{b}.js"))
+            || find_with_ext(tree, b, plugins.script_exts()).is_some()
     };
     if !base.is_empty() && has(base) {
         return Some(base.to_string());
@@ -679,6 +774,130 @@ fn component_base(tree: &SourceTree, base: &str) -> Option<String> {
         format!("{base}/index")
     };
     has(&index).then_some(index)
+}
+
+/// What a JSON file's `usingComponents` gave: found (tag to base) and missing (tag to spec).
+struct Using(BTreeMap<String, String>, BTreeMap<String, String>);
+
+/// `resolveAlias`, checked: keys and values are strings, and a key ending in `/*` maps to a
+/// value ending in `/*`, as WeChat requires.
+fn aliases(app: &JsonDoc, diags: &mut Diagnostics) -> Aliases {
+    let Some(v) = app.get("/resolveAlias") else {
+        return Aliases::default();
+    };
+    let Some(map) = v.as_object() else {
+        diags.push(app.diag(
+            Diagnostic::warning(
+                "bad-app-json",
+                "`resolveAlias` must be an object of path prefixes",
+            ),
+            "/resolveAlias",
+        ));
+        return Aliases::default();
+    };
+    for (k, t) in map {
+        let ok = t
+            .as_str()
+            .is_some_and(|t| k.ends_with("/*") == t.ends_with("/*"));
+        if !ok {
+            diags.push(app.diag(
+                Diagnostic::warning(
+                    "bad-app-json",
+                    format!("`resolveAlias` entry `{k}` must map to a path string, both ending in `/*` or neither"),
+                ),
+                &format!("/resolveAlias/{}", ptr_seg(k)),
+            ));
+        }
+    }
+    Aliases::from_value(Some(v))
+}
+
+/// `useExtendedLib`: libraries WeChat provides to every app that asks (`{"weui": true}`), as
+/// `miniprogram_npm/<package>` unless the project installed its own copy.
+fn extended_libs(app: &JsonDoc, tree: &mut SourceTree, diags: &mut Diagnostics) {
+    let Some(map) = app
+        .get("/useExtendedLib")
+        .and_then(Value::as_object)
+        .cloned()
+    else {
+        return;
+    };
+    for (key, v) in map {
+        // `true`, `"latest"` or a version string turn it on; `false` leaves it off.
+        if v == Value::Bool(false) || v.is_null() {
+            continue;
+        }
+        let Some(lib) = cove_extended_lib::get(&key) else {
+            diags.push(
+                app.diag(
+                    Diagnostic::warning(
+                        "unknown-extended-lib",
+                        format!(
+                            "extended library `{key}` is not provided by Cove (it provides {})",
+                            cove_extended_lib::all()
+                                .iter()
+                                .map(|l| format!("`{}`", l.key))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ),
+                    &format!("/useExtendedLib/{}", ptr_seg(&key)),
+                ),
+            );
+            continue;
+        };
+        let target = format!("miniprogram_npm/{}", lib.package);
+        if tree.is_dir(&target) {
+            continue;
+        }
+        for (path, bytes) in lib.files {
+            tree.insert(&format!("{target}/{path}"), bytes.to_vec());
+        }
+    }
+}
+
+/// `app.json` `workers`: a folder (`"workers"` or `{"path": "workers"}`) whose scripts are
+/// entry points of their own.
+fn workers(
+    app: &JsonDoc,
+    tree: &SourceTree,
+    plugins: Plugins,
+    diags: &mut Diagnostics,
+) -> Vec<String> {
+    let Some(v) = app.get("/workers") else {
+        return vec![];
+    };
+    let pointer = if v.is_object() {
+        "/workers/path"
+    } else {
+        "/workers"
+    };
+    let Some(dir) = app.get(pointer).and_then(Value::as_str).and_then(normalize) else {
+        diags.push(app.diag(
+            Diagnostic::warning("bad-app-json", "`workers` must name a folder"),
+            "/workers",
+        ));
+        return vec![];
+    };
+    let exts = plugins.script_exts();
+    let files: Vec<String> = tree
+        .paths()
+        .filter(|p| dir.is_empty() || p.starts_with(&format!("{dir}/")))
+        .filter(|p| {
+            !p.ends_with(".d.ts") && p.rsplit_once('.').is_some_and(|(_, e)| exts.contains(&e))
+        })
+        .map(str::to_string)
+        .collect();
+    if files.is_empty() {
+        diags.push(app.diag(
+            Diagnostic::warning(
+                "missing-file",
+                format!("`workers` folder `{dir}` holds no scripts"),
+            ),
+            pointer,
+        ));
+    }
+    files
 }
 
 fn is_valid_tag(tag: &str) -> bool {

@@ -18,6 +18,8 @@ pub struct SourceTree {
     /// The npm name of the package this tree is, when building a component library:
     /// its own components may name each other as `<name>/button/button`.
     pub package_name: Option<String>,
+    /// `app.json` `resolveAlias`, applied wherever a module or component path is resolved.
+    pub aliases: crate::alias::Aliases,
 }
 
 impl SourceTree {
@@ -121,6 +123,7 @@ impl SourceTree {
         Self {
             files,
             package_name: self.package_name.clone(),
+            aliases: self.aliases.clone(),
         }
     }
 }
@@ -181,7 +184,11 @@ pub fn resolve_from(from: &str, rel: &str) -> Option<String> {
 /// The paths a module or component specifier may name, in WeChat DevTools' order:
 /// `/abs` and `./rel` as written; a bare path relative to `from` first, then
 /// `miniprogram_npm/<spec>` in `from`'s folder and each parent, then the tree's own package.
+/// A `resolveAlias` match replaces all of that with the path it maps to.
 pub fn candidate_paths(tree: &SourceTree, from: &str, spec: &str) -> Vec<String> {
+    if let Some(mapped) = tree.aliases.apply(spec) {
+        return resolve_from(from, &mapped).into_iter().collect();
+    }
     let mut out: Vec<String> = resolve_from(from, spec).into_iter().collect();
     let explicit = spec.starts_with('/')
         || spec == "."

@@ -147,6 +147,25 @@ pub fn compile(project: &Project, diags: &mut Diagnostics) -> WxmlOutput {
     c.out
 }
 
+/// Compile one template file on its own, as `wcc` does per file (its imports are looked up
+/// in the project's tree but not compiled). Every diagnostic goes to `diags`.
+pub fn check_file(project: &Project, file: &str, diags: &mut Diagnostics) {
+    let key = WXML_EXTS
+        .iter()
+        .find_map(|e| file.strip_suffix(&format!(".{e}")))
+        .unwrap_or(file);
+    let mut c = Compiler {
+        project,
+        diags,
+        group: TmplGroup::new(),
+        out: WxmlOutput::default(),
+        scripts: BTreeMap::new(),
+    };
+    let info = c.add_template(key, file);
+    c.out.templates.insert(key.to_string(), info);
+    c.generate();
+}
+
 /// The file behind a template key: `key.wxml`, `key.fxml`, or the key itself when it names one.
 pub fn template_file(project: &Project, key: &str) -> Option<String> {
     find_with_ext(&project.tree, key, WXML_EXTS)

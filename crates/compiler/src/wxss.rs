@@ -41,7 +41,7 @@ pub fn scope_name(base: &str) -> String {
 
 pub fn compile(project: &Project, diags: &mut Diagnostics) -> WxssOutput {
     let mut out = WxssOutput::default();
-    if let Some(app) = find_with_ext(&project.tree, "app", WXSS_EXTS) {
+    if let Some(app) = project.app_style() {
         let css = compile_file(project, &app, None, None, &mut vec![], diags);
         out.css.insert("app.css".into(), css);
     }
@@ -58,6 +58,12 @@ pub fn compile(project: &Project, diags: &mut Diagnostics) -> WxssOutput {
         out.css.insert(format!("{}.css", unit.base), css);
     }
     out
+}
+
+/// Compile one stylesheet on its own, as `wcsc` does per file (its `@import`s inlined, with
+/// no component scope). Every diagnostic goes to `diags`.
+pub fn check_file(project: &Project, file: &str, diags: &mut Diagnostics) {
+    let _ = compile_file(project, file, None, None, &mut vec![], diags);
 }
 
 fn compile_file(

@@ -19,20 +19,23 @@ use oxc::span::{GetSpan, SourceType};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::options::{CompileOptions, JsTarget};
-use crate::project::Project;
+use crate::plugins::{Plugins, module_id};
+use crate::project::{Project, find_with_ext};
 use crate::source::{SourceTree, candidate_paths, normalize};
 
 #[derive(Debug, Clone)]
 pub struct JsModule {
+    /// The source file (`utils/x.ts`); the module is known by [`module_id`] of it.
     pub path: String,
     /// CommonJS body: runs with `require`, `module`, `exports` in scope.
     pub code: String,
     pub source_map: Option<String>,
-    /// Each `require`/`import` specifier to the module path it resolved to.
+    /// Each `require`/`import` specifier to the module id it resolved to.
     pub deps: BTreeMap<String, String>,
 }
 
-/// Compile every module reachable from the app, its pages and components.
+/// Compile every module reachable from the app, its pages and components, keyed by module
+/// id (a `.ts` source is known by its `.js` name, as DevTools compiles it).
 pub fn compile(
     project: &Project,
     opts: &CompileOptions,
@@ -46,8 +49,8 @@ pub fn compile(
         return BTreeMap::new();
     }
     let mut entries: Vec<String> = vec![];
-    if project.tree.contains("app.js") {
-        entries.push("app.js".into());
+    if let Some(app) = find_with_ext(&project.tree, "app", project.plugins.script_exts()) {
+        entries.push(app);
     } else if !project.library {
         diags.push(Diagnostic::error(
             "missing-app-js",
@@ -55,6 +58,7 @@ pub fn compile(
         ));
     }
     entries.extend(project.units.values().filter_map(|u| u.js.clone()));
+    entries.extend(project.workers.iter().cloned());
     let mut out = BTreeMap::new();
     let mut queue: Vec<String> = entries;
     let mut seen = BTreeSet::new();
@@ -62,21 +66,31 @@ pub fn compile(
         if !seen.insert(path.clone()) {
             continue;
         }
-        let Some(module) = compile_module(&project.tree, &path, opts, diags) else {
+        let Some((mut module, sources)) =
+            compile_module(&project.tree, &path, project.plugins, opts, diags)
+        else {
             continue;
         };
-        queue.extend(module.deps.values().cloned());
-        out.insert(path, module);
+        queue.extend(sources);
+        let id = module_id(&path);
+        module.deps = module
+            .deps
+            .into_iter()
+            .map(|(spec, target)| (spec, module_id(&target)))
+            .collect();
+        out.insert(id, module);
     }
     out
 }
 
+/// One module, with the source paths of the modules it depends on.
 fn compile_module(
     tree: &SourceTree,
     path: &str,
+    plugins: Plugins,
     opts: &CompileOptions,
     diags: &mut Diagnostics,
-) -> Option<JsModule> {
+) -> Option<(JsModule, Vec<String>)> {
     let text = match tree.text(path) {
         Ok(t) => t,
         Err(d) => {
@@ -86,53 +100,118 @@ fn compile_module(
     };
     if path.ends_with(".json") {
         return match crate::json::JsonDoc::parse(path, text) {
-            Ok(doc) => Some(JsModule {
-                path: path.into(),
-                code: format!("module.exports={};", doc.value),
-                source_map: None,
-                deps: BTreeMap::new(),
-            }),
+            Ok(doc) => Some((
+                JsModule {
+                    path: path.into(),
+                    code: format!("module.exports={};", doc.value),
+                    source_map: None,
+                    deps: BTreeMap::new(),
+                },
+                vec![],
+            )),
             Err(d) => {
                 diags.push(d);
                 None
             }
         };
     }
+    // TypeScript: types stripped first (positions then refer to the stripped text, so
+    // diagnostics below are placed by finding their text in the source).
+    let ts = is_typescript(path);
+    let js: Arc<str> = if ts {
+        Arc::from(strip_types(path, &text, diags)?)
+    } else {
+        text.clone()
+    };
     let alloc = Allocator::default();
-    let ret = Parser::new(&alloc, &text, SourceType::unambiguous()).parse();
+    let ret = Parser::new(&alloc, &js, SourceType::unambiguous()).parse();
     if !ret.diagnostics.is_empty() {
         for e in ret.diagnostics.iter() {
-            diags.push(oxc_diag(path, &text, e, "js-syntax"));
+            diags.push(oxc_diag(path, &js, e, "js-syntax"));
         }
         return None;
     }
     let program = ret.program;
     let mut deps = BTreeMap::new();
-    for (spec, (s, e)) in dependencies(&program, path, &text, diags) {
-        match resolve_require(tree, path, &spec) {
+    for (spec, (s, e)) in dependencies(&program, path, &js, diags) {
+        let (s, e) = if ts {
+            locate_string(&text, &spec)
+        } else {
+            (s, e)
+        };
+        match resolve_require(tree, path, &spec, plugins) {
             Some(target) => {
                 deps.insert(spec, target);
             }
+            // WeChat builds the app and throws when the `require` runs; so does Cove
+            // (the container's `require` names the module as WeChat does).
             None => diags.push(
-                Diagnostic::error("module-not-found", format!("cannot resolve module `{spec}`"))
+                Diagnostic::warning("module-not-found", format!("cannot resolve module `{spec}`"))
                     .in_file(path, Some(text.clone()))
                     .at(s, e)
-                    .help("paths resolve relative to this file, from the root with `/`, or through `miniprogram_npm`"),
+                    .help("paths resolve relative to this file, from the root with `/`, through `resolveAlias`, or through `miniprogram_npm`; the `require` throws when it runs"),
             ),
         }
     }
     let cjs = if esm::is_esm(&program) {
-        esm::to_commonjs(&text, &program)
+        esm::to_commonjs(&js, &program)
     } else {
-        text.to_string()
+        js.to_string()
     };
     let (code, source_map) = emit(path, &cjs, &text, opts, diags)?;
-    Some(JsModule {
-        path: path.into(),
-        code,
-        source_map,
-        deps,
-    })
+    let sources = deps.values().cloned().collect();
+    Some((
+        JsModule {
+            path: path.into(),
+            code,
+            source_map,
+            deps,
+        },
+        sources,
+    ))
+}
+
+fn is_typescript(path: &str) -> bool {
+    path.ends_with(".ts") && !path.ends_with(".d.ts")
+}
+
+/// TypeScript to JS, as DevTools' `typescript` plugin does per file (isolated modules: type
+/// annotations, interfaces and type-only imports removed; enums and namespaces compiled).
+/// Syntax and transform errors are reported against the `.ts` source.
+fn strip_types(path: &str, text: &Arc<str>, diags: &mut Diagnostics) -> Option<String> {
+    let alloc = Allocator::default();
+    let ret = Parser::new(&alloc, text, SourceType::ts()).parse();
+    if !ret.diagnostics.is_empty() {
+        for e in ret.diagnostics.iter() {
+            diags.push(oxc_diag(path, text, e, "js-syntax"));
+        }
+        return None;
+    }
+    let mut program = ret.program;
+    let scoping = SemanticBuilder::new()
+        .with_enum_eval(true)
+        .build(&program)
+        .semantic
+        .into_scoping();
+    let t_opts = oxc::transformer::TransformOptions::default();
+    let r = oxc::transformer::Transformer::new(&alloc, std::path::Path::new(path), &t_opts)
+        .build_with_scoping(scoping, &mut program);
+    if !r.diagnostics.is_empty() {
+        for e in r.diagnostics.iter() {
+            diags.push(oxc_diag(path, text, e, "js-transform"));
+        }
+        return None;
+    }
+    Some(Codegen::new().build(&program).code)
+}
+
+/// The span of the first string literal in `text` whose value is `value`.
+fn locate_string(text: &str, value: &str) -> (usize, usize) {
+    ['\'', '"', '`']
+        .iter()
+        .filter_map(|q| text.find(&format!("{q}{value}{q}")))
+        .min()
+        .map_or((0, 0), |i| (i, i + value.len() + 2))
 }
 
 /// Minify, lower and map, as the options ask; with none of them the text is kept as written.
@@ -279,21 +358,36 @@ fn dependencies(
     out
 }
 
-/// Resolve a `require` specifier from `from` to a module path with its extension.
-pub fn resolve_require(tree: &SourceTree, from: &str, spec: &str) -> Option<String> {
+/// Resolve a `require` specifier from `from` to a source path with its extension.
+pub fn resolve_require(
+    tree: &SourceTree,
+    from: &str,
+    spec: &str,
+    plugins: Plugins,
+) -> Option<String> {
     candidate_paths(tree, from, spec)
         .iter()
-        .find_map(|b| resolve_file(tree, b))
+        .find_map(|b| resolve_file(tree, b, plugins))
 }
 
-fn resolve_file(tree: &SourceTree, base: &str) -> Option<String> {
+fn resolve_file(tree: &SourceTree, base: &str, plugins: Plugins) -> Option<String> {
     if base.is_empty() {
         return None;
     }
-    if (base.ends_with(".js") || base.ends_with(".json")) && tree.contains(base) {
+    let has_ext = [".js", ".json", ".ts"]
+        .iter()
+        .any(|e| base.ends_with(e) && !base.ends_with(".d.ts"));
+    if has_ext && tree.contains(base) {
         return Some(base.to_string());
     }
-    for cand in [format!("{base}.js"), format!("{base}.json")] {
+    // `require('./x.js')` in TypeScript names the `.js` DevTools writes from `x.ts`.
+    if let Some(stem) = base.strip_suffix(".js")
+        && tree.contains(&format!("{stem}.ts"))
+    {
+        return Some(format!("{stem}.ts"));
+    }
+    for ext in plugins.script_exts().iter().chain(&["json"]) {
+        let cand = format!("{base}.{ext}");
         if tree.contains(&cand) {
             return Some(cand);
         }
@@ -306,12 +400,11 @@ fn resolve_file(tree: &SourceTree, base: &str) -> Option<String> {
         if let Some(main) = main
             && let Some(m) = normalize(&format!("{base}/{main}"))
             && m != base
-            && let Some(found) = resolve_file(tree, &m)
+            && let Some(found) = resolve_file(tree, &m, plugins)
         {
             return Some(found);
         }
-        let index = format!("{base}/index.js");
-        if tree.contains(&index) {
+        if let Some(index) = find_with_ext(tree, &format!("{base}/index"), plugins.script_exts()) {
             return Some(index);
         }
     }

@@ -343,6 +343,7 @@ class NotFound extends Error {}
  */
 function openPage(path, query, opener) {
   if (!allPages.has(path) || !units[path]) throw new NotFound(path);
+  reportMissingComponents(path);
   const id = nextPageId++;
   const node = backend.createElement('page', 'page');
   ops.push(['page', node.__id, id, path]);
@@ -372,6 +373,25 @@ function openPage(path, query, opener) {
   flushReady();
   callPage(p, 'onReady');
   return p;
+}
+
+/**
+ * Components a page's tree declares but the build could not find: WeChat builds the app,
+ * logs this when the page opens, and renders each such tag as an unknown element.
+ */
+function reportMissingComponents(page) {
+  const seen = new Set();
+  const todo = [page];
+  while (todo.length) {
+    const unit = todo.pop();
+    if (seen.has(unit) || !units[unit]) continue;
+    seen.add(unit);
+    const config = units[unit];
+    for (const path of Object.values(config.coveMissingComponents || {})) {
+      console.error(`Component is not found in path "${stripSlash(path)}" (using by "${unit}")`);
+    }
+    for (const target of Object.values(config.usingComponents || {})) todo.push(stripSlash(target));
+  }
 }
 
 function notFound(path, query, isEntryPage) {

@@ -7,6 +7,7 @@ mod demo_app;
 mod event_loop;
 mod guard;
 mod install;
+mod leniency;
 mod lifecycles;
 mod limits;
 mod malicious;
