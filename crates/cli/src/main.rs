@@ -7,6 +7,7 @@ mod bench_package;
 mod bench_runtime;
 mod bench_server;
 mod build;
+mod check;
 mod dev;
 mod inspect;
 mod package;
@@ -37,6 +38,9 @@ struct Cli {
 enum Command {
     /// Compile a mini-program project into a Cove app (a directory or a .zip).
     Build(build::BuildArgs),
+    /// How ready a WeChat mini-program is for Cove: build it, open every page headless, and
+    /// report errors, unsupported APIs and unknown components.
+    Check(check::CheckArgs),
     /// Run a mini-program in the simulator: a phone-sized view in the browser with live
     /// reload and developer panels.
     Dev(dev::DevArgs),
@@ -89,6 +93,7 @@ fn main() -> ExitCode {
         .init();
     let result = match cli.command {
         Command::Build(args) => build::run(args),
+        Command::Check(args) => check::run(args),
         Command::Dev(args) => dev::run(args),
         Command::TestServer(args) => dev::test_server(args),
         Command::Keygen(args) => package::keygen(args),

@@ -320,7 +320,9 @@ impl App {
             let code = read(dir.join(file))?;
             let deps = m.get("deps").cloned().unwrap_or_else(|| json!({}));
             let script = format!(
-                "__cove.defineModule({},{deps},function(require,module,exports){{\n{code}\n}});",
+                // The code starts on the script's first line, so that stack traces give the
+                // module's own line numbers; the newline before `}` ends a trailing `//` comment.
+                "__cove.defineModule({},{deps},function(require,module,exports,global){{{code}\n}});",
                 js_str(id)
             );
             self.instance.eval(file, &script)?;

@@ -27,7 +27,8 @@ use tokio::sync::{broadcast, mpsc};
 
 pub use automator::METHODS as AUTOMATOR_METHODS;
 pub use browser::{Browser, BrowserError, find_chromium};
-pub use package::{Build, LoadError, Package, Source};
+pub use package::{Build, LoadError, Package, Source, build, diagnostic_json};
+pub use session::device_answer;
 
 use devtools::Devtools;
 use session::{Inbound, ViewHost};

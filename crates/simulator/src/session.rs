@@ -213,8 +213,9 @@ impl Host for ViewHost {
     }
 }
 
-/// Fixed answers for device APIs, so that apps that need them can be developed here.
-fn device_answer(api: &str) -> Option<Value> {
+/// Fixed answers for device APIs, so that apps that need them can be developed here (and
+/// checked: `cove check` answers with the same).
+pub fn device_answer(api: &str) -> Option<Value> {
     Some(match api {
         "login" => json!({"code": format!("dev-{:016x}", rand_u64())}),
         "checkSession" => json!({}),

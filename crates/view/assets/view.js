@@ -223,6 +223,8 @@ export function start(transport) {
       case 'pageClosed': return v.pages.closed(m);
       case 'ui': return uiMessage(m);
       case 'report': return undefined;
+      // A `wx` method Cove does not provide was called (it failed as WeChat's `fail not supported`).
+      case 'unsupported': return undefined;
       case 'canvas': {
         const r = v.ops.nodes.get(m.node);
         if (!r || !r.inst || typeof r.inst.draw !== 'function') return v.viewError(`canvas message for node ${m.node}, which is not a canvas`);

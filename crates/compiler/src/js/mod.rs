@@ -133,7 +133,13 @@ fn compile_module(
     }
     let program = ret.program;
     let mut deps = BTreeMap::new();
-    for (spec, (s, e)) in dependencies(&program, path, &js, diags) {
+    let (required, optional) = dependencies(&program, path, &js, diags);
+    for spec in optional {
+        if let Some(target) = resolve_require(tree, path, &spec, plugins) {
+            deps.entry(spec).or_insert(target);
+        }
+    }
+    for (spec, (s, e)) in required {
         let (s, e) = if ts {
             locate_string(&text, &spec)
         } else {
@@ -295,13 +301,15 @@ fn emit(
     Some((cg.code, map))
 }
 
-/// The module specifiers a program asks for, with the span of each string.
+/// The module specifiers a program asks for, with the span of each string, and those it
+/// may ask for through a `require` of its own (found or not, never an error).
 fn dependencies(
     program: &oxc::ast::ast::Program,
     path: &str,
     text: &Arc<str>,
     diags: &mut Diagnostics,
-) -> Vec<(String, (usize, usize))> {
+) -> (Vec<(String, (usize, usize))>, Vec<String>) {
+    let mut optional = vec![];
     let semantic = SemanticBuilder::new()
         .with_build_nodes(true)
         .build(program)
@@ -337,6 +345,12 @@ fn dependencies(
                     .get()
                     .is_none_or(|r| scoping.get_reference(r).symbol_id().is_none());
                 if !global {
+                    // A `require` of the module's own making, such as the loader DevTools'
+                    // "build npm" bundles packages with: what it names with a literal may
+                    // reach the real `require` at run time, so it is packaged when found.
+                    if let Some(Argument::StringLiteral(s)) = call.arguments.first() {
+                        optional.push(s.value.to_string());
+                    }
                     continue;
                 }
                 match &call.arguments[0] {
@@ -355,7 +369,7 @@ fn dependencies(
             _ => {}
         }
     }
-    out
+    (out, optional)
 }
 
 /// Resolve a `require` specifier from `from` to a source path with its extension.

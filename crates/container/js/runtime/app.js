@@ -123,30 +123,36 @@ function styleOptionsFromJs(path, def) {
   if (o.addGlobalClass !== undefined && config.addGlobalClass === undefined) config.addGlobalClass = !!o.addGlobalClass;
 }
 
-/** Run `fn` with Page/Component/Behavior bound to unit `path`, as the adapter requires. */
+/**
+ * The unit whose script is running: `Page`/`Component`/`Behavior` act for it, as the adapter
+ * requires. The globals stay the same functions throughout, because libraries capture or
+ * wrap them when `app.js` loads (umeng's polyfill, store libraries), and WeChat lets them.
+ */
+let unitEnv = null;
 function inUnitEnv(path, fn) {
   return codeSpace.componentEnv(path, ({ Page, Component, Behavior }) => {
-    const saved = [global.Page, global.Component, global.Behavior];
-    global.Page = (def) => Page(def);
-    global.Component = (def) => {
-      styleOptionsFromJs(path, def);
-      return Component(withBuiltins(def));
-    };
-    global.Behavior = (def) => Behavior(withBuiltins(def));
+    const saved = unitEnv;
+    unitEnv = { path, Page, Component, Behavior };
     try {
       return fn();
     } finally {
-      [global.Page, global.Component, global.Behavior] = saved;
+      unitEnv = saved;
     }
   });
 }
-// Outside any unit (app.js, shared modules), Behavior() still works.
-global.Behavior = (def) => codeSpace.behavior().definition(withBuiltins(def)).register();
-global.Page = () => {
-  throw new Error('Page() may only be called in a page file');
+global.Page = function Page(def) {
+  if (!unitEnv) throw new Error('Page() may only be called in a page file');
+  return unitEnv.Page(def);
 };
-global.Component = () => {
-  throw new Error('Component() may only be called in a component file');
+global.Component = function Component(def) {
+  if (!unitEnv) throw new Error('Component() may only be called in a component file');
+  styleOptionsFromJs(unitEnv.path, def);
+  return unitEnv.Component(withBuiltins(def));
+};
+// Outside any unit (app.js, shared modules), Behavior() still works.
+global.Behavior = function Behavior(def) {
+  if (unitEnv) return unitEnv.Behavior(withBuiltins(def));
+  return codeSpace.behavior().definition(withBuiltins(def)).register();
 };
 
 // ---- errors -------------------------------------------------------------------------------------
@@ -317,7 +323,7 @@ function callPage(p, name, ...args) {
 }
 
 function pageLifetime(p, name, args) {
-  safe(() => p.root.getComponent().triggerPageLifetime(name, args || []));
+  if (p.root) safe(() => p.root.getComponent().triggerPageLifetime(name, args || []));
 }
 
 function showPage(p) {
@@ -330,7 +336,7 @@ function hidePage(p) {
 }
 function unloadPage(p) {
   callPage(p, 'onUnload');
-  safe(() => p.root.release());
+  if (p.root) safe(() => p.root.release());
   tabPages.delete(p.path);
   post({ t: 'pageClosed', id: p.id, node: p.node.__id });
 }
@@ -338,8 +344,12 @@ function unloadPage(p) {
 class NotFound extends Error {}
 
 /**
- * Open a page in WeChat's order: the component tree is created and attached, the page is
- * pushed (so getCurrentPages() includes it), then onLoad, onShow and onReady.
+ * Open a page in WeChat's order: the component tree is created, the page is pushed (so
+ * `getCurrentPages()` and `wx` APIs that act on the current page work in its components'
+ * `created`/`attached`, as in WeChat), the tree is attached, then onLoad, onShow and onReady.
+ *
+ * A page that cannot be created (its module threw, so `Page()` never ran, or its template
+ * failed) opens blank, as in WeChat: the error is reported once and the stack stays usable.
  */
 function openPage(path, query, opener) {
   if (!allPages.has(path) || !units[path]) throw new NotFound(path);
@@ -347,32 +357,46 @@ function openPage(path, query, opener) {
   const id = nextPageId++;
   const node = backend.createElement('page', 'page');
   ops.push(['page', node.__id, id, path]);
-  let root;
+  let root = null;
+  let caller;
   try {
     root = associated.createRoot('body', codeSpace, path);
+    caller = root.get();
   } catch (e) {
     const err = new Error(`page "${path}" cannot be created: ${e && e.message ? e.message : e}`);
     if (e && e.stack) err.stack = e.stack;
-    throw err;
+    reportError(err);
+    caller = blankPage();
   }
-  const caller = root.get();
-  supportNodeQueries(caller);
+  if (root) supportNodeQueries(caller);
   caller.route = path;
   caller.__route__ = path;
   caller.options = query;
   caller.__pageId__ = id;
   const p = { id, path, query, root, caller, node, opener };
   caller.getOpenerEventChannel = () => opener || new EventChannel();
-  const placeholder = backend.createElement('placeholder', 'placeholder');
-  node.appendChild(placeholder);
-  root.attach(node, placeholder);
   if (tabPaths.includes(path)) tabPages.set(path, p);
   stack.push(p);
+  if (root) {
+    const placeholder = backend.createElement('placeholder', 'placeholder');
+    node.appendChild(placeholder);
+    root.attach(node, placeholder);
+  }
   callPage(p, 'onLoad', query);
   showPage(p);
   flushReady();
   callPage(p, 'onReady');
   return p;
+}
+
+/** What `getCurrentPages()` holds for a page that could not be created. */
+function blankPage() {
+  return {
+    data: {},
+    setData() {},
+    selectComponent: () => null,
+    selectAllComponents: () => [],
+  };
 }
 
 /**

@@ -3,6 +3,12 @@
 
 /** @type {Map<string, {deps: Record<string,string>, factory: Function, module?: {exports: any}}>} */
 const modules = new Map();
+/**
+ * What modules see as `global`: in WeChat an object every module shares, not the global
+ * scope (`global.a = 1` does not make `a` a variable). uni-app and others store their
+ * factories there.
+ */
+const sharedGlobal = {};
 
 function defineModule(id, deps, factory) {
   modules.set(id, { deps, factory });
@@ -19,12 +25,14 @@ function requireModule(id) {
     if (target !== undefined) return requireModule(target);
     // Not resolved at build time (a computed path, or a file that was missing): WeChat
     // resolves it against the package's modules when it runs, and throws if none matches.
-    const path = resolveAtRunTime(id, String(specifier));
-    if (modules.has(path)) return requireModule(path);
-    throw new Error(`module '${path}' is not defined, require args is '${specifier}'`);
+    const spec = String(specifier);
+    const found = runTimeCandidates(id, spec).find((c) => modules.has(c));
+    if (found) return requireModule(found);
+    throw new Error(`module '${runTimeCandidates(id, spec)[0]}' is not defined, require args is '${spec}'`);
   };
+
   try {
-    m.factory.call(module.exports, req, module, module.exports);
+    m.factory.call(module.exports, req, module, module.exports, sharedGlobal);
   } catch (e) {
     m.module = undefined;
     throw e;
@@ -32,13 +40,28 @@ function requireModule(id) {
   return module.exports;
 }
 
-/** `spec` relative to module `from` (or from the root with `/`), with `.js` added. */
-function resolveAtRunTime(from, spec) {
-  const parts = spec.startsWith('/') ? [] : from.split('/').slice(0, -1);
-  for (const seg of spec.split('/')) {
-    if (seg === '..') parts.pop();
-    else if (seg !== '.' && seg !== '') parts.push(seg);
+/**
+ * The module ids a specifier may name when it is resolved at run time, in WeChat's order:
+ * relative to the requiring module (or the root with `/`), with `.js` or `/index.js`; then,
+ * for a bare name, `miniprogram_npm/<name>` in the module's folder and each one above it.
+ */
+function runTimeCandidates(from, spec) {
+  const join = (base, rel) => {
+    const parts = rel.startsWith('/') ? [] : base.slice();
+    for (const seg of rel.split('/')) {
+      if (seg === '..') parts.pop();
+      else if (seg !== '.' && seg !== '') parts.push(seg);
+    }
+    return parts.join('/');
+  };
+  const files = (path) => (/\.(js|json)$/.test(path) ? [path] : [path + '.js', path + '/index.js']);
+  const dir = from.split('/').slice(0, -1);
+  const out = files(join(dir, spec));
+  if (!/^(\.|\/)/.test(spec)) {
+    for (let d = dir.slice(); ; d.pop()) {
+      out.push(...files(join(d.concat('miniprogram_npm'), spec)));
+      if (!d.length) break;
+    }
   }
-  const path = parts.join('/');
-  return /\.(js|json)$/.test(path) ? path : path + '.js';
+  return out;
 }

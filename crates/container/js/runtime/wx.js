@@ -229,6 +229,7 @@ function unsupported(name) {
   apiKinds[name] = 'unsupported';
   wx[name] = function (opts) {
     const r = { errMsg: `${name}:fail not supported` };
+    post({ t: 'unsupported', api: name });
     if (opts && typeof opts === 'object' && (opts.fail || opts.complete || opts.success)) {
       // Callbacks run later, as for every other API.
       Promise.resolve().then(() => {

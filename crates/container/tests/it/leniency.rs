@@ -70,3 +70,84 @@ fn a_typescript_app_with_missing_pieces_runs_like_wechat() {
         "module 'pages/index/dayjs.js' is not defined, require args is 'dayjs'"
     );
 }
+
+/// One broken page never takes the app down: a page whose module throws at load opens blank
+/// with its error reported (console and `App.onError`), the stack stays usable, and other
+/// pages open afterwards, by every kind of navigation.
+#[test]
+fn a_page_whose_module_throws_leaves_the_app_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "app.json",
+            r#"{"pages": ["pages/a/a", "pages/broken/broken", "pages/c/c"]}"#,
+        ),
+        (
+            "app.js",
+            "App({ onError(e) { console.log('onError ' + e.split('\\n')[0]); } })",
+        ),
+        ("pages/a/a.js", "Page({ data: { n: 'a' } })"),
+        ("pages/a/a.wxml", "<view id=\"a\">{{n}}</view>"),
+        (
+            "pages/broken/broken.js",
+            "const x = undefined; x.boom(); Page({})",
+        ),
+        ("pages/broken/broken.wxml", "<view>never</view>"),
+        (
+            "pages/c/c.js",
+            "Page({ data: { n: 'c' }, onLoad() { console.log('c loaded, stack ' + getCurrentPages().length); } })",
+        ),
+        ("pages/c/c.wxml", "<view id=\"c\">{{n}}</view>"),
+    ];
+    for (p, t) in files {
+        let path = dir.path().join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, t).unwrap();
+    }
+    let mut r = common::launch(dir.path(), None);
+    r.host.take_logs();
+    for how in ["reLaunch", "redirectTo", "navigateTo"] {
+        let opened = r.app.eval_json(&format!(
+            "new Promise(ok => wx.{how}({{ url: '/pages/broken/broken', success: () => ok('ok'), fail: e => ok(e.errMsg) }}))"
+        ));
+        r.app.settle().unwrap();
+        let _ = opened;
+        assert_eq!(
+            r.stack_paths().last().map(String::as_str),
+            Some("pages/broken/broken"),
+            "{how}"
+        );
+        let logs = r.host.take_logs();
+        assert!(
+            logs.iter()
+                .any(|l| l.starts_with("onError page \"pages/broken/broken\" cannot be created")),
+            "{how}: {logs:?}"
+        );
+        // The app answers, and another page opens on top of (or instead of) the blank one.
+        r.app
+            .eval_json("wx.navigateTo({ url: '/pages/c/c' }), 1")
+            .unwrap();
+        r.app.settle().unwrap();
+        r.sync();
+        assert_eq!(
+            r.stack_paths().last().map(String::as_str),
+            Some("pages/c/c"),
+            "{how}"
+        );
+        let c = r.tree.by_id("c");
+        assert_eq!(r.tree.text_of(c), "c");
+        assert!(r.host.take_logs().iter().any(|l| l.starts_with("c loaded")));
+        // Back to the blank page, then relaunch a good page.
+        r.app.eval_json("wx.navigateBack(), 1").unwrap();
+        r.app.settle().unwrap();
+        assert_eq!(
+            r.stack_paths().last().map(String::as_str),
+            Some("pages/broken/broken")
+        );
+        r.app
+            .eval_json("wx.reLaunch({ url: '/pages/a/a' }), 1")
+            .unwrap();
+        r.app.settle().unwrap();
+        assert_eq!(r.stack_paths(), ["pages/a/a"]);
+    }
+}

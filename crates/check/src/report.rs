@@ -1,0 +1,216 @@
+//! What `cove check` found, as data (`--json`) and as the table a person reads.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Report {
+    /// The project or package checked.
+    pub source: String,
+    pub build: BuildSummary,
+    /// Why the app did not start, if it did not (then no page was opened).
+    pub launch_error: Option<String>,
+    pub pages: Vec<PageReport>,
+    /// Static: every `wx` method the code references that Cove does not provide, with the
+    /// files that reference it.
+    pub unsupported_apis: BTreeMap<String, Vec<String>>,
+    /// Static: tags the templates use that are neither built-in nor declared, and declared
+    /// components whose files are missing, with the files that use them.
+    pub unknown_components: BTreeMap<String, Vec<String>>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct BuildSummary {
+    pub ok: bool,
+    /// `file:line:col: message` of each build error.
+    pub errors: Vec<String>,
+    pub warnings_by_code: BTreeMap<String, usize>,
+    pub millis: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct PageReport {
+    pub path: String,
+    /// The page was created and is on top of the stack.
+    pub opened: bool,
+    /// Opened, with no uncaught error while it loaded.
+    pub clean: bool,
+    /// Why the navigation failed, when it did.
+    pub open_error: Option<String>,
+    /// Uncaught errors while the page loaded, with the innermost `file:line` of the app's
+    /// own code when the stack has one.
+    pub errors: Vec<PageError>,
+    /// `wx` methods the page called that Cove does not provide (they fail with WeChat's
+    /// `fail not supported` shape).
+    pub unsupported_calls: Vec<String>,
+    /// Components the page's tree declares that could not be found, and tags that are
+    /// neither built-in nor declared.
+    pub unknown_components: Vec<String>,
+    /// From the navigation to the first drawing operation of the page.
+    pub first_ops_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Default, PartialEq, Eq)]
+pub struct PageError {
+    /// The first line of the error.
+    pub message: String,
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Summary {
+    pub pages: usize,
+    pub opened: usize,
+    pub clean: usize,
+    /// `clean / pages`, 0 to 1.
+    pub clean_share: f64,
+}
+
+impl Report {
+    pub fn summarize(&mut self) {
+        let pages = self.pages.len();
+        let opened = self.pages.iter().filter(|p| p.opened).count();
+        let clean = self.pages.iter().filter(|p| p.clean).count();
+        self.summary = Summary {
+            pages,
+            opened,
+            clean,
+            clean_share: if pages == 0 {
+                0.0
+            } else {
+                clean as f64 / pages as f64
+            },
+        };
+    }
+
+    /// Did anything fail: the build, the launch, or a page?
+    pub fn failed(&self) -> bool {
+        !self.build.ok || self.launch_error.is_some() || self.pages.iter().any(|p| !p.clean)
+    }
+
+    /// The report as text: one row per page, then the static findings and a summary line.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "cove check {}", self.source);
+        let warnings: usize = self.build.warnings_by_code.values().sum();
+        if self.build.ok {
+            let _ = writeln!(
+                out,
+                "build: ok in {:.0} ms, {warnings} warning(s){}",
+                self.build.millis,
+                codes(&self.build.warnings_by_code)
+            );
+        } else {
+            let _ = writeln!(out, "build: FAILED");
+            for e in &self.build.errors {
+                let _ = writeln!(out, "  {e}");
+            }
+        }
+        if let Some(e) = &self.launch_error {
+            let _ = writeln!(out, "launch: FAILED: {e}");
+        }
+        if !self.pages.is_empty() {
+            let width = self
+                .pages
+                .iter()
+                .map(|p| p.path.len())
+                .max()
+                .unwrap_or(4)
+                .max(4);
+            let _ = writeln!(out, "\n{:<width$}  result  first ops  findings", "page");
+            for p in &self.pages {
+                let result = match (p.opened, p.clean) {
+                    (true, true) => "ok",
+                    (true, false) => "errors",
+                    (false, _) => "FAILED",
+                };
+                let ms = p
+                    .first_ops_ms
+                    .map_or_else(|| "-".to_string(), |m| format!("{m:.0} ms"));
+                let _ = writeln!(
+                    out,
+                    "{:<width$}  {result:<6}  {ms:>9}  {}",
+                    p.path,
+                    findings(p)
+                );
+            }
+        }
+        if !self.unsupported_apis.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nwx methods the code references that Cove does not provide:"
+            );
+            for (api, files) in &self.unsupported_apis {
+                let _ = writeln!(out, "  wx.{api}: {}", list(files));
+            }
+        }
+        if !self.unknown_components.is_empty() {
+            let _ = writeln!(out, "\ncomponents that are neither built in nor found:");
+            for (tag, files) in &self.unknown_components {
+                let _ = writeln!(out, "  <{tag}>: {}", list(files));
+            }
+        }
+        let s = &self.summary;
+        let _ = writeln!(
+            out,
+            "\n{} of {} pages open cleanly ({:.1}%), {} open with errors, {} do not open",
+            s.clean,
+            s.pages,
+            s.clean_share * 100.0,
+            s.opened - s.clean,
+            s.pages - s.opened
+        );
+        out
+    }
+}
+
+fn codes(by_code: &BTreeMap<String, usize>) -> String {
+    if by_code.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = by_code.iter().map(|(c, n)| format!("{c} {n}")).collect();
+    format!(" ({})", parts.join(", "))
+}
+
+fn list(files: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let mut s = files
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if files.len() > SHOWN {
+        let _ = write!(s, " and {} more", files.len() - SHOWN);
+    }
+    s
+}
+
+fn findings(p: &PageReport) -> String {
+    let mut parts = vec![];
+    if let Some(e) = &p.open_error {
+        parts.push(e.clone());
+    }
+    for e in &p.errors {
+        parts.push(match &e.location {
+            Some(l) => format!("{} ({l})", e.message),
+            None => e.message.clone(),
+        });
+    }
+    if !p.unsupported_calls.is_empty() {
+        parts.push(format!(
+            "unsupported: wx.{}",
+            p.unsupported_calls.join(", wx.")
+        ));
+    }
+    if !p.unknown_components.is_empty() {
+        parts.push(format!(
+            "unknown components: {}",
+            p.unknown_components.join(", ")
+        ));
+    }
+    parts.join("; ")
+}

@@ -1,0 +1,45 @@
+//! `cove check`: build the app, open every page headless, report what does not work yet.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    /// The project folder (with `project.config.json` or `app.json`), a compiled package
+    /// folder, or a package file.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Also write the report as JSON to this file (`-` for standard output, instead of the
+    /// table).
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// How long one page may take to open, in seconds.
+    #[arg(long, default_value_t = 10)]
+    pub page_timeout: u64,
+}
+
+pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let mut opts = cove_check::CheckOptions::new(&args.dir);
+    opts.page_timeout = Duration::from_secs(args.page_timeout);
+    let report =
+        cove_check::check(&opts).with_context(|| format!("checking {}", args.dir.display()))?;
+    match args.json.as_deref() {
+        Some(p) if p.as_os_str() == "-" => {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        Some(p) => {
+            std::fs::write(p, serde_json::to_vec_pretty(&report)?)
+                .with_context(|| format!("writing {}", p.display()))?;
+            print!("{}", report.render());
+        }
+        None => print!("{}", report.render()),
+    }
+    Ok(if report.failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
