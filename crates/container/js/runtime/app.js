@@ -104,10 +104,35 @@ function builtin(name) {
   return b;
 }
 function withBuiltins(def) {
+  def = lenientObservers(def);
   if (def && Array.isArray(def.behaviors) && def.behaviors.some((b) => typeof b === 'string')) {
     return { ...def, behaviors: def.behaviors.map((b) => (typeof b === 'string' ? builtin(b) : b)) };
   }
   return def;
+}
+/**
+ * A property `observer` given as a method name is looked up when the property changes, as
+ * WeChat does: a name the component does not define does nothing (the adapter refuses the
+ * whole definition, and the component never renders).
+ */
+function lenientObservers(def) {
+  const props = def && def.properties;
+  if (!props || typeof props !== 'object') return def;
+  let out = null;
+  for (const key of Object.keys(props)) {
+    const prop = props[key];
+    if (!prop || typeof prop !== 'object' || typeof prop.observer !== 'string') continue;
+    const name = prop.observer;
+    out = out || { ...props };
+    out[key] = {
+      ...prop,
+      observer(...args) {
+        const f = this[name];
+        return typeof f === 'function' ? f.apply(this, args) : undefined;
+      },
+    };
+  }
+  return out ? { ...def, properties: out } : def;
 }
 
 /**

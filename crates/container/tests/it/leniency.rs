@@ -76,7 +76,6 @@ fn a_typescript_app_with_missing_pieces_runs_like_wechat() {
 /// pages open afterwards, by every kind of navigation.
 #[test]
 fn a_page_whose_module_throws_leaves_the_app_running() {
-    let dir = tempfile::tempdir().unwrap();
     let files = [
         (
             "app.json",
@@ -99,11 +98,7 @@ fn a_page_whose_module_throws_leaves_the_app_running() {
         ),
         ("pages/c/c.wxml", "<view id=\"c\">{{n}}</view>"),
     ];
-    for (p, t) in files {
-        let path = dir.path().join(p);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, t).unwrap();
-    }
+    let dir = project(&files);
     let mut r = common::launch(dir.path(), None);
     r.host.take_logs();
     for how in ["reLaunch", "redirectTo", "navigateTo"] {
@@ -150,4 +145,56 @@ fn a_page_whose_module_throws_leaves_the_app_running() {
         r.app.settle().unwrap();
         assert_eq!(r.stack_paths(), ["pages/a/a"]);
     }
+}
+
+/// A project in a temporary folder.
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (p, t) in files {
+        let path = dir.path().join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, t).unwrap();
+    }
+    dir
+}
+
+/// A property `observer` naming a method the component lacks does nothing, as in WeChat
+/// (the adapter refused the whole component); one naming a method calls it.
+#[test]
+fn an_observer_naming_a_missing_method_is_ignored() {
+    let dir = project(&[
+        ("app.json", r#"{"pages": ["pages/a/a"]}"#),
+        ("app.js", "App({})"),
+        (
+            "pages/a/a.json",
+            r#"{"usingComponents": {"timer": "/c/timer"}}"#,
+        ),
+        (
+            "pages/a/a.js",
+            "Page({ data: { d: 1 }, bump() { this.setData({ d: 2 }) } })",
+        ),
+        (
+            "pages/a/a.wxml",
+            r#"<timer id="t" duration="{{d}}" active="{{d}}"/><view id="b" bindtap="bump">b</view>"#,
+        ),
+        ("c/timer.json", r#"{"component": true}"#),
+        (
+            "c/timer.js",
+            "Component({ properties: { duration: { type: Number, value: 0, observer: 'observeDuration' }, active: { type: Number, value: 0, observer: 'onActive' } }, data: { seen: 'none' }, methods: { onActive(v) { this.setData({ seen: 'active ' + v }) } } })",
+        ),
+        (
+            "c/timer.wxml",
+            r#"<view id="s">{{duration}} {{seen}}</view>"#,
+        ),
+    ]);
+    let mut r = common::launch(dir.path(), None);
+    let s = r.tree.by_id("s");
+    assert_eq!(r.tree.text_of(s), "1 active 1");
+    r.tap("b");
+    assert_eq!(r.tree.text_of(s), "2 active 2");
+    let logs = r.host.take_logs();
+    assert!(
+        !logs.iter().any(|l| l.contains("Cannot find method")),
+        "{logs:?}"
+    );
 }
