@@ -101,13 +101,12 @@ impl Host for CheckHost {
     }
 
     fn request(&self, api: &str, args: Value, reply: Reply) {
-        let _ = args;
         match api {
             // No view: nothing is laid out.
             "layout" | "canvas" => reply.ok(Value::Null),
             "showModal" => reply.ok(json!({"confirm": true, "cancel": false})),
             "showActionSheet" => reply.fail("fail cancel".to_string()),
-            _ => match cove_simulator::device_answer(api) {
+            _ => match cove_simulator::device_answer(api, &args) {
                 Some(v) => reply.ok(v),
                 None => reply.fail(format!("fail {api} is not available in cove check")),
             },

@@ -179,7 +179,7 @@ impl Host for ViewHost {
                     .insert(id, reply);
                 self.to_view(json!({"t": "request", "id": id, "api": api, "args": args}));
             }
-            _ => match device_answer(api) {
+            _ => match device_answer(api, &args) {
                 Some(v) => reply.ok(v),
                 None => reply.fail(format!("fail {api} is not available in the simulator")),
             },
@@ -213,19 +213,65 @@ impl Host for ViewHost {
     }
 }
 
-/// Fixed answers for device APIs, so that apps that need them can be developed here (and
-/// checked: `cove check` answers with the same).
-pub fn device_answer(api: &str) -> Option<Value> {
+/// What WeChat DevTools' simulator answers without a device, so that apps that need these
+/// APIs can be developed here (and checked: `cove check` answers with the same). `None`: the
+/// API needs a person or hardware the simulator does not fake (payment, camera, scanning).
+pub fn device_answer(api: &str, args: &Value) -> Option<Value> {
     Some(match api {
         "login" => json!({"code": format!("dev-{:016x}", rand_u64())}),
-        "checkSession" => json!({}),
+        "checkSession" | "vibrateShort" | "vibrateLong" | "setScreenBrightness"
+        | "setKeepScreenOn" | "makePhoneCall" | "showShareMenu" | "hideShareMenu"
+        | "updateShareMenu" | "addPhoneContact" | "exitMiniProgram" | "setEnableDebug"
+        | "setVisualEffectOnCapture" | "requirePrivacyAuthorize" | "openPrivacyContract"
+        | "authorize" | "addPhoneCalendar" | "addPhoneRepeatCalendar" => json!({}),
         // Tian'anmen Square, as WeChat DevTools' default simulated location is Beijing.
         "getLocation" | "getFuzzyLocation" => json!({
             "latitude": 39.9087, "longitude": 116.3975, "speed": 0, "accuracy": 65,
             "altitude": 0, "verticalAccuracy": 65, "horizontalAccuracy": 65,
         }),
+        "getNetworkType" => json!({"networkType": "wifi", "signalStrength": 100, "hasSystemProxy": false}),
+        "getBatteryInfo" => json!({"level": 100, "isCharging": true, "isLowPowerModeEnabled": false}),
+        "getScreenBrightness" => json!({"value": 0.8}),
+        "getScreenRecordingState" => json!({"state": "off"}),
+        "getSetting" => json!({"authSetting": {}, "subscriptionsSetting": {"mainSwitch": true, "itemSettings": {}}}),
+        "openSetting" | "openAppAuthorizeSetting" => json!({"authSetting": {}}),
+        "getPrivacySetting" => json!({"needAuthorization": false, "privacyContractName": "《小程序隐私保护指引》"}),
+        "checkIsSupportSoterAuthentication" => json!({"supportMode": []}),
+        "setClipboardData" => {
+            let text = args["data"].as_str().unwrap_or("").to_string();
+            *clipboard() = text;
+            json!({})
+        }
+        "getClipboardData" => json!({"data": clipboard().clone()}),
+        // DevTools asks nothing and accepts every template.
+        "requestSubscribeMessage" => {
+            let mut r = serde_json::Map::new();
+            for id in args["tmplIds"].as_array().into_iter().flatten() {
+                if let Some(id) = id.as_str() {
+                    r.insert(id.to_string(), json!("accept"));
+                }
+            }
+            Value::Object(r)
+        }
+        // WeChat's own sample user and address, as the simulator gives them.
+        "getUserProfile" | "getUserInfo" => {
+            let user = json!({"nickName": "微信用户", "avatarUrl": "", "gender": 0,
+                "country": "", "province": "", "city": "", "language": "zh_CN"});
+            json!({"userInfo": user, "rawData": user.to_string(), "signature": "", "encryptedData": "", "iv": ""})
+        }
+        "chooseAddress" => json!({
+            "userName": "张三", "postalCode": "510000", "provinceName": "广东省",
+            "cityName": "广州市", "countyName": "海珠区", "detailInfo": "新港中路397号",
+            "nationalCode": "510000", "telNumber": "020-81167888",
+        }),
         _ => return None,
     })
+}
+
+/// The simulator's clipboard, shared by every app it runs (as the phone's is).
+fn clipboard() -> std::sync::MutexGuard<'static, String> {
+    static CLIPBOARD: Mutex<String> = Mutex::new(String::new());
+    CLIPBOARD.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn rand_u64() -> u64 {

@@ -198,3 +198,51 @@ fn an_observer_naming_a_missing_method_is_ignored() {
         "{logs:?}"
     );
 }
+
+/// `wx.cloud` is there for apps that call it at load: `init` succeeds with one warning, and
+/// every call that would reach WeChat's cloud fails asynchronously, saying why.
+#[test]
+fn wx_cloud_is_present_and_fails_each_call_clearly() {
+    let dir = project(&[
+        ("app.json", r#"{"pages": ["pages/a/a"]}"#),
+        (
+            "app.js",
+            "wx.cloud.init({ env: 'prod', traceUser: true }); wx.cloud.init(); App({})",
+        ),
+        (
+            "pages/a/a.js",
+            r#"const db = wx.cloud.database();
+Page({
+  data: { fn: '', db: '', cloud: '' },
+  onLoad() {
+    wx.cloud.callFunction({ name: 'login', fail: (e) => this.setData({ fn: e.errMsg }) });
+    db.collection('todos').where({ done: false }).orderBy('t', 'desc').limit(10).get()
+      .catch((e) => this.setData({ db: e.errMsg }));
+    new wx.cloud.Cloud({ resourceEnv: 'x' }).callFunction({ name: 'y' })
+      .catch((e) => this.setData({ cloud: e.errMsg }));
+  },
+})"#,
+        ),
+        (
+            "pages/a/a.wxml",
+            r#"<view id="fn">{{fn}}</view><view id="db">{{db}}</view><view id="cl">{{cloud}}</view>"#,
+        ),
+    ]);
+    let mut r = common::launch(dir.path(), None);
+    r.app.settle().unwrap();
+    r.sync();
+    let text = |r: &common::Running, id: &str| r.tree.text_of(r.tree.by_id(id));
+    let why = "cloud development is not available on this platform";
+    assert!(text(&r, "fn").starts_with("cloud.callFunction:fail "), "{}", text(&r, "fn"));
+    assert!(text(&r, "fn").contains(why));
+    assert!(text(&r, "db").starts_with("cloud.database."), "{}", text(&r, "db"));
+    assert!(text(&r, "db").contains(".get:fail ") && text(&r, "db").contains(why));
+    assert!(text(&r, "cl").starts_with("cloud.callFunction:fail "));
+    let warnings: Vec<String> = r
+        .host
+        .take_logs()
+        .into_iter()
+        .filter(|l| l.starts_with("wx.cloud.init"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "one warning: {warnings:?}");
+}
