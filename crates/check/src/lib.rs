@@ -21,7 +21,7 @@ use cove_simulator::{Build, Source};
 use serde_json::{Value, json};
 
 use host::CheckHost;
-pub use report::{PageError, PageReport, Report};
+pub use report::{PageError, PageReport, Report, Round};
 
 #[derive(Debug, Clone)]
 pub struct CheckOptions {
@@ -31,6 +31,12 @@ pub struct CheckOptions {
     pub page_timeout: Duration,
     /// After a page opened, how long its timers and callbacks may run before the next page.
     pub settle: Duration,
+    /// Measure the heap after each page (a full collection each time). Off, the app's own
+    /// collections are all there is, as in a long session of a real user.
+    pub heap_per_page: bool,
+    /// How many times every page is opened in the one session; the report's rows are the
+    /// first round's, and each round adds a [`Round`].
+    pub rounds: usize,
 }
 
 impl CheckOptions {
@@ -39,6 +45,8 @@ impl CheckOptions {
             source: source.to_path_buf(),
             page_timeout: Duration::from_secs(10),
             settle: Duration::from_millis(150),
+            heap_per_page: true,
+            rounds: 1,
         }
     }
 }
@@ -109,10 +117,21 @@ pub fn check(opts: &CheckOptions) -> Result<Report, CheckError> {
         .unwrap_or(Value::Null);
     report.unsupported_apis = scan::unsupported_apis(&package.dir, &kinds, &present);
 
-    for page in pages(&package.dir) {
-        report
-            .pages
-            .push(open_page(&app, &host, &page, &units, opts));
+    for round in 0..opts.rounds.max(1) {
+        let mut failed = vec![];
+        for page in pages(&package.dir) {
+            let r = open_page(&app, &host, &page, &units, opts);
+            if !r.opened {
+                failed.push(page.clone());
+            }
+            if round == 0 {
+                report.pages.push(r);
+            }
+        }
+        report.rounds.push(Round {
+            failed,
+            heap_bytes: app.heap_bytes().ok(),
+        });
     }
     report.summarize();
     Ok(report)
@@ -183,6 +202,9 @@ fn open_page(
         report.open_error = Some(e);
     } else if !report.opened {
         report.open_error = Some(format!("the page on top is `{top}`"));
+    }
+    if opts.heap_per_page {
+        report.heap_bytes = app.heap_bytes().ok();
     }
     let seen = host.take();
     report.first_ops_ms = seen.first_ops_ms;

@@ -19,7 +19,16 @@ pub struct Report {
     /// Static: tags the templates use that are neither built-in nor declared, and declared
     /// components whose files are missing, with the files that use them.
     pub unknown_components: BTreeMap<String, Vec<String>>,
+    /// Every round of opening all the pages in one session: the pages that failed, and the
+    /// heap after it (after a full collection).
+    pub rounds: Vec<Round>,
     pub summary: Summary,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Round {
+    pub failed: Vec<String>,
+    pub heap_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -51,6 +60,9 @@ pub struct PageReport {
     pub unknown_components: Vec<String>,
     /// From the navigation to the first drawing operation of the page.
     pub first_ops_ms: Option<f64>,
+    /// The app's QuickJS heap after the page opened (after a garbage collection): over a
+    /// session, the curve shows whether closed pages are freed.
+    pub heap_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Default, PartialEq, Eq)]
@@ -120,7 +132,11 @@ impl Report {
                 .max()
                 .unwrap_or(4)
                 .max(4);
-            let _ = writeln!(out, "\n{:<width$}  result  first ops  findings", "page");
+            let _ = writeln!(
+                out,
+                "\n{:<width$}  result  first ops      heap  findings",
+                "page"
+            );
             for p in &self.pages {
                 let result = match (p.opened, p.clean) {
                     (true, true) => "ok",
@@ -130,9 +146,13 @@ impl Report {
                 let ms = p
                     .first_ops_ms
                     .map_or_else(|| "-".to_string(), |m| format!("{m:.0} ms"));
+                let heap = p.heap_bytes.map_or_else(
+                    || "-".to_string(),
+                    |b| format!("{:.1} MB", b as f64 / 1048576.0),
+                );
                 let _ = writeln!(
                     out,
-                    "{:<width$}  {result:<6}  {ms:>9}  {}",
+                    "{:<width$}  {result:<6}  {ms:>9}  {heap:>8}  {}",
                     p.path,
                     findings(p)
                 );
@@ -151,6 +171,21 @@ impl Report {
             let _ = writeln!(out, "\ncomponents that are neither built in nor found:");
             for (tag, files) in &self.unknown_components {
                 let _ = writeln!(out, "  <{tag}>: {}", list(files));
+            }
+        }
+        if self.rounds.len() > 1 {
+            let _ = writeln!(out, "\nrounds in one session:");
+            for (i, r) in self.rounds.iter().enumerate() {
+                let heap = r.heap_bytes.map_or_else(
+                    || "-".to_string(),
+                    |b| format!("{:.1} MB", b as f64 / 1048576.0),
+                );
+                let _ = writeln!(
+                    out,
+                    "  {}: {} page(s) failed to open, heap {heap}",
+                    i + 1,
+                    r.failed.len()
+                );
             }
         }
         let s = &self.summary;

@@ -19,11 +19,17 @@ pub struct CheckArgs {
     /// How long one page may take to open, in seconds.
     #[arg(long, default_value_t = 10)]
     pub page_timeout: u64,
+    /// Open every page this many times in the one session (a long session's memory);
+    /// the heap is then measured after each round instead of after each page.
+    #[arg(long, default_value_t = 1)]
+    pub rounds: usize,
 }
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let mut opts = cove_check::CheckOptions::new(&args.dir);
     opts.page_timeout = Duration::from_secs(args.page_timeout);
+    opts.rounds = args.rounds.max(1);
+    opts.heap_per_page = opts.rounds == 1;
     let report =
         cove_check::check(&opts).with_context(|| format!("checking {}", args.dir.display()))?;
     match args.json.as_deref() {

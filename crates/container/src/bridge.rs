@@ -287,6 +287,11 @@ impl Bridge {
                 self.services.fs.call(method, &a)
             }
             "html" => Ok(crate::services::html::to_nodes(str_arg(args, "html")?)),
+            // The runtime closed pages, or caught an allocation failure (`instance::request_gc`).
+            "gc" => {
+                crate::instance::request_gc();
+                Ok(Value::Null)
+            }
             "random" => {
                 // WeChat's limit for wx.getRandomValues.
                 match args.get("length").and_then(Value::as_u64) {

@@ -210,6 +210,19 @@ impl Timers {
 thread_local! {
     /// The timers of the instance whose thread this is, for [`clock_now`].
     static CLOCK: RefCell<Option<Rc<RefCell<Timers>>>> = const { RefCell::new(None) };
+    /// A full garbage collection is wanted at the end of this turn (see [`request_gc`]).
+    static GC_WANTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Ask for a full garbage collection when the current turn ends, on an instance's thread.
+///
+/// QuickJS collects cycles only when the size of new objects passes a threshold it sets to
+/// 1.5x the live heap, and never before an allocation fails against the memory limit. A
+/// page's component tree is one large cycle: after a few closed pages the garbage alone can
+/// reach the limit, and every later allocation fails. So the runtime asks for a collection
+/// when pages close, and after an out-of-memory error, which then poisons nothing.
+pub(crate) fn request_gc() {
+    GC_WANTED.with(|g| g.set(true));
 }
 
 /// The instance clock's time (manual or real), on an instance's thread; zero elsewhere.
@@ -684,6 +697,9 @@ impl Loop {
         if let Some(end) = self.hooks.turn_end.clone() {
             self.ctx.with(|ctx| end(&ctx));
         }
+        if GC_WANTED.with(|g| g.replace(false)) {
+            self.rt.run_gc();
+        }
         self.deadline.disarm();
         self.watch.turn_since.store(0, Ordering::SeqCst);
         reply
@@ -720,6 +736,7 @@ pub(crate) fn classify(e: CaughtError<'_>, limit: Duration) -> RunError {
     } else if lower.contains("out of memory")
         || matches!(e, CaughtError::Error(rquickjs::Error::Allocation))
     {
+        request_gc();
         RunError::OutOfMemory
     } else if lower.contains("stack overflow") || lower.contains("call stack size exceeded") {
         RunError::StackOverflow

@@ -364,6 +364,15 @@ function unloadPage(p) {
   if (p.root) safe(() => p.root.release());
   tabPages.delete(p.path);
   post({ t: 'pageClosed', id: p.id, node: p.node.__id });
+  // The closed page's tree is garbage with cycles: collect it when this turn ends.
+  collectGarbage();
+}
+function collectGarbage() {
+  try {
+    nativeCall('gc');
+  } catch (_e) {
+    // Only the container's own natives answer `gc`; elsewhere (the oracle) nothing to do.
+  }
 }
 
 class NotFound extends Error {}
@@ -388,6 +397,8 @@ function openPage(path, query, opener) {
     root = associated.createRoot('body', codeSpace, path);
     caller = root.get();
   } catch (e) {
+    // QuickJS throws `null` when even the error for a failed allocation cannot be made.
+    if (e === null) collectGarbage();
     const err = new Error(`page "${path}" cannot be created: ${e && e.message ? e.message : e}`);
     if (e && e.stack) err.stack = e.stack;
     reportError(err);
