@@ -121,6 +121,8 @@ pub fn compile(tree: &SourceTree, opts: &CompileOptions) -> Result<CompileOutput
     stats.wxml = t.elapsed();
     stats.wxml_files = wxml_out.templates.len();
     check_tags(&project, &wxml_out, &mut diags);
+    // DarkMode: `themeLocation` and every `@variable` reference (theme.rs).
+    let theme = crate::theme::check(&project, &mut diags);
 
     let t = Instant::now();
     let wxss_out = wxss::compile(&project, &mut diags);
@@ -178,8 +180,15 @@ pub fn compile(tree: &SourceTree, opts: &CompileOptions) -> Result<CompileOutput
     }
     if !project.library {
         files.insert("app.json".into(), pretty(&project.app.value));
+        // A third-party platform's per-merchant configuration, for `wx.getExtConfigSync()`.
+        if let Some(ext) = project.tree.get("ext.json") {
+            files.insert("ext.json".into(), ext.to_vec());
+        }
     }
     let mut manifest = manifest(&project, opts, module_index, units);
+    if let Some(theme) = theme {
+        manifest["cove"]["theme"] = theme;
+    }
     let bytes = finish_manifest(manifest.clone(), &files);
     files.insert("manifest.json".into(), bytes);
     stats.package = t.elapsed();

@@ -16,6 +16,7 @@ pub mod plugins;
 pub mod output;
 pub mod project;
 pub mod source;
+pub mod theme;
 pub mod wxml;
 pub mod wxs;
 pub mod wxss;

@@ -90,6 +90,9 @@ pub struct AppConfig {
     /// `referrerInfo` of the launch options: `{appId, extraData}` when another mini-program
     /// opened this one (`navigateToMiniProgram`).
     pub referrer: Option<Value>,
+    /// What `wx.getExtConfigSync()` returns: the host's per-app configuration. `None`: the
+    /// package's own `ext.json` `ext` object (WeChat's third-party platform file), if any.
+    pub ext_config: Option<Value>,
 }
 
 impl AppConfig {
@@ -109,6 +112,7 @@ impl AppConfig {
             scene: 1001,
             host_apis: Vec::new(),
             referrer: None,
+            ext_config: None,
         }
     }
 }
@@ -320,9 +324,9 @@ impl App {
             let file = m.get("file").and_then(Value::as_str).unwrap_or(id);
             let code = read(dir.join(file))?;
             let deps = m.get("deps").cloned().unwrap_or_else(|| json!({}));
+            // The code starts on the script's first line, so that stack traces give the
+            // module's own line numbers; the newline before `}` ends a trailing `//` comment.
             let script = format!(
-                // The code starts on the script's first line, so that stack traces give the
-                // module's own line numbers; the newline before `}` ends a trailing `//` comment.
                 "__cove.defineModule({},{deps},function(require,module,exports,global){{{code}\n}});",
                 js_str(id)
             );
@@ -355,17 +359,29 @@ impl App {
             },
             "plugin": {}
         });
+        let ext = config.ext_config.clone().unwrap_or_else(|| {
+            fs::read(dir.join("ext.json"))
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+                .filter(|e| e.get("extEnable").and_then(Value::as_bool) != Some(false))
+                .and_then(|e| e.get("ext").cloned())
+                .unwrap_or_else(|| json!({}))
+        });
+        self.instance
+            .eval("cove:ext", &format!("__cove.setExtConfig({ext})"))?;
         let mut script =
             String::from("(function(){var module={exports:{}};var exports=module.exports;\n");
         script.push_str(&wxml);
         let _ = write!(
             script,
-            "\n;__cove.load(module.exports,{},{},{},{},{});}})();",
+            "\n;__cove.load(module.exports,{},{},{},{},{},{});}})();",
             Value::Object(units),
             app_json,
             config.system,
             account,
-            json!(config.host_apis)
+            json!(config.host_apis),
+            // DarkMode: the theme variables the view resolves `@` references with.
+            cove.get("theme").unwrap_or(&Value::Null)
         );
         self.instance.eval(templates, &script)?;
         Ok(())

@@ -140,7 +140,7 @@ impl DevServer {
         let devtools = Devtools::default();
         match &first {
             Build::Failed(d) => devtools.send(json!({"t": "compileError", "diagnostics": d})),
-            Build::Ready(p) => warn_all(&devtools, p),
+            Build::Ready(p) => publish_warnings(&devtools, p),
         }
         let shared = Arc::new(Shared {
             source,
@@ -239,7 +239,7 @@ fn rebuild(shared: &Shared) {
     let event = match &build {
         Build::Ready(p) => {
             shared.devtools.send(json!({"t": "compileOk"}));
-            warn_all(&shared.devtools, p);
+            publish_warnings(&shared.devtools, p);
             shared.devtools.send(json!({"t": "reload"}));
             tracing::info!("rebuilt in {:.0?}", started.elapsed());
             BuildEvent::Reload
@@ -258,9 +258,19 @@ fn rebuild(shared: &Shared) {
     let _ = shared.builds.send(event);
 }
 
-fn warn_all(devtools: &Devtools, pkg: &Package) {
-    for w in &pkg.warnings {
-        devtools.console("warn", &format!("[compiler] {w}"));
+/// A good build's warnings go to the Problems panel as one message (a real app can have
+/// hundreds); the console gets one line that says so.
+fn publish_warnings(devtools: &Devtools, pkg: &Package) {
+    devtools.send(json!({"t": "compileWarnings", "diagnostics": pkg.warnings}));
+    let n = pkg.warnings.len();
+    if n > 0 {
+        devtools.console(
+            "warn",
+            &format!(
+                "[compiler] {n} warning{}: see the Problems panel",
+                if n == 1 { "" } else { "s" }
+            ),
+        );
     }
 }
 
@@ -413,13 +423,14 @@ fn package_path(root: &Path, path: &str) -> Option<PathBuf> {
 
 async fn status(State(shared): State<Arc<Shared>>) -> Response {
     let build = current(&shared);
-    let (ok, diagnostics) = match &*build {
-        Build::Ready(_) => (true, Value::Null),
-        Build::Failed(d) => (false, json!(d)),
+    let (ok, diagnostics, warnings) = match &*build {
+        Build::Ready(p) => (true, Value::Null, p.warnings.len()),
+        Build::Failed(d) => (false, json!(d), 0),
     };
     axum::Json(json!({
         "build": if ok { "ok" } else { "failed" },
         "diagnostics": diagnostics,
+        "warnings": warnings,
         "sessions": shared.sessions.load(Ordering::Relaxed),
         "viewErrors": shared.view_errors.load(Ordering::Relaxed),
         "appErrors": shared.app_errors.load(Ordering::Relaxed),
@@ -449,6 +460,10 @@ async fn devtools_session(socket: WebSocket, shared: Arc<Shared>) {
             m = rx.next() => match m {
                 Some(Ok(Message::Text(t))) => {
                     let v: Value = serde_json::from_str(&t).unwrap_or(Value::Null);
+                    if v["t"] == "setTheme" {
+                        shared.set_theme(&v["theme"]);
+                        continue;
+                    }
                     let cmd: Option<fn() -> Inbound> = match v["t"].as_str() {
                         Some("clearStorage") => Some(|| Inbound::ClearStorage),
                         Some("refreshState") => Some(|| Inbound::RefreshState),
@@ -485,6 +500,19 @@ impl Shared {
         tracing::info!("headless view opened at {url}");
         *slot = Some(b.clone());
         Ok(b)
+    }
+
+    /// The toolbar's light/dark switch: the system theme of every live app changes, as the
+    /// phone's would (`themeChange`; the app and its view follow, docs/view.md "Themes").
+    /// Views opened later carry the theme in their URL (`theme=dark`).
+    fn set_theme(&self, theme: &Value) {
+        let Some(theme) = theme.as_str().filter(|t| matches!(*t, "light" | "dark")) else {
+            return;
+        };
+        let drivers = self.drivers.lock().unwrap_or_else(|e| e.into_inner());
+        for s in drivers.values() {
+            let _ = s.driver.send(Inbound::Theme(theme.to_string()));
+        }
     }
 
     /// Panel commands go to every live app.
@@ -525,6 +553,7 @@ fn system_info(q: &HashMap<String, String>, pkg: &Package) -> Value {
         "windowHeight": pkg.window_height(q.get("path").map(String::as_str), h),
         "pixelRatio": ratio,
         "statusBarHeight": 20, "platform": "devtools",
+        "theme": if q.get("theme").is_some_and(|t| t == "dark") { "dark" } else { "light" },
         "model": q.get("device").cloned().unwrap_or_else(|| "iPhone".into()),
     })
 }

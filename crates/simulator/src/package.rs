@@ -71,8 +71,9 @@ pub struct Package {
     pub app_id: String,
     /// Stylesheets for the view, app-wide first (`docs/view.md`, the `config` message).
     pub styles: Value,
-    /// Compiler warnings, for the console panel.
-    pub warnings: Vec<String>,
+    /// Compiler (or package) warnings as diagnostics (`diagnostic_json`), for the Problems
+    /// panel.
+    pub warnings: Vec<Value>,
     /// For the panels: `{name, pages, entry, tabBar}`.
     pub summary: Value,
     /// Keeps a temporary folder alive as long as the package is in use.
@@ -114,13 +115,19 @@ pub fn build(source: &Source) -> Result<Build, LoadError> {
                     }
                 })?;
             let mut pkg = open(installed.dir.clone(), Some(tmp))?;
-            pkg.warnings = installed.warnings;
-            pkg.warnings.extend(
-                installed
-                    .ignored
-                    .iter()
-                    .map(|p| format!("{p} is not in the manifest: ignored")),
-            );
+            let file = file.display().to_string();
+            pkg.warnings = installed
+                .warnings
+                .iter()
+                .cloned()
+                .chain(
+                    installed
+                        .ignored
+                        .iter()
+                        .map(|p| format!("{p} is not in the manifest: ignored")),
+                )
+                .map(|message| package_warning(&file, message))
+                .collect();
             Ok(Build::Ready(Box::new(pkg)))
         }
     }
@@ -139,10 +146,8 @@ fn tempdir() -> Result<tempfile::TempDir, LoadError> {
 fn compile(dir: &Path) -> Result<Build, LoadError> {
     match cove_compiler::compile_dir(dir, &CompileOptions::default()) {
         Ok(out) => {
-            let warnings: Vec<String> = out.warnings.0.iter().map(|w| w.to_string()).collect();
-            for w in &warnings {
-                tracing::warn!("{w}");
-            }
+            let warnings: Vec<Value> = out.warnings.0.iter().map(diagnostic_json).collect();
+            log_warnings(&out.warnings);
             let tmp = tempdir()?;
             cove_compiler::output::write_dir(&out.files, tmp.path()).map_err(|source| {
                 LoadError::Io {
@@ -169,9 +174,38 @@ pub fn diagnostic_json(d: &Diagnostic) -> Value {
         .line_col()
         .map_or((None, None), |(l, c)| (Some(l), Some(c)));
     json!({
-        "file": d.file, "line": line, "col": col, "code": d.code,
+        "file": d.file, "line": line, "col": col, "code": d.code, "severity": d.severity,
         "message": d.message, "location": d.location(), "frame": d.render_plain(),
     })
+}
+
+/// A warning about the package file itself (signature, stray files), in the same shape.
+fn package_warning(file: &str, message: String) -> Value {
+    json!({
+        "file": file, "line": null, "col": null, "code": "package", "severity": "warning",
+        "message": message, "location": file, "frame": "",
+    })
+}
+
+/// The terminal gets a few warnings and a count by code; the Problems panel has them all (a
+/// real app can have hundreds).
+fn log_warnings(warnings: &cove_compiler::Diagnostics) {
+    const SHOWN: usize = 10;
+    for w in warnings.0.iter().take(SHOWN) {
+        tracing::warn!("{w}");
+    }
+    if warnings.0.len() > SHOWN {
+        let mut by_code = std::collections::BTreeMap::<&str, usize>::new();
+        for w in &warnings.0 {
+            *by_code.entry(w.code).or_default() += 1;
+        }
+        let counts: Vec<String> = by_code.iter().map(|(c, n)| format!("{c} {n}")).collect();
+        tracing::warn!(
+            "… {} warnings in all ({}); the simulator's Problems panel lists them",
+            warnings.0.len(),
+            counts.join(", ")
+        );
+    }
 }
 
 fn open(dir: PathBuf, tmp: Option<tempfile::TempDir>) -> Result<Package, LoadError> {
@@ -328,7 +362,13 @@ mod tests {
         }) else {
             panic!("dev mode refused an unknown signer")
         };
-        assert_eq!(pkg.warnings, ["signed by key p, which is not trusted here"]);
+        let messages: Vec<&str> = pkg
+            .warnings
+            .iter()
+            .map(|w| w["message"].as_str().unwrap())
+            .collect();
+        assert_eq!(messages, ["signed by key p, which is not trusted here"]);
+        assert_eq!(pkg.warnings[0]["severity"], "warning");
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub enum Inbound {
     RefreshState,
     /// Run this with the app, between two view messages.
     Automator(Job),
+    /// The system theme changed (the simulator's light/dark switch).
+    Theme(String),
 }
 
 /// The view-facing host of one app.
@@ -219,23 +221,44 @@ impl Host for ViewHost {
 pub fn device_answer(api: &str, args: &Value) -> Option<Value> {
     Some(match api {
         "login" => json!({"code": format!("dev-{:016x}", rand_u64())}),
-        "checkSession" | "vibrateShort" | "vibrateLong" | "setScreenBrightness"
-        | "setKeepScreenOn" | "makePhoneCall" | "showShareMenu" | "hideShareMenu"
-        | "updateShareMenu" | "addPhoneContact" | "exitMiniProgram" | "setEnableDebug"
-        | "setVisualEffectOnCapture" | "requirePrivacyAuthorize" | "openPrivacyContract"
-        | "authorize" | "addPhoneCalendar" | "addPhoneRepeatCalendar" => json!({}),
+        "checkSession"
+        | "vibrateShort"
+        | "vibrateLong"
+        | "setScreenBrightness"
+        | "setKeepScreenOn"
+        | "makePhoneCall"
+        | "showShareMenu"
+        | "hideShareMenu"
+        | "updateShareMenu"
+        | "addPhoneContact"
+        | "exitMiniProgram"
+        | "setEnableDebug"
+        | "setVisualEffectOnCapture"
+        | "requirePrivacyAuthorize"
+        | "openPrivacyContract"
+        | "authorize"
+        | "addPhoneCalendar"
+        | "addPhoneRepeatCalendar" => json!({}),
         // Tian'anmen Square, as WeChat DevTools' default simulated location is Beijing.
         "getLocation" | "getFuzzyLocation" => json!({
             "latitude": 39.9087, "longitude": 116.3975, "speed": 0, "accuracy": 65,
             "altitude": 0, "verticalAccuracy": 65, "horizontalAccuracy": 65,
         }),
-        "getNetworkType" => json!({"networkType": "wifi", "signalStrength": 100, "hasSystemProxy": false}),
-        "getBatteryInfo" => json!({"level": 100, "isCharging": true, "isLowPowerModeEnabled": false}),
+        "getNetworkType" => {
+            json!({"networkType": "wifi", "signalStrength": 100, "hasSystemProxy": false})
+        }
+        "getBatteryInfo" => {
+            json!({"level": 100, "isCharging": true, "isLowPowerModeEnabled": false})
+        }
         "getScreenBrightness" => json!({"value": 0.8}),
         "getScreenRecordingState" => json!({"state": "off"}),
-        "getSetting" => json!({"authSetting": {}, "subscriptionsSetting": {"mainSwitch": true, "itemSettings": {}}}),
+        "getSetting" => {
+            json!({"authSetting": {}, "subscriptionsSetting": {"mainSwitch": true, "itemSettings": {}}})
+        }
         "openSetting" | "openAppAuthorizeSetting" => json!({"authSetting": {}}),
-        "getPrivacySetting" => json!({"needAuthorization": false, "privacyContractName": "《小程序隐私保护指引》"}),
+        "getPrivacySetting" => {
+            json!({"needAuthorization": false, "privacyContractName": "《小程序隐私保护指引》"})
+        }
         "checkIsSupportSoterAuthentication" => json!({"supportMode": []}),
         "setClipboardData" => {
             let text = args["data"].as_str().unwrap_or("").to_string();
@@ -325,6 +348,13 @@ pub fn drive(
                 host.dirty.store(true, Ordering::Relaxed);
             }
             Ok(Inbound::RefreshState) => host.dirty.store(true, Ordering::Relaxed),
+            Ok(Inbound::Theme(theme)) => {
+                let event =
+                    json!({"t": "device", "event": "themeChange", "data": {"theme": theme}});
+                if let Err(e) = app.send(&event) {
+                    devtools.console("error", &format!("theme change: {e}"));
+                }
+            }
             Ok(Inbound::Automator(job)) => {
                 job(&app);
                 host.dirty.store(true, Ordering::Relaxed);

@@ -24,6 +24,7 @@ let current = { path: start.get('path') || '', query: start.get('query') || '' }
 let device = DEVICES.find((d) => d.id === prefs.get('device', DEFAULT_DEVICE)) || DEVICES.find((d) => d.id === DEFAULT_DEVICE);
 let zoom = Number(prefs.get('zoom', '1'));
 if (!ZOOMS.some(([v]) => Number(v) === zoom)) zoom = 1;
+let theme = prefs.get('theme', 'light') === 'dark' ? 'dark' : 'light';
 let session = null;
 let compileErrors = 0;
 
@@ -40,6 +41,10 @@ const zoomSel = select(ZOOMS, String(zoom), (v) => {
   prefs.set('zoom', v);
   stage.configure(device, zoom);
 }, { class: 'zoom-select', title: 'Zoom', attrs: { 'aria-label': 'Zoom' } });
+// The phone's light/dark setting, as WeChat DevTools' 深色模式 switch: the running app gets a
+// theme change (its chrome, onThemeChange and prefers-color-scheme rules follow).
+const themeBtn = button('', () => setTheme(theme === 'dark' ? 'light' : 'dark'), { class: 'tool-btn theme-toggle' });
+showTheme();
 const compileBadge = button('', () => tabs.select('problems'), { class: 'compile-badge', title: 'Show compile errors' });
 compileBadge.hidden = true;
 const conn = h('span', { class: 'conn connecting', text: 'connecting…', attrs: { role: 'status' } });
@@ -51,6 +56,7 @@ const toolbar = h('header', { class: 'toolbar' }, [
   zoomSel,
   button('↻', () => reloadView(), { class: 'tool-btn reload', title: 'Reload (stay on this page)', attrs: { 'aria-label': 'Reload' } }),
   button('⌂', () => goHome(), { class: 'tool-btn home', title: 'Relaunch at the entry page', attrs: { 'aria-label': 'Home' } }),
+  themeBtn,
   h('span', { class: 'spacer' }),
   compileBadge,
   conn,
@@ -92,8 +98,24 @@ stage.configure(device, zoom);
 reloadView();
 
 function reloadView() {
-  stage.load(viewUrl(device, current.path, current.query));
+  stage.load(viewUrl(device, current.path, current.query, theme));
   showPage();
+}
+
+function showTheme() {
+  const dark = theme === 'dark';
+  themeBtn.textContent = dark ? '☾' : '☀';
+  themeBtn.title = dark ? 'Dark mode: on (switch to light)' : 'Dark mode: off (switch to dark)';
+  themeBtn.setAttribute('aria-label', 'Dark mode');
+  themeBtn.setAttribute('aria-pressed', String(dark));
+}
+
+/** The phone's theme changes: the live app follows at once; views opened later start in it. */
+function setTheme(next) {
+  theme = next;
+  prefs.set('theme', theme);
+  showTheme();
+  send({ t: 'setTheme', theme });
 }
 
 function goHome() {
@@ -132,6 +154,8 @@ function status(open) {
     consolePanel.clear();
     network.clear();
     compileError([]);
+    problems.setWarnings([]);
+    problemBadge();
   }
   if (open) connectedBefore = true;
   conn.textContent = open ? 'connected' : 'disconnected — reconnecting…';
@@ -167,6 +191,10 @@ function handle(m) {
       if (compileErrors) consolePanel.note('✓ Compiled');
       compileError([]);
       break;
+    case 'compileWarnings':
+      problems.setWarnings(Array.isArray(m.diagnostics) ? m.diagnostics.filter((d) => d && typeof d === 'object') : []);
+      problemBadge();
+      break;
     case 'reload':
       consolePanel.note('↻ reloaded: file changed');
       break;
@@ -193,10 +221,16 @@ function state(m) {
   if (m.storage !== undefined) storage.set(m.storage);
 }
 
+/** The Problems tab counts errors, or warnings when there is no error. */
+function problemBadge() {
+  const { errors, warnings } = problems.counts();
+  tabs.badge('problems', errors || warnings, errors ? 'error' : 'warn');
+}
+
 function compileError(diagnostics) {
   compileErrors = diagnostics.length;
-  problems.set(diagnostics);
-  tabs.badge('problems', compileErrors, 'error');
+  problems.setErrors(diagnostics);
+  problemBadge();
   compileBadge.hidden = !compileErrors;
   compileBadge.textContent = `✖ ${compileErrors} compile error${compileErrors === 1 ? '' : 's'}`;
   if (compileErrors) {

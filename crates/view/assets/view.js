@@ -11,6 +11,7 @@ import { Events } from './core/events.js';
 import { Overlay } from './core/overlay.js';
 import { automation } from './core/automation.js';
 import { Watermark } from './core/watermark.js';
+import { Theme } from './core/theme.js';
 
 export const PROTOCOL = 1;
 const MAX_VIEW_ERRORS = 500;
@@ -69,6 +70,7 @@ export function start(transport) {
   root.append(v.chrome.tabBottom, v.chrome.capsule);
   v.ui = new Ui(v, h('div', 'cove-ui', root));
   v.overlay = new Overlay(root);
+  v.theme = new Theme(v);
   v.styles = new Styles(v);
   v.pages = new Pages(v, v.pagesEl);
   v.ops = new Ops(v);
@@ -185,6 +187,9 @@ export function start(transport) {
       query = top.query;
     }
     const u = new URL(location.href);
+    // The system theme may have changed since this page opened (the simulator's switch).
+    if (v.theme.system === 'dark') u.searchParams.set('theme', 'dark');
+    else u.searchParams.delete('theme');
     if (path) {
       u.searchParams.set('path', String(path));
       const q = query && typeof query === 'object' ? new URLSearchParams(query).toString() : query ? String(query) : '';
@@ -209,6 +214,7 @@ export function start(transport) {
           return v.viewError(`refused protocol ${m.protocol}`);
         }
         v.app = m.app || {};
+        v.theme.setApp(v.app, m.theme);
         v.pages.setApp(v.app);
         return v.chrome.setApp(v.app);
       case 'ops':
@@ -220,6 +226,7 @@ export function start(transport) {
         v.layout.afterBatch();
         return undefined;
       case 'route': return v.pages.route(m);
+      case 'theme': return v.theme.setSystem(m.theme);
       case 'pageClosed': return v.pages.closed(m);
       case 'ui': return uiMessage(m);
       case 'report': return undefined;

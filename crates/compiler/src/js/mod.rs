@@ -133,7 +133,7 @@ fn compile_module(
     }
     let program = ret.program;
     let mut deps = BTreeMap::new();
-    let (required, optional) = dependencies(&program, path, &js, diags);
+    let Found { required, optional } = dependencies(&program, path, &js, diags);
     for spec in optional {
         if let Some(target) = resolve_require(tree, path, &spec, plugins) {
             deps.entry(spec).or_insert(target);
@@ -301,6 +301,14 @@ fn emit(
     Some((cg.code, map))
 }
 
+/// What [`dependencies`] found.
+struct Found {
+    /// Specifiers with the span of each string: each must resolve, or a warning says so.
+    required: Vec<(String, (usize, usize))>,
+    /// Specifiers a `require` of the module's own naming may pass on: packaged when found.
+    optional: Vec<String>,
+}
+
 /// The module specifiers a program asks for, with the span of each string, and those it
 /// may ask for through a `require` of its own (found or not, never an error).
 fn dependencies(
@@ -308,7 +316,7 @@ fn dependencies(
     path: &str,
     text: &Arc<str>,
     diags: &mut Diagnostics,
-) -> (Vec<(String, (usize, usize))>, Vec<String>) {
+) -> Found {
     let mut optional = vec![];
     let semantic = SemanticBuilder::new()
         .with_build_nodes(true)
@@ -334,10 +342,19 @@ fn dependencies(
                 }
             }
             AstKind::CallExpression(call) => {
-                let Expression::Identifier(callee) = &call.callee else {
-                    continue;
+                // `require.async('x')` (a subpackage's module, later): the same dependency.
+                let callee = match &call.callee {
+                    Expression::Identifier(id) => id,
+                    Expression::StaticMemberExpression(m) if m.property.name == "async" => {
+                        match &m.object {
+                            Expression::Identifier(id) => id,
+                            _ => continue,
+                        }
+                    }
+                    _ => continue,
                 };
-                if callee.name != "require" || call.arguments.len() != 1 {
+                // `require(path, success, fail)` is WeChat's callback form of the same.
+                if callee.name != "require" || call.arguments.is_empty() {
                     continue;
                 }
                 let global = callee
@@ -369,7 +386,10 @@ fn dependencies(
             _ => {}
         }
     }
-    (out, optional)
+    Found {
+        required: out,
+        optional,
+    }
 }
 
 /// Resolve a `require` specifier from `from` to a source path with its extension.

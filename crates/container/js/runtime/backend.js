@@ -138,7 +138,7 @@ const backend = {
   getWindowWidth: () => systemInfo.windowWidth,
   getWindowHeight: () => systemInfo.windowHeight,
   getDevicePixelRatio: () => systemInfo.pixelRatio,
-  getTheme: () => systemInfo.theme || 'light',
+  getTheme: () => appTheme(),
   registerStyleSheetContent(_path, _content) {},
   appendStyleSheetPath(path, styleScope) {
     sheetIndex += 1;

@@ -15,14 +15,22 @@ function turnEnd() {
 Object.defineProperty(global, '__cove', {
   value: Object.freeze({
     defineModule,
-    load(templateGroup, unitConfigs, app, system, account, hostApis) {
+    load(templateGroup, unitConfigs, app, system, account, hostApis, theme) {
       Object.assign(systemInfo, system || {});
       if (account) accountInfo = account;
       registerHostApis(hostApis);
-      post({ t: 'hello', protocol: PROTOCOL, appId: accountInfo.miniProgram.appId, app: { window: app.window || {}, tabBar: app.tabBar || null, pages: app.pages || [] } });
+      // `theme`: the manifest's `cove.theme` ({light, dark} variables) for the view to resolve
+      // `@` references with; `theme` beside `app`: the system theme now (DarkMode, wx.js).
+      const themes = theme && typeof theme === 'object' ? theme : null;
+      post({
+        t: 'hello', protocol: PROTOCOL, appId: accountInfo.miniProgram.appId,
+        app: { window: app.window || {}, tabBar: app.tabBar || null, pages: app.pages || [], darkmode: app.darkmode === true, theme: themes },
+        theme: systemInfo.theme === 'dark' ? 'dark' : 'light',
+      });
       load(templateGroup, unitConfigs, app);
     },
     launch,
+    setExtConfig,
     inbound,
     deliver,
     unhandledRejection,

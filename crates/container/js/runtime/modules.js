@@ -20,7 +20,7 @@ function requireModule(id) {
   if (m.module) return m.module.exports;
   const module = { exports: {} };
   m.module = module;
-  const req = (specifier) => {
+  const resolve = (specifier) => {
     const target = m.deps[specifier];
     if (target !== undefined) return requireModule(target);
     // Not resolved at build time (a computed path, or a file that was missing): WeChat
@@ -30,7 +30,25 @@ function requireModule(id) {
     if (found) return requireModule(found);
     throw new Error(`module '${runTimeCandidates(id, spec)[0]}' is not defined, require args is '${spec}'`);
   };
-
+  // `require(path, success, fail)`: WeChat's callback form, for a subpackage's module that
+  // may load later; every module is already here, so it answers on the next tick.
+  const req = (specifier, success, fail) => {
+    if (typeof success !== 'function' && typeof fail !== 'function') return resolve(specifier);
+    Promise.resolve().then(() => {
+      let mod;
+      try {
+        mod = resolve(specifier);
+      } catch (e) {
+        if (typeof fail === 'function') fail({ mod: specifier, errMsg: e.message });
+        else throw e;
+        return;
+      }
+      if (typeof success === 'function') success(mod);
+    });
+    return undefined;
+  };
+  /** `require.async(path)`: the module, as a promise. */
+  req.async = (specifier) => new Promise((ok) => ok(resolve(specifier)));
   try {
     m.factory.call(module.exports, req, module, module.exports, sharedGlobal);
   } catch (e) {

@@ -311,14 +311,47 @@ function fullSystemInfo() {
   // Settings the host states for getSystemSetting/getAppAuthorizeSetting are not system info.
   delete o.systemSetting;
   delete o.appAuthorizeSetting;
-  return copy(o);
+  return copy(withTheme(o));
+}
+
+// ---- DarkMode (docs/view.md, Themes) ---------------------------------------------------------------
+// The host states the system theme (`system.theme`, then `themeChange` device events). As in
+// WeChat, only an app with app.json `"darkmode": true` follows it: the others see no `theme`
+// in the system info, run in `light`, and hear no theme change.
+function darkmode() {
+  return appJson.darkmode === true;
+}
+function systemTheme() {
+  return systemInfo.theme === 'dark' ? 'dark' : 'light';
+}
+/** The theme the app runs in: the system's with darkmode, else light. */
+function appTheme() {
+  return darkmode() ? systemTheme() : 'light';
+}
+function withTheme(o) {
+  if (darkmode()) o.theme = systemTheme();
+  else delete o.theme;
+  return o;
+}
+/** A `themeChange` from the host: the view restyles, the app hears of it (darkmode only). */
+function themeChanged(data) {
+  const theme = data.theme;
+  if (theme !== 'light' && theme !== 'dark') return { error: `themeChange needs theme "light" or "dark", got ${JSON.stringify(theme)}` };
+  if (theme === systemTheme()) return {};
+  systemInfo.theme = theme;
+  post({ t: 'theme', theme });
+  if (!darkmode()) return {};
+  const res = { theme };
+  if (appInstance && typeof appInstance.onThemeChange === 'function') safe(() => appInstance.onThemeChange(copy(res)));
+  deviceEvent('themeChange', res);
+  return {};
 }
 syncApi('getSystemInfoSync', 'js', fullSystemInfo);
 asyncApi('getSystemInfo', 'js', fullSystemInfo);
 asyncApi('getSystemInfoAsync', 'js', fullSystemInfo);
 syncApi('getWindowInfo', 'js', windowInfo);
 syncApi('getDeviceInfo', 'js', () => pick(['brand', 'model', 'system', 'platform', 'benchmarkLevel', 'pixelRatio']));
-syncApi('getAppBaseInfo', 'js', () => pick(['SDKVersion', 'enableDebug', 'host', 'language', 'version', 'theme', 'fontSizeSetting']));
+syncApi('getAppBaseInfo', 'js', () => withTheme(pick(['SDKVersion', 'enableDebug', 'host', 'language', 'version', 'fontSizeSetting'])));
 // Device settings are facts the host states in its device description (AppConfig.system);
 // until it does, nothing is enabled or authorised.
 syncApi('getSystemSetting', 'js', () => Object.assign({ bluetoothEnabled: false, locationEnabled: false, wifiEnabled: false, deviceOrientation: systemInfo.deviceOrientation }, systemInfo.systemSetting || {}));
@@ -838,7 +871,7 @@ inbound = function (msg) {
     const name = msg.event;
     if (!Object.prototype.hasOwnProperty.call(deviceListeners, name) || name === 'windowResize') return { error: `unknown device event ${JSON.stringify(name)}` };
     const data = msg.data && typeof msg.data === 'object' ? msg.data : {};
-    if (name === 'themeChange' && typeof data.theme === 'string') systemInfo.theme = data.theme;
+    if (name === 'themeChange') return themeChanged(data);
     deviceEvent(name, data);
     return {};
   }
@@ -848,3 +881,14 @@ inbound = function (msg) {
   }
   return r;
 };
+
+// ---- third-party platform configuration (ext.json) ---------------------------------------------------------------
+// A platform that builds one app for many merchants gives each its own `ext` object: in
+// WeChat from `ext.json`, in Cove from the package's `ext.json` or the host's per-app
+// configuration (`AppConfig.ext_config`), set before app.js runs.
+let extConfig = {};
+function setExtConfig(v) {
+  extConfig = v && typeof v === 'object' ? v : {};
+}
+syncApi('getExtConfigSync', 'js', () => copy(extConfig));
+asyncApi('getExtConfig', 'js', () => ({ extConfig: copy(extConfig) }));

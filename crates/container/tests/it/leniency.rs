@@ -233,9 +233,17 @@ Page({
     r.sync();
     let text = |r: &common::Running, id: &str| r.tree.text_of(r.tree.by_id(id));
     let why = "cloud development is not available on this platform";
-    assert!(text(&r, "fn").starts_with("cloud.callFunction:fail "), "{}", text(&r, "fn"));
+    assert!(
+        text(&r, "fn").starts_with("cloud.callFunction:fail "),
+        "{}",
+        text(&r, "fn")
+    );
     assert!(text(&r, "fn").contains(why));
-    assert!(text(&r, "db").starts_with("cloud.database."), "{}", text(&r, "db"));
+    assert!(
+        text(&r, "db").starts_with("cloud.database."),
+        "{}",
+        text(&r, "db")
+    );
     assert!(text(&r, "db").contains(".get:fail ") && text(&r, "db").contains(why));
     assert!(text(&r, "cl").starts_with("cloud.callFunction:fail "));
     let warnings: Vec<String> = r
@@ -245,4 +253,72 @@ Page({
         .filter(|l| l.starts_with("wx.cloud.init"))
         .collect();
     assert_eq!(warnings.len(), 1, "one warning: {warnings:?}");
+}
+
+/// `wx.getExtConfigSync()`/`getExtConfig()`: the package's `ext.json` `ext` object, or the
+/// host's per-app configuration when it gives one.
+#[test]
+fn ext_config_comes_from_ext_json_or_the_host() {
+    let dir = project(&[
+        ("app.json", r#"{"pages": ["pages/a/a"]}"#),
+        (
+            "ext.json",
+            r#"{"extEnable": true, "extAppid": "wxext", "ext": {"shop": "north"}}"#,
+        ),
+        (
+            "app.js",
+            "const ext = wx.getExtConfigSync(); App({ onLaunch() { console.log('sync ' + ext.shop); wx.getExtConfig({ success: (r) => console.log('async ' + r.extConfig.shop + ' ' + r.errMsg) }); } })",
+        ),
+        ("pages/a/a.js", "Page({})"),
+        ("pages/a/a.wxml", "<view/>"),
+    ]);
+    let r = common::launch(dir.path(), None);
+    r.app.settle().unwrap();
+    let logs = r.host.take_logs();
+    assert!(logs.iter().any(|l| l == "sync north"), "{logs:?}");
+    assert!(
+        logs.iter().any(|l| l == "async north getExtConfig:ok"),
+        "{logs:?}"
+    );
+    let r = common::launch_with(dir.path(), None, |c| {
+        c.ext_config = Some(serde_json::json!({"shop": "south"}))
+    });
+    r.app.settle().unwrap();
+    assert!(r.host.take_logs().iter().any(|l| l == "sync south"));
+}
+
+/// `require.async(path)` and `require(path, success, fail)`, which WeChat offers for modules
+/// of subpackages that load later: the module, asynchronously; a missing one fails.
+#[test]
+fn require_async_and_the_callback_form() {
+    let dir = project(&[
+        (
+            "app.json",
+            r#"{"pages": ["pages/a/a"], "subPackages": [{"root": "sub", "pages": ["p/p"]}]}"#,
+        ),
+        (
+            "app.js",
+            r#"App({ onLaunch() {
+  require.async('./sub/util').then((m) => console.log('async ' + m.name));
+  require('./sub/util', (m) => console.log('callback ' + m.name), (e) => console.log('no'));
+  require('./sub/nothing', () => console.log('no'), (e) => console.log('fail ' + e.mod));
+} })"#,
+        ),
+        ("sub/util.js", "module.exports = { name: 'util' }"),
+        ("sub/p/p.js", "Page({})"),
+        ("sub/p/p.wxml", "<view/>"),
+        ("pages/a/a.js", "Page({})"),
+        ("pages/a/a.wxml", "<view/>"),
+    ]);
+    let out = cove_compiler::compile_dir(dir.path(), &Default::default()).unwrap();
+    assert!(
+        out.files.contains_key("sub/util.js"),
+        "the async module is packaged"
+    );
+    let r = common::launch(dir.path(), None);
+    r.app.settle().unwrap();
+    let logs = r.host.take_logs();
+    for want in ["async util", "callback util", "fail ./sub/nothing"] {
+        assert!(logs.iter().any(|l| l == want), "{want}: {logs:?}");
+    }
 }

@@ -17,4 +17,5 @@ mod sandbox_storage;
 mod services_fs;
 mod services_net;
 mod services_storage;
+mod theme;
 mod wux_pages;

@@ -59,7 +59,8 @@ export class Chrome {
   }
 
   /** Show a page's window config on the navigation bar. */
-  window(w) {
+  window(raw) {
+    const w = this.v.theme.window(raw);
     this.custom = w.navigationStyle === 'custom';
     this.nav.hidden = this.custom;
     const front = w.navigationBarTextStyle === 'black' || w.navigationBarTextStyle === '#000000' ? '#000000' : '#ffffff';
@@ -75,7 +76,8 @@ export class Chrome {
 
   // ---- tabBar -------------------------------------------------------------------------------------
   renderTabs() {
-    const tb = this.tabBar;
+    // `@name` theme variables resolved for the theme in force (core/theme.js).
+    const tb = this.tabBar && this.v.theme.tabBar(this.tabBar);
     for (const el of [this.tabTop, this.tabBottom]) el.replaceChildren();
     this.tabTop.hidden = true;
     this.tabBottom.hidden = true;
@@ -92,7 +94,8 @@ export class Chrome {
       item.style.color = on ? color(tb.selectedColor, '#18181a') : color(tb.color, '#999999');
       if (on && tb.position === 'top') item.style.borderBottomColor = color(tb.selectedColor, '#18181a');
       const iconWrap = h('div', 'cove-tab__icon', item);
-      const icon = on && it.selectedIconPath ? it.selectedIconPath : it.iconPath;
+      const [iconPath, selectedIconPath] = [it.iconPath, it.selectedIconPath].map((p) => this.v.theme.resolve(p));
+      const icon = on && selectedIconPath ? selectedIconPath : iconPath;
       if (icon && tb.position !== 'top') {
         const img = h('img', '', iconWrap);
         img.alt = '';

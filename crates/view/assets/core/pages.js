@@ -123,10 +123,19 @@ export class Pages {
   }
 
   applyWindow(info) {
-    const w = this.windowOf(info);
+    // `@name` theme variables resolved for the theme in force (core/theme.js).
+    const w = this.v.theme.window(this.windowOf(info));
     info.layer.classList.toggle('no-scroll', w.disableScroll === true);
-    info.ptr.style.backgroundColor = w.backgroundColor || '';
+    info.ptr.style.backgroundColor = w.backgroundColorTop || w.backgroundColor || '';
     info.ptr.classList.toggle('is-dark', (w.backgroundTextStyle || 'dark') === 'dark');
+  }
+
+  /** The theme changed: every page's window and the chrome take the new values. */
+  rethemed() {
+    for (const info of this.byId.values()) this.applyWindow(info);
+    const top = this.topLayer;
+    if (top) this.v.chrome.window(this.windowOf(top), top);
+    this.v.chrome.renderTabs();
   }
 
   /** A runtime change of a page's window (`setNavigationBarTitle`, ...). */

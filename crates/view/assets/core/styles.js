@@ -287,6 +287,8 @@ export class Styles {
   build(text, entry) {
     try {
       const sheet = buildSheet(text, entry);
+      // `prefers-color-scheme` follows the theme the host states (core/theme.js).
+      if (this.v.theme) this.v.theme.addSheet(sheet);
       this.loaded.set(entry.path, { sheet, entry });
       this.order.push(sheet);
       return sheet;

@@ -23,7 +23,7 @@ const BEZELS = {
 };
 
 /** The `/view` URL for a device and page (`path`/`query` are left out when empty). */
-export function viewUrl(device, path, query) {
+export function viewUrl(device, path, query, theme) {
   const p = new URLSearchParams();
   p.set('width', String(device.width));
   p.set('height', String(device.height));
@@ -31,6 +31,8 @@ export function viewUrl(device, path, query) {
   p.set('device', device.name);
   if (path) p.set('path', path);
   if (query) p.set('query', query);
+  // The phone's system theme (light unless said); the toolbar switch changes it live.
+  if (theme === 'dark') p.set('theme', 'dark');
   return '/view?' + p.toString();
 }
 
