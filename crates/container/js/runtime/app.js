@@ -362,6 +362,7 @@ function hidePage(p) {
 function unloadPage(p) {
   callPage(p, 'onUnload');
   if (p.root) safe(() => p.root.release());
+  if (p.tabBar) safe(() => p.tabBar.release());
   tabPages.delete(p.path);
   post({ t: 'pageClosed', id: p.id, node: p.node.__id });
   // The closed page's tree is garbage with cycles: collect it when this turn ends.
@@ -418,11 +419,37 @@ function openPage(path, query, opener) {
     node.appendChild(placeholder);
     root.attach(node, placeholder);
   }
+  customTabBar(p);
   callPage(p, 'onLoad', query);
   showPage(p);
   flushReady();
   callPage(p, 'onReady');
   return p;
+}
+
+/**
+ * `tabBar.custom`: on each tab page WeChat renders its own instance of the app's
+ * `custom-tab-bar/index` component where the native tab bar would be, and the page's
+ * `getTabBar()` returns it. Without that component there is no tab bar at all.
+ */
+const CUSTOM_TAB_BAR = 'custom-tab-bar/index';
+function customTabBar(p) {
+  p.caller.getTabBar = () => (p.tabBar ? p.tabBar.get() : null);
+  const tb = appJson.tabBar;
+  if (!tb || tb.custom !== true || !tabPaths.includes(p.path) || !units[CUSTOM_TAB_BAR]) return;
+  const host = backend.createElement('view', 'view');
+  // Fixed to the page's frame: the bottom of the screen, where the native bar would be.
+  host.setStyle('position:fixed;left:0;right:0;bottom:0;z-index:9999');
+  p.node.appendChild(host);
+  const placeholder = backend.createElement('placeholder', 'placeholder');
+  host.appendChild(placeholder);
+  try {
+    const root = associated.createRoot('custom-tab-bar', codeSpace, CUSTOM_TAB_BAR);
+    root.attach(host, placeholder);
+    p.tabBar = root;
+  } catch (e) {
+    reportError(e);
+  }
 }
 
 /** What `getCurrentPages()` holds for a page that could not be created. */

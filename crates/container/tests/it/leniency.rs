@@ -322,3 +322,56 @@ fn require_async_and_the_callback_form() {
         assert!(logs.iter().any(|l| l == want), "{want}: {logs:?}");
     }
 }
+
+/// `tabBar.custom`: each tab page gets its own instance of `custom-tab-bar/index`, and
+/// `getTabBar()` returns it, as the pages of real apps expect in `onShow`.
+#[test]
+fn a_custom_tab_bar_renders_on_tab_pages() {
+    let dir = project(&[
+        (
+            "app.json",
+            r#"{"pages": ["pages/a/a", "pages/b/b", "pages/c/c"], "tabBar": {"custom": true,
+              "list": [{"pagePath": "pages/a/a", "text": "A"}, {"pagePath": "pages/b/b", "text": "B"}]}}"#,
+        ),
+        ("app.js", "App({})"),
+        (
+            "pages/a/a.js",
+            "Page({ onShow() { const t = this.getTabBar(); t.setData({ selected: 0 }); console.log('a bar ' + (typeof t.switchTo)); } })",
+        ),
+        ("pages/a/a.wxml", "<view>a</view>"),
+        (
+            "pages/b/b.js",
+            "Page({ onShow() { this.getTabBar().setData({ selected: 1 }) } })",
+        ),
+        ("pages/b/b.wxml", "<view>b</view>"),
+        (
+            "pages/c/c.js",
+            "Page({ onLoad() { console.log('c bar ' + this.getTabBar()) } })",
+        ),
+        ("pages/c/c.wxml", "<view>c</view>"),
+        ("custom-tab-bar/index.json", r#"{"component": true}"#),
+        (
+            "custom-tab-bar/index.js",
+            "Component({ data: { selected: -1 }, methods: { switchTo(e) { wx.switchTab({ url: '/pages/b/b' }) } } })",
+        ),
+        (
+            "custom-tab-bar/index.wxml",
+            r#"<view id="bar" bindtap="switchTo">selected {{selected}}</view>"#,
+        ),
+    ]);
+    let mut r = common::launch(dir.path(), None);
+    assert!(r.host.take_logs().iter().any(|l| l == "a bar function"));
+    let bar = r.tree.by_id("bar");
+    assert_eq!(r.tree.text_of(bar), "selected 0");
+    // The bar switches tabs; the new tab page has its own bar.
+    r.tap("bar");
+    assert_eq!(r.stack_paths(), ["pages/b/b"]);
+    let texts: Vec<&String> = r.tree.text.values().collect();
+    assert!(texts.iter().any(|t| *t == "selected 1"), "{texts:?}");
+    // A page that is not a tab has none.
+    r.app
+        .eval_json("wx.navigateTo({ url: '/pages/c/c' }), 1")
+        .unwrap();
+    r.app.settle().unwrap();
+    assert!(r.host.take_logs().iter().any(|l| l == "c bar null"));
+}

@@ -40,6 +40,8 @@ export class Chrome {
   setApp(app) {
     const tb = app && app.tabBar;
     if (!tb || !Array.isArray(tb.list) || tb.list.length === 0) return;
+    // `custom`: the app's own `custom-tab-bar` component draws it, inside each tab page.
+    if (tb.custom === true) return;
     this.tabBar = {
       color: tb.color, selectedColor: tb.selectedColor, backgroundColor: tb.backgroundColor,
       borderStyle: tb.borderStyle, position: tb.position === 'top' ? 'top' : 'bottom',
