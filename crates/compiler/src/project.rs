@@ -107,8 +107,22 @@ impl Project {
 
     /// The app's stylesheet (`app.wxss`, or `app.less`/`app.scss` with the plugin).
     pub fn app_style(&self) -> Option<String> {
-        find_with_ext(&self.tree, "app", self.plugins.style_exts())
+        find_style(&self.tree, "app", self.plugins)
     }
+}
+
+/// The stylesheet of a page, component or the app: the plugin's language first. An empty
+/// `.less`/`.scss` beside a `.wxss` is a placeholder (WeChat's official demo has several next
+/// to the real `.wxss`), so the `.wxss` is used.
+pub fn find_style(tree: &SourceTree, base: &str, plugins: Plugins) -> Option<String> {
+    let found = find_with_ext(tree, base, plugins.style_exts())?;
+    let empty = tree
+        .get(&found)
+        .is_some_and(|b| b.iter().all(u8::is_ascii_whitespace));
+    if empty && !found.ends_with(".wxss") && !found.ends_with(".ftss") {
+        return find_with_ext(tree, base, WXSS_EXTS).or(Some(found));
+    }
+    Some(found)
 }
 
 /// Load and check the project. Problems go to `diags`; `None` means nothing usable was found.
@@ -506,7 +520,7 @@ impl Loader<'_> {
             package: package.clone(),
             config: config.clone(),
             wxml,
-            wxss: find_with_ext(self.tree, base, self.plugins.style_exts()),
+            wxss: find_style(self.tree, base, self.plugins),
             js,
             using: BTreeMap::new(),
             generics: BTreeMap::new(),

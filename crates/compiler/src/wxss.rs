@@ -1,5 +1,14 @@
-//! WXSS through glass-easel's stylesheet compiler: rpx, `:host`, a class prefix per
+//! Stylesheets through glass-easel's stylesheet compiler: rpx, `:host`, a class prefix per
 //! component's style scope, and `@import` inlined (compiled under the importer's scope).
+//!
+//! A stylesheet is compiled by its extension: `.wxss`/`.ftss` as written; `.less` and
+//! `.scss`/`.sass` (DevTools' compiler plugins) first to CSS ([`less`], [`sass`]), which then
+//! goes through the same WXSS stage. Before glass-easel, [`lenient`] rewrites what WeChat's
+//! `wcsc` accepts and glass-easel would refuse.
+
+mod lenient;
+mod less;
+mod sass;
 
 use std::collections::BTreeMap;
 
@@ -10,6 +19,8 @@ use sha2::{Digest, Sha256};
 use crate::diagnostic::{Diagnostic, Diagnostics, offset_of_utf16};
 use crate::project::{Project, UnitKind, WXSS_EXTS, find_with_ext};
 use crate::source::resolve_from;
+
+pub use lenient::{IMPORT_WITHOUT_SEMICOLON, IMPORT_WITHOUT_STRING, LINE_COMMENT};
 
 const IMPORT_SIGN: &str = "cove-import";
 
@@ -39,10 +50,34 @@ pub fn scope_name(base: &str) -> String {
     )
 }
 
+/// What one build shares across stylesheets: the LESS compiler, loaded on first use.
+struct Styles<'p> {
+    project: &'p Project,
+    less: Option<Result<less::Less, String>>,
+}
+
+impl<'p> Styles<'p> {
+    fn new(project: &'p Project) -> Self {
+        Self {
+            project,
+            less: None,
+        }
+    }
+
+    fn less(&mut self) -> Result<&less::Less, String> {
+        let tree = &self.project.tree;
+        self.less
+            .get_or_insert_with(|| less::Less::new(tree))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
 pub fn compile(project: &Project, diags: &mut Diagnostics) -> WxssOutput {
     let mut out = WxssOutput::default();
+    let mut styles = Styles::new(project);
     if let Some(app) = project.app_style() {
-        let css = compile_file(project, &app, None, None, &mut vec![], diags);
+        let css = compile_file(&mut styles, &app, None, None, &mut vec![], diags);
         out.css.insert("app.css".into(), css);
     }
     for unit in project.units.values() {
@@ -54,7 +89,7 @@ pub fn compile(project: &Project, diags: &mut Diagnostics) -> WxssOutput {
         // A page's styles are shared, as in WeChat: they reach components that take global
         // classes (`addGlobalClass`, `apply-shared`). The view keeps them to their own page.
         let prefix = component.then_some(scope.as_str());
-        let css = compile_file(project, file, prefix, host, &mut vec![], diags);
+        let css = compile_file(&mut styles, file, prefix, host, &mut vec![], diags);
         out.css.insert(format!("{}.css", unit.base), css);
     }
     out
@@ -63,17 +98,99 @@ pub fn compile(project: &Project, diags: &mut Diagnostics) -> WxssOutput {
 /// Compile one stylesheet on its own, as `wcsc` does per file (its `@import`s inlined, with
 /// no component scope). Every diagnostic goes to `diags`.
 pub fn check_file(project: &Project, file: &str, diags: &mut Diagnostics) {
-    let _ = compile_file(project, file, None, None, &mut vec![], diags);
+    let _ = compile_standalone(project, file, diags);
+}
+
+/// [`check_file`], returning the CSS.
+pub fn compile_standalone(project: &Project, file: &str, diags: &mut Diagnostics) -> String {
+    compile_file(
+        &mut Styles::new(project),
+        file,
+        None,
+        None,
+        &mut vec![],
+        diags,
+    )
+}
+
+/// The preprocessor a stylesheet's extension calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lang {
+    Wxss,
+    Less,
+    Sass,
+}
+
+fn lang_of(file: &str) -> Lang {
+    match file.rsplit_once('.').map(|(_, e)| e) {
+        Some("less") => Lang::Less,
+        Some("scss" | "sass") => Lang::Sass,
+        _ => Lang::Wxss,
+    }
+}
+
+/// The CSS a stylesheet stands for: its text, or its LESS/Sass compiled.
+fn source_css(
+    styles: &mut Styles,
+    file: &str,
+    text: &str,
+    diags: &mut Diagnostics,
+) -> Option<String> {
+    match lang_of(file) {
+        Lang::Wxss => Some(text.to_string()),
+        Lang::Less => {
+            let less = match styles.less() {
+                Ok(l) => l,
+                Err(e) => {
+                    diags.push(
+                        Diagnostic::error(
+                            "less-syntax",
+                            format!("the LESS compiler failed to load: {e}"),
+                        )
+                        .in_file(file, None),
+                    );
+                    return None;
+                }
+            };
+            less.compile(file, text).map_err(|d| diags.push(d)).ok()
+        }
+        Lang::Sass => {
+            let mut warnings = vec![];
+            let r = sass::compile(&styles.project.tree, file, &mut warnings);
+            diags.0.extend(warnings);
+            r.map_err(|d| diags.push(d)).ok()
+        }
+    }
+}
+
+/// An imported stylesheet's file. A `.wxss` path (or one without an extension) may stand for a
+/// `.less`/`.scss` file when the project's compiler plugin is on: DevTools writes the `.wxss`.
+fn import_target(project: &Project, from: &str, rel: &str) -> Option<String> {
+    let p = resolve_from(from, rel)?;
+    let base = p
+        .strip_suffix(".wxss")
+        .or_else(|| p.strip_suffix(".ftss"))
+        .unwrap_or(&p);
+    if (base.len() < p.len() || !project.tree.contains(&p))
+        && let Some(found) = crate::project::find_style(&project.tree, base, project.plugins)
+    {
+        return Some(found);
+    }
+    if project.tree.contains(&p) {
+        return Some(p);
+    }
+    find_with_ext(&project.tree, base, WXSS_EXTS)
 }
 
 fn compile_file(
-    project: &Project,
+    styles: &mut Styles,
     file: &str,
     prefix: Option<&str>,
     host: Option<&str>,
     stack: &mut Vec<String>,
     diags: &mut Diagnostics,
 ) -> String {
+    let project = styles.project;
     let text = match project.tree.text(file) {
         Ok(t) => t,
         Err(d) => {
@@ -81,6 +198,30 @@ fn compile_file(
             return String::new();
         }
     };
+    let Some(css) = source_css(styles, file, &text, diags) else {
+        return String::new();
+    };
+    // Positions in CSS compiled from LESS/Sass are not positions in the file: such warnings
+    // name the file only.
+    let generated = lang_of(file) != Lang::Wxss;
+    let place = |d: Diagnostic, span: (usize, usize)| {
+        if generated {
+            d.in_file(file, None)
+        } else {
+            let s = span.0.min(text.len());
+            d.in_file(file, Some(text.clone()))
+                .at(s, span.1.max(s + 1).min(text.len()))
+        }
+    };
+    let fixed = lenient::rewrite(&css);
+    for n in &fixed.notes {
+        let d = if n.error {
+            Diagnostic::error("wxss-syntax", n.message)
+        } else {
+            Diagnostic::warning("wxss-syntax", n.message)
+        };
+        diags.push(place(d, n.span));
+    }
     let options = StyleSheetOptions {
         class_prefix: prefix.map(str::to_string),
         import_sign: Some(IMPORT_SIGN.into()),
@@ -88,22 +229,20 @@ fn compile_file(
         host_is: host.map(str::to_string),
         ..Default::default()
     };
-    let mut t = StyleSheetTransformer::from_css(file, &text, options);
+    let mut t = StyleSheetTransformer::from_css(file, &fixed.text, options);
     for w in t.take_warnings() {
         if w.level() < ParseErrorLevel::Warn {
             continue;
         }
-        let s = offset_of_utf16(&text, w.location.start.line, w.location.start.utf16_col);
-        let e = offset_of_utf16(&text, w.location.end.line, w.location.end.utf16_col);
+        let at = |line, col| fixed.original_offset(offset_of_utf16(&fixed.text, line, col));
+        let s = at(w.location.start.line, w.location.start.utf16_col);
+        let e = at(w.location.end.line, w.location.end.utf16_col);
         let d = if w.prevent_success() {
             Diagnostic::error("wxss-syntax", w.kind.to_string())
         } else {
             Diagnostic::warning("wxss-syntax", w.kind.to_string())
         };
-        diags.push(
-            d.in_file(file, Some(text.clone()))
-                .at(s, e.max(s + 1).min(text.len())),
-        );
+        diags.push(place(d, (s, e)));
     }
     let (normal, low) = t.output_and_low_priority_output();
     let mut css = String::new();
@@ -130,14 +269,7 @@ fn compile_file(
             let pos = text.find(&rel).unwrap_or(0);
             d.in_file(file, Some(text.clone())).at(pos, pos + rel.len())
         };
-        let target = resolve_from(file, &rel).and_then(|p| {
-            if project.tree.contains(&p) {
-                Some(p)
-            } else {
-                find_with_ext(&project.tree, p.trim_end_matches(".wxss"), WXSS_EXTS)
-            }
-        });
-        match target {
+        match import_target(project, file, &rel) {
             None => diags.push(located(Diagnostic::error(
                 "missing-style",
                 format!("imported stylesheet `{rel}` not found"),
@@ -154,7 +286,9 @@ fn compile_file(
                     format!("stylesheet import cycle: {chain}"),
                 )));
             }
-            Some(t) => result.push_str(&compile_file(project, &t, prefix, host, stack, diags)),
+            Some(t) => {
+                result.push_str(&compile_file(styles, &t, prefix, host, stack, diags));
+            }
         }
     }
     result.push_str(rest);

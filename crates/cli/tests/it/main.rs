@@ -6,3 +6,4 @@ mod cli;
 mod package;
 mod render_oracle;
 mod serve;
+mod wxml_lenient;
