@@ -10,6 +10,7 @@ mod build;
 mod check;
 mod dev;
 mod inspect;
+mod npm;
 mod package;
 mod platform_client;
 mod render;
@@ -75,6 +76,8 @@ enum Command {
     Apis(apis::ApisArgs),
     /// Render one template with glass-easel and print it as WeChat's `$gwx(path)(data)` tree.
     Render(render::RenderArgs),
+    /// WeChat DevTools' "build npm": pack `node_modules` into the project's `miniprogram_npm`.
+    Npm(npm::NpmArgs),
 }
 
 fn main() -> ExitCode {
@@ -110,6 +113,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::run(args),
         Command::Apis(args) => apis::run(args),
         Command::Render(args) => render::run(args),
+        Command::Npm(args) => npm::run(args),
     };
     match result {
         Ok(code) => code,

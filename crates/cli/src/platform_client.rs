@@ -111,9 +111,29 @@ fn is_package(bytes: &[u8]) -> bool {
         .is_some_and(|m| m.get("cove").is_some())
 }
 
+/// A project folder as a source upload: what `cove build` reads, with `miniprogram_npm` as
+/// "build npm" makes it from `node_modules` (which the upload leaves out), so that the
+/// platform's cloud compile sees the same packages as a local build.
+pub fn source_zip(
+    dir: &std::path::Path,
+    npm: &cove_compiler::npm::NpmSettings,
+) -> anyhow::Result<Vec<u8>> {
+    let prepared = cove_compiler::npm::load_project(dir, npm)?;
+    for w in &prepared.report.warnings {
+        eprintln!("{w}");
+    }
+    let tree = &prepared.tree;
+    let files: cove_compiler::output::Files = tree
+        .paths()
+        .filter_map(|p| Some((p.to_string(), tree.get(p)?.to_vec())))
+        .collect();
+    Ok(cove_compiler::output::zip_bytes(&files)?)
+}
+
 pub fn upload(args: UploadArgs) -> anyhow::Result<ExitCode> {
     let (bytes, kind) = if args.path.is_dir() {
-        let zip = cove_server::upload::zip_source_dir(&args.path)
+        let npm = cove_compiler::npm::NpmSettings::from_env();
+        let zip = source_zip(&args.path, &npm)
             .with_context(|| format!("read {}", args.path.display()))?;
         (zip, "source")
     } else {
@@ -223,4 +243,61 @@ pub fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use cove_server::report::Domains;
+    use cove_server::upload::{Kind, UploadLimits, VersionInfo, accept};
+
+    /// `cove upload DIR` leaves `node_modules` out, so the platform's cloud compile must get
+    /// the packages from the packed `miniprogram_npm` the upload carries.
+    #[test]
+    fn source_upload_carries_packed_npm() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = |p: &str, s: &str| {
+            let p = dir.path().join(p);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, s).unwrap();
+        };
+        w("project.config.json", r#"{"appid":"wxnpmupload01"}"#);
+        w("package.json", r#"{"dependencies":{"tiny":"1"}}"#);
+        w(
+            "node_modules/tiny/package.json",
+            r#"{"name":"tiny","version":"1.2.3","main":"lib/tiny.js"}"#,
+        );
+        w(
+            "node_modules/tiny/lib/tiny.js",
+            "module.exports = () => 42;",
+        );
+        w("app.json", r#"{"pages":["pages/index/index"]}"#);
+        w("app.js", "App({});");
+        w(
+            "pages/index/index.js",
+            "const tiny = require('tiny'); Page({ data: { n: tiny() } });",
+        );
+        w("pages/index/index.wxml", "<view>{{n}}</view>");
+        let zip = super::source_zip(dir.path(), &Default::default()).unwrap();
+        let version = VersionInfo {
+            app_id: "wxnpmupload01".into(),
+            version_code: 1,
+            version_name: "1.0.0".into(),
+        };
+        let c = accept(
+            &zip,
+            Kind::Source,
+            &version,
+            &Domains::default(),
+            None,
+            &UploadLimits::default(),
+        )
+        .expect("the cloud compile resolves the npm package");
+        let deps = &c.manifest["cove"]["modules"]["pages/index/index.js"]["deps"];
+        assert_eq!(deps["tiny"], "miniprogram_npm/tiny/index.js");
+        assert!(c.files.contains_key("miniprogram_npm/tiny/lib/tiny.js"));
+        assert!(
+            !dir.path().join("miniprogram_npm").exists(),
+            "nothing written into the project"
+        );
+    }
 }

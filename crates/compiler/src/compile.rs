@@ -55,37 +55,25 @@ pub fn compile_dir(root: &Path, opts: &CompileOptions) -> Result<CompileOutput, 
         path: root.display().to_string(),
         source,
     };
-    let mut tree = SourceTree::from_dir(root).map_err(io_err)?;
-    // "Build npm": map node_modules packages into miniprogram_npm of the mini-program root.
-    let mp_root = tree
-        .get("project.config.json")
-        .and_then(|b| serde_json::from_slice::<Value>(b).ok())
-        .and_then(|v| {
-            v.get("miniprogramRoot")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        })
-        .and_then(|r| crate::source::normalize(&r))
-        .unwrap_or_default();
-    let mut mp_tree = tree.subtree(&mp_root);
-    let nm_mp = root.join(&mp_root).join("node_modules");
-    let nm_root = root.join("node_modules");
-    let mapped = crate::npm::map_node_modules(&mut mp_tree, &[nm_mp.as_path(), nm_root.as_path()])
-        .map_err(io_err)?;
-    if !mapped.is_empty() {
-        for p in mp_tree
-            .paths()
-            .filter(|p| p.starts_with("miniprogram_npm/"))
-        {
-            let full = if mp_root.is_empty() {
-                p.to_string()
+    // "Build npm" in memory: `node_modules` packed into `miniprogram_npm` (crate::npm).
+    let prepared =
+        crate::npm::load_project(root, &crate::npm::NpmSettings::from_env()).map_err(io_err)?;
+    let mut tree = prepared.tree;
+    let mp_root = prepared.mp_root;
+    let npm = prepared.report;
+    if !npm.packages.is_empty() || !npm.kept.is_empty() {
+        tracing::info!(
+            "npm: {} packages ({} files) packed in {:.1?}{}; used as they are: {:?}",
+            npm.packages.len(),
+            npm.packages.iter().map(|p| p.files).sum::<usize>(),
+            npm.elapsed,
+            if npm.from_cache {
+                " (from the cache)"
             } else {
-                format!("{mp_root}/{p}")
-            };
-            if let Some(b) = mp_tree.get(p) {
-                tree.insert(&full, b.to_vec());
-            }
-        }
+                ""
+            },
+            npm.kept,
+        );
     }
     if !tree.contains(&format!(
         "{}app.json",
@@ -102,7 +90,28 @@ pub fn compile_dir(root: &Path, opts: &CompileOptions) -> Result<CompileOutput, 
             .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
             .and_then(|v| v.get("name").and_then(Value::as_str).map(str::to_string));
     }
-    compile(&tree, opts).map_err(BuildError::Invalid)
+    // A `require` of a dependency that is not installed has its own, clearer warning.
+    let superseded = |d: &Diagnostic| {
+        d.code == "module-not-found"
+            && npm.not_installed.iter().any(|name| {
+                d.message == format!("cannot resolve module `{name}`")
+                    || d.message
+                        .starts_with(&format!("cannot resolve module `{name}/"))
+            })
+    };
+    let with_npm = |mut diags: Diagnostics| {
+        diags.0.retain(|d| !superseded(d));
+        diags.0.extend(npm.warnings.iter().cloned());
+        diags.sort();
+        diags
+    };
+    match compile(&tree, opts) {
+        Ok(mut out) => {
+            out.warnings = with_npm(out.warnings);
+            Ok(out)
+        }
+        Err(diags) => Err(BuildError::Invalid(with_npm(diags))),
+    }
 }
 
 /// Compile an in-memory project. Never panics on any input.
