@@ -571,7 +571,9 @@
   }
   const WINDOW_KEYS = ['pixelRatio', 'screenWidth', 'screenHeight', 'windowWidth', 'windowHeight', 'statusBarHeight'];
   function fullInfo(t, info) {
-    systemMatches(t, info, WINDOW_KEYS.concat(['brand', 'model', 'system', 'platform', 'language', 'version', 'SDKVersion', 'theme']));
+    systemMatches(t, info, WINDOW_KEYS.concat(['brand', 'model', 'system', 'platform', 'language', 'version', 'SDKVersion']));
+    // As in WeChat, the theme shows only to an app with app.json `"darkmode": true`.
+    t.eq(info.theme, undefined, 'no theme without darkmode');
     t.eq(typeof info.SDKVersion, 'string', 'SDKVersion');
     t.eq(info.safeArea.width, info.screenWidth, 'safeArea width');
     t.eq(info.safeArea.top, info.statusBarHeight, 'safeArea below the status bar');
@@ -606,9 +608,17 @@
   };
   checks.getAppBaseInfo = async (wx, t) => {
     const b = wx.getAppBaseInfo();
-    systemMatches(t, b, ['SDKVersion', 'language', 'version', 'theme']);
+    systemMatches(t, b, ['SDKVersion', 'language', 'version']);
+    t.eq(b.theme, undefined, 'no theme without darkmode');
     t.eq(typeof b.enableDebug, 'boolean');
     t.ok(b.screenWidth === undefined, 'app fields only');
+  };
+  // No ext.json and no host configuration: an empty object, as WeChat gives an app with none.
+  checks.getExtConfigSync = async (wx, t) => {
+    t.eq(wx.getExtConfigSync(), {});
+  };
+  checks.getExtConfig = async (wx, t) => {
+    t.eq((await t.succeeds('getExtConfig', {})).extConfig, {});
   };
   checks.getSystemSetting = async (wx, t) => {
     const s = wx.getSystemSetting();
@@ -812,10 +822,20 @@
     );
   }
   checks.onNetworkStatusChange = checks.offNetworkStatusChange = deviceCheck('networkStatusChange', { isConnected: false, networkType: 'none' });
-  checks.onThemeChange = checks.offThemeChange = deviceCheck('themeChange', { theme: 'dark' }, async (t) => {
-    t.eq(wx.getSystemInfoSync().theme, 'dark', 'the theme is now dark');
-    t.cleanup(() => t.send({ t: 'device', event: 'themeChange', data: { theme: t.config.system.theme || 'light' } }));
-  });
+  // The fixture app has no app.json `"darkmode": true`: as in WeChat, it runs light, sees no
+  // theme and hears no change (tests/it/theme.rs covers an app with darkmode).
+  checks.onThemeChange = checks.offThemeChange = async (wx, t) => {
+    let heard = 0;
+    const listener = () => heard++;
+    wx.onThemeChange(listener);
+    t.cleanup(() => {
+      wx.offThemeChange(listener);
+      return t.send({ t: 'device', event: 'themeChange', data: { theme: t.config.system.theme || 'light' } });
+    });
+    t.eq(await t.send({ t: 'device', event: 'themeChange', data: { theme: 'dark' } }), { result: null }, 'delivered');
+    t.eq(heard, 0, 'an app without darkmode does not hear of it');
+    t.eq(wx.getSystemInfoSync().theme, undefined, 'nor sees a theme');
+  };
   checks.onMemoryWarning = checks.offMemoryWarning = deviceCheck('memoryWarning', { level: 10 });
   checks.onKeyboardHeightChange = checks.offKeyboardHeightChange = deviceCheck('keyboardHeightChange', { height: 260 });
   const SENSOR_SAMPLES = {
@@ -1418,6 +1438,26 @@
   // ---- what is not served ---------------------------------------------------------------------------------------
   /** The generated check for a name the runtime does not serve. */
   function unsupportedCheck(name) {
+    // A listener registers and is never called; a context or manager exists, and each of
+    // its methods fails (so that pages which create one at load still open).
+    if (/^(on|off)[A-Z]/.test(name)) {
+      return async (wx, t) => {
+        t.eq(typeof wx[name], 'function', 'it exists');
+        t.eq(wx.canIUse(name), false, 'canIUse');
+        t.eq(wx[name](() => {}), undefined, 'registers nothing and returns undefined');
+      };
+    }
+    if (/^create[A-Z]|^get.*Manager$/.test(name)) {
+      return async (wx, t) => {
+        t.eq(typeof wx[name], 'function', 'it exists');
+        t.eq(wx.canIUse(name), false, 'canIUse');
+        const o = wx[name]({});
+        t.eq(o !== null && typeof o === 'object', true, 'returns an object');
+        t.eq(o.onError(() => {}), undefined, 'listeners register nothing');
+        const r = await new Promise((ok) => o.start({ success: () => ok('success'), fail: (e) => ok(e.errMsg) }));
+        t.eq(r, `${name}.start:fail not supported`, 'a method fails through callbacks');
+      };
+    }
     return async (wx, t) => {
       const errMsg = `${name}:fail not supported`;
       t.eq(typeof wx[name], 'function', 'it exists');

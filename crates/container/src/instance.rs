@@ -29,9 +29,13 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            memory: 64 << 20,
+            // Real apps load every template and module at launch: WeChat's official demo
+            // starts at 44 MB and visits past 64 MB; a phone gives its JS far more.
+            memory: 256 << 20,
             cpu_time: Duration::from_secs(5),
-            stack: 512 << 10,
+            // QuickJS frames are larger than V8's: 1 MB takes recursion about as deep as
+            // WeChat's engines allow.
+            stack: 1 << 20,
             hang_grace: Duration::from_secs(2),
         }
     }

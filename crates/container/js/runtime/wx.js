@@ -230,6 +230,12 @@ function unsupported(name) {
   wx[name] = function (opts) {
     const r = { errMsg: `${name}:fail not supported` };
     post({ t: 'unsupported', api: name });
+    // A listener for events that never come here: registered, never called (as a phone
+    // without the hardware does). Libraries call these unguarded at load.
+    if (/^(on|off)[A-Z]/.test(name)) return undefined;
+    // A context or manager (`createVideoContext`, `createInterstitialAd`, `createWorker`):
+    // the page still opens, and each call on it fails in WeChat's shape.
+    if (/^create[A-Z]|^get.*Manager$/.test(name)) return stubObject(name);
     if (opts && typeof opts === 'object' && (opts.fail || opts.complete || opts.success)) {
       // Callbacks run later, as for every other API.
       Promise.resolve().then(() => {
@@ -238,9 +244,37 @@ function unsupported(name) {
       });
       return undefined;
     }
-    if (/Sync$/.test(name) || /^(create|get.*Manager|on|off)/.test(name)) throw new Error(r.errMsg);
+    if (/Sync$/.test(name)) throw new Error(r.errMsg);
     return Promise.reject(r);
   };
+}
+
+/**
+ * What an unsupported `create…`/`get…Manager` returns: every method exists. Listener
+ * methods (`onError`, `offLoad`) do nothing; a method given callbacks fails them with
+ * `<api>.<method>:fail not supported`; others return a promise that fails the same way
+ * (an ad's `show()`), with its rejection handled so that code that ignores it stays quiet.
+ */
+function stubObject(api) {
+  return new Proxy(Object.create(null), {
+    get(_t, key) {
+      if (typeof key === 'symbol' || key === 'then') return undefined;
+      return (opts) => {
+        if (/^(on|off)[A-Z]/.test(key)) return undefined;
+        const r = { errMsg: `${api}.${key}:fail not supported`, errCode: -1 };
+        if (opts && typeof opts === 'object' && (opts.fail || opts.complete || opts.success)) {
+          Promise.resolve().then(() => {
+            if (typeof opts.fail === 'function') safe(() => opts.fail(r));
+            if (typeof opts.complete === 'function') safe(() => opts.complete(r));
+          });
+          return undefined;
+        }
+        const p = Promise.reject(r);
+        p.catch(() => {});
+        return p;
+      };
+    },
+  });
 }
 
 // ---- storage ---------------------------------------------------------------------------------------------
