@@ -26,7 +26,7 @@ const ADAPTER: &str = include_str!(concat!(
 ));
 const API_NAMES: &str = include_str!(concat!(env!("OUT_DIR"), "/wx_api_names.json"));
 /// The runtime's parts, in the order they share one scope.
-const RUNTIME: [(&str, &str); 9] = [
+const RUNTIME: [(&str, &str); 10] = [
     ("modules.js", include_str!("../js/runtime/modules.js")),
     ("backend.js", include_str!("../js/runtime/backend.js")),
     ("canvas.js", include_str!("../js/runtime/canvas.js")),
@@ -34,6 +34,7 @@ const RUNTIME: [(&str, &str); 9] = [
     ("app.js", include_str!("../js/runtime/app.js")),
     ("wx.js", include_str!("../js/runtime/wx.js")),
     ("cloud.js", include_str!("../js/runtime/cloud.js")),
+    ("compat.js", include_str!("../js/runtime/compat.js")),
     ("automation.js", include_str!("../js/runtime/automation.js")),
     ("exports.js", include_str!("../js/runtime/exports.js")),
 ];

@@ -133,9 +133,30 @@ fn compile_module(
     }
     let program = ret.program;
     let mut deps = BTreeMap::new();
-    let Found { required, optional } = dependencies(&program, path, &js, diags);
+    let Found {
+        required,
+        optional,
+        contexts,
+    } = dependencies(&program, path, &js, diags);
     for spec in optional {
         if let Some(target) = resolve_require(tree, path, &spec, plugins) {
+            deps.entry(spec).or_insert(target);
+        }
+    }
+    for (prefix, (s, e)) in contexts {
+        let folder = &prefix[..prefix.rfind('/').unwrap_or(0)];
+        let found = context_modules(tree, path, folder, plugins);
+        if found.is_empty() {
+            diags.push(
+                Diagnostic::warning(
+                    "dynamic-require",
+                    format!("`require` with a computed path under `{folder}/`, a folder with no modules"),
+                )
+                .in_file(path, Some(text.clone()))
+                .at(s, e),
+            );
+        }
+        for (spec, target) in found {
             deps.entry(spec).or_insert(target);
         }
     }
@@ -175,6 +196,50 @@ fn compile_module(
         },
         sources,
     ))
+}
+
+/// Does a computed path's constant start name a folder of its own (`./plugins/`), not just
+/// the current or a parent folder, whose every script would be far more than it means?
+fn names_a_folder(prefix: &str) -> bool {
+    let Some((folder, _)) = prefix.rsplit_once('/') else {
+        return false;
+    };
+    folder
+        .split('/')
+        .any(|seg| !seg.is_empty() && seg != "." && seg != "..")
+}
+
+/// Every script and JSON module directly in `folder` (as written, relative to `from`), keyed
+/// by the specifier that names it: `./plugins/sub` for `plugins/sub.js`.
+fn context_modules(
+    tree: &SourceTree,
+    from: &str,
+    folder: &str,
+    plugins: Plugins,
+) -> Vec<(String, String)> {
+    let Some(dir) = crate::source::resolve_from(from, folder) else {
+        return vec![];
+    };
+    let lead = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    tree.paths()
+        .filter(|p| p.starts_with(&lead) && !p[lead.len()..].contains('/'))
+        .filter(|p| {
+            let ext = p.rsplit('.').next().unwrap_or("");
+            (plugins.script_exts().contains(&ext) && !p.ends_with(".d.ts")) || ext == "json"
+        })
+        .map(|p| {
+            let rel = &p[lead.len()..];
+            let stem = rel
+                .strip_suffix(".js")
+                .or_else(|| rel.strip_suffix(".ts"))
+                .unwrap_or(rel);
+            (format!("{folder}/{stem}"), p.to_string())
+        })
+        .collect()
 }
 
 fn is_typescript(path: &str) -> bool {
@@ -307,6 +372,8 @@ struct Found {
     required: Vec<(String, (usize, usize))>,
     /// Specifiers a `require` of the module's own naming may pass on: packaged when found.
     optional: Vec<String>,
+    /// Constant folder prefixes of computed paths, with the span of the argument.
+    contexts: Vec<(String, (usize, usize))>,
 }
 
 /// The module specifiers a program asks for, with the span of each string, and those it
@@ -318,6 +385,7 @@ fn dependencies(
     diags: &mut Diagnostics,
 ) -> Found {
     let mut optional = vec![];
+    let mut contexts = vec![];
     let semantic = SemanticBuilder::new()
         .with_build_nodes(true)
         .build(program)
@@ -376,11 +444,20 @@ fn dependencies(
                         let v = t.quasis[0].value.cooked.as_ref().map_or_else(|| t.quasis[0].value.raw.to_string(), |c| c.to_string());
                         out.push((v, span(t.span)));
                     }
-                    other => diags.push(
-                        Diagnostic::warning("dynamic-require", "`require` with a computed path cannot be bundled; the module must already be in the package")
-                            .in_file(path, Some(text.clone()))
-                            .at(other.span().start as usize, other.span().end as usize),
-                    ),
+                    other => {
+                        let at = span(other.span());
+                        match static_prefix(other) {
+                            // `require(`./plugins/${name}`)`: every module in that folder may
+                            // be asked for, so all of them are packaged (WeChat packages every
+                            // script of the app).
+                            Some(prefix) if names_a_folder(&prefix) => contexts.push((prefix, at)),
+                            _ => diags.push(
+                                Diagnostic::warning("dynamic-require", "`require` with a computed path cannot be bundled; the module must already be in the package")
+                                    .in_file(path, Some(text.clone()))
+                                    .at(at.0, at.1),
+                            ),
+                        }
+                    }
                 }
             }
             _ => {}
@@ -389,6 +466,30 @@ fn dependencies(
     Found {
         required: out,
         optional,
+        contexts,
+    }
+}
+
+/// The constant start of a computed path: `` `./a/${x}` `` and `'./a/' + x` give `./a/`.
+fn static_prefix(arg: &Argument) -> Option<String> {
+    match arg {
+        Argument::TemplateLiteral(t) => t.quasis.first().map(|q| {
+            q.value
+                .cooked
+                .as_ref()
+                .map_or_else(|| q.value.raw.to_string(), |c| c.to_string())
+        }),
+        Argument::BinaryExpression(b) if b.operator == oxc::ast::ast::BinaryOperator::Addition => {
+            let mut left = &b.left;
+            while let Expression::BinaryExpression(inner) = left {
+                left = &inner.left;
+            }
+            match left {
+                Expression::StringLiteral(s) => Some(s.value.to_string()),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 

@@ -181,6 +181,8 @@ global.Behavior = function Behavior(def) {
 };
 
 // ---- errors -------------------------------------------------------------------------------------
+/** Units whose script threw when the app loaded: why their pages cannot be created. */
+const unitErrors = new Map();
 let reporting = false;
 /** An error no one caught: App.onError and wx.onError listeners, then the host. */
 function reportError(err) {
@@ -269,7 +271,13 @@ function load(templateGroup, unitConfigs, app) {
   // throws is reported and skipped; its pages then fail to open with that error.
   const order = paths.filter((p) => units[p].component).concat(paths.filter((p) => !units[p].component));
   for (const path of order) {
-    if (modules.has(path + '.js')) safe(() => inUnitEnv(path, () => requireModule(path + '.js')));
+    if (!modules.has(path + '.js')) continue;
+    try {
+      inUnitEnv(path, () => requireModule(path + '.js'));
+    } catch (e) {
+      unitErrors.set(path, e);
+      reportError(e);
+    }
   }
 }
 
@@ -400,8 +408,11 @@ function openPage(path, query, opener) {
   } catch (e) {
     // QuickJS throws `null` when even the error for a failed allocation cannot be made.
     if (e === null) collectGarbage();
-    const err = new Error(`page "${path}" cannot be created: ${e && e.message ? e.message : e}`);
-    if (e && e.stack) err.stack = e.stack;
+    // A page whose script threw at load has no definition; the script's error says why.
+    const cause = unitErrors.get(path) || e;
+    const why = unitErrors.has(path) ? `its script threw when the app loaded: ${cause && cause.message ? cause.message : cause}` : cause && cause.message ? cause.message : cause;
+    const err = new Error(`page "${path}" cannot be created: ${why}`);
+    if (cause && cause.stack) err.stack = cause.stack;
     reportError(err);
     caller = blankPage();
   }

@@ -260,7 +260,9 @@ function stubObject(api) {
     get(_t, key) {
       if (typeof key === 'symbol' || key === 'then') return undefined;
       return (opts) => {
-        if (/^(on|off)[A-Z]/.test(key)) return undefined;
+        // A listener: never called; what it returns (`onCameraFrame()`'s frame listener)
+        // is another such object.
+        if (/^(on|off)[A-Z]/.test(key)) return stubObject(`${api}.${key}`);
         const r = { errMsg: `${api}.${key}:fail not supported`, errCode: -1 };
         if (opts && typeof opts === 'object' && (opts.fail || opts.complete || opts.success)) {
           Promise.resolve().then(() => {
