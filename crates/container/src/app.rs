@@ -331,7 +331,23 @@ impl App {
                 "__cove.defineModule({},{deps},function(require,module,exports,global){{{code}\n}});",
                 js_str(id)
             );
-            self.instance.eval(file, &script)?;
+            // A module QuickJS cannot compile (the compiler's oxc accepted it) fails where it
+            // is required, with the reason, as a module that throws does; not the whole app.
+            let why = match self.instance.eval(file, &script) {
+                Ok(_) => continue,
+                Err(RunError::Exception(why)) => why,
+                Err(e) => return Err(e.into()),
+            };
+            {
+                let message = format!("{file}: {}", why.lines().next().unwrap_or(&why));
+                tracing::warn!(target: "cove::app", "{message}");
+                let stub = format!(
+                    "__cove.defineModule({},{deps},function(){{throw new SyntaxError({})}});",
+                    js_str(id),
+                    js_str(&message)
+                );
+                self.instance.eval(file, &stub)?;
+            }
         }
         let templates = cove
             .get("templates")
