@@ -169,7 +169,12 @@ pub fn compile(tree: &SourceTree, opts: &CompileOptions) -> Result<CompileOutput
     }
     let mut units = serde_json::Map::new();
     for unit in project.units.values() {
-        let config = unit_config(unit, &wxss_out.scopes, &project.global_missing);
+        let config = unit_config(
+            unit,
+            &wxss_out.scopes,
+            &project.global_using,
+            &project.global_missing,
+        );
         files.insert(format!("{}.json", unit.base), pretty(&config));
         units.insert(
             unit.base.clone(),
@@ -222,6 +227,7 @@ fn pretty(v: &Value) -> Vec<u8> {
 fn unit_config(
     unit: &project::Unit,
     scopes: &BTreeMap<String, String>,
+    global_using: &BTreeMap<String, String>,
     global_missing: &BTreeMap<String, String>,
 ) -> Value {
     let mut config = unit
@@ -229,9 +235,12 @@ fn unit_config(
         .as_ref()
         .map(|c| c.value.clone())
         .unwrap_or_else(|| json!({}));
-    let using: serde_json::Map<String, Value> = unit
-        .using
+    // `app.json`'s own `usingComponents` reach every page and component, as in WeChat (a
+    // unit's own declaration of the same tag wins; a component does not contain itself).
+    let using: serde_json::Map<String, Value> = global_using
         .iter()
+        .filter(|(k, v)| !unit.using.contains_key(*k) && **v != unit.base)
+        .chain(&unit.using)
         .map(|(k, v)| (k.clone(), json!(format!("/{v}"))))
         .collect();
     config["usingComponents"] = Value::Object(using);

@@ -375,3 +375,34 @@ fn a_custom_tab_bar_renders_on_tab_pages() {
     r.app.settle().unwrap();
     assert!(r.host.take_logs().iter().any(|l| l == "c bar null"));
 }
+
+/// `app.json` `usingComponents` are available in every page and component.
+#[test]
+fn app_wide_components_render_in_pages_and_components() {
+    let dir = project(&[
+        (
+            "app.json",
+            r#"{"pages": ["pages/a/a"], "usingComponents": {"badge": "/c/badge/badge"}}"#,
+        ),
+        ("app.js", "App({})"),
+        (
+            "pages/a/a.json",
+            r#"{"usingComponents": {"panel": "/c/panel/panel"}}"#,
+        ),
+        ("pages/a/a.js", "Page({})"),
+        ("pages/a/a.wxml", r#"<badge id="top" text="page"/><panel/>"#),
+        ("c/badge/badge.json", r#"{"component": true}"#),
+        (
+            "c/badge/badge.js",
+            "Component({ properties: { text: String } })",
+        ),
+        ("c/badge/badge.wxml", "<view>badge {{text}}</view>"),
+        ("c/panel/panel.json", r#"{"component": true}"#),
+        ("c/panel/panel.js", "Component({})"),
+        ("c/panel/panel.wxml", r#"<badge text="in panel"/>"#),
+    ]);
+    let r = common::launch(dir.path(), None);
+    let texts: Vec<&String> = r.tree.text.values().collect();
+    assert!(texts.iter().any(|t| *t == "badge page"), "{texts:?}");
+    assert!(texts.iter().any(|t| *t == "badge in panel"), "{texts:?}");
+}
