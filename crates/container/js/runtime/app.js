@@ -267,19 +267,32 @@ function load(templateGroup, unitConfigs, app) {
   }
   if (modules.has('app.js')) safe(() => requireModule('app.js'));
   if (!appInstance) App({});
-  // Components first, so that pages find their definitions registered. A unit whose JS
-  // throws is reported and skipped; its pages then fail to open with that error.
-  const order = paths.filter((p) => units[p].component).concat(paths.filter((p) => !units[p].component));
-  for (const path of order) {
-    if (!modules.has(path + '.js')) continue;
-    try {
-      inUnitEnv(path, () => requireModule(path + '.js'));
-    } catch (e) {
-      unitErrors.set(path, e);
-      reportError(e);
-    }
+}
+
+/**
+ * Run a unit's script the first time it is needed, as WeChat does: a page's script runs when
+ * the page is first opened (after `App.onLaunch`: pages read what it set, at load), and the
+ * components its tree uses run theirs first, so that their definitions are registered when
+ * the page's template creates them. A unit whose script throws is reported once; its pages
+ * then open blank with that error (`openPage`).
+ */
+const loadedUnits = new Set();
+function ensureUnit(path) {
+  if (loadedUnits.has(path) || !units[path]) return;
+  loadedUnits.add(path);
+  const config = units[path];
+  const deps = Object.values(config.usingComponents || {});
+  for (const g of Object.values(config.componentGenerics || {})) if (g && g.default) deps.push(g.default);
+  for (const dep of deps) ensureUnit(stripSlash(dep));
+  if (!modules.has(path + '.js')) return;
+  try {
+    inUnitEnv(path, () => requireModule(path + '.js'));
+  } catch (e) {
+    unitErrors.set(path, e);
+    reportError(e);
   }
 }
+
 
 // ---- pages ---------------------------------------------------------------------------------------
 function stripSlash(p) {
@@ -397,6 +410,7 @@ class NotFound extends Error {}
 function openPage(path, query, opener) {
   if (!allPages.has(path) || !units[path]) throw new NotFound(path);
   reportMissingComponents(path);
+  ensureUnit(path);
   const id = nextPageId++;
   const node = backend.createElement('page', 'page');
   ops.push(['page', node.__id, id, path]);
@@ -448,6 +462,7 @@ function customTabBar(p) {
   p.caller.getTabBar = () => (p.tabBar ? p.tabBar.get() : null);
   const tb = appJson.tabBar;
   if (!tb || tb.custom !== true || !tabPaths.includes(p.path) || !units[CUSTOM_TAB_BAR]) return;
+  ensureUnit(CUSTOM_TAB_BAR);
   const host = backend.createElement('view', 'view');
   // Fixed to the page's frame: the bottom of the screen, where the native bar would be.
   host.setStyle('position:fixed;left:0;right:0;bottom:0;z-index:9999');

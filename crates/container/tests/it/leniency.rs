@@ -406,3 +406,34 @@ fn app_wide_components_render_in_pages_and_components() {
     assert!(texts.iter().any(|t| *t == "badge page"), "{texts:?}");
     assert!(texts.iter().any(|t| *t == "badge in panel"), "{texts:?}");
 }
+
+/// A page's script runs when the page first opens, after `App.onLaunch`, as in WeChat: real
+/// apps read at load what `onLaunch` set (TDesign's starter takes its socket so).
+#[test]
+fn page_scripts_run_after_on_launch() {
+    let dir = project(&[
+        ("app.json", r#"{"pages": ["pages/a/a", "pages/b/b"]}"#),
+        (
+            "app.js",
+            "App({ globalData: {}, onLaunch() { console.log('launch'); this.globalData.socket = { name: 'socket' }; } })",
+        ),
+        (
+            "pages/a/a.js",
+            "const { socket } = getApp().globalData; console.log('a script ' + socket.name); Page({})",
+        ),
+        ("pages/a/a.wxml", "<view/>"),
+        ("pages/b/b.js", "console.log('b script'); Page({})"),
+        ("pages/b/b.wxml", "<view/>"),
+    ]);
+    let r = common::launch(dir.path(), None);
+    assert_eq!(r.host.take_logs(), ["launch", "a script socket"]);
+    r.app
+        .eval_json("wx.navigateTo({ url: '/pages/b/b' }), 1")
+        .unwrap();
+    r.app.settle().unwrap();
+    r.app
+        .eval_json("wx.redirectTo({ url: '/pages/b/b' }), 1")
+        .unwrap();
+    r.app.settle().unwrap();
+    assert_eq!(r.host.take_logs(), ["b script"], "once, when first opened");
+}
