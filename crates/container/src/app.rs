@@ -25,6 +25,11 @@ const ADAPTER: &str = include_str!(concat!(
     "/glass_easel_miniprogram_adapter.js"
 ));
 const API_NAMES: &str = include_str!(concat!(env!("OUT_DIR"), "/wx_api_names.json"));
+/// What WeChat's module wrapper declares (and leaves undefined) besides `require`, `module`
+/// and `exports`: libraries written for browsers test them.
+const BROWSER_GLOBALS: &str = "window,document,frames,self,location,navigator,localStorage,\
+history,Caches,screen,alert,confirm,prompt,XMLHttpRequest,WebSocket,Reporter,webkit,WeixinJSCore";
+
 /// The runtime's parts, in the order they share one scope.
 const RUNTIME: [(&str, &str); 10] = [
     ("modules.js", include_str!("../js/runtime/modules.js")),
@@ -327,8 +332,10 @@ impl App {
             let deps = m.get("deps").cloned().unwrap_or_else(|| json!({}));
             // The code starts on the script's first line, so that stack traces give the
             // module's own line numbers; the newline before `}` ends a trailing `//` comment.
+            // The browser's globals are parameters that stay undefined, as in WeChat's own
+            // module wrapper: `window || global` and `typeof window` work, never a ReferenceError.
             let script = format!(
-                "__cove.defineModule({},{deps},function(require,module,exports,global){{{code}\n}});",
+                "__cove.defineModule({},{deps},function(require,module,exports,global,{BROWSER_GLOBALS}){{{code}\n}});",
                 js_str(id)
             );
             // A module QuickJS cannot compile (the compiler's oxc accepted it) fails where it

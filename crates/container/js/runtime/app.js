@@ -251,8 +251,17 @@ function load(templateGroup, unitConfigs, app) {
     for (const p of sp.pages || []) allPages.add(`${sp.root.replace(/\/$/, '')}/${p}`);
   }
   const paths = Object.keys(units);
+  let emptyNeeded = false;
   for (const path of paths) {
     const config = units[path];
+    // A generic with no default that the user does not give renders nothing in WeChat;
+    // glass-easel refuses to create the component, so it gets an empty default.
+    for (const [name, g] of Object.entries(config.componentGenerics || {})) {
+      if (g === true || (g && typeof g === 'object' && !g.default)) {
+        config.componentGenerics[name] = { default: '/' + EMPTY_COMPONENT };
+        emptyNeeded = true;
+      }
+    }
     codeSpace.addComponentStaticConfig(path, config);
     if (config.style || config.styleScope) codeSpace.addStyleSheet(path, config.style, config.styleScope);
     if (templateGroup[path]) {
@@ -265,9 +274,15 @@ function load(templateGroup, unitConfigs, app) {
       });
     }
   }
+  if (emptyNeeded) {
+    codeSpace.addComponentStaticConfig(EMPTY_COMPONENT, { component: true });
+    inUnitEnv(EMPTY_COMPONENT, () => global.Component({}));
+  }
   if (modules.has('app.js')) safe(() => requireModule('app.js'));
   if (!appInstance) App({});
 }
+/** A component that renders nothing: the default of generics that have none. */
+const EMPTY_COMPONENT = 'cove/empty';
 
 /**
  * Run a unit's script the first time it is needed, as WeChat does: a page's script runs when
