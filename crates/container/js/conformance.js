@@ -614,6 +614,18 @@
     t.ok(b.screenWidth === undefined, 'app fields only');
   };
   // No ext.json and no host configuration: an empty object, as WeChat gives an app with none.
+  // Background fetch: the token round-trips; nothing was prefetched, so reading fails.
+  checks.setBackgroundFetchToken = checks.getBackgroundFetchToken = async (wx, t) => {
+    await t.succeeds('setBackgroundFetchToken', { token: 'abc' });
+    t.eq((await t.succeeds('getBackgroundFetchToken', {})).token, 'abc');
+    await t.fails('setBackgroundFetchToken', { token: 1 }, 'setBackgroundFetchToken:fail parameter error: parameter.token should be String');
+  };
+  checks.getBackgroundFetchData = async (wx, t) => {
+    await t.fails('getBackgroundFetchData', { fetchType: 'pre' }, 'getBackgroundFetchData:fail no background fetch data');
+  };
+  checks.onBackgroundFetchData = async (wx, t) => {
+    t.eq(wx.onBackgroundFetchData(() => {}), undefined, 'registered; never called here');
+  };
   // No experiment runs here: WeChat's answer when the app is in none.
   checks.getExptInfoSync = async (wx, t) => {
     t.eq(wx.getExptInfoSync(['color']), {});
@@ -987,9 +999,13 @@
   // ---- host APIs ---------------------------------------------------------------------------------------------------
   /** Host APIs with more to them than a request and its answer. */
   const SPECIAL_HOST = {
-    // The view renders the canvas node's drawing; the pixels come back as a temp file.
+    // The view renders the canvas node's drawing (a 2D node or a legacy canvas-id); the
+    // pixels come back as a temp file.
     async canvasToTempFilePath(wx, t) {
-      await t.fails('canvasToTempFilePath', {}, 'canvasToTempFilePath:fail canvas is required: pass the node of a canvas type="2d" (canvasId canvases are not supported)');
+      await home(t);
+      const cc = await t.node('cc');
+      await t.fails('canvasToTempFilePath', {}, 'canvasToTempFilePath:fail parameter error: parameter.canvasId should be String (or canvas, the node of a canvas type="2d")');
+      await t.fails('canvasToTempFilePath', { canvas: {} }, 'canvasToTempFilePath:fail canvas is not the node of a canvas type="2d" (from a SelectorQuery)');
       const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==';
       t.answer('canvas', { dataURL: `data:image/png;base64,${png}` });
       const res = await t.succeeds('canvasToTempFilePath', { canvas: { __coveNode: 7 }, destWidth: 10, fileType: 'png' });
@@ -998,8 +1014,45 @@
       t.ok(/^wxfile:\/\/tmp_\w+\.png$/.test(res.tempFilePath), `a temp png file: ${res.tempFilePath}`);
       const bytes = new Uint8Array(wx.getFileSystemManager().readFileSync(res.tempFilePath));
       t.eq([bytes.length, bytes[1], bytes[2], bytes[3]], [70, 0x50, 0x4e, 0x47], 'the file holds the PNG the view made');
+      // A legacy canvas by its canvas-id: CSS px, and the pixel ratio for the default size.
+      t.requests.length = 0;
+      const legacy = await t.resolves('canvasToTempFilePath', { canvasId: 'cc', x: 2, width: 8, fileType: 'jpg', quality: 0.8 });
+      t.match(legacy.tempFilePath, /^wxfile:\/\/tmp_\w+\.jpg$/, 'a temp jpg file');
+      const lreq = await t.requested('canvas');
+      t.eq([lreq.args.node, lreq.args.op, lreq.args.x, lreq.args.width, lreq.args.fileType, lreq.args.quality, lreq.args.ratio], [cc, 'snapshot', 2, 8, 'jpg', 0.8, wx.getSystemInfoSync().pixelRatio], 'the view is asked for the canvas-id canvas');
+      await t.fails('canvasToTempFilePath', { canvasId: 'none' }, 'canvasToTempFilePath:fail canvas is empty: no <canvas canvas-id="none"> in page pages/index/index');
+      t.answer('canvas', null);
+      await t.fails('canvasToTempFilePath', { canvasId: 'cc' }, 'canvasToTempFilePath:fail canvas "cc" cannot be exported: this host has no view that draws it');
       t.refuse('canvas', 'fail no canvas node 7');
       await t.rejects('canvasToTempFilePath', { canvas: { __coveNode: 7 } }, 'canvasToTempFilePath:fail no canvas node 7');
+    },
+    // Pixels of a legacy canvas, in CSS px: RGBA bytes from the view.
+    async canvasGetImageData(wx, t) {
+      await home(t);
+      const cc = await t.node('cc');
+      t.answer('canvas', { width: 1, height: 1, data: { $bytes: 'BwgJ/w==' } });
+      const res = await t.succeeds('canvasGetImageData', { canvasId: 'cc', x: 3, y: 4, width: 1, height: 1 });
+      t.eq([res.width, res.height, res.data instanceof Uint8ClampedArray, Array.from(res.data)], [1, 1, true, [7, 8, 9, 255]], 'the pixels the view read');
+      const req = await t.requested('canvas');
+      t.eq(req.args, { node: cc, op: 'imageData', x: 3, y: 4, width: 1, height: 1 }, 'the view is asked for that region');
+      await t.resolves('canvasGetImageData', { canvasId: 'cc', x: 0, y: 0, width: 1, height: 1 });
+      await t.fails('canvasGetImageData', { canvasId: 'cc', x: 0, y: 0, width: 1 }, 'canvasGetImageData:fail parameter error: parameter.height should be Number instead of Undefined;');
+      await t.fails('canvasGetImageData', { canvasId: 'none', x: 0, y: 0, width: 1, height: 1 }, 'canvasGetImageData:fail canvas is empty: no <canvas canvas-id="none"> in page pages/index/index');
+      t.refuse('canvas', 'fail the canvas cannot be read');
+      await t.rejects('canvasGetImageData', { canvasId: 'cc', x: 0, y: 0, width: 1, height: 1 }, 'canvasGetImageData:fail the canvas cannot be read');
+    },
+    // Pixels to a legacy canvas: the bytes go to the view, which replaces that region.
+    async canvasPutImageData(wx, t) {
+      await home(t);
+      const cc = await t.node('cc');
+      t.answer('canvas', {});
+      await t.succeeds('canvasPutImageData', { canvasId: 'cc', x: 1, y: 2, width: 1, data: new Uint8ClampedArray([1, 2, 3, 4]) });
+      const req = await t.requested('canvas');
+      t.eq(req.args, { node: cc, op: 'putImageData', x: 1, y: 2, width: 1, height: 1, data: { $bytes: 'AQIDBA==' } }, 'the view gets the bytes, height from their length');
+      await t.resolves('canvasPutImageData', { canvasId: 'cc', x: 0, y: 0, width: 1, height: 1, data: new Uint8ClampedArray(4) });
+      await t.fails('canvasPutImageData', { canvasId: 'cc', x: 0, y: 0, width: 2, height: 2, data: new Uint8ClampedArray(4) }, 'canvasPutImageData:fail parameter error: data holds 4 bytes, not width * height * 4 = 16');
+      await t.fails('canvasPutImageData', { canvasId: 'cc', x: 0, y: 0, width: 1 }, 'canvasPutImageData:fail parameter error: parameter.data should be Uint8ClampedArray');
+      await t.fails('canvasPutImageData', { canvasId: 'none', x: 0, y: 0, width: 1, data: new Uint8ClampedArray(4) }, 'canvasPutImageData:fail canvas is empty: no <canvas canvas-id="none"> in page pages/index/index');
     },
   };
   const HOST = {
@@ -1037,10 +1090,15 @@
     await home(t);
     const box = await t.node('box');
     const far = await t.node('far');
+    // One `fields` request for the whole query: each item names its node and what to measure.
     t.answer('layout', (a) => {
-      if (a.what === 'rect') return a.node === box ? { left: 10, top: 20, width: 100, height: 50 } : { left: 0, top: 600, width: 375, height: 40 };
-      if (a.what === 'scroll') return { scrollLeft: 0, scrollTop: 30, scrollWidth: 375, scrollHeight: 1200 };
-      return null;
+      if (a.what !== 'fields') return null;
+      return a.items.map((it) => {
+        const out = {};
+        if (it.rect) out.rect = it.node === box ? { left: 10, top: 20, width: 100, height: 50 } : { left: 0, top: 600, width: 375, height: 40 };
+        if (it.scroll) out.scroll = { scrollLeft: 0, scrollTop: 30, scrollWidth: 375, scrollHeight: 1200 };
+        return out;
+      });
     });
     const res = await t.bounded(
       new Promise((resolve) => {
@@ -1058,8 +1116,9 @@
     t.eq(res[2], { id: 'far', dataset: {}, scrollLeft: 0, scrollTop: 30, scrollWidth: 375, scrollHeight: 1200 }, 'scrollOffset');
     t.eq(res[3], null, 'no such element');
     const asked = t.requests.filter((r) => r.api === 'layout').map((r) => r.args);
-    t.ok(asked.some((a) => deepEq(a, { node: box, what: 'rect' })), `the host is asked about #box's node: ${fmt(asked)}`);
-    t.ok(asked.some((a) => deepEq(a, { node: far, what: 'scroll' })), "and #far's scroll offset");
+    const items = asked.flatMap((a) => (a.what === 'fields' ? a.items : []));
+    t.ok(items.some((i) => deepEq(i, { node: box, rect: true })), `the host is asked about #box's node: ${fmt(asked)}`);
+    t.ok(items.some((i) => deepEq(i, { node: far, scroll: true })), "and #far's scroll offset");
   };
   checks.createIntersectionObserver = async (wx, t) => {
     await home(t);
@@ -1079,6 +1138,54 @@
     t.eq(got.find((g) => g.time === 2).intersectionRatio, 0.5, 'the entry the view measured');
     ob.disconnect();
     await t.sent((x) => x.t === 'ops' && x.ops.some((o) => o[0] === 'unobserve' && o[1] === op[1]), 'an unobserve op');
+  };
+
+  // ---- the legacy canvas: contexts record, draw() sends one unit to the view ----------------------------------
+  checks.createCanvasContext = async (wx, t) => {
+    await home(t);
+    const cc = await t.node('cc');
+    t.answer('canvas', {});
+    const ctx = wx.createCanvasContext('cc');
+    ctx.setFillStyle('#07c160');
+    ctx.fillRect(0, 0, 10, 10);
+    ctx.setFontSize(16);
+    t.eq(ctx.font, '16px sans-serif', 'setFontSize sets the font size in px');
+    t.eq(ctx.measureText('W').width, 15.1, 'measureText is answered at once, from the font');
+    let drawn = 0;
+    ctx.draw(false, () => {
+      drawn += 1;
+    });
+    t.eq(drawn, 0, 'draw is asynchronous');
+    const m = await t.sent((x) => x.t === 'canvas' && x.node === cc, 'the drawing for the canvas');
+    t.eq(m.calls, [['draw', false], ['=', 'fillStyle', '#07c160'], ['fillRect', 0, 0, 10, 10], ['=', 'font', '16px sans-serif']], 'one unit, cleared first');
+    const req = await t.requested('canvas');
+    t.eq(req.args, { node: cc, op: 'drawn' }, 'the callback waits for the view');
+    await t.until(() => drawn === 1, 'the draw callback');
+    t.eq([ctx.fillStyle, ctx.font], ['#000000', '10px sans-serif'], 'each draw starts from the default state');
+    ctx.fillRect(1, 1, 2, 2);
+    ctx.draw(true);
+    const m2 = await t.sent((x) => x.t === 'canvas' && x.node === cc && x !== m, 'a second unit');
+    t.eq(m2.calls, [['draw', true], ['fillRect', 1, 1, 2, 2]], 'draw(true) keeps what is there');
+  };
+  checks.createContext = async (wx, t) => {
+    const ctx = wx.createContext();
+    ctx.setFillStyle('red');
+    ctx.fillRect(0, 0, 1, 1);
+    t.eq(ctx.getActions(), [['=', 'fillStyle', 'red'], ['fillRect', 0, 0, 1, 1]], 'the actions for drawCanvas');
+    t.eq(ctx.getActions(), [], 'getActions hands them over once');
+  };
+  checks.drawCanvas = async (wx, t) => {
+    await home(t);
+    const cc = await t.node('cc');
+    t.answer('canvas', {});
+    const ctx = wx.createContext();
+    ctx.rect(0, 0, 2, 2);
+    ctx.fill();
+    await t.succeeds('drawCanvas', { canvasId: 'cc', actions: ctx.getActions(), reserve: true });
+    const m = await t.sent((x) => x.t === 'canvas' && x.node === cc, 'the drawing for the canvas');
+    t.eq(m.calls, [['draw', true], ['rect', 0, 0, 2, 2], ['fill']]);
+    await t.resolves('drawCanvas', { canvasId: 'cc', actions: [] });
+    await t.fails('drawCanvas', { canvasId: 'none', actions: [] }, 'drawCanvas:fail canvas is empty: no <canvas canvas-id="none"> in page pages/index/index');
   };
 
   // ---- animation, logs, reports --------------------------------------------------------------------------------

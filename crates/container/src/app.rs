@@ -31,11 +31,12 @@ const BROWSER_GLOBALS: &str = "window,document,frames,self,location,navigator,lo
 history,Caches,screen,alert,confirm,prompt,XMLHttpRequest,WebSocket,Reporter,webkit,WeixinJSCore";
 
 /// The runtime's parts, in the order they share one scope.
-const RUNTIME: [(&str, &str); 10] = [
+const RUNTIME: [(&str, &str); 11] = [
     ("modules.js", include_str!("../js/runtime/modules.js")),
     ("backend.js", include_str!("../js/runtime/backend.js")),
     ("canvas.js", include_str!("../js/runtime/canvas.js")),
     ("query.js", include_str!("../js/runtime/query.js")),
+    ("animate.js", include_str!("../js/runtime/animate.js")),
     ("app.js", include_str!("../js/runtime/app.js")),
     ("wx.js", include_str!("../js/runtime/wx.js")),
     ("cloud.js", include_str!("../js/runtime/cloud.js")),

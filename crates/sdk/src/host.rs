@@ -49,8 +49,16 @@ pub struct ServicesHost {
     pub login: Arc<dyn Login>,
 }
 
-/// What the view answers: WeChat's own dialogs, which it draws, and layout queries.
-const VIEW: &[&str] = &["showModal", "showActionSheet", "layout", "canvas"];
+/// What the view answers: WeChat's own dialogs, which it draws, layout queries and keyframe
+/// animations.
+const VIEW: &[&str] = &[
+    "showModal",
+    "showActionSheet",
+    "layout",
+    "canvas",
+    "animate",
+    "clearAnimation",
+];
 
 /// APIs a person answers on the host's own UI.
 const PROMPTS: &[&str] = &[

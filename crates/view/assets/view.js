@@ -7,6 +7,7 @@ import { Pages } from './core/pages.js';
 import { Chrome } from './core/chrome.js';
 import { Ui } from './core/ui.js';
 import { Layout } from './core/layout.js';
+import { Animations } from './core/animate.js';
 import { Events } from './core/events.js';
 import { Overlay } from './core/overlay.js';
 import { automation } from './core/automation.js';
@@ -69,12 +70,14 @@ export function start(transport) {
   v.pagesEl = h('div', 'cove-pages', root);
   root.append(v.chrome.tabBottom, v.chrome.capsule);
   v.ui = new Ui(v, h('div', 'cove-ui', root));
-  v.overlay = new Overlay(root);
+  // Its page overlays go in the page area, under the navigation bar (the back button works).
+  v.overlay = new Overlay(root, { pagesEl: v.pagesEl, get pages() { return v.pages; }, reload: () => reload({}) });
   v.theme = new Theme(v);
   v.styles = new Styles(v);
   v.pages = new Pages(v, v.pagesEl);
   v.ops = new Ops(v);
   v.layout = new Layout(v);
+  v.animations = new Animations(v);
   v.events = new Events(v, v.pagesEl);
   // The host's watermark: outside the app root, out of reach of ops and app CSS.
   v.watermark = new Watermark((text) => v.viewError(text));
@@ -162,6 +165,10 @@ export function start(transport) {
         }
         case 'layout':
           return ok(v.layout.query(a));
+        case 'animate':
+          return ok(await v.animations.play(a));
+        case 'clearAnimation':
+          return ok(v.animations.clear(a));
         case 'automator':
           return ok(await automation(v, a));
         case 'canvas': {
@@ -206,6 +213,7 @@ export function start(transport) {
       case 'config':
         v.config = m;
         v.watermark.set(m.watermark || null);
+        v.overlay.starting();
         return v.styles.loadAll(m.styles);
       case 'hello':
         if (m.protocol !== PROTOCOL) {
@@ -224,10 +232,13 @@ export function start(transport) {
         v.ops.apply(m.ops);
         v.pages.flush();
         v.layout.afterBatch();
+        v.overlay.afterOps();
         return undefined;
       case 'route': return v.pages.route(m);
       case 'theme': return v.theme.setSystem(m.theme);
-      case 'pageClosed': return v.pages.closed(m);
+      case 'pageClosed':
+        v.pages.closed(m);
+        return v.overlay.pageClosed(m.id);
       case 'ui': return uiMessage(m);
       case 'report': return undefined;
       // A `wx` method Cove does not provide was called (it failed as WeChat's `fail not supported`).
@@ -238,7 +249,10 @@ export function start(transport) {
         r.inst.draw(m.calls);
         return undefined;
       }
-      case 'error': return v.overlay.error(m.message);
+      // An uncaught error of the app, on page `m.page` (or the top one).
+      case 'error': return v.overlay.error(m.message, m.page);
+      // The app stopped for good (the simulator says why): never a blank phone.
+      case 'fatal': return v.overlay.fatal(m);
       case 'request':
         request(m);
         return undefined;

@@ -147,3 +147,17 @@ wx.router = {
 
 // Experiments (WeChat's A/B platform): none are running here.
 syncApi('getExptInfoSync', 'js', () => ({}));
+
+// Background fetch (data WeChat's servers prefetch before launch): the token is kept, as in
+// WeChat DevTools' simulator; no data was ever prefetched here, so reading it fails.
+let backgroundFetchToken = '';
+asyncApi('setBackgroundFetchToken', 'js', (o) => {
+  if (typeof o.token !== 'string') throw new WxFail('fail parameter error: parameter.token should be String');
+  backgroundFetchToken = o.token;
+  return {};
+});
+asyncApi('getBackgroundFetchToken', 'js', () => ({ token: backgroundFetchToken }));
+asyncApi('getBackgroundFetchData', 'js', () => {
+  throw new WxFail('fail no background fetch data');
+});
+listenerApi('onBackgroundFetchData', null, []);

@@ -518,7 +518,29 @@ function topCaller() {
   return top.caller;
 }
 syncApi('createSelectorQuery', 'js', () => topCaller().createSelectorQuery());
-asyncApi('canvasToTempFilePath', 'host', canvasToTempFile);
+
+// ---- canvas (canvas.js): 2D nodes and legacy canvas-id contexts ----------------------------------------
+/** An async canvas API whose second argument is the component to look in (`this`). */
+function canvasApi(name, kind, run) {
+  apiKinds[name] = kind;
+  wx[name] = function (opts, component) {
+    const o = opts || {};
+    let p;
+    try {
+      p = Promise.resolve(run(o, component));
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    return settle(name, o, p);
+  };
+}
+canvasApi('canvasToTempFilePath', 'host', canvasToTempFile);
+canvasApi('canvasGetImageData', 'host', canvasGetImageData);
+canvasApi('canvasPutImageData', 'host', canvasPutImageData);
+canvasApi('drawCanvas', 'js', drawCanvas);
+syncApi('createCanvasContext', 'js', createCanvasContext);
+syncApi('createContext', 'js', createContext);
+
 syncApi('createIntersectionObserver', 'js', (component, options) => {
   const owner = component && component.createIntersectionObserver ? component : topCaller();
   const ob = owner.createIntersectionObserver(owner === component ? options : component);

@@ -1,5 +1,6 @@
 //! The crate's integration tests, in one binary: the workspace links (and stores) one
 //! test executable per crate instead of one per file.
+mod animate_query;
 mod apis_persistence;
 mod automation;
 mod common;
@@ -7,6 +8,7 @@ mod demo_app;
 mod event_loop;
 mod guard;
 mod install;
+mod legacy_canvas;
 mod leniency;
 mod lifecycles;
 mod limits;

@@ -4,12 +4,18 @@ import { bool, num, str, h } from './util.js';
 import { cssUrl } from './basic.js';
 
 // ---------------------------------------------------------------------------------------------
-// canvas: a real <canvas>. The container sends drawing as call lists, which draw() replays on
-// the 2d context through an allow-list. Calls are [method, ...args] or ['=', prop, value];
-// gradients and patterns are handles: ['gradient', id, 'linear'|'radial'|'conic', ...args],
-// ['addColorStop', id, offset, color], ['pattern', id, src, repetition], used as a style value
-// {gradient: id} / {pattern: id}. drawImage and pattern take an image src (vetted by ctx.url).
-// Pseudo-calls: ['size', w, h] sets the backing store (a 2d canvas's width/height), ['reset'].
+// canvas: a real <canvas>. The container sends drawing as call lists (docs/protocol.md,
+// `canvas`), which draw() replays on the 2d context through an allow-list. Calls are
+// [method, ...args] or ['=', prop, value]; gradients, patterns and images are handles:
+// ['gradient', id, 'linear'|'radial'|'conic', ...args], ['addColorStop', id, offset, color],
+// ['pattern', id, image, repetition], ['image', id, src], used as {handle: id}. Image sources
+// are vetted by ctx.url. Pseudo-calls: ['size', w, h] sets a 2d canvas's backing store,
+// ['reset'], and ['draw', reserve], which starts a legacy (canvas-id) unit.
+//
+// A legacy canvas draws in CSS px on a backing store of its CSS size times devicePixelRatio.
+// Each unit starts from the default state (restored when it ends, however many saves it left
+// open) and, unless `reserve`, on a cleared canvas. The units since the last clear are kept
+// and replayed when the size changes (a canvas drawn before it was laid out, or resized).
 
 const METHODS = new Set([
   'arc', 'arcTo', 'beginPath', 'bezierCurveTo', 'clearRect', 'clip', 'closePath', 'ellipse',
@@ -23,13 +29,21 @@ const PROPS = new Set([
   'shadowBlur', 'shadowColor', 'shadowOffsetX', 'shadowOffsetY', 'imageSmoothingEnabled',
   'imageSmoothingQuality', 'filter', 'letterSpacing', 'wordSpacing', 'fontKerning',
 ]);
-// The legacy CanvasContext's setters, in case the container forwards them unchanged.
-const LEGACY = {
-  setFillStyle: 'fillStyle', setStrokeStyle: 'strokeStyle', setLineWidth: 'lineWidth',
-  setLineCap: 'lineCap', setLineJoin: 'lineJoin', setMiterLimit: 'miterLimit',
-  setGlobalAlpha: 'globalAlpha', setTextAlign: 'textAlign', setTextBaseline: 'textBaseline',
-};
 const MAX_SIDE = 4096;
+/** Calls a legacy canvas keeps for replay; past this it keeps its pixels instead. */
+const KEEP_MAX = 200000;
+
+function bytesToBase64(u8) {
+  let bin = '';
+  for (let i = 0; i < u8.length; i += 0x8000) bin += String.fromCharCode.apply(null, u8.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+function base64ToBytes(b64) {
+  const bin = atob(String(b64));
+  const out = new Uint8ClampedArray(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
 
 const canvas = {
   create(ctx) {
@@ -37,36 +51,73 @@ const canvas = {
     const cv = h('canvas', '', el);
     const g = cv.getContext('2d');
     const handles = new Map(); // gradient/pattern id -> CanvasGradient | CanvasPattern
+    const imageSrcs = new Map(); // image handle id -> src (a 2d canvas's createImage)
     const images = new Map(); // url -> Promise<HTMLImageElement | null>
     let type = '';
     let sized = false; // a 2d canvas got an explicit size from the container
     let queue = Promise.resolve();
+    let scale = 0; // the pixel ratio a legacy backing store was made at (0: not legacy)
+    let kept = []; // legacy units since the last clear (null: too many, pixels are kept instead)
+    let keptCalls = 0;
     const dpr = () => window.devicePixelRatio || 1;
+    const isLegacy = () => type !== '2d' && type !== 'webgl';
 
     const cssSize = () => ({ width: el.clientWidth, height: el.clientHeight });
+    const clampSide = (v) => Math.max(0, Math.min(MAX_SIDE, Math.round(v)));
     const setBacking = (w, hh) => {
-      cv.width = Math.max(0, Math.min(MAX_SIDE, Math.round(w)));
-      cv.height = Math.max(0, Math.min(MAX_SIDE, Math.round(hh)));
+      cv.width = clampSide(w);
+      cv.height = clampSide(hh);
     };
-    // Legacy canvases draw in CSS px on a devicePixelRatio backing store; a 2d canvas draws in
-    // its own pixels, css size until the mini-program sets canvas.width/height.
-    // Resizing the backing store clears it, so only a real change does.
-    let legacyScale = false;
+    const clear = () => {
+      g.save();
+      g.setTransform(1, 0, 0, 1, 0, 0);
+      g.clearRect(0, 0, cv.width, cv.height);
+      g.restore();
+    };
+    // A 2d canvas draws in its own pixels, CSS size until the mini-program sets
+    // canvas.width/height. Resizing the backing store clears it, so only a real change does;
+    // answers whether a legacy canvas was cleared with units to replay.
     const fit = () => {
       const { width, height } = cssSize();
-      const legacy = type !== '2d' && type !== 'webgl';
-      if (!legacy && sized) return;
-      const r = legacy ? dpr() : 1;
-      if (cv.width !== Math.round(width * r) || cv.height !== Math.round(height * r)) setBacking(width * r, height * r);
-      else if (legacy === legacyScale) return;
-      legacyScale = legacy;
-      if (legacy) g.setTransform(r, 0, 0, r, 0, 0);
-      else g.resetTransform();
+      if (!isLegacy()) {
+        if (scale) {
+          scale = 0;
+          g.resetTransform();
+        }
+        if (!sized && (cv.width !== clampSide(width) || cv.height !== clampSide(height))) setBacking(width, height);
+        return false;
+      }
+      const r = Math.min(dpr(), MAX_SIDE / Math.max(width, 1), MAX_SIDE / Math.max(height, 1));
+      if (scale === r && cv.width === clampSide(width * r) && cv.height === clampSide(height * r)) return false;
+      // Too much drawing to replay: keep the pixels, scaled.
+      let old = null;
+      if (kept === null && cv.width > 0 && cv.height > 0) {
+        old = document.createElement('canvas');
+        old.width = cv.width;
+        old.height = cv.height;
+        old.getContext('2d').drawImage(cv, 0, 0);
+      }
+      setBacking(width * r, height * r);
+      scale = r;
+      g.setTransform(r, 0, 0, r, 0, 0);
+      if (old && cv.width > 0 && cv.height > 0) {
+        g.save();
+        g.resetTransform();
+        g.drawImage(old, 0, 0, cv.width, cv.height);
+        g.restore();
+      }
+      return kept !== null && kept.length > 0;
     };
-    const ro = new ResizeObserver(() => fit());
+    /** Chain work behind everything queued; a failure is logged and the chain goes on. */
+    const enqueue = (fn) => {
+      queue = queue.then(fn).catch((e) => console.error('[cove] canvas:', e));
+      return queue;
+    };
+    const ro = new ResizeObserver(() => enqueue(refit));
     ro.observe(el);
 
     const image = (src) => {
+      if (src && typeof src === 'object') src = imageSrcs.get(src.handle);
       const url = typeof src === 'string' ? ctx.url(src, 'image') : null;
       if (!url) return Promise.resolve(null);
       if (!images.has(url)) {
@@ -80,62 +131,150 @@ const canvas = {
       return images.get(url);
     };
     const style = (v) => {
-      if (v && typeof v === 'object') return handles.get(v.gradient ?? v.pattern) || null;
+      if (v && typeof v === 'object') return handles.get(v.handle ?? v.gradient ?? v.pattern) || null;
       return typeof v === 'string' ? v : null;
     };
     const finite = (args) => args.every((a) => typeof a === 'number' ? Number.isFinite(a) : typeof a === 'string' || typeof a === 'boolean' || Array.isArray(a));
 
-    async function run(calls) {
-      fit();
-      for (const call of calls) {
-        if (!Array.isArray(call) || typeof call[0] !== 'string') continue;
-        const [op, ...args] = call;
-        try {
-          if (op === '=') {
-            const [prop, value] = args;
-            if (!PROPS.has(prop)) continue;
-            const v = prop === 'fillStyle' || prop === 'strokeStyle' ? style(value) : value;
-            if (v !== null && v !== undefined) g[prop] = v;
-          } else if (METHODS.has(op)) {
-            if (!finite(args)) continue;
-            if (op === 'setLineDash') g.setLineDash(Array.isArray(args[0]) ? args[0].filter(Number.isFinite) : []);
-            else g[op](...args);
-          } else if (LEGACY[op]) {
-            const v = LEGACY[op] === 'fillStyle' || LEGACY[op] === 'strokeStyle' ? style(args[0]) : args[0];
-            if (v !== null && v !== undefined) g[LEGACY[op]] = v;
-          } else if (op === 'setFontSize') {
-            g.font = `${num(args[0], 10)}px sans-serif`;
-          } else if (op === 'setShadow') {
-            [g.shadowOffsetX, g.shadowOffsetY, g.shadowBlur] = args.slice(0, 3).map((a) => num(a, 0));
-            g.shadowColor = str(args[3]) || 'black';
-          } else if (op === 'drawImage') {
-            const img = await image(args[0]);
-            const rest = args.slice(1);
-            if (img && (rest.length === 2 || rest.length === 4 || rest.length === 8) && finite(rest)) g.drawImage(img, ...rest);
-          } else if (op === 'gradient') {
-            const [id, kind, ...a] = args;
-            if (!finite(a)) continue;
-            if (kind === 'linear' && a.length === 4) handles.set(id, g.createLinearGradient(...a));
-            else if (kind === 'radial' && a.length === 6) handles.set(id, g.createRadialGradient(...a));
-            else if (kind === 'conic' && a.length === 3) handles.set(id, g.createConicGradient(...a));
-          } else if (op === 'addColorStop') {
-            const grad = handles.get(args[0]);
-            if (grad && grad.addColorStop) grad.addColorStop(num(args[1], 0), str(args[2]));
-          } else if (op === 'pattern') {
-            const img = await image(args[1]);
-            if (img) handles.set(args[0], g.createPattern(img, args[2] == null ? 'repeat' : str(args[2])));
-          } else if (op === 'size') {
-            sized = true;
-            setBacking(num(args[0], cv.width), num(args[1], cv.height));
-          } else if (op === 'reset') {
-            g.reset ? g.reset() : setBacking(cv.width, cv.height);
-            if (type !== '2d' && type !== 'webgl') g.setTransform(dpr(), 0, 0, dpr(), 0, 0);
-          }
-        } catch {
-          // A bad argument skips that call, as a browser canvas ignores most of them.
-        }
+    /** Pixels put by canvasPutImageData, in CSS px on a legacy canvas; replace, not blend. */
+    function put(x, y, w, hh, data) {
+      const tmp = document.createElement('canvas');
+      tmp.width = w;
+      tmp.height = hh;
+      tmp.getContext('2d').putImageData(new ImageData(data, w, hh), 0, 0);
+      const r = scale || 1;
+      g.save();
+      g.resetTransform();
+      g.imageSmoothingEnabled = false;
+      g.clearRect(x * r, y * r, w * r, hh * r);
+      g.drawImage(tmp, x * r, y * r, w * r, hh * r);
+      g.restore();
+    }
+
+    /** One call. */
+    async function step(op, args) {
+      if (op === '=') {
+        const [prop, value] = args;
+        if (!PROPS.has(prop)) return;
+        const v = prop === 'fillStyle' || prop === 'strokeStyle' ? style(value) : value;
+        if (v !== null && v !== undefined) g[prop] = v;
+      } else if (METHODS.has(op)) {
+        if (!finite(args)) return;
+        if (op === 'setLineDash') g.setLineDash(Array.isArray(args[0]) ? args[0].filter(Number.isFinite) : []);
+        // A legacy canvas's transforms are in CSS px, on top of the pixel ratio.
+        else if (scale && op === 'setTransform' && args.length === 6) g.setTransform(...args.map((a) => a * scale));
+        else if (scale && op === 'resetTransform') g.setTransform(scale, 0, 0, scale, 0, 0);
+        else g[op](...args);
+      } else if (op === 'drawImage') {
+        const img = await image(args[0]);
+        const rest = args.slice(1);
+        if (img && (rest.length === 2 || rest.length === 4 || rest.length === 8) && finite(rest)) g.drawImage(img, ...rest);
+      } else if (op === 'image') {
+        if (typeof args[1] === 'string') imageSrcs.set(args[0], args[1]);
+      } else if (op === 'gradient') {
+        const [id, kind, ...a] = args;
+        if (!finite(a)) return;
+        if (kind === 'linear' && a.length === 4) handles.set(id, g.createLinearGradient(...a));
+        else if (kind === 'radial' && a.length === 6) handles.set(id, g.createRadialGradient(...a));
+        else if (kind === 'conic' && a.length === 3) handles.set(id, g.createConicGradient(...a));
+      } else if (op === 'addColorStop') {
+        const grad = handles.get(args[0]);
+        if (grad && grad.addColorStop) grad.addColorStop(num(args[1], 0), str(args[2]));
+      } else if (op === 'pattern') {
+        const img = await image(args[1]);
+        if (img) handles.set(args[0], g.createPattern(img, args[2] == null ? 'repeat' : str(args[2])));
+      } else if (op === 'size') {
+        if (isLegacy()) return; // a legacy canvas is as large as its box
+        sized = true;
+        setBacking(num(args[0], cv.width), num(args[1], cv.height));
+      } else if (op === 'reset') {
+        if (g.reset) g.reset();
+        else setBacking(cv.width, cv.height);
+        if (scale) g.setTransform(scale, 0, 0, scale, 0, 0);
+      } else if (op === 'putImageData') {
+        const [x, y, w, hh, b64] = args;
+        if (![x, y, w, hh].every(Number.isFinite) || !(w > 0 && hh > 0) || typeof b64 !== 'string') return;
+        const data = base64ToBytes(b64);
+        if (data.length !== w * hh * 4) return;
+        put(x, y, w, hh, data);
       }
     }
+
+    /** Keep a legacy call for replay (until there are too many). */
+    function keep(list, call) {
+      if (kept === null) return;
+      list.push(call);
+      keptCalls += call[0] === 'putImageData' ? Math.ceil(call[5].length / 64) : 1;
+      if (keptCalls > KEEP_MAX) kept = null;
+    }
+
+    /** Apply calls in order; `record` keeps legacy units for replay. */
+    async function apply(calls, record) {
+      let unit = null; // the open legacy unit: its saves not yet restored
+      const close = () => {
+        if (!unit) return;
+        for (; unit.depth > 0; unit.depth--) g.restore();
+        g.restore();
+        unit = null;
+      };
+      try {
+        for (const call of calls) {
+          if (!Array.isArray(call) || typeof call[0] !== 'string') continue;
+          const [op, ...args] = call;
+          try {
+            if (op === 'draw') {
+              close();
+              if (!isLegacy()) continue;
+              if (args[0] !== true) {
+                clear();
+                if (record) {
+                  kept = [];
+                  keptCalls = 0;
+                }
+              }
+              unit = { depth: 0, list: [call] };
+              if (record && kept) kept.push(unit.list);
+              g.save();
+              continue;
+            }
+            if (record && unit) keep(unit.list, call);
+            if (op === 'putImageData' && record && scale && !unit && kept) {
+              const list = [];
+              kept.push(list);
+              keep(list, call);
+            }
+            if (unit && op === 'save') unit.depth++;
+            else if (unit && op === 'restore') {
+              // A unit cannot restore past its own start.
+              if (unit.depth === 0) continue;
+              unit.depth--;
+            }
+            await step(op, args);
+          } catch {
+            // A bad argument skips that call, as a browser canvas ignores most of them.
+          }
+        }
+      } finally {
+        close();
+      }
+    }
+
+    /** After a size change: redraw the kept legacy units. */
+    async function refit() {
+      if (!fit()) return;
+      for (const list of kept.slice()) await apply(list, false);
+    }
+
+    async function run(calls) {
+      await refit();
+      await apply(calls, true);
+    }
+
+    /** A region in CSS px of a legacy canvas, in backing-store pixels (a 2d canvas: as given). */
+    const region = (x, y, w, hh) => {
+      const r = scale || 1;
+      return [x * r, y * r, w * r, hh * r];
+    };
 
     return {
       slot: h('span'), // canvas children are not shown
@@ -146,38 +285,56 @@ const canvas = {
         } else if (name === 'disable-scroll') {
           cv.style.touchAction = bool(value) ? 'none' : '';
         }
-        // canvas-id: the container keeps the mapping from ids to nodes
+        // canvas-id: the container finds canvases by it in its own tree
       },
       /** Replay a list of drawing calls, in order with earlier lists (images load on the way). */
       draw(calls) {
         if (!Array.isArray(calls)) return queue;
-        queue = queue.then(() => run(calls));
-        return queue;
+        return enqueue(() => run(calls));
       },
       /**
-       * Pixels after all queued drawing, for canvasGetImageData: {width, height, data: number[]},
-       * or null (out of range, or a cross-origin image tainted the canvas).
+       * Pixels after all queued drawing (canvasGetImageData): a legacy canvas's region is in
+       * CSS px and comes back at that size. `{width, height, data: {$bytes}}`.
        */
       imageData(x, y, width, height) {
         return queue.then(() => {
+          const [w, hh] = [Math.round(num(width, 0)), Math.round(num(height, 0))];
+          if (!(w > 0 && hh > 0) || w * hh > MAX_SIDE * MAX_SIDE) throw new Error('fail width and height should be positive');
+          let d;
           try {
-            const d = g.getImageData(num(x, 0), num(y, 0), Math.max(1, num(width, 1)), Math.max(1, num(height, 1)));
-            return { width: d.width, height: d.height, data: Array.from(d.data) };
+            if (scale) {
+              const out = document.createElement('canvas');
+              out.width = w;
+              out.height = hh;
+              out.getContext('2d').drawImage(cv, ...region(num(x, 0), num(y, 0), w, hh), 0, 0, w, hh);
+              d = out.getContext('2d').getImageData(0, 0, w, hh);
+            } else {
+              d = g.getImageData(num(x, 0), num(y, 0), w, hh);
+            }
           } catch {
-            return null;
+            throw new Error('fail the canvas cannot be read (an image from another origin was drawn on it)');
           }
+          return { width: d.width, height: d.height, data: { $bytes: bytesToBase64(new Uint8Array(d.data.buffer)) } };
         });
       },
-      /** A data: URL of a region after all queued drawing (canvasToTempFilePath), or null. */
-      snapshot({ x = 0, y = 0, width, height, destWidth, destHeight, fileType = 'png', quality = 0.92 } = {}) {
+      /**
+       * A data: URL of a region after all queued drawing (canvasToTempFilePath), or null. On a
+       * legacy canvas the region is in CSS px and the size defaults to it times `ratio` (the
+       * pixel ratio the app was told), as in WeChat.
+       */
+      snapshot({ x, y, width, height, destWidth, destHeight, fileType = 'png', quality = 0.92, ratio } = {}) {
         return queue.then(() => {
           try {
-            const w = num(width, cv.width - x);
-            const hh = num(height, cv.height - y);
+            const css = cssSize();
+            const x0 = num(x, 0);
+            const y0 = num(y, 0);
+            const w = num(width, (scale ? css.width : cv.width) - x0);
+            const hh = num(height, (scale ? css.height : cv.height) - y0);
+            const k = scale ? num(ratio, 1) : 1;
             const out = document.createElement('canvas');
-            out.width = Math.max(1, Math.min(MAX_SIDE, Math.round(num(destWidth, w))));
-            out.height = Math.max(1, Math.min(MAX_SIDE, Math.round(num(destHeight, hh))));
-            out.getContext('2d').drawImage(cv, x, y, w, hh, 0, 0, out.width, out.height);
+            out.width = Math.max(1, Math.min(MAX_SIDE, Math.round(num(destWidth, w * k))));
+            out.height = Math.max(1, Math.min(MAX_SIDE, Math.round(num(destHeight, hh * k))));
+            out.getContext('2d').drawImage(cv, ...region(x0, y0, w, hh), 0, 0, out.width, out.height);
             return out.toDataURL(fileType === 'jpg' ? 'image/jpeg' : 'image/png', num(quality, 0.92));
           } catch {
             return null;
@@ -188,14 +345,28 @@ const canvas = {
       size() {
         return cssSize();
       },
-      /** The container's `canvas` requests: `snapshot` (canvasToTempFilePath), `imageData`. */
+      /**
+       * The container's `canvas` requests: `drawn` (a legacy draw's callback), `snapshot`
+       * (canvasToTempFilePath), `imageData` (canvasGetImageData), `putImageData`.
+       */
       async request(a) {
+        if (a.op === 'drawn') {
+          await queue;
+          return {};
+        }
         if (a.op === 'snapshot') {
           const dataURL = await this.snapshot(a);
           if (!dataURL) throw new Error('fail the canvas could not be exported');
           return { dataURL };
         }
         if (a.op === 'imageData') return this.imageData(a.x, a.y, a.width, a.height);
+        if (a.op === 'putImageData') {
+          const b64 = a.data && typeof a.data === 'object' ? a.data.$bytes : null;
+          const call = ['putImageData', num(a.x, 0), num(a.y, 0), Math.round(num(a.width, 0)), Math.round(num(a.height, 0)), b64];
+          if (typeof b64 !== 'string' || !(call[3] > 0 && call[4] > 0)) throw new Error('fail parameter error: data, width and height are required');
+          await enqueue(() => run([call]));
+          return {};
+        }
         throw new Error(`fail unknown canvas request ${a.op}`);
       },
       /** What a `fields({node: true})` query learns: the container builds its canvas node from it. */

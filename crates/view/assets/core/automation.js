@@ -277,7 +277,7 @@ function live(r) {
 
 const ALIAS = { '_translate-x': 'x', '_translate-y': 'y' };
 
-function property(r, name) {
+export function property(r, name) {
   const st = live(r);
   const table = PUBLIC[r.tag] || {};
   if (name === '__propPublic') {

@@ -1,5 +1,9 @@
 // Layout queries (`createSelectorQuery`) and intersection observers. Coordinates are relative
 // to the page viewport (the page layer, below the navigation bar), as WeChat reports them.
+import { property } from './automation.js';
+
+const cssName = (n) => (String(n).startsWith('--') ? String(n) : String(n).replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()));
+const nameList = (x) => (Array.isArray(x) ? x.map(String) : []);
 
 function rel(r, o) {
   return {
@@ -9,7 +13,7 @@ function rel(r, o) {
 }
 
 /** The element that scrolls for a node: a built-in's `scroller`, the host, or its scrolling child. */
-function scrollerOf(r) {
+export function scrollerOf(r) {
   if (r.inst && r.inst.scroller) return r.inst.scroller;
   const el = r.node;
   if (el.nodeType !== 1) return el;
@@ -62,6 +66,7 @@ export class Layout {
 
   /** `{node, what}` -> the answer for the container. */
   query(args) {
+    if (args && args.what === 'fields') return (Array.isArray(args.items) ? args.items : []).map((it) => this.fields(it));
     const r = this.v.ops.nodes.get(args && args.node);
     if (!r) throw new Error(`fail no node ${args && args.node}`);
     const info = this.v.pages.byRoot.get(r.node);
@@ -70,10 +75,7 @@ export class Layout {
         if (!r.node.isConnected) return { ...ZERO };
         return rel(rectOf(r.node), this.viewport(r.node).getBoundingClientRect());
       }
-      case 'scroll': {
-        const el = info ? info.layer : scrollerOf(r);
-        return { scrollLeft: el.scrollLeft || 0, scrollTop: el.scrollTop || 0, scrollWidth: el.scrollWidth || 0, scrollHeight: el.scrollHeight || 0 };
-      }
+      case 'scroll': return this.scroll(r);
       case 'context': {
         const extra = r.inst && typeof r.inst.context === 'function' ? r.inst.context() : null;
         return Object.assign({ node: r.id }, extra || {});
@@ -81,6 +83,38 @@ export class Layout {
       default:
         throw new Error(`fail unknown layout query ${args.what}`);
     }
+  }
+
+  /** A node's scroll position; a page root's is its layer's (the viewport's). */
+  scroll(r) {
+    const info = this.v.pages.byRoot.get(r.node);
+    const el = info ? info.layer : scrollerOf(r);
+    return { scrollLeft: el.scrollLeft || 0, scrollTop: el.scrollTop || 0, scrollWidth: el.scrollWidth || 0, scrollHeight: el.scrollHeight || 0 };
+  }
+
+  /**
+   * One node of a SelectorQuery (`what: "fields"`): `{node, rect?, scroll?, style?: [names],
+   * properties?: [names]}` -> `{rect, scroll, style: {name: value}, properties: {name: value}}`,
+   * or null for a node the view does not have.
+   */
+  fields(it) {
+    const r = it && this.v.ops.nodes.get(it.node);
+    if (!r) return null;
+    const out = {};
+    if (it.rect) out.rect = r.node.isConnected ? rel(rectOf(r.node), this.viewport(r.node).getBoundingClientRect()) : { ...ZERO };
+    if (it.scroll) out.scroll = this.scroll(r);
+    const style = nameList(it.style);
+    if (style.length) {
+      const cs = r.node.nodeType === 1 ? getComputedStyle(r.node) : null;
+      out.style = {};
+      for (const n of style) out.style[n] = cs ? cs.getPropertyValue(cssName(n)) : '';
+    }
+    const props = nameList(it.properties);
+    if (props.length) {
+      out.properties = {};
+      for (const n of props) out.properties[n] = property(r, n);
+    }
+    return out;
   }
 
   /** The `observe` op. The observer starts once the batch is applied (the tree is built then). */
