@@ -7,6 +7,7 @@ mod browser;
 mod devtools;
 mod package;
 mod session;
+mod stop;
 mod watch;
 
 use std::collections::HashMap;
@@ -669,6 +670,9 @@ async fn view_session(socket: WebSocket, q: HashMap<String, String>, shared: Arc
             },
         }
     }
+    host.end(
+        "its view disconnected (the page was closed or reloaded; a new view starts a new app)",
+    );
     shared
         .drivers
         .lock()

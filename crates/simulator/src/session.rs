@@ -10,12 +10,13 @@ use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cove_container::{App, AppConfig, Host, Level, Reply};
+use cove_container::{App, AppConfig, AppError, Host, Level, Reply};
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::{broadcast, oneshot};
 
 use crate::devtools::Devtools;
+use crate::stop::{Stage, Stop};
 
 /// Work for the driver thread, with the app (the automator's container steps).
 pub type Job = Box<dyn FnOnce(&App) + Send>;
@@ -54,6 +55,12 @@ pub struct ViewHost {
     view_calls: Mutex<HashMap<u64, oneshot::Sender<Result<Value, String>>>>,
     /// Opened by the Chromium cove started, so screenshots can be taken of it.
     pub launched_by_cove: bool,
+    /// Set while the app loads and starts: its errors are launch problems.
+    launching: std::sync::atomic::AtomicBool,
+    /// Why the app stopped for good, once it has.
+    stopped: Mutex<Option<Stop>>,
+    /// Why the session ended without the app stopping (its view went away).
+    ended: Mutex<Option<String>>,
 }
 
 impl ViewHost {
@@ -77,6 +84,63 @@ impl ViewHost {
             next_request: AtomicU64::new(1),
             net_started: Mutex::default(),
             dirty: Default::default(),
+            launching: Default::default(),
+            stopped: Mutex::default(),
+            ended: Mutex::default(),
+        }
+    }
+
+    /// The app stopped for good: the phone shows why (`fatal`), and so do the console and
+    /// Problems panels (`appStopped`), the terminal and the automator. The first reason wins.
+    pub fn stop(&self, stop: Stop) {
+        {
+            let mut slot = self.stopped.lock().unwrap_or_else(|e| e.into_inner());
+            if slot.is_some() {
+                return;
+            }
+            *slot = Some(stop.clone());
+        }
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        tracing::error!(
+            session = self.session,
+            code = stop.code,
+            "{}",
+            stop.sentence()
+        );
+        let mut panel = stop.to_json();
+        panel["t"] = json!("appStopped");
+        panel["session"] = json!(self.session);
+        self.devtools.send(panel);
+        let mut view = stop.to_json();
+        view["t"] = json!("fatal");
+        self.to_view(view);
+        self.automator_event("App.exceptionThrown", || {
+            json!({"message": stop.sentence(), "stack": format!("{}\n{}", stop.sentence(), stop.help)})
+        });
+    }
+
+    /// Why the app stopped, if it did.
+    pub fn stopped(&self) -> Option<Stop> {
+        self.stopped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The session is over because its view went away (closed, reloaded, lost).
+    pub fn end(&self, why: &str) {
+        let mut slot = self.ended.lock().unwrap_or_else(|e| e.into_inner());
+        slot.get_or_insert_with(|| why.to_string());
+    }
+
+    /// What an automator step says when it cannot reach the app any more.
+    pub fn gone(&self) -> String {
+        if let Some(stop) = self.stopped() {
+            return stop.sentence();
+        }
+        match &*self.ended.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some(why) => format!("the app is gone: {why}"),
+            None => "the app is gone (its view disconnected or reloaded)".into(),
         }
     }
 
@@ -151,8 +215,11 @@ impl Host for ViewHost {
         if msg.starts_with(r#"{"t":"error""#) {
             self.errors.fetch_add(1, Ordering::Relaxed);
             if let Ok(v) = serde_json::from_str::<Value>(msg) {
+                // An error while the app loads or opens its entry page is a launch problem
+                // (the Problems panel lists it), not only a line in the console.
+                let launch = self.launching.load(Ordering::Relaxed);
                 self.devtools
-                    .send(json!({"t": "error", "message": v["message"]}));
+                    .send(json!({"t": "error", "message": v["message"], "launch": launch}));
                 self.automator_event("App.exceptionThrown", || {
                     let text = v["message"].as_str().unwrap_or("");
                     json!({"message": text.lines().next().unwrap_or(""), "stack": text})
@@ -173,7 +240,8 @@ impl Host for ViewHost {
 
     fn request(&self, api: &str, args: Value, reply: Reply) {
         match api {
-            "showModal" | "showActionSheet" | "layout" | "canvas" => {
+            "showModal" | "showActionSheet" | "layout" | "canvas" | "animate"
+            | "clearAnimation" => {
                 let id = self.next_request.fetch_add(1, Ordering::Relaxed);
                 self.pending
                     .lock()
@@ -306,29 +374,63 @@ fn rand_u64() -> u64 {
 
 const STATE_EVERY: Duration = Duration::from_millis(200);
 
-/// Launch the app and drive it until the view goes away (the channel closes).
+/// Launch the app and drive it until the view goes away (the channel closes). Whatever stops
+/// the app for good, a panic of this thread included, is reported through [`ViewHost::stop`].
 pub fn drive(
     config: AppConfig,
     host: Arc<ViewHost>,
     entry: Option<String>,
     inbound: std_mpsc::Receiver<Inbound>,
 ) {
+    let h = host.clone();
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        run(config, &h, entry, inbound)
+    }));
+    if let Err(payload) = run {
+        host.launching.store(false, Ordering::Relaxed);
+        host.stop(Stop::panicked(&*payload));
+    }
+}
+
+fn run(
+    config: AppConfig,
+    host: &Arc<ViewHost>,
+    entry: Option<String>,
+    inbound: std_mpsc::Receiver<Inbound>,
+) {
     let devtools = host.devtools.clone();
-    let app = match App::launch(config, host.clone(), entry.as_deref()) {
+    let limits = config.limits.clone();
+    // A fatal error stops the app; anything else is the app's own and was reported already.
+    let fatal = |stage: Stage, e: &AppError| match Stop::from_error(stage, e, &limits) {
+        Some(stop) => {
+            host.launching.store(false, Ordering::Relaxed);
+            host.stop(stop);
+            true
+        }
+        None => false,
+    };
+    host.launching.store(true, Ordering::Relaxed);
+    let app = match App::load(config, host.clone()) {
         Ok(app) => app,
         Err(e) => {
-            let text = format!("the app failed to launch: {e}");
-            devtools.console("error", &text);
-            host.send(&json!({"t": "error", "message": text}).to_string());
+            fatal(Stage::Load, &e);
             return;
         }
     };
+    if let Err(e) = app.start(entry.as_deref()) {
+        fatal(Stage::Start, &e);
+        return;
+    }
+    host.launching.store(false, Ordering::Relaxed);
     push_state(&app, &devtools);
     let mut last_state = Instant::now();
     loop {
         match inbound.recv_timeout(STATE_EVERY) {
             Ok(Inbound::View(msg)) => {
                 if let Err(e) = app.send(&msg) {
+                    if fatal(Stage::Running, &e) {
+                        return;
+                    }
                     let text = format!("{e}");
                     devtools.console("error", &text);
                     host.to_view(json!({"t": "viewRefused", "message": text}));
@@ -352,12 +454,21 @@ pub fn drive(
                 let event =
                     json!({"t": "device", "event": "themeChange", "data": {"theme": theme}});
                 if let Err(e) = app.send(&event) {
+                    if fatal(Stage::Running, &e) {
+                        return;
+                    }
                     devtools.console("error", &format!("theme change: {e}"));
                 }
             }
             Ok(Inbound::Automator(job)) => {
                 job(&app);
                 host.dirty.store(true, Ordering::Relaxed);
+                // The step's own error went to the tester; a dead instance stops the app.
+                if let Err(e) = app.settle()
+                    && fatal(Stage::Running, &e)
+                {
+                    return;
+                }
             }
             Err(std_mpsc::RecvTimeoutError::Timeout) => {}
             Err(std_mpsc::RecvTimeoutError::Disconnected) => break,

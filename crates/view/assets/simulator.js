@@ -47,6 +47,9 @@ const themeBtn = button('', () => setTheme(theme === 'dark' ? 'light' : 'dark'),
 showTheme();
 const compileBadge = button('', () => tabs.select('problems'), { class: 'compile-badge', title: 'Show compile errors' });
 compileBadge.hidden = true;
+// The app stopped for good (it did not load or start, ran out of memory, hung, crashed).
+const stopBadge = button('', () => tabs.select('problems'), { class: 'compile-badge stop-badge', title: 'Why the app stopped' });
+stopBadge.hidden = true;
 const conn = h('span', { class: 'conn connecting', text: 'connecting…', attrs: { role: 'status' } });
 
 const toolbar = h('header', { class: 'toolbar' }, [
@@ -59,6 +62,7 @@ const toolbar = h('header', { class: 'toolbar' }, [
   themeBtn,
   h('span', { class: 'spacer' }),
   compileBadge,
+  stopBadge,
   conn,
 ]);
 
@@ -155,6 +159,8 @@ function status(open) {
     network.clear();
     compileError([]);
     problems.setWarnings([]);
+    problems.setRuntime([]);
+    stopBadge.hidden = true;
     problemBadge();
   }
   if (open) connectedBefore = true;
@@ -173,7 +179,11 @@ function handle(m) {
       document.title = `${appName.textContent} — Cove simulator`;
       pages.session(m);
       network.clear();
-      consolePanel.note(`App started: ${appName.textContent}${m.appId && m.appId !== appName.textContent ? ` (${m.appId})` : ''}`);
+      // A new app: the problems of the last one's launch are history (the console keeps them).
+      problems.setRuntime([]);
+      stopBadge.hidden = true;
+      problemBadge();
+      consolePanel.note(`Launching ${appName.textContent}${m.appId && m.appId !== appName.textContent ? ` (${m.appId})` : ''}`);
       break;
     case 'console':
       consolePanel.add(m.level, m.text, m.time);
@@ -200,6 +210,11 @@ function handle(m) {
       break;
     case 'error':
       consolePanel.add('error', m.message, Date.now());
+      // Thrown while the app loaded or opened its first page: a launch problem.
+      if (m.launch) runtimeProblem('launch-error', m.message);
+      break;
+    case 'appStopped':
+      appStopped(m);
       break;
     default:
       break;
@@ -237,4 +252,28 @@ function compileError(diagnostics) {
     const d = diagnostics[0];
     consolePanel.add('error', `Compile error: ${d.file ?? ''}:${d.line ?? ''}:${d.col ?? ''} ${d.message ?? ''}`, Date.now());
   }
+}
+
+/** A runtime problem for the Problems panel: the first line is the message, the rest its frame. */
+function runtimeProblem(code, text, help) {
+  const lines = String(text ?? '').split('\n');
+  const stack = lines.slice(1).join('\n').trim();
+  const at = /\(([^()\s]+\.js):(\d+):(\d+)\)/.exec(stack);
+  problems.addRuntime({
+    code, severity: 'error', message: lines[0],
+    file: at ? at[1] : '(app)', line: at ? Number(at[2]) : null, col: at ? Number(at[3]) : null,
+    frame: [stack, help].filter(Boolean).join('\n\n'),
+  });
+  problemBadge();
+}
+
+/** The app stopped for good: the console, the Problems panel and the toolbar say why. */
+function appStopped(m) {
+  const title = typeof m.title === 'string' ? m.title : 'The app stopped';
+  const message = m.message == null ? '' : String(m.message);
+  consolePanel.add('error', `${title}: ${message}`, Date.now());
+  if (m.help) consolePanel.note(String(m.help), 'warn');
+  runtimeProblem(typeof m.code === 'string' ? m.code : 'app-stopped', `${title}: ${message}`, m.help ? String(m.help) : '');
+  stopBadge.textContent = `✖ ${title}`;
+  stopBadge.hidden = false;
 }

@@ -184,10 +184,14 @@ global.Behavior = function Behavior(def) {
 /** Units whose script threw when the app loaded: why their pages cannot be created. */
 const unitErrors = new Map();
 let reporting = false;
+/** The page `openPage` is creating: until it is on the stack, errors are its own. */
+let openingPage = null;
 /** An error no one caught: App.onError and wx.onError listeners, then the host. */
 function reportError(err) {
   const message = err instanceof Error ? `${err.message}\n${err.stack || ''}` : String(err);
-  post({ t: 'error', message });
+  // The page it happened on, so that a view shows it there and not over later pages.
+  const top = stack[stack.length - 1];
+  post({ t: 'error', message, page: openingPage !== null ? openingPage : top ? top.id : null });
   if (reporting) return;
   reporting = true;
   try {
@@ -424,9 +428,10 @@ class NotFound extends Error {}
  */
 function openPage(path, query, opener) {
   if (!allPages.has(path) || !units[path]) throw new NotFound(path);
+  const id = nextPageId++;
+  openingPage = id;
   reportMissingComponents(path);
   ensureUnit(path);
-  const id = nextPageId++;
   const node = backend.createElement('page', 'page');
   ops.push(['page', node.__id, id, path]);
   let root = null;
@@ -454,6 +459,7 @@ function openPage(path, query, opener) {
   caller.getOpenerEventChannel = () => opener || new EventChannel();
   if (tabPaths.includes(path)) tabPages.set(path, p);
   stack.push(p);
+  openingPage = null;
   if (root) {
     const placeholder = backend.createElement('placeholder', 'placeholder');
     node.appendChild(placeholder);

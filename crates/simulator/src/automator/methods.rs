@@ -226,7 +226,8 @@ async fn act(c: &Client, op: &str, params: &Value) -> Result<Value, String> {
 /// `App.exit`: the app closes; the view reopens it cold at its entry page, as the next launch
 /// would, and later steps drive that new app.
 async fn exit(c: &Client) -> Result<Value, String> {
-    let (id, s) = c.session().await?;
+    // A stopped app may exit too: that is how a suite starts it again.
+    let (id, s) = c.any_session().await?;
     let entry = match &*crate::current(&c.shared) {
         crate::Build::Ready(p) => p.summary["entry"].as_str().unwrap_or("").to_string(),
         crate::Build::Failed(_) => String::new(),

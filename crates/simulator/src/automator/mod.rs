@@ -122,9 +122,19 @@ async fn connection(socket: WebSocket, shared: Arc<Shared>) {
 }
 
 impl Client {
+    /// The app the client drives; one that stopped says why at once, instead of failing
+    /// every step with "gone".
+    async fn session(&self) -> Result<(u64, SessionHandle), String> {
+        let s = self.any_session().await?;
+        match s.1.host.stopped() {
+            Some(stop) => Err(stop.sentence()),
+            None => Ok(s),
+        }
+    }
+
     /// The app the client drives: the newest live session, waiting for one to connect (and
     /// starting a headless view when no one opens the simulator).
-    async fn session(&self) -> Result<(u64, SessionHandle), String> {
+    async fn any_session(&self) -> Result<(u64, SessionHandle), String> {
         let started = Instant::now();
         let mut launched = false;
         loop {
@@ -178,8 +188,8 @@ impl Client {
             .send(Inbound::Automator(Box::new(move |app| {
                 let _ = tx.send(job(app));
             })))
-            .map_err(|_| gone())?;
-        rx.await.map_err(|_| gone())
+            .map_err(|_| session.host.gone())?;
+        rx.await.map_err(|_| session.host.gone())
     }
 
     /// A container step, with the app's promise awaited.
@@ -237,11 +247,7 @@ async fn view_on(s: &SessionHandle, args: Value) -> Result<Value, String> {
     let rx = s.host.view_call(args);
     match tokio::time::timeout(STEP_TIMEOUT, rx).await {
         Ok(Ok(r)) => r,
-        Ok(Err(_)) => Err(gone()),
+        Ok(Err(_)) => Err(s.host.gone()),
         Err(_) => Err("the view did not answer within 30 s".into()),
     }
-}
-
-fn gone() -> String {
-    "the app is gone (its view disconnected or reloaded)".into()
 }

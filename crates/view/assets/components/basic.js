@@ -8,7 +8,10 @@ const view = {
   },
 };
 
-// text: the core appends the children's DOM Text nodes to the host. `space` and `decode`
+// text: the children go to an inner <span>, as in WeChat's own view (`<wx-text><span>…`), so
+// the content stays one run of inline text whatever `display` the app gives the host: with
+// `text { display: flex }` (a common reset, WeChat's demo has it) a nested <text> link and the
+// words around it still flow as one paragraph. `space` and `decode`
 // rewrite those nodes in place; a WeakMap keeps each node's source text so a rewrite is never
 // applied twice (decode is not idempotent), and a MutationObserver catches nodes the core
 // adds or changes later. Nested <text> hosts rewrite their own nodes. With neither attribute
@@ -63,8 +66,9 @@ const text = {
       }
     };
 
+    const inner = h('span', '', el);
     return {
-      slot: el,
+      slot: inner,
       attr(name, value) {
         if (name === 'selectable' || name === 'user-select') {
           el.toggleAttribute(name, bool(value));

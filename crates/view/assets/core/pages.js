@@ -111,6 +111,8 @@ export class Pages {
     this.applyWindow(info);
     this.v.chrome.route(msg, info);
     this.v.afterLayout();
+    // Errors belong to their page: the overlay shows the new top page's (core/overlay.js).
+    if (this.v.overlay) this.v.overlay.pageShown(info);
   }
 
   top() {

@@ -1,5 +1,6 @@
 // The Problems panel: the compiler's diagnostics, grouped by code and then by file, so that
-// a build with hundreds of warnings stays readable (WeChat's official demo has ~870).
+// a build with hundreds of warnings stays readable (WeChat's official demo has ~870), and the
+// app's launch problems (why it stopped, errors while it loaded and opened its first page).
 // Errors come first; a group is a <details> whose rows are built only when it is opened.
 // What is open is remembered across rebuilds.
 
@@ -22,6 +23,11 @@ function groupBy(list, key) {
   return [...m];
 }
 
+/** Why the app stopped (`app-…`) comes before everything else. */
+function first(code) {
+  return code.startsWith('app-') ? 0 : 1;
+}
+
 function counts(items) {
   const errors = items.filter((d) => severity(d) === 'error').length;
   return { errors, warnings: items.length - errors };
@@ -42,6 +48,8 @@ export function createProblems() {
   const opened = new Map();
   let errors = [];
   let warnings = [];
+  /** Launch problems of the running app (`app-did-not-start`, `launch-error`...). */
+  let runtime = [];
   render();
 
   /** A collapsible group; `fill(body)` builds its content the first time it opens. */
@@ -85,7 +93,7 @@ export function createProblems() {
 
   function render() {
     clear(list);
-    const all = [...errors, ...warnings].filter((d) => d && typeof d === 'object');
+    const all = [...runtime, ...errors, ...warnings].filter((d) => d && typeof d === 'object');
     const total = counts(all);
     summary.textContent = all.length ? countText(total) : '';
     summary.hidden = !all.length;
@@ -96,7 +104,7 @@ export function createProblems() {
     // By code: groups holding an error first, then the largest, then as reported (stable).
     const byCode = groupBy(all, (d) => String(d.code || 'other'))
       .map(([code, items]) => ({ code, items, c: counts(items) }))
-      .sort((a, b) => (b.c.errors > 0) - (a.c.errors > 0) || b.items.length - a.items.length);
+      .sort((a, b) => (b.c.errors > 0) - (a.c.errors > 0) || first(a.code) - first(b.code) || b.items.length - a.items.length);
     for (const { code, items, c } of byCode) {
       const sev = c.errors ? 'error' : 'warning';
       list.append(group(code, `pgroup-code ${sev}`, [
@@ -132,8 +140,18 @@ export function createProblems() {
       warnings = Array.isArray(list) ? list.map((d) => ({ ...d, severity: 'warning' })) : [];
       render();
     },
+    /** The launch problems of the app now running (none for a new app). */
+    setRuntime(list) {
+      runtime = Array.isArray(list) ? list.slice() : [];
+      render();
+    },
+    addRuntime(d) {
+      if (runtime.length >= 200) return;
+      runtime.push({ ...d, severity: 'error' });
+      render();
+    },
     counts() {
-      return { errors: errors.length, warnings: warnings.length };
+      return { errors: errors.length + runtime.length, warnings: warnings.length };
     },
   };
 }
