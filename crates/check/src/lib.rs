@@ -1,12 +1,16 @@
-//! `cove check`: how ready a WeChat mini-program is for Cove.
+//! `cove check`: how ready a WeChat mini-program is for Cove (`docs/check.md`).
 //!
 //! It builds the project (or opens a package), then runs it headless in the container and
 //! opens every page listed in `app.json` in turn with `wx.reLaunch`, recording for each the
 //! uncaught errors, the `wx` methods called that Cove does not provide, the components that
-//! could not be found, and the time to the page's first drawing operation. Statically, it
-//! lists every `wx` method the code references that Cove does not provide, and every
-//! component tag that is neither built in nor found, with the files that use them.
+//! could not be found, and the time to the page's first drawing operation. With `browser`,
+//! the app runs with the view in headless Chromium instead (the simulator, driven through
+//! the automator protocol), so pages that depend on layout are measured as a phone would.
+//! Statically, it lists every `wx` method the code references that Cove does not provide,
+//! every component tag that is neither built in nor found, and every WeChat built-in the
+//! view does not implement, with the files that use them.
 
+mod browser;
 pub mod host;
 pub mod report;
 mod scan;
@@ -21,7 +25,8 @@ use cove_simulator::{Build, Source};
 use serde_json::{Value, json};
 
 use host::CheckHost;
-pub use report::{PageError, PageReport, Report, Round};
+pub use report::{Mode, PageError, PageReport, Report, Round};
+use scan::BuiltinGap;
 
 #[derive(Debug, Clone)]
 pub struct CheckOptions {
@@ -37,6 +42,9 @@ pub struct CheckOptions {
     /// How many times every page is opened in the one session; the report's rows are the
     /// first round's, and each round adds a [`Round`].
     pub rounds: usize,
+    /// Run the view too, in headless Chromium (`cove_simulator`'s, as `cove test-server`
+    /// does), and drive the app through the automator protocol.
+    pub browser: bool,
 }
 
 impl CheckOptions {
@@ -47,6 +55,7 @@ impl CheckOptions {
             settle: Duration::from_millis(150),
             heap_per_page: true,
             rounds: 1,
+            browser: false,
         }
     }
 }
@@ -57,12 +66,19 @@ pub enum CheckError {
     Load(#[from] cove_simulator::LoadError),
     #[error("cannot create a temporary folder: {0}")]
     Io(#[from] std::io::Error),
+    #[error("cannot run the view in a browser: {0}")]
+    Browser(String),
 }
 
 /// Build or open the app, then open every page.
 pub fn check(opts: &CheckOptions) -> Result<Report, CheckError> {
     let mut report = Report {
         source: opts.source.display().to_string(),
+        mode: if opts.browser {
+            Mode::Browser
+        } else {
+            Mode::Headless
+        },
         ..Report::default()
     };
     let source = Source::detect(&opts.source);
@@ -94,7 +110,26 @@ pub fn check(opts: &CheckOptions) -> Result<Report, CheckError> {
     let mut units = scan::Units::read(&package.dir);
     units.add_unknown_tags(&package.warnings);
     report.unknown_components = scan::unknown_components(&package.warnings, &units);
+    report.unsupported_components = units.builtin_gaps(BuiltinGap::Missing);
+    report.placeholder_components = units.builtin_gaps(BuiltinGap::Placeholder);
+    let pages = pages(&package.dir);
+    if opts.browser {
+        browser::run(&package, &pages, &units, opts, &mut report)?;
+    } else {
+        headless(&package, &pages, &units, opts, &mut report)?;
+    }
+    report.summarize();
+    Ok(report)
+}
 
+/// Open every page in the container alone, with the recording host.
+fn headless(
+    package: &cove_simulator::Package,
+    pages: &[String],
+    units: &scan::Units,
+    opts: &CheckOptions,
+    report: &mut Report,
+) -> Result<(), CheckError> {
     let data = tempfile::Builder::new().prefix("cove-check-").tempdir()?;
     let host = Arc::new(CheckHost::default());
     let config = AppConfig::new(&package.app_id, &package.dir, data.path());
@@ -103,14 +138,13 @@ pub fn check(opts: &CheckOptions) -> Result<Report, CheckError> {
         Ok(app) => app,
         Err(e) => {
             report.launch_error = Some(e.to_string());
-            report.summarize();
-            return Ok(report);
+            return Ok(());
         }
     };
     let _ = app.settle();
     // The entry page's load (launch) is not a page check of its own: every page, the entry
     // included, is opened below by `reLaunch`.
-    let _ = host.take();
+    report.launch_errors = host.take().errors;
     let kinds = app.api_kinds().unwrap_or(Value::Null);
     let present = app
         .eval_json("Object.getOwnPropertyNames(wx)")
@@ -119,8 +153,8 @@ pub fn check(opts: &CheckOptions) -> Result<Report, CheckError> {
 
     for round in 0..opts.rounds.max(1) {
         let mut failed = vec![];
-        for page in pages(&package.dir) {
-            let r = open_page(&app, &host, &page, &units, opts);
+        for page in pages {
+            let r = open_page(&app, &host, page, units, opts);
             if !r.opened {
                 failed.push(page.clone());
             }
@@ -133,8 +167,7 @@ pub fn check(opts: &CheckOptions) -> Result<Report, CheckError> {
             heap_bytes: app.heap_bytes().ok(),
         });
     }
-    report.summarize();
-    Ok(report)
+    Ok(())
 }
 
 /// Every page of `app.json`, main package first, then each subpackage's.
@@ -197,12 +230,7 @@ fn open_page(
                 .and_then(|p| p["path"].as_str().map(str::to_string))
         })
         .unwrap_or_default();
-    report.opened = outcome.is_ok() && top == page;
-    if let Err(e) = outcome {
-        report.open_error = Some(e);
-    } else if !report.opened {
-        report.open_error = Some(format!("the page on top is `{top}`"));
-    }
+    judge_open(&mut report, outcome, &top);
     if opts.heap_per_page {
         report.heap_bytes = app.heap_bytes().ok();
     }
@@ -210,11 +238,35 @@ fn open_page(
     report.first_ops_ms = seen.first_ops_ms;
     report.errors = seen.errors;
     report.unsupported_calls = seen.unsupported;
-    let mut unknown: BTreeSet<String> = seen.missing_components.into_iter().collect();
-    unknown.extend(units.unknown_tags_of_page(page));
-    report.unknown_components = unknown.into_iter().collect();
-    report.clean = report.opened && report.errors.is_empty();
+    finish_page(&mut report, seen.missing_components, units);
     report
+}
+
+/// Whether the navigation to `report.path` opened it, given the page now on top. A page that
+/// navigates away as it loads opened (its code ran, as in WeChat); no page on top did not.
+fn judge_open(report: &mut PageReport, outcome: Result<(), String>, top: &str) {
+    match outcome {
+        Err(e) => report.open_error = Some(e),
+        Ok(()) if top == report.path => report.opened = true,
+        Ok(()) if top.is_empty() => report.open_error = Some("no page is open".into()),
+        Ok(()) => {
+            report.opened = true;
+            report.redirected_to = Some(top.to_string());
+        }
+    }
+}
+
+/// What both modes add to a page's row once it was opened: the components its tree lacks
+/// (those the runtime reported missing, and the static findings), and whether it is clean.
+fn finish_page(report: &mut PageReport, missing: Vec<String>, units: &scan::Units) {
+    let mut unknown: BTreeSet<String> = missing.into_iter().collect();
+    unknown.extend(units.unknown_tags_of_page(&report.path));
+    report.unknown_components = unknown.into_iter().collect();
+    report.unsupported_components = units
+        .builtin_gaps_of_page(&report.path, BuiltinGap::Missing)
+        .into_iter()
+        .collect();
+    report.clean = report.opened && report.errors.is_empty();
 }
 
 /// Poll a pending automation call until it settles or the time runs out.

@@ -9,9 +9,16 @@ use serde::Serialize;
 pub struct Report {
     /// The project or package checked.
     pub source: String,
+    /// How the pages were opened: `headless` (the container alone, with a host that answers
+    /// as a phone would and lays nothing out) or `browser` (with the view in headless
+    /// Chromium, driven through the automator protocol).
+    pub mode: Mode,
     pub build: BuildSummary,
     /// Why the app did not start, if it did not (then no page was opened).
     pub launch_error: Option<String>,
+    /// Uncaught errors while the app launched (its modules, `App.onLaunch`, the entry
+    /// page's first load), before any page was checked.
+    pub launch_errors: Vec<PageError>,
     pub pages: Vec<PageReport>,
     /// Static: every `wx` method the code references that Cove does not provide, with the
     /// files that reference it.
@@ -19,10 +26,25 @@ pub struct Report {
     /// Static: tags the templates use that are neither built-in nor declared, and declared
     /// components whose files are missing, with the files that use them.
     pub unknown_components: BTreeMap<String, Vec<String>>,
+    /// Static: WeChat built-in components the templates use that Cove's view does not
+    /// implement (drawn as a plain box around their children), with the templates that use
+    /// them.
+    pub unsupported_components: BTreeMap<String, Vec<String>>,
+    /// Static: built-ins the view draws as a placeholder box that names them (camera, map,
+    /// live player, ads), with the templates that use them.
+    pub placeholder_components: BTreeMap<String, Vec<String>>,
     /// Every round of opening all the pages in one session: the pages that failed, and the
     /// heap after it (after a full collection).
     pub rounds: Vec<Round>,
     pub summary: Summary,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Headless,
+    Browser,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -43,8 +65,12 @@ pub struct BuildSummary {
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct PageReport {
     pub path: String,
-    /// The page was created and is on top of the stack.
+    /// The navigation succeeded: the page was created and is on top of the stack, or its
+    /// own code sent the app elsewhere as it loaded (see `redirected_to`).
     pub opened: bool,
+    /// The page the app shows instead, when the page's code navigated away as it loaded (a
+    /// login wall, a `redirectTo` in `onLoad`): WeChat does the same.
+    pub redirected_to: Option<String>,
     /// Opened, with no uncaught error while it loaded.
     pub clean: bool,
     /// Why the navigation failed, when it did.
@@ -58,10 +84,17 @@ pub struct PageReport {
     /// Components the page's tree declares that could not be found, and tags that are
     /// neither built-in nor declared.
     pub unknown_components: Vec<String>,
-    /// From the navigation to the first drawing operation of the page.
+    /// WeChat built-ins in the templates of the page's tree (the page and its components)
+    /// that the view does not implement.
+    pub unsupported_components: Vec<String>,
+    /// Headless: from the navigation to the first drawing operation of the page.
     pub first_ops_ms: Option<f64>,
-    /// The app's QuickJS heap after the page opened (after a garbage collection): over a
-    /// session, the curve shows whether closed pages are freed.
+    /// `--browser`: from the navigation until the view has applied what the page drew
+    /// (a view request queued behind the page's operations was answered; the next frame
+    /// paints it).
+    pub first_view_ms: Option<f64>,
+    /// Headless: the app's QuickJS heap after the page opened (after a garbage collection):
+    /// over a session, the curve shows whether closed pages are freed.
     pub heap_bytes: Option<u64>,
 }
 
@@ -106,7 +139,16 @@ impl Report {
     /// The report as text: one row per page, then the static findings and a summary line.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "cove check {}", self.source);
+        let _ = writeln!(
+            out,
+            "cove check {}{}",
+            self.source,
+            if self.mode == Mode::Browser {
+                " (with the view in headless Chromium)"
+            } else {
+                ""
+            }
+        );
         let warnings: usize = self.build.warnings_by_code.values().sum();
         if self.build.ok {
             let _ = writeln!(
@@ -124,6 +166,24 @@ impl Report {
         if let Some(e) = &self.launch_error {
             let _ = writeln!(out, "launch: FAILED: {e}");
         }
+        if !self.launch_errors.is_empty() {
+            let _ = writeln!(
+                out,
+                "launch: {} uncaught error(s)",
+                self.launch_errors.len()
+            );
+            for e in &self.launch_errors {
+                let first = e.message.lines().next().unwrap_or("");
+                match &e.location {
+                    Some(l) => {
+                        let _ = writeln!(out, "  {first} ({l})");
+                    }
+                    None => {
+                        let _ = writeln!(out, "  {first}");
+                    }
+                }
+            }
+        }
         if !self.pages.is_empty() {
             let width = self
                 .pages
@@ -132,9 +192,13 @@ impl Report {
                 .max()
                 .unwrap_or(4)
                 .max(4);
+            let timing = match self.mode {
+                Mode::Headless => "first ops",
+                Mode::Browser => "    drawn",
+            };
             let _ = writeln!(
                 out,
-                "\n{:<width$}  result  first ops      heap  findings",
+                "\n{:<width$}  result  {timing}      heap  findings",
                 "page"
             );
             for p in &self.pages {
@@ -144,7 +208,8 @@ impl Report {
                     (false, _) => "FAILED",
                 };
                 let ms = p
-                    .first_ops_ms
+                    .first_view_ms
+                    .or(p.first_ops_ms)
                     .map_or_else(|| "-".to_string(), |m| format!("{m:.0} ms"));
                 let heap = p.heap_bytes.map_or_else(
                     || "-".to_string(),
@@ -170,6 +235,24 @@ impl Report {
         if !self.unknown_components.is_empty() {
             let _ = writeln!(out, "\ncomponents that are neither built in nor found:");
             for (tag, files) in &self.unknown_components {
+                let _ = writeln!(out, "  <{tag}>: {}", list(files));
+            }
+        }
+        if !self.unsupported_components.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nWeChat built-in components Cove's view does not implement (drawn as a plain box):"
+            );
+            for (tag, files) in &self.unsupported_components {
+                let _ = writeln!(out, "  <{tag}>: {}", list(files));
+            }
+        }
+        if !self.placeholder_components.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nbuilt-in components Cove's view draws as a placeholder:"
+            );
+            for (tag, files) in &self.placeholder_components {
                 let _ = writeln!(out, "  <{tag}>: {}", list(files));
             }
         }
@@ -229,6 +312,9 @@ fn findings(p: &PageReport) -> String {
     if let Some(e) = &p.open_error {
         parts.push(e.clone());
     }
+    if let Some(to) = &p.redirected_to {
+        parts.push(format!("went on to {to}"));
+    }
     for e in &p.errors {
         parts.push(match &e.location {
             Some(l) => format!("{} ({l})", e.message),
@@ -245,6 +331,12 @@ fn findings(p: &PageReport) -> String {
         parts.push(format!(
             "unknown components: {}",
             p.unknown_components.join(", ")
+        ));
+    }
+    if !p.unsupported_components.is_empty() {
+        parts.push(format!(
+            "built-ins not implemented: <{}>",
+            p.unsupported_components.join(">, <")
         ));
     }
     parts.join("; ")

@@ -1,4 +1,5 @@
-//! `cove check`: build the app, open every page headless, report what does not work yet.
+//! `cove check`: build the app, open every page (headless, or with the view in headless
+//! Chromium), report what does not work yet (`docs/check.md`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,6 +24,11 @@ pub struct CheckArgs {
     /// the heap is then measured after each round instead of after each page.
     #[arg(long, default_value_t = 1)]
     pub rounds: usize,
+    /// Also run the view, in headless Chromium, so that pages which measure their layout
+    /// (selector queries, intersection observers, canvas) or show dialogs behave as on a
+    /// phone. Needs Chromium (`COVE_CHROMIUM`, or Debian's `chromium`).
+    #[arg(long)]
+    pub browser: bool,
 }
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
@@ -30,6 +36,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     opts.page_timeout = Duration::from_secs(args.page_timeout);
     opts.rounds = args.rounds.max(1);
     opts.heap_per_page = opts.rounds == 1;
+    opts.browser = args.browser;
     let report =
         cove_check::check(&opts).with_context(|| format!("checking {}", args.dir.display()))?;
     match args.json.as_deref() {
