@@ -6,14 +6,14 @@
 // Diagnostics travel on the cold path only; boxing them would buy nothing measurable.
 #![allow(clippy::result_large_err)]
 
+pub mod alias;
 pub mod diagnostic;
 pub mod js;
 pub mod json;
-pub mod alias;
 pub mod npm;
 pub mod options;
-pub mod plugins;
 pub mod output;
+pub mod plugins;
 pub mod project;
 pub mod source;
 pub mod theme;

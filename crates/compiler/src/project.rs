@@ -842,11 +842,10 @@ fn extended_libs(app: &JsonDoc, tree: &mut SourceTree, diags: &mut Diagnostics) 
             continue;
         }
         let Some(lib) = cove_extended_lib::get(&key) else {
-            diags.push(
-                app.diag(
-                    Diagnostic::warning(
-                        "unknown-extended-lib",
-                        format!(
+            diags.push(app.diag(
+                Diagnostic::warning(
+                    "unknown-extended-lib",
+                    format!(
                             "extended library `{key}` is not provided by Cove (it provides {})",
                             cove_extended_lib::all()
                                 .iter()
@@ -854,10 +853,9 @@ fn extended_libs(app: &JsonDoc, tree: &mut SourceTree, diags: &mut Diagnostics) 
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         ),
-                    ),
-                    &format!("/useExtendedLib/{}", ptr_seg(&key)),
                 ),
-            );
+                &format!("/useExtendedLib/{}", ptr_seg(&key)),
+            ));
             continue;
         };
         let target = format!("miniprogram_npm/{}", lib.package);

@@ -150,7 +150,9 @@ fn compile_module(
             diags.push(
                 Diagnostic::warning(
                     "dynamic-require",
-                    format!("`require` with a computed path under `{folder}/`, a folder with no modules"),
+                    format!(
+                        "`require` with a computed path under `{folder}/`, a folder with no modules"
+                    ),
                 )
                 .in_file(path, Some(text.clone()))
                 .at(s, e),
@@ -440,8 +442,14 @@ fn dependencies(
                 }
                 match &call.arguments[0] {
                     Argument::StringLiteral(s) => out.push((s.value.to_string(), span(s.span))),
-                    Argument::TemplateLiteral(t) if t.expressions.is_empty() && t.quasis.len() == 1 => {
-                        let v = t.quasis[0].value.cooked.as_ref().map_or_else(|| t.quasis[0].value.raw.to_string(), |c| c.to_string());
+                    Argument::TemplateLiteral(t)
+                        if t.expressions.is_empty() && t.quasis.len() == 1 =>
+                    {
+                        let v = t.quasis[0]
+                            .value
+                            .cooked
+                            .as_ref()
+                            .map_or_else(|| t.quasis[0].value.raw.to_string(), |c| c.to_string());
                         out.push((v, span(t.span)));
                     }
                     other => {

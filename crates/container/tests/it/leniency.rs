@@ -445,10 +445,19 @@ fn a_generic_without_default_or_value_renders_nothing() {
     let dir = project(&[
         ("app.json", r#"{"pages": ["pages/a/a"]}"#),
         ("app.js", "App({})"),
-        ("pages/a/a.json", r#"{"usingComponents": {"table": "/c/table/table", "cell": "/c/cell/cell"}}"#),
+        (
+            "pages/a/a.json",
+            r#"{"usingComponents": {"table": "/c/table/table", "cell": "/c/cell/cell"}}"#,
+        ),
         ("pages/a/a.js", "Page({})"),
-        ("pages/a/a.wxml", r#"<table id="plain"/><table id="given" generic:row="cell"/>"#),
-        ("c/table/table.json", r#"{"component": true, "componentGenerics": {"row": true}}"#),
+        (
+            "pages/a/a.wxml",
+            r#"<table id="plain"/><table id="given" generic:row="cell"/>"#,
+        ),
+        (
+            "c/table/table.json",
+            r#"{"component": true, "componentGenerics": {"row": true}}"#,
+        ),
         ("c/table/table.js", "Component({})"),
         ("c/table/table.wxml", "<view>table</view><row/>"),
         ("c/cell/cell.json", r#"{"component": true}"#),
@@ -457,10 +466,23 @@ fn a_generic_without_default_or_value_renders_nothing() {
     ]);
     let r = common::launch(dir.path(), None);
     let texts: Vec<&String> = r.tree.text.values().collect();
-    assert_eq!(texts.iter().filter(|t| **t == "table").count(), 2, "{texts:?}");
-    assert_eq!(texts.iter().filter(|t| **t == "cell").count(), 1, "{texts:?}");
+    assert_eq!(
+        texts.iter().filter(|t| **t == "table").count(),
+        2,
+        "{texts:?}"
+    );
+    assert_eq!(
+        texts.iter().filter(|t| **t == "cell").count(),
+        1,
+        "{texts:?}"
+    );
     let logs = r.host.take_logs();
-    assert!(!logs.iter().any(|l| l.contains("Cannot find default component")), "{logs:?}");
+    assert!(
+        !logs
+            .iter()
+            .any(|l| l.contains("Cannot find default component")),
+        "{logs:?}"
+    );
 }
 
 /// The browser's globals are declared and undefined in every module, as WeChat's module
@@ -469,7 +491,10 @@ fn a_generic_without_default_or_value_renders_nothing() {
 fn browser_globals_are_undefined_not_missing() {
     let dir = project(&[
         ("app.json", r#"{"pages": ["pages/a/a"]}"#),
-        ("app.js", "const root = window || global; console.log(typeof window + ' ' + typeof document + ' ' + typeof root); App({})"),
+        (
+            "app.js",
+            "const root = window || global; console.log(typeof window + ' ' + typeof document + ' ' + typeof root); App({})",
+        ),
         ("pages/a/a.js", "Page({})"),
         ("pages/a/a.wxml", "<view/>"),
     ]);
