@@ -21,6 +21,8 @@ struct State {
     started: Option<Instant>,
     first_ops: Option<f64>,
     errors: Vec<PageError>,
+    /// Errors thrown while a page closed (its `onUnload`, its components' `detached`).
+    closing_errors: Vec<PageError>,
     unsupported: Vec<String>,
     /// `Component is not found in path "…"` lines: the runtime's report of missing components.
     missing_components: Vec<String>,
@@ -30,6 +32,8 @@ struct State {
 pub struct Observed {
     pub first_ops_ms: Option<f64>,
     pub errors: Vec<PageError>,
+    /// Errors of the page that closed as this one opened: the previous page's.
+    pub closing_errors: Vec<PageError>,
     pub unsupported: Vec<String>,
     pub missing_components: Vec<String>,
 }
@@ -53,6 +57,7 @@ impl CheckHost {
         Observed {
             first_ops_ms: s.first_ops,
             errors: s.errors,
+            closing_errors: s.closing_errors,
             unsupported: s.unsupported,
             missing_components: s.missing_components,
         }
@@ -72,8 +77,13 @@ impl Host for CheckHost {
             Some("error") => {
                 tracing::debug!(target: "cove::check", "uncaught: {}", v["message"]);
                 let e = page_error(v["message"].as_str().unwrap_or(""));
-                if !s.errors.contains(&e) {
-                    s.errors.push(e);
+                let list = if v["closing"] == true {
+                    &mut s.closing_errors
+                } else {
+                    &mut s.errors
+                };
+                if !list.contains(&e) {
+                    list.push(e);
                 }
             }
             Some("unsupported") => {

@@ -154,7 +154,19 @@ fn headless(
     for round in 0..opts.rounds.max(1) {
         let mut failed = vec![];
         for page in pages {
-            let r = open_page(&app, &host, page, units, opts);
+            let (r, closing) = open_page(&app, &host, page, units, opts);
+            // What the previous page threw as it closed is its own row's.
+            if round == 0
+                && !closing.is_empty()
+                && let Some(prev) = report.pages.last_mut()
+            {
+                for e in closing {
+                    if !prev.errors.contains(&e) {
+                        prev.errors.push(e);
+                    }
+                }
+                prev.clean = false;
+            }
             if !r.opened {
                 failed.push(page.clone());
             }
@@ -206,7 +218,7 @@ fn open_page(
     page: &str,
     units: &scan::Units,
     opts: &CheckOptions,
-) -> PageReport {
+) -> (PageReport, Vec<PageError>) {
     let mut report = PageReport {
         path: page.to_string(),
         ..PageReport::default()
@@ -239,7 +251,7 @@ fn open_page(
     report.errors = seen.errors;
     report.unsupported_calls = seen.unsupported;
     finish_page(&mut report, seen.missing_components, units);
-    report
+    (report, seen.closing_errors)
 }
 
 /// Whether the navigation to `report.path` opened it, given the page now on top. A page that

@@ -335,8 +335,11 @@ impl App {
             // module's own line numbers; the newline before `}` ends a trailing `//` comment.
             // The browser's globals are parameters that stay undefined, as in WeChat's own
             // module wrapper: `window || global` and `typeof window` work, never a ReferenceError.
+            // The code runs in a function of its own inside them, so that it may declare those
+            // names again (`const self = this`), as it may in WeChat, whose ES6-to-ES5 pass turns
+            // the declaration into a `var`. All on the code's first line: its lines stay its own.
             let script = format!(
-                "__cove.defineModule({},{deps},function(require,module,exports,global,{BROWSER_GLOBALS}){{{code}\n}});",
+                "__cove.defineModule({},{deps},function(require,module,exports,global){{return (function({BROWSER_GLOBALS}){{return function(){{{code}\n}}}})().call(this)}});",
                 js_str(id)
             );
             // A module QuickJS cannot compile (the compiler's oxc accepted it) fails where it

@@ -174,3 +174,65 @@ kfCallerProto.clearAnimation = function clearAnimation(selector, options, callba
   }
   hostRequest('clearAnimation', { nodes, props }).then(done, done);
 };
+
+// ---- Skyline's worklet styles, on the WebView-style view ----------------------------------------------------
+// `applyAnimatedStyle(selector, updater)` binds a style to shared values on Skyline's UI thread.
+// Here the updater runs once on the logic thread and its style goes to the elements' animation
+// segment (glass-easel's, kept apart from the template's style): the element shows the style
+// the worklet computes at first, which is what a page that falls back to the WebView renderer
+// shows in WeChat until a gesture drives it.
+const UNITLESS = new Set(['opacity', 'zIndex', 'flex', 'flexGrow', 'flexShrink', 'fontWeight', 'lineHeight', 'order', 'scale']);
+function animatedStyleText(style) {
+  if (!style || typeof style !== 'object') return '';
+  const parts = [];
+  for (const key of Object.keys(style)) {
+    const v = style[key];
+    if (v === undefined || v === null || v === '') continue;
+    const name = key.startsWith('--') ? key : key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+    parts.push(`${name}:${typeof v === 'number' && !UNITLESS.has(key) ? `${v}px` : String(v)}`);
+  }
+  return parts.join(';');
+}
+function animatedElements(caller, selector) {
+  const comp = caller && caller._$;
+  const root = comp && typeof comp.getShadowRoot === 'function' ? comp.getShadowRoot() : null;
+  if (!root || typeof selector !== 'string' || selector === '') return [];
+  try {
+    return root.querySelectorAll(selector) || [];
+  } catch (_e) {
+    return [];
+  }
+}
+let animatedStyleIds = 0;
+kfCallerProto.applyAnimatedStyle = function applyAnimatedStyle(selector, updater, _config, callback) {
+  let text = '';
+  try {
+    text = animatedStyleText(typeof updater === 'function' ? updater() : null);
+  } catch (e) {
+    // Skyline runs the updater on its UI thread, where a failure is a warning there and never
+    // reaches the app's onError; here it most often reads a route context Cove does not have.
+    console.warn(`applyAnimatedStyle('${selector}'): ${e && e.message ? e.message : e}`);
+  }
+  for (const el of animatedElements(this, selector)) {
+    if (typeof el.setNodeStyle === 'function') el.setNodeStyle(text, 2);
+  }
+  const result = { styleId: ++animatedStyleIds };
+  if (typeof callback === 'function') Promise.resolve().then(() => safe(() => callback(result)));
+  return Promise.resolve(result);
+};
+kfCallerProto.clearAnimatedStyle = function clearAnimatedStyle(selector, _styleIds, callback) {
+  for (const el of animatedElements(this, selector)) {
+    if (typeof el.setNodeStyle === 'function') el.setNodeStyle('', 2);
+  }
+  if (typeof callback === 'function') Promise.resolve().then(() => safe(() => callback()));
+  return Promise.resolve();
+};
+
+/** `this.getPageId()`: the page the component is in (a page's own is its own id). */
+kfCallerProto.getPageId = function getPageId() {
+  let comp = this && this._$;
+  for (let i = 0; comp && comp.ownerShadowRoot && i < 10000; i++) comp = comp.ownerShadowRoot.getHostNode();
+  const caller = comp && typeof comp.getMethodCaller === 'function' ? comp.getMethodCaller() : null;
+  const id = caller && caller.__pageId__;
+  return `pageId:${id === undefined ? 0 : id}`;
+};

@@ -186,12 +186,15 @@ const unitErrors = new Map();
 let reporting = false;
 /** The page `openPage` is creating: until it is on the stack, errors are its own. */
 let openingPage = null;
+/** The page `unloadPage` is closing: its errors are its own too. */
+let closingPage = null;
 /** An error no one caught: App.onError and wx.onError listeners, then the host. */
 function reportError(err) {
   const message = err instanceof Error ? `${err.message}\n${err.stack || ''}` : String(err);
   // The page it happened on, so that a view shows it there and not over later pages.
   const top = stack[stack.length - 1];
-  post({ t: 'error', message, page: openingPage !== null ? openingPage : top ? top.id : null });
+  const closing = openingPage === null && closingPage !== null;
+  post({ t: 'error', message, page: openingPage !== null ? openingPage : closing ? closingPage : top ? top.id : null, closing });
   if (reporting) return;
   reporting = true;
   try {
@@ -400,9 +403,15 @@ function hidePage(p) {
   pageLifetime(p, 'hide');
 }
 function unloadPage(p) {
-  callPage(p, 'onUnload');
-  if (p.root) safe(() => p.root.release());
-  if (p.tabBar) safe(() => p.tabBar.release());
+  // What its onUnload and its components' `detached` throw is this page's, not the next one's.
+  closingPage = p.id;
+  try {
+    callPage(p, 'onUnload');
+    if (p.root) safe(() => p.root.release());
+    if (p.tabBar) safe(() => p.tabBar.release());
+  } finally {
+    closingPage = null;
+  }
   tabPages.delete(p.path);
   post({ t: 'pageClosed', id: p.id, node: p.node.__id });
   // The closed page's tree is garbage with cycles: collect it when this turn ends.

@@ -106,7 +106,11 @@ class BackendNode {
   }
   getContext(cb) {
     const id = this.__id;
-    askLayout(id, 'context', (r) => cb(r && r.kind === 'canvas' ? createCanvasNode(id, r) : r), null);
+    // A host that lays nothing out (no view) still gives a canvas its node, at the size of a
+    // canvas without CSS, so code that draws at load runs as on a phone (its drawing goes
+    // nowhere).
+    const headless = this.__tag === 'canvas' ? { kind: 'canvas', width: 300, height: 150 } : null;
+    askLayout(id, 'context', (r) => cb(r && r.kind === 'canvas' ? createCanvasNode(id, r) : r), headless);
   }
 }
 

@@ -501,3 +501,62 @@ fn browser_globals_are_undefined_not_missing() {
     let r = common::launch(dir.path(), None);
     assert_eq!(r.host.take_logs(), ["undefined undefined object"]);
 }
+
+/// A module may declare the wrapper's names again (`const self = this`, a webpack runtime's
+/// first line), as in WeChat, where its ES6-to-ES5 pass makes the declaration a `var`.
+#[test]
+fn a_module_may_declare_the_browser_globals_again() {
+    let dir = project(&[
+        ("app.json", r#"{"pages": ["pages/a/a"]}"#),
+        (
+            "app.js",
+            "const self = this; let window = 'mine'; console.log(typeof self + ' ' + window + ' ' + (self === module.exports)); App({})",
+        ),
+        ("pages/a/a.js", "Page({})"),
+        ("pages/a/a.wxml", "<view/>"),
+    ]);
+    let r = common::launch(dir.path(), None);
+    assert_eq!(r.host.take_logs(), ["object mine true"]);
+}
+
+/// Skyline's component methods on the WebView-style view: `getPageId()` names the page a
+/// component is in, and `applyAnimatedStyle` applies the style its worklet computes first
+/// (an updater that fails, reading a route context Cove lacks, warns instead of throwing).
+#[test]
+fn skyline_component_methods_exist() {
+    let dir = project(&[
+        ("app.json", r#"{"pages": ["pages/a/a"]}"#),
+        ("app.js", "App({})"),
+        ("pages/a/a.json", r#"{"usingComponents": {"c-x": "/c/x"}}"#),
+        (
+            "pages/a/a.js",
+            "Page({ onLoad() { console.log('page ' + this.getPageId()) } })",
+        ),
+        ("pages/a/a.wxml", "<c-x/>"),
+        ("c/x.json", r#"{"component": true}"#),
+        (
+            "c/x.js",
+            "Component({ lifetimes: { attached() { console.log('comp ' + this.getPageId()); setTimeout(() => { \
+             this.applyAnimatedStyle('.box', () => { const ctx = undefined; return { opacity: ctx.value } }); \
+             this.applyAnimatedStyle('.box', () => { 'worklet'; return { opacity: 0.5, width: 10 } }) }, 0) } } })",
+        ),
+        ("c/x.wxml", "<view class=\"box\">x</view>"),
+    ]);
+    let r = common::launch(dir.path(), None);
+    let logs = r.host.take_logs();
+    let page = logs
+        .iter()
+        .find(|l| l.starts_with("page "))
+        .expect("page id logged");
+    let comp = logs
+        .iter()
+        .find(|l| l.starts_with("comp "))
+        .expect("component's page id");
+    assert_eq!(page["page ".len()..], comp["comp ".len()..], "{logs:?}");
+    assert!(page.starts_with("page pageId:"), "{page}");
+    r.app.advance(std::time::Duration::from_millis(1)).unwrap();
+    r.app.settle().unwrap();
+    let messages = serde_json::to_string(&r.host.take()).unwrap();
+    assert!(messages.contains("opacity:0.5;width:10px"), "{messages}");
+    assert!(!messages.contains(r#""t":"error""#), "{messages}");
+}
