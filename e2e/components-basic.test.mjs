@@ -362,23 +362,24 @@ test('text: decode and space rewrite the child text nodes once, and follow later
   });
   await frame(page);
   const read = () => page.evaluate(() => {
-    const t = document.querySelector('#t');
+    // The content is in the inner span that WeChat's view has too (`<wx-text><span>…`).
+    const t = document.querySelector('#t > span');
     return [t.firstChild.data, document.querySelector('#inner').textContent];
   });
   // The inner text has neither attribute: its space stays.
   assert.deepEqual(await read(), ['a\u2002\u2002b\u00a0<i>&lt;\'\u2003|', 'x y']);
   // The core changes the text node: the new source is rewritten (and only once).
-  await page.evaluate(() => { document.querySelector('#t').firstChild.data = '&amp;amp; z'; });
+  await page.evaluate(() => { document.querySelector('#t > span').firstChild.data = '&amp;amp; z'; });
   await frame(page);
   assert.deepEqual(await read(), ['&amp;\u2002z', 'x y']);
   // A text node appended later.
-  await page.evaluate(() => document.querySelector('#t').appendChild(document.createTextNode(' &gt;')));
+  await page.evaluate(() => document.querySelector('#t > span').appendChild(document.createTextNode(' &gt;')));
   await frame(page);
-  assert.equal(await page.evaluate(() => document.querySelector('#t').lastChild.data), '\u2002>');
+  assert.equal(await page.evaluate(() => document.querySelector('#t > span').lastChild.data), '\u2002>');
   // Switching both off restores the source text.
   await page.evaluate((i) => { window.__attr(i, 'decode', false); window.__attr(i, 'space', null); }, id);
   await frame(page);
-  assert.equal(await page.evaluate(() => document.querySelector('#t').firstChild.data), '&amp;amp; z');
+  assert.equal(await page.evaluate(() => document.querySelector('#t > span').firstChild.data), '&amp;amp; z');
   // Defaults: not selectable; newlines kept, runs of spaces collapsed; selectable switches it.
   const cs = await page.evaluate(() => [getComputedStyle(document.querySelector('#t')).userSelect, getComputedStyle(document.querySelector('#t')).whiteSpace]);
   assert.deepEqual(cs, ['none', 'pre-line']);
@@ -769,7 +770,9 @@ test('canvas: draw() replays fillRect, styles, gradients and drawImage; size() r
     inst.draw([['=', 'fillStyle', '#ffff00'], ['fillRect', 0, 0, 2, 2]]);
     const d = await inst.imageData(0, 0, 2, 1);
     const url = await inst.snapshot({ x: 0, y: 0, width: 50, height: 50, destWidth: 10, destHeight: 10 });
-    return [d.width, d.height, d.data.slice(0, 4), url.slice(0, 22)];
+    // The pixels travel as base64 bytes (`$bytes`), as every binary value of the protocol does.
+    const bytes = Array.from(atob(d.data.$bytes), (c) => c.charCodeAt(0));
+    return [d.width, d.height, bytes.slice(0, 4), url.slice(0, 22)];
   }, id);
   assert.deepEqual(back, [2, 1, [255, 255, 0, 255], 'data:image/png;base64,']);
   // A legacy canvas draws in CSS px on a devicePixelRatio backing store.
@@ -783,7 +786,7 @@ test('canvas: draw() replays fillRect, styles, gradients and drawImage; size() r
   await page2.goto(harness.url + 'test.html');
   await page2.waitForFunction(() => window.__ready === true);
   const legacy = await mount(page2, { tag: 'canvas', id: 'lg', style: 'width: 100px; height: 50px' });
-  await page2.evaluate((i) => window.__inst(i).draw([['setFillStyle', '#0000ff'], ['fillRect', 50, 25, 10, 10]]), legacy);
+  await page2.evaluate((i) => window.__inst(i).draw([['draw', false], ['=', 'fillStyle', '#0000ff'], ['fillRect', 50, 25, 10, 10]]), legacy);
   const lp = await page2.evaluate(() => {
     const c = document.querySelector('#lg canvas');
     const g = c.getContext('2d');
