@@ -4,8 +4,6 @@
 
 use crate::common;
 
-use std::fs;
-use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -80,8 +78,8 @@ Component({
 });
 "#;
 
-fn project(dir: &Path) {
-    let files = [
+fn files() -> Vec<(&'static str, String)> {
+    vec![
         (
             "app.json",
             json!({"pages": ["pages/index/index"]}).to_string(),
@@ -102,17 +100,11 @@ fn project(dir: &Path) {
             "components/card/card.json",
             json!({"component": true}).to_string(),
         ),
-    ];
-    for (p, text) in files {
-        let f = dir.join(p);
-        fs::create_dir_all(f.parent().unwrap()).unwrap();
-        fs::write(f, text).unwrap();
-    }
+    ]
 }
 
 fn launch() -> (common::Running, tempfile::TempDir) {
-    let src = tempfile::tempdir().unwrap();
-    project(src.path());
+    let src = common::project(&files());
     let r = common::launch(src.path(), None);
     (r, src)
 }

@@ -131,6 +131,17 @@ impl Running {
 }
 
 /// Build and launch `project` with a manual clock.
+/// A project folder holding `files` (path, contents).
+pub fn project<S: AsRef<[u8]>>(files: &[(&str, S)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (p, text) in files {
+        let path = dir.path().join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
 pub fn launch(project: &Path, entry: Option<&str>) -> Running {
     launch_with(project, entry, |_| {})
 }

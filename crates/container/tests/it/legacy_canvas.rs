@@ -5,13 +5,10 @@
 
 use crate::common;
 
-use std::fs;
-use std::path::Path;
-
 use serde_json::{Value, json};
 
-fn project(dir: &Path) {
-    let files = [
+fn files() -> Vec<(&'static str, String)> {
+    vec![
         (
             "app.json",
             json!({"pages": ["pages/index/index"]}).to_string(),
@@ -115,17 +112,11 @@ Page({
 "#
             .into(),
         ),
-    ];
-    for (p, text) in files {
-        let f = dir.join(p);
-        fs::create_dir_all(f.parent().unwrap()).unwrap();
-        fs::write(f, text).unwrap();
-    }
+    ]
 }
 
 fn launch() -> (common::Running, tempfile::TempDir) {
-    let src = tempfile::tempdir().unwrap();
-    project(src.path());
+    let src = common::project(&files());
     let r = common::launch(src.path(), None);
     (r, src)
 }

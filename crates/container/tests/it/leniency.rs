@@ -6,6 +6,7 @@
 //! runs, confined to the handler that runs it).
 
 use crate::common;
+use crate::common::project;
 
 use std::path::Path;
 
@@ -148,15 +149,6 @@ fn a_page_whose_module_throws_leaves_the_app_running() {
 }
 
 /// A project in a temporary folder.
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (p, t) in files {
-        let path = dir.path().join(p);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, t).unwrap();
-    }
-    dir
-}
 
 /// A property `observer` naming a method the component lacks does nothing, as in WeChat
 /// (the adapter refused the whole component); one naming a method calls it.
@@ -530,15 +522,15 @@ fn skyline_component_methods_exist() {
         ("pages/a/a.json", r#"{"usingComponents": {"c-x": "/c/x"}}"#),
         (
             "pages/a/a.js",
-            "Page({ onLoad() { console.log('page ' + this.getPageId()) } })",
+            "Page({ onLoad() { console.log('page ' + this.getPageId()) }, go() { this.selectComponent('#x').run() } })",
         ),
-        ("pages/a/a.wxml", "<c-x/>"),
+        ("pages/a/a.wxml", "<c-x id=\"x\"/>"),
         ("c/x.json", r#"{"component": true}"#),
         (
             "c/x.js",
-            "Component({ lifetimes: { attached() { console.log('comp ' + this.getPageId()); setTimeout(() => { \
+            "Component({ lifetimes: { attached() { console.log('comp ' + this.getPageId()) } }, methods: { run() { \
              this.applyAnimatedStyle('.box', () => { const ctx = undefined; return { opacity: ctx.value } }); \
-             this.applyAnimatedStyle('.box', () => { 'worklet'; return { opacity: 0.5, width: 10 } }) }, 0) } } })",
+             this.applyAnimatedStyle('.box', () => { 'worklet'; return { opacity: 0.5, width: 10 } }) } } })",
         ),
         ("c/x.wxml", "<view class=\"box\">x</view>"),
     ]);
@@ -554,7 +546,7 @@ fn skyline_component_methods_exist() {
         .expect("component's page id");
     assert_eq!(page["page ".len()..], comp["comp ".len()..], "{logs:?}");
     assert!(page.starts_with("page pageId:"), "{page}");
-    r.app.advance(std::time::Duration::from_millis(1)).unwrap();
+    r.app.call_page_method("go", &[]).unwrap();
     r.app.settle().unwrap();
     let messages = serde_json::to_string(&r.host.take()).unwrap();
     assert!(messages.contains("opacity:0.5;width:10px"), "{messages}");
