@@ -148,8 +148,6 @@ fn a_page_whose_module_throws_leaves_the_app_running() {
     }
 }
 
-/// A project in a temporary folder.
-
 /// A property `observer` naming a method the component lacks does nothing, as in WeChat
 /// (the adapter refused the whole component); one naming a method calls it.
 #[test]
