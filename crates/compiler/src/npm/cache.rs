@@ -6,10 +6,9 @@
 //! `node_modules` or a new nested package all invalidate it. Written atomically: temp file,
 //! fsync, rename, fsync of the folder.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Cursor, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -120,26 +119,17 @@ fn prune(dir: &Path) {
     }
 }
 
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
+/// Write beside `path`, fsync, rename over it, fsync the folder: a crash leaves the old
+/// entry or the new one (tempfile gives the unique name and removes it on failure).
 fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(".cove-tmp.{}.{n}", std::process::id()));
-    let result = (|| {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, path)?;
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+    let mut f = tempfile::NamedTempFile::new_in(dir)?;
+    f.write_all(data)?;
+    f.as_file().sync_all()?;
+    f.persist(path).map_err(|e| e.error)?;
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
     }
-    result
+    Ok(())
 }
