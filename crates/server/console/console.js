@@ -47,6 +47,10 @@ async function api(method, path, body) {
     const code = (data && data.code) || `http_${res.status}`;
     // Not every refusal is JSON (a body the server could not parse is answered in text).
     const message = (data && data.message) || text.trim().slice(0, 500) || res.statusText || 'request failed';
+    if (res.status === 403 && code === 'password_change_required' && !state.mustChange) {
+      state.mustChange = true;
+      queueMicrotask(() => render());
+    }
     if (res.status === 401 && path !== '/session') {
       // The session ended (expired, or logged out elsewhere): back to the login form.
       state.user = null;
@@ -329,6 +333,12 @@ async function render(opts = {}) {
     document.title = 'Sign in · Cove console';
     return;
   }
+  if (state.mustChange) {
+    top.hidden = true;
+    main.replaceChildren(passwordChangeView());
+    document.title = 'New password · Cove console';
+    return;
+  }
   top.hidden = false;
   const u = state.user;
   document.getElementById('who').replaceChildren(
@@ -386,6 +396,7 @@ function loginView() {
       const s = await api('POST', '/session', { username: user.value.trim(), password: pass.value });
       state.user = s.user;
       state.csrf = s.csrf;
+      state.mustChange = !!s.must_change_password;
       state.expired = false;
       if (!location.hash || location.hash === '#/') location.hash = '#/apps';
       await render();
@@ -393,6 +404,50 @@ function loginView() {
       err.textContent = `Sign-in failed: ${errText(x)}`;
       err.hidden = false;
       pass.select();
+    } finally {
+      go.disabled = false;
+    }
+  });
+  return h('div', { class: 'center' }, form);
+}
+
+// A one-time password (the demo admin's, or one an admin set) must be replaced before
+// anything else: until then the API answers every other call with password_change_required.
+function passwordChangeView() {
+  const pw = (name, auto) => h('input', { name, type: 'password', autocomplete: auto, required: true });
+  const cur = pw('current', 'current-password');
+  const next = pw('new', 'new-password');
+  const again = pw('repeat', 'new-password');
+  const err = h('p', { class: 'form-error', id: 'password-error', role: 'alert', hidden: true });
+  const go = h('button', { type: 'submit', class: 'primary' }, 'Change password');
+  const form = h(
+    'form',
+    { id: 'change-password', class: 'card login' },
+    h('h2', {}, 'Choose your own password'),
+    h('p', { class: 'muted' }, 'The password you signed in with was set for you and works only once. Choose a new one of at least 12 characters to continue.'),
+    field('Current password', cur),
+    field('New password', next),
+    field('Repeat new password', again),
+    err,
+    h('div', { class: 'actions' }, go),
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    err.hidden = true;
+    if (next.value !== again.value) {
+      err.textContent = 'The new passwords differ.';
+      err.hidden = false;
+      return;
+    }
+    go.disabled = true;
+    try {
+      await api('PUT', '/session/password', { current: cur.value, new: next.value });
+      state.mustChange = false;
+      if (!location.hash || location.hash === '#/') location.hash = '#/apps';
+      await render();
+    } catch (x) {
+      err.textContent = `The password was not changed: ${errText(x)}`;
+      err.hidden = false;
     } finally {
       go.disabled = false;
     }
@@ -413,6 +468,7 @@ logout.addEventListener('click', async () => {
   }
   state.user = null;
   state.csrf = null;
+  state.mustChange = false;
   await render({ keepBanner: true });
 });
 
@@ -1468,6 +1524,7 @@ async function auditView() {
     const s = await api('GET', '/session');
     state.user = s.user;
     state.csrf = s.csrf;
+    state.mustChange = !!s.must_change_password;
   } catch (e) {
     if (!(e instanceof ApiError && e.status === 401)) showError(e);
   }

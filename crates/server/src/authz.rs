@@ -6,7 +6,12 @@
 //! - A **partner** organisation's users see only their own organisation's resources. Anything
 //!   else is [`Decision::Hidden`]: the API answers 404, exactly as for an id that does not
 //!   exist, so ids cannot be probed.
-//! - Separation of duties: no one reviews or publishes a version they uploaded.
+//! - Separation of duties: no one reviews or publishes a version they uploaded, nor one
+//!   uploaded by an account *linked* to theirs: an admin who created an account or reset its
+//!   password knew its credentials, so the two are treated as one person for this rule
+//!   (in both directions, and for good: the admin could have been the one who changed it).
+//! - A partner organisation's users never hold the reviewer or operator role.
+//! - An API token acts within its scope as well as its owner's roles.
 
 use std::collections::BTreeSet;
 
@@ -57,14 +62,47 @@ pub enum Action {
     ViewStats,
 }
 
+/// What an API token may do, within its owner's roles. Sessions are always `Full`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    #[default]
+    Full,
+    /// Reading only: mini-programs, versions, reports, statistics, the audit log.
+    Read,
+    /// CI: upload a version and submit it (and see the app it uploads to).
+    Upload,
+}
+
+impl Scope {
+    pub fn allows(self, action: Action) -> bool {
+        match self {
+            Scope::Full => true,
+            Scope::Read => matches!(action, Action::View | Action::ViewStats | Action::ViewAudit),
+            Scope::Upload => matches!(action, Action::View | Action::Upload | Action::Submit),
+        }
+    }
+}
+
 /// The signed-in user (or API token).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Principal {
     pub user_id: u64,
     pub org_id: u64,
     /// Whether `org_id` is the operator organisation.
     pub operator_org: bool,
     pub roles: BTreeSet<Role>,
+    /// Accounts linked to this one for separation of duties: whoever created it or reset its
+    /// password, and the accounts it created or reset.
+    pub links: BTreeSet<u64>,
+    /// `Full` for a session; an API token's scope otherwise.
+    pub scope: Scope,
+}
+
+/// Whether an organisation may give its users `role`: review and operations are the
+/// operator's (the bank's) duties, never a partner's.
+pub fn org_may_hold(operator_org: bool, role: Role) -> bool {
+    operator_org || !matches!(role, Role::Reviewer | Role::Operator)
 }
 
 /// What the action is on.
@@ -113,6 +151,9 @@ pub fn decide(p: &Principal, action: Action, t: &Target) -> Decision {
     {
         return Decision::Hidden;
     }
+    if !p.scope.allows(action) {
+        return Decision::Deny("this API token's scope does not allow this");
+    }
     let (roles, operator_only) = roles_for(action);
     if operator_only && !p.operator_org {
         return Decision::Deny("only the operator organisation may do this");
@@ -127,10 +168,19 @@ pub fn decide(p: &Principal, action: Action, t: &Target) -> Decision {
     {
         return Decision::Hidden;
     }
-    if matches!(action, Action::Review | Action::Publish) && t.uploader == Some(p.user_id) {
-        return Decision::Deny(
-            "separation of duties: you made this change (an upload or a whitelist proposal), so someone else must review and publish it",
-        );
+    if matches!(action, Action::Review | Action::Publish)
+        && let Some(uploader) = t.uploader
+    {
+        if uploader == p.user_id {
+            return Decision::Deny(
+                "separation of duties: you made this change (an upload or a whitelist proposal), so someone else must review and publish it",
+            );
+        }
+        if p.links.contains(&uploader) {
+            return Decision::Deny(
+                "separation of duties: this change was made by an account whose credentials you issued, or that issued yours (created it or reset its password), so someone else must review and publish it",
+            );
+        }
     }
     Decision::Allow
 }

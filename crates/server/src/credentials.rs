@@ -84,3 +84,62 @@ pub fn csrf_token(server_key: &[u8], session: &str) -> String {
 pub fn csrf_ok(server_key: &[u8], session: &str, token: &str) -> bool {
     hex::decode(token).is_ok_and(|sig| csrf_mac(server_key, session).verify_slice(&sig).is_ok())
 }
+
+/// The one way the server runs argon2: at most `permits` hashes at once (each holds 19 MiB
+/// for its duration, so a flood of sign-ins costs time, not memory), on blocking threads,
+/// and counted, so a test can see how many password checks a flood got.
+#[derive(Debug)]
+pub struct HashGate {
+    permits: tokio::sync::Semaphore,
+    checks: std::sync::atomic::AtomicU64,
+    running: std::sync::atomic::AtomicUsize,
+    peak: std::sync::atomic::AtomicUsize,
+}
+
+impl HashGate {
+    pub fn new(permits: usize) -> HashGate {
+        HashGate {
+            permits: tokio::sync::Semaphore::new(permits.max(1)),
+            checks: Default::default(),
+            running: Default::default(),
+            peak: Default::default(),
+        }
+    }
+
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        use std::sync::atomic::Ordering::SeqCst;
+        // The semaphore is never closed, so acquiring only fails if it were.
+        let _permit = self.permits.acquire().await.ok()?;
+        let now = self.running.fetch_add(1, SeqCst) + 1;
+        self.peak.fetch_max(now, SeqCst);
+        let out = tokio::task::spawn_blocking(f).await.ok();
+        self.running.fetch_sub(1, SeqCst);
+        out
+    }
+
+    /// [`verify_password`], counted; false if the hashing thread failed.
+    pub async fn verify(&self, password: String, stored: String) -> bool {
+        self.checks
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.run(move || verify_password(&password, &stored))
+            .await
+            .unwrap_or(false)
+    }
+
+    /// [`hash_password`] under the same bound.
+    pub async fn hash(&self, password: String) -> Result<String, CredentialError> {
+        self.run(move || hash_password(&password))
+            .await
+            .unwrap_or_else(|| Err(CredentialError::Hash("the hashing thread failed".into())))
+    }
+
+    /// Password checks made so far.
+    pub fn checks(&self) -> u64 {
+        self.checks.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The most hashes that ever ran at once.
+    pub fn peak(&self) -> usize {
+        self.peak.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}

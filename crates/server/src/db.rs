@@ -53,7 +53,25 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         crate::stats::MIGRATION_RELEASES,
         crate::stats::MIGRATION_RELEASES,
     ),
+    (6, "credentials and roles", CREDENTIALS, CREDENTIALS),
 ];
+
+/// Forced password changes, admin grants awaiting a second admin, the links that separation
+/// of duties follows, API token scopes and expiry, and the sign-in lock-out audit mark.
+/// Tokens made before it expire a year after they were made.
+const CREDENTIALS: &str = "
+    ALTER TABLE users ADD COLUMN must_change_password BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE users ADD COLUMN pending_roles TEXT;
+    ALTER TABLE users ADD COLUMN pending_by BIGINT;
+    CREATE TABLE credential_links (
+        controller BIGINT NOT NULL, account BIGINT NOT NULL, PRIMARY KEY (controller, account));
+    CREATE INDEX credential_links_account ON credential_links (account);
+    ALTER TABLE tokens ADD COLUMN public_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'full';
+    ALTER TABLE tokens ADD COLUMN expires_at BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE tokens ADD COLUMN last_used_at BIGINT;
+    UPDATE tokens SET public_id = substr(digest, 1, 16), expires_at = created_at + 31536000;
+    ALTER TABLE login_attempts ADD COLUMN noted BIGINT NOT NULL DEFAULT 0;";
 
 /// The platform's tables, in SQL both dialects accept: numeric ids come from `ids` (one row
 /// per kind, bumped in the inserting transaction) rather than from either dialect's own

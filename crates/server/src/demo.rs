@@ -53,6 +53,8 @@ pub async fn seed(p: &Platform, examples: &[PathBuf], keys_dir: &Path) -> Result
         )
         .await?
         .actor();
+    // The printed password is a one-time one: the first sign-in must replace it.
+    p.force_password_change(admin.principal.user_id).await?;
     let dev = p
         .create_user(
             None,

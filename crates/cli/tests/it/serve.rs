@@ -88,10 +88,23 @@ async fn token(http: &reqwest::Client, url: &str, user: &str, password: &str) ->
         .unwrap()
         .to_string();
     let session: Value = res.json().await.unwrap();
+    let csrf = session["csrf"].as_str().unwrap();
+    // The demo admin's printed password is a one-time one: replace it first.
+    if session["must_change_password"] == true {
+        let res = http
+            .put(format!("{url}/api/v1/session/password"))
+            .header("cookie", &cookie)
+            .header("x-csrf-token", csrf)
+            .json(&json!({"current": password, "new": format!("{password} (changed)")}))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    }
     let res = http
         .post(format!("{url}/api/v1/tokens"))
         .header("cookie", cookie)
-        .header("x-csrf-token", session["csrf"].as_str().unwrap())
+        .header("x-csrf-token", csrf)
         .json(&json!({"name": "ci"}))
         .send()
         .await

@@ -5,22 +5,29 @@ use std::collections::BTreeSet;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ApiResult, Authed, Client, SESSION_COOKIE, cookie};
-use crate::authz::Role;
+use super::{ApiResult, Authed, Client, SESSION_COOKIE, SessionAuthed, cookie};
+use crate::authz::{Role, Scope};
 use crate::platform::{Error, NewHost, Platform, User};
 use crate::sdk::Grants;
 
 pub fn routes() -> Router<Platform> {
     Router::new()
         .route("/api/v1/session", post(login).get(whoami).delete(logout))
-        .route("/api/v1/tokens", post(create_token))
+        .route("/api/v1/session/password", put(change_password))
+        .route("/api/v1/tokens", post(create_token).get(tokens))
+        .route("/api/v1/tokens/{id}", delete(revoke_token))
         .route("/api/v1/orgs", get(orgs).post(create_org))
         .route("/api/v1/orgs/{org}/users", get(users).post(create_user))
+        .route("/api/v1/users/{id}/roles", put(set_roles))
+        .route("/api/v1/users/{id}/approve", post(approve_user))
+        .route("/api/v1/users/{id}/disable", post(disable_user))
+        .route("/api/v1/users/{id}/enable", post(enable_user))
+        .route("/api/v1/users/{id}/password", put(reset_password))
         .route("/api/v1/hosts", get(hosts).post(create_host))
         .route(
             "/api/v1/hosts/{host}/apps/{app_id}",
@@ -40,7 +47,7 @@ fn session_body(user: &User, csrf: &str) -> Value {
     json!({"user": {
         "id": user.id, "username": user.username, "roles": user.roles,
         "org_id": user.org_id, "org_name": user.org_name, "operator": user.operator,
-    }, "csrf": csrf})
+    }, "csrf": csrf, "must_change_password": user.must_change_password})
 }
 
 async fn login(
@@ -101,17 +108,61 @@ async fn logout(
 }
 
 #[derive(Deserialize)]
-struct NewToken {
-    name: String,
+struct PasswordChange {
+    current: String,
+    new: String,
 }
 
+/// Change one's own password (the only write allowed while a change is required).
+async fn change_password(
+    State(p): State<Platform>,
+    SessionAuthed(who, secret): SessionAuthed,
+    Client(client): Client,
+    Json(body): Json<PasswordChange>,
+) -> ApiResult<Json<Value>> {
+    p.change_password(&who, &secret, &body.current, &body.new, &client)
+        .await?;
+    Ok(Json(json!({"ok": true, "must_change_password": false})))
+}
+
+#[derive(Deserialize)]
+struct NewToken {
+    name: String,
+    #[serde(default)]
+    scope: Scope,
+    /// Days until it expires (1–365; 90 when left out).
+    expires_days: Option<i64>,
+}
+
+/// Tokens are made, listed and revoked from a session only: a token cannot mint another
+/// (which would outlive its own expiry) or revoke its siblings.
 async fn create_token(
     State(p): State<Platform>,
-    Authed(who): Authed,
+    SessionAuthed(who, _): SessionAuthed,
     Json(body): Json<NewToken>,
 ) -> ApiResult<Json<Value>> {
-    let token = p.create_token(&who, &body.name).await?;
-    Ok(Json(json!({"token": token, "name": body.name})))
+    let (token, info) = p
+        .create_token(&who, &body.name, body.scope, body.expires_days)
+        .await?;
+    let mut v = json!(info);
+    v["token"] = json!(token);
+    Ok(Json(v))
+}
+
+async fn tokens(
+    State(p): State<Platform>,
+    SessionAuthed(who, _): SessionAuthed,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(p.tokens(&who).await?)))
+}
+
+async fn revoke_token(
+    State(p): State<Platform>,
+    SessionAuthed(who, _): SessionAuthed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    p.revoke_token(&who, &id).await?;
+    Ok(Json(json!({"ok": true})))
 }
 
 async fn orgs(State(p): State<Platform>, Authed(who): Authed) -> ApiResult<Json<Value>> {
@@ -158,6 +209,59 @@ async fn create_user(
         p.create_user(Some(&who), org, &body.username, &body.password, &body.roles)
             .await?
     )))
+}
+
+#[derive(Deserialize)]
+struct Roles {
+    roles: BTreeSet<Role>,
+}
+
+async fn set_roles(
+    State(p): State<Platform>,
+    Authed(who): Authed,
+    Path(id): Path<u64>,
+    Json(body): Json<Roles>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(p.set_roles(&who, id, &body.roles).await?)))
+}
+
+async fn approve_user(
+    State(p): State<Platform>,
+    Authed(who): Authed,
+    Path(id): Path<u64>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(p.approve_user(&who, id).await?)))
+}
+
+async fn disable_user(
+    State(p): State<Platform>,
+    Authed(who): Authed,
+    Path(id): Path<u64>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(p.set_disabled(&who, id, true).await?)))
+}
+
+async fn enable_user(
+    State(p): State<Platform>,
+    Authed(who): Authed,
+    Path(id): Path<u64>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(p.set_disabled(&who, id, false).await?)))
+}
+
+#[derive(Deserialize)]
+struct NewPassword {
+    password: String,
+}
+
+/// An admin sets a one-time password; the user must change it at the next sign-in.
+async fn reset_password(
+    State(p): State<Platform>,
+    Authed(who): Authed,
+    Path(id): Path<u64>,
+    Json(body): Json<NewPassword>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(p.reset_password(&who, id, &body.password).await?)))
 }
 
 async fn hosts(State(p): State<Platform>, Authed(who): Authed) -> ApiResult<Json<Value>> {

@@ -41,7 +41,7 @@ impl IntoResponse for ApiError {
         let status = match &e {
             Error::Unauthenticated => StatusCode::UNAUTHORIZED,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
-            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::Forbidden(_) | Error::Refused { .. } => StatusCode::FORBIDDEN,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::Workflow(w) => match w.code() {
@@ -53,8 +53,21 @@ impl IntoResponse for ApiError {
             Error::Upload(_) | Error::Package(_) | Error::Invalid { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
+            // Contention is the client's cue to retry, not a server fault.
+            Error::Db(_) if e.is_busy() => StatusCode::SERVICE_UNAVAILABLE,
             Error::Blob(_) | Error::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            tracing::warn!("database busy: {e}");
+            let mut res = (
+                status,
+                Json(json!({"code": "busy", "message": "the server is busy; try again"})),
+            )
+                .into_response();
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            return res;
+        }
         let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
             // The detail goes to the log, not to the client.
             tracing::error!("{e}");
@@ -87,24 +100,39 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
 }
 
 /// The caller, signed in by session cookie (CSRF-checked on writes) or API token.
+///
+/// While the user must change their password, only `GET`/`DELETE /api/v1/session` and
+/// `PUT /api/v1/session/password` are answered; everything else is 403
+/// `password_change_required`.
 pub struct Authed(pub Actor);
 
-impl FromRequestParts<Platform> for Authed {
-    type Rejection = ApiError;
+/// The caller, signed in by session cookie only (token management, password change); with
+/// the session's secret.
+pub struct SessionAuthed(pub Actor, pub String);
 
-    async fn from_request_parts(parts: &mut Parts, p: &Platform) -> Result<Self, ApiError> {
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if let Some(token) = bearer {
-            let user = p
-                .token_user(token.trim())
-                .await?
-                .ok_or(Error::Unauthenticated)?;
-            return Ok(Authed(user.actor()));
-        }
+/// Requests a user who must change their password may still make.
+fn allowed_before_password_change(method: &Method, path: &str) -> bool {
+    matches!(
+        (method, path),
+        (&Method::GET | &Method::DELETE, "/api/v1/session")
+            | (&Method::PUT, "/api/v1/session/password")
+    )
+}
+
+/// Who is calling, and the session secret when it is a session.
+async fn authenticate(parts: &Parts, p: &Platform) -> Result<(Actor, Option<String>), ApiError> {
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let (user, session) = if let Some(token) = bearer {
+        let user = p
+            .token_user(token.trim())
+            .await?
+            .ok_or(Error::Unauthenticated)?;
+        (user, None)
+    } else {
         let session = cookie(&parts.headers, SESSION_COOKIE).ok_or(Error::Unauthenticated)?;
         let user = p
             .session_user(session)
@@ -124,7 +152,38 @@ impl FromRequestParts<Platform> for Authed {
                 .into());
             }
         }
-        Ok(Authed(user.actor()))
+        (user, Some(session.to_string()))
+    };
+    if user.must_change_password && !allowed_before_password_change(&parts.method, parts.uri.path())
+    {
+        return Err(Error::refused(
+            "password_change_required",
+            "change your one-time password first (PUT /api/v1/session/password)",
+        )
+        .into());
+    }
+    Ok((user.actor(), session))
+}
+
+impl FromRequestParts<Platform> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, p: &Platform) -> Result<Self, ApiError> {
+        Ok(Authed(authenticate(parts, p).await?.0))
+    }
+}
+
+impl FromRequestParts<Platform> for SessionAuthed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, p: &Platform) -> Result<Self, ApiError> {
+        match authenticate(parts, p).await? {
+            (who, Some(session)) => Ok(SessionAuthed(who, session)),
+            (_, None) => Err(Error::Forbidden(
+                "this needs a signed-in session, not an API token".into(),
+            )
+            .into()),
+        }
     }
 }
 

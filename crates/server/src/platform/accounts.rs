@@ -3,11 +3,11 @@
 use std::collections::BTreeSet;
 
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{Value, json};
 use sqlx::Row as _;
 
 use super::{Actor, Error, Platform, Result, Tx, next_id, typed_col};
-use crate::authz::{Action, Principal, Role, Target};
+use crate::authz::{self, Action, Principal, Role, Scope, Target};
 use crate::credentials;
 use crate::db::Db;
 
@@ -26,6 +26,18 @@ pub struct User {
     pub org_name: String,
     pub operator: bool,
     pub roles: BTreeSet<Role>,
+    pub disabled: bool,
+    /// The password was set by an admin (or the demo): nothing but changing it is allowed.
+    pub must_change_password: bool,
+    /// Roles waiting for a second admin's approval. An account created as an admin has no
+    /// roles until then and cannot sign in.
+    pub pending_roles: Option<BTreeSet<Role>>,
+    /// Accounts linked for separation of duties (see [`crate::authz`]); loaded per request.
+    #[serde(skip)]
+    pub links: BTreeSet<u64>,
+    /// What the credential in use may do: `Full` for a session, the token's scope otherwise.
+    #[serde(skip)]
+    pub scope: Scope,
 }
 
 /// A new session: the secret goes in the cookie, the CSRF token in the page.
@@ -36,8 +48,28 @@ pub struct Session {
     pub expires_at: i64,
 }
 
+/// An API token as listed: never its secret.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenInfo {
+    pub id: String,
+    pub name: String,
+    pub scope: Scope,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
 /// API tokens carry a prefix, so a leaked one is easy to find in logs and repositories.
 pub const TOKEN_PREFIX: &str = "cove_";
+/// The longest an API token lives, and how long one lives when its maker does not say.
+pub const TOKEN_MAX_DAYS: i64 = 365;
+pub const TOKEN_DEFAULT_DAYS: i64 = 90;
+/// Failed sign-ins and lock-outs audited one by one per window, over every address; past
+/// it, one `session.fail_flood` entry says that more were not, so a flood cannot grow the log
+/// without bound.
+const SIGNIN_AUDIT_BUDGET: i64 = 200;
+/// `last_used_at` is written at most this often per token (seconds), not on every request.
+const TOKEN_TOUCH_EVERY: i64 = 60;
 
 /// A random secret kept in `meta`, made by the first node that needs it.
 pub(super) async fn shared_secret(db: &Db, key: &str) -> Result<Vec<u8>> {
@@ -55,9 +87,10 @@ pub(super) async fn shared_secret(db: &Db, key: &str) -> Result<Vec<u8>> {
     Ok(row.try_get::<String, _>(0)?.into_bytes())
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.org_id, u.roles, o.name AS org_name, o.operator";
+const USER_COLUMNS: &str = "u.id, u.username, u.org_id, u.roles, u.disabled, u.must_change_password, u.pending_roles, o.name AS org_name, o.operator";
 
 fn user_of(row: &sqlx::any::AnyRow) -> Result<User> {
+    let pending: Option<String> = row.try_get("pending_roles")?;
     Ok(User {
         id: row.try_get::<i64, _>("id")? as u64,
         username: row.try_get("username")?,
@@ -65,6 +98,14 @@ fn user_of(row: &sqlx::any::AnyRow) -> Result<User> {
         org_name: row.try_get("org_name")?,
         operator: row.try_get::<i64, _>("operator")? != 0,
         roles: typed_col(row, "roles")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
+        pending_roles: pending
+            .map(|s| serde_json::from_str(&s))
+            .transpose()
+            .map_err(|e| Error::Db(crate::db::DbError::Invalid(format!("pending_roles: {e}"))))?,
+        links: BTreeSet::new(),
+        scope: Scope::Full,
     })
 }
 
@@ -76,11 +117,46 @@ impl User {
                 org_id: self.org_id,
                 operator_org: self.operator,
                 roles: self.roles.clone(),
+                links: self.links.clone(),
+                scope: self.scope,
             },
             username: self.username.clone(),
             org_name: self.org_name.clone(),
         }
     }
+
+    /// Created as an admin and not yet approved by a second one.
+    pub fn is_pending(&self) -> bool {
+        self.roles.is_empty() && self.pending_roles.is_some()
+    }
+}
+
+fn roles_json(roles: &BTreeSet<Role>) -> String {
+    serde_json::to_string(roles).expect("roles serialise")
+}
+
+/// Refuse roles an organisation may not hold (review and operations are the operator's).
+fn check_org_roles(operator_org: bool, roles: &BTreeSet<Role>) -> Result<()> {
+    if let Some(r) = roles.iter().find(|r| !authz::org_may_hold(operator_org, **r)) {
+        return Err(Error::refused(
+            "role_not_allowed",
+            format!(
+                "a partner organisation's users cannot hold the {} role: review and operations are the operator's duties",
+                serde_json::to_value(r).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_roles_given(roles: &BTreeSet<Role>) -> Result<()> {
+    if roles.is_empty() {
+        return Err(Error::invalid(
+            "bad_roles",
+            "a user needs at least one role",
+        ));
+    }
+    Ok(())
 }
 
 impl Platform {
@@ -154,7 +230,10 @@ impl Platform {
     }
 
     /// Create a user in `org_id`. Admins create users in their own organisation; the
-    /// operator's admins in any.
+    /// operator's admins in any. A password an admin sets is a one-time password (the user
+    /// must change it at first sign-in), and the account is linked to that admin for
+    /// separation of duties. An admin account made by an admin waits, with no roles, until
+    /// a second admin approves it; its request writes an `alert` to the audit log.
     pub async fn create_user(
         &self,
         by: Option<&Actor>,
@@ -182,16 +261,11 @@ impl Platform {
                 "a user name is 1–64 letters, digits, '.', '_', '-' or '@'",
             ));
         }
-        if roles.is_empty() {
-            return Err(Error::invalid(
-                "bad_roles",
-                "a user needs at least one role",
-            ));
-        }
-        let pw = password.to_string();
-        let hash = tokio::task::spawn_blocking(move || credentials::hash_password(&pw))
+        check_roles_given(roles)?;
+        let hash = self
+            .hashing
+            .hash(password.to_string())
             .await
-            .map_err(|e| Error::invalid("internal", e.to_string()))?
             .map_err(|e| Error::invalid("weak_password", e.to_string()))?;
         let mut tx = self.db.begin_write().await?;
         let org = sqlx::query("SELECT name, operator FROM orgs WHERE id = $1")
@@ -199,6 +273,8 @@ impl Platform {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| Error::NotFound("organisation not found".into()))?;
+        let operator_org = org.try_get::<i64, _>(1)? != 0;
+        check_org_roles(operator_org, roles)?;
         let taken = sqlx::query("SELECT id FROM users WHERE username = $1")
             .bind(username)
             .fetch_optional(&mut *tx)
@@ -207,25 +283,43 @@ impl Platform {
             return Err(Error::Conflict(format!("user name {username:?} is taken")));
         }
         let id = next_id(&mut tx, "user").await?;
-        let roles_json = serde_json::to_string(roles).expect("roles serialise");
+        // An admin made by an admin waits for a second one; the bootstrap's is live at once.
+        let pending = by.is_some() && roles.contains(&Role::Admin);
+        let (active, pending_roles) = if pending {
+            (BTreeSet::new(), Some(roles.clone()))
+        } else {
+            (roles.clone(), None)
+        };
         sqlx::query(
-            "INSERT INTO users (id, org_id, username, password, roles, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO users (id, org_id, username, password, roles, created_at, must_change_password, pending_roles, pending_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(id)
         .bind(org_id as i64)
         .bind(username)
         .bind(&hash)
-        .bind(&roles_json)
+        .bind(roles_json(&active))
         .bind(self.now())
+        .bind(by.is_some() as i64)
+        .bind(pending_roles.as_ref().map(roles_json))
+        .bind(by.map(|w| w.principal.user_id as i64))
         .execute(&mut *tx)
         .await?;
+        if let Some(who) = by {
+            self.link(&mut tx, who.principal.user_id, id as u64).await?;
+        }
         let user = User {
             id: id as u64,
             username: username.to_string(),
             org_id,
             org_name: org.try_get(0)?,
-            operator: org.try_get::<i64, _>(1)? != 0,
-            roles: roles.clone(),
+            operator: operator_org,
+            roles: active,
+            disabled: false,
+            must_change_password: by.is_some(),
+            pending_roles,
+            links: BTreeSet::new(),
+            scope: Scope::Full,
         };
         // The password hash stays out of the log.
         self.record(
@@ -237,7 +331,56 @@ impl Platform {
             &json!(user),
         )
         .await?;
+        if roles.contains(&Role::Admin) {
+            self.alert(
+                &mut tx,
+                by,
+                &format!("user/{id}"),
+                if pending {
+                    "admin account requested: it needs a second admin's approval"
+                } else {
+                    "admin account created at setup"
+                },
+            )
+            .await?;
+        }
         self.commit(tx).await?;
+        Ok(user)
+    }
+
+    /// An `alert` entry: something an auditor should look at (admin accounts and grants).
+    async fn alert(&self, tx: &mut Tx, by: Option<&Actor>, target: &str, what: &str) -> Result<()> {
+        self.record(tx, by, "alert", target, &json!(null), &json!({"alert": what}))
+            .await
+    }
+
+    async fn link(&self, tx: &mut Tx, controller: u64, account: u64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO credential_links (controller, account) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(controller as i64)
+        .bind(account as i64)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The accounts linked to `user` for separation of duties.
+    async fn with_links(&self, mut user: User) -> Result<User> {
+        let rows = sqlx::query(
+            "SELECT controller, account FROM credential_links WHERE controller = $1 OR account = $1",
+        )
+        .bind(user.id as i64)
+        .fetch_all(&self.db.pool)
+        .await?;
+        for r in rows {
+            for col in [0, 1] {
+                let id = r.try_get::<i64, _>(col)? as u64;
+                if id != user.id {
+                    user.links.insert(id);
+                }
+            }
+        }
         Ok(user)
     }
 
@@ -256,64 +399,366 @@ impl Platform {
         rows.iter().map(user_of).collect()
     }
 
-    /// Count a failure against `key` and say whether it is now locked out.
-    async fn locked(&self, tx: &mut Tx, key: &str, limit: i64) -> Result<Option<i64>> {
-        let now = self.now();
-        let row = sqlx::query("SELECT window_start, failures FROM login_attempts WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&mut **tx)
-            .await?;
-        Ok(row.and_then(|r| {
-            let start: i64 = r.try_get(0).ok()?;
-            let failures: i64 = r.try_get(1).ok()?;
-            let open_at = start + self.settings.login_window;
-            (failures >= limit && now < open_at).then_some(open_at - now)
-        }))
+    /// A user `who` may manage (an admin of its organisation or of the operator), never
+    /// `who` themself: nobody edits their own roles, state or password this way.
+    async fn managed_user(&self, tx: &mut Tx, who: &Actor, user_id: u64) -> Result<(User, Option<u64>)> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, u.pending_by FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1"
+        ))
+        .bind(user_id as i64)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| Error::NotFound("user not found".into()))?;
+        let user = user_of(&row)?;
+        let target = Target {
+            owner_org: Some(user.org_id),
+            uploader: None,
+        };
+        self.allow(who, Action::ManageUsers, &target, "user")?;
+        if user.id == who.principal.user_id {
+            return Err(Error::Forbidden(
+                "you cannot change your own account this way (change your password at PUT /api/v1/session/password)".into(),
+            ));
+        }
+        let pending_by = row
+            .try_get::<Option<i64>, _>("pending_by")?
+            .map(|v| v as u64);
+        Ok((user, pending_by))
     }
 
-    async fn fail(&self, tx: &mut Tx, key: &str) -> Result<()> {
-        let now = self.now();
+    /// Change a user's roles. Removing roles is immediate; a grant that adds `admin` waits
+    /// for a second admin's approval (the user keeps their roles meanwhile).
+    pub async fn set_roles(&self, who: &Actor, user_id: u64, roles: &BTreeSet<Role>) -> Result<User> {
+        check_roles_given(roles)?;
+        let mut tx = self.db.begin_write().await?;
+        let (mut user, _) = self.managed_user(&mut tx, who, user_id).await?;
+        check_org_roles(user.operator, roles)?;
+        let before = json!(user);
+        let grants_admin = roles.contains(&Role::Admin) && !user.roles.contains(&Role::Admin);
+        if grants_admin {
+            sqlx::query("UPDATE users SET pending_roles = $1, pending_by = $2 WHERE id = $3")
+                .bind(roles_json(roles))
+                .bind(who.principal.user_id as i64)
+                .bind(user_id as i64)
+                .execute(&mut *tx)
+                .await?;
+            user.pending_roles = Some(roles.clone());
+        } else {
+            sqlx::query(
+                "UPDATE users SET roles = $1, pending_roles = NULL, pending_by = NULL WHERE id = $2",
+            )
+            .bind(roles_json(roles))
+            .bind(user_id as i64)
+            .execute(&mut *tx)
+            .await?;
+            user.roles = roles.clone();
+            user.pending_roles = None;
+        }
+        let target = format!("user/{user_id}");
+        let action = if grants_admin { "user.roles_request" } else { "user.roles" };
+        self.record(&mut tx, Some(who), action, &target, &before, &json!(user))
+            .await?;
+        if grants_admin {
+            self.alert(
+                &mut tx,
+                Some(who),
+                &target,
+                "admin role requested: it needs a second admin's approval",
+            )
+            .await?;
+        }
+        self.commit(tx).await?;
+        Ok(user)
+    }
+
+    /// Approve a pending admin account or admin grant. The approver is an admin other than
+    /// the one who asked, and not linked to them (an account the requester made or reset
+    /// cannot be their second admin).
+    pub async fn approve_user(&self, who: &Actor, user_id: u64) -> Result<User> {
+        let mut tx = self.db.begin_write().await?;
+        let (mut user, pending_by) = self.managed_user(&mut tx, who, user_id).await?;
+        let Some(roles) = user.pending_roles.clone() else {
+            return Err(Error::Conflict("nothing of this user's waits for approval".into()));
+        };
+        let me = who.principal.user_id;
+        if pending_by == Some(me) || pending_by.is_some_and(|r| who.principal.links.contains(&r)) {
+            return Err(Error::refused(
+                "second_admin_required",
+                "a second admin must approve this: not the one who asked for it, nor an account they created or reset",
+            ));
+        }
+        let before = json!(user);
         sqlx::query(
-            "INSERT INTO login_attempts (key, window_start, failures) VALUES ($1, $2, 1)
-             ON CONFLICT (key) DO UPDATE SET
-               failures = CASE WHEN login_attempts.window_start + $3 <= $2 THEN 1 ELSE login_attempts.failures + 1 END,
-               window_start = CASE WHEN login_attempts.window_start + $3 <= $2 THEN $2 ELSE login_attempts.window_start END",
+            "UPDATE users SET roles = $1, pending_roles = NULL, pending_by = NULL WHERE id = $2",
         )
-        .bind(key)
-        .bind(now)
-        .bind(self.settings.login_window)
-        .execute(&mut **tx)
+        .bind(roles_json(&roles))
+        .bind(user_id as i64)
+        .execute(&mut *tx)
         .await?;
+        user.roles = roles;
+        user.pending_roles = None;
+        let target = format!("user/{user_id}");
+        self.record(&mut tx, Some(who), "user.approve", &target, &before, &json!({"user": user, "requested_by": pending_by}))
+            .await?;
+        self.alert(&mut tx, Some(who), &target, "admin role approved by a second admin")
+            .await?;
+        self.commit(tx).await?;
+        Ok(user)
+    }
+
+    /// Disable (sessions end at once, tokens stop working) or enable a user again.
+    pub async fn set_disabled(&self, who: &Actor, user_id: u64, disabled: bool) -> Result<User> {
+        let mut tx = self.db.begin_write().await?;
+        let (mut user, _) = self.managed_user(&mut tx, who, user_id).await?;
+        let before = json!(user);
+        sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(disabled as i64)
+            .bind(user_id as i64)
+            .execute(&mut *tx)
+            .await?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id as i64)
+                .execute(&mut *tx)
+                .await?;
+        }
+        user.disabled = disabled;
+        let action = if disabled { "user.disable" } else { "user.enable" };
+        self.record(&mut tx, Some(who), action, &format!("user/{user_id}"), &before, &json!(user))
+            .await?;
+        self.commit(tx).await?;
+        Ok(user)
+    }
+
+    /// Set a one-time password for a user: their sessions end, they must change it at the
+    /// next sign-in, and the admin is linked to the account from now on.
+    pub async fn reset_password(&self, who: &Actor, user_id: u64, password: &str) -> Result<User> {
+        let hash = self
+            .hashing
+            .hash(password.to_string())
+            .await
+            .map_err(|e| Error::invalid("weak_password", e.to_string()))?;
+        let mut tx = self.db.begin_write().await?;
+        let (mut user, _) = self.managed_user(&mut tx, who, user_id).await?;
+        sqlx::query("UPDATE users SET password = $1, must_change_password = 1 WHERE id = $2")
+            .bind(&hash)
+            .bind(user_id as i64)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id as i64)
+            .execute(&mut *tx)
+            .await?;
+        self.link(&mut tx, who.principal.user_id, user_id).await?;
+        user.must_change_password = true;
+        self.record(&mut tx, Some(who), "user.password_reset", &format!("user/{user_id}"), &json!(null), &json!({"must_change_password": true}))
+            .await?;
+        self.commit(tx).await?;
+        Ok(user)
+    }
+
+    /// Make a user change their password at the next sign-in (the demo's admin).
+    pub async fn force_password_change(&self, user_id: u64) -> Result<()> {
+        let mut tx = self.db.begin_write().await?;
+        sqlx::query("UPDATE users SET must_change_password = 1 WHERE id = $1")
+            .bind(user_id as i64)
+            .execute(&mut *tx)
+            .await?;
+        self.record(&mut tx, None, "user.password_expire", &format!("user/{user_id}"), &json!(null), &json!({"must_change_password": true}))
+            .await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
-    /// Sign in. `client` is the caller's address: failures count per user name and per
-    /// address, so neither guessing one account nor spraying many gets far.
+    /// Change one's own password, proving the current one. Wrong guesses count against the
+    /// sign-in limits (a stolen session is no password oracle); other sessions end.
+    pub async fn change_password(
+        &self,
+        who: &Actor,
+        session_secret: &str,
+        current: &str,
+        new: &str,
+        client: &str,
+    ) -> Result<()> {
+        if current == new {
+            return Err(Error::invalid("same_password", "choose a password other than the current one"));
+        }
+        let name = who.username.to_lowercase();
+        let keys = self.limit_keys(&name, client);
+        self.reserve(&keys, client).await?;
+        let row = sqlx::query("SELECT password FROM users WHERE id = $1")
+            .bind(who.principal.user_id as i64)
+            .fetch_one(&self.db.pool)
+            .await?;
+        let stored: String = row.try_get(0)?;
+        if !self.hashing.verify(current.to_string(), stored).await {
+            self.note_failure(&name, client).await?;
+            return Err(Error::invalid("bad_credentials", "the current password is wrong"));
+        }
+        let hash = self
+            .hashing
+            .hash(new.to_string())
+            .await
+            .map_err(|e| Error::invalid("weak_password", e.to_string()));
+        let mut tx = self.db.begin_write().await?;
+        self.give_back(&mut tx, &keys).await?;
+        let hash = match hash {
+            Ok(h) => h,
+            Err(e) => {
+                tx.commit().await?;
+                return Err(e);
+            }
+        };
+        let id = who.principal.user_id as i64;
+        sqlx::query("UPDATE users SET password = $1, must_change_password = 0 WHERE id = $2")
+            .bind(&hash)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND digest <> $2")
+            .bind(id)
+            .bind(credentials::secret_digest(session_secret))
+            .execute(&mut *tx)
+            .await?;
+        self.record(&mut tx, Some(who), "user.password_change", &format!("user/{id}"), &json!(null), &json!({"client": client}))
+            .await?;
+        self.commit(tx).await?;
+        Ok(())
+    }
+
+    /// The counters a sign-in attempt is checked and counted against, with their limits:
+    /// this name from this address, this address, and this name from everywhere.
+    fn limit_keys(&self, name: &str, client: &str) -> [(String, i64); 3] {
+        let s = &self.settings;
+        [
+            (format!("pair:{name}@{client}"), s.login_failures),
+            (format!("addr:{client}"), s.login_failures_per_address),
+            (format!("user:{name}"), s.login_failures_per_user),
+        ]
+    }
+
+    /// Reserve one attempt: in one write transaction, refuse if any counter is at its
+    /// limit, else count the attempt against all of them, before any hashing. Concurrent
+    /// attempts serialise here, so no more than the limit ever reach argon2. The first
+    /// refusal of a counter in its window is audited as a lock-out.
+    async fn reserve(&self, keys: &[(String, i64)], client: &str) -> Result<()> {
+        let now = self.now();
+        let window = self.settings.login_window;
+        let mut tx = self.db.begin_write().await?;
+        for (key, limit) in keys {
+            let row = sqlx::query("SELECT window_start, failures, noted FROM login_attempts WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(r) = row else { continue };
+            let start: i64 = r.try_get(0)?;
+            let failures: i64 = r.try_get(1)?;
+            let noted: i64 = r.try_get(2)?;
+            if failures >= *limit && now < start + window {
+                let wait = start + window - now;
+                if noted == 0 {
+                    sqlx::query("UPDATE login_attempts SET noted = 1 WHERE key = $1")
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await?;
+                    let what = json!({"key": key, "client": client, "failures": failures, "until": start + window});
+                    self.audit_signin(&mut tx, "session.lockout", &what).await?;
+                    tx.commit().await?;
+                }
+                tracing::info!(key, wait, "sign-in refused: too many failures");
+                return Err(Error::RateLimited(wait));
+            }
+        }
+        for (key, _) in keys {
+            sqlx::query(
+                "INSERT INTO login_attempts (key, window_start, failures, noted) VALUES ($1, $2, 1, 0)
+                 ON CONFLICT (key) DO UPDATE SET
+                   failures = CASE WHEN login_attempts.window_start + $3 <= $2 THEN 1 ELSE login_attempts.failures + 1 END,
+                   noted = CASE WHEN login_attempts.window_start + $3 <= $2 THEN 0 ELSE login_attempts.noted END,
+                   window_start = CASE WHEN login_attempts.window_start + $3 <= $2 THEN $2 ELSE login_attempts.window_start END",
+            )
+            .bind(key)
+            .bind(now)
+            .bind(window)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Return a reserved attempt that succeeded: the name-and-address counter starts over
+    /// (the user proved who they are from there); the others drop the one attempt.
+    async fn give_back(&self, tx: &mut Tx, keys: &[(String, i64)]) -> Result<()> {
+        sqlx::query("DELETE FROM login_attempts WHERE key = $1")
+            .bind(&keys[0].0)
+            .execute(&mut **tx)
+            .await?;
+        for (key, _) in &keys[1..] {
+            sqlx::query("UPDATE login_attempts SET failures = failures - 1 WHERE key = $1 AND failures > 0")
+                .bind(key)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// A failed attempt stays counted (it was reserved); it is audited within the budget.
+    async fn note_failure(&self, name: &str, client: &str) -> Result<()> {
+        let mut tx = self.db.begin_write().await?;
+        self.audit_signin(&mut tx, "session.fail", &json!({"username": name, "client": client}))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Audit a sign-in failure or lock-out, unless this window's budget is spent.
+    async fn audit_signin(&self, tx: &mut Tx, action: &str, what: &Value) -> Result<()> {
+        let now = self.now();
+        let window = self.settings.login_window;
+        let key = "audit:signin";
+        let row = sqlx::query(
+            "INSERT INTO login_attempts (key, window_start, failures, noted) VALUES ($1, $2, 1, 0)
+             ON CONFLICT (key) DO UPDATE SET
+               failures = CASE WHEN login_attempts.window_start + $3 <= $2 THEN 1 ELSE login_attempts.failures + 1 END,
+               window_start = CASE WHEN login_attempts.window_start + $3 <= $2 THEN $2 ELSE login_attempts.window_start END
+             RETURNING failures, window_start",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(window)
+        .fetch_one(&mut **tx)
+        .await?;
+        let n: i64 = row.try_get(0)?;
+        let start: i64 = row.try_get(1)?;
+        if n <= SIGNIN_AUDIT_BUDGET {
+            self.record(tx, None, action, "session", &json!(null), what).await?;
+        } else if n == SIGNIN_AUDIT_BUDGET + 1 {
+            let note = json!({
+                "budget": SIGNIN_AUDIT_BUDGET,
+                "until": start + window,
+                "note": "more failed sign-ins and lock-outs in this window are counted but not audited one by one",
+            });
+            self.record(tx, None, "session.fail_flood", "session", &json!(null), &note)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Sign in. `client` is the caller's address. The attempt is reserved against the
+    /// limits before the password is checked and given back if it was right, so concurrent
+    /// guesses cannot overrun a limit; see [`Platform::limit_keys`] for which counters.
     pub async fn login(
         &self,
         username: &str,
         password: &str,
         client: &str,
     ) -> Result<(Session, User)> {
-        let keys = [
-            format!("user:{}", username.trim().to_lowercase()),
-            format!("addr:{client}"),
-        ];
-        {
-            let mut tx = self.db.begin_write().await?;
-            let limits = [
-                self.settings.login_failures,
-                self.settings.login_failures_per_address,
-            ];
-            for (k, limit) in keys.iter().zip(limits) {
-                if let Some(wait) = self.locked(&mut tx, k, limit).await? {
-                    return Err(Error::RateLimited(wait));
-                }
-            }
-            tx.commit().await?;
-        }
+        let name = username.trim().to_lowercase();
+        let keys = self.limit_keys(&name, client);
+        self.reserve(&keys, client).await?;
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS}, u.password, u.disabled FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.username = $1"
+            "SELECT {USER_COLUMNS}, u.password FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.username = $1"
         ))
         .bind(username.trim())
         .fetch_optional(&self.db.pool)
@@ -323,29 +768,35 @@ impl Platform {
             Some(r) => r.try_get::<String, _>("password")?,
             None => DUMMY_HASH.to_string(),
         };
-        let pw = password.to_string();
-        let ok = tokio::task::spawn_blocking(move || credentials::verify_password(&pw, &stored))
-            .await
-            .unwrap_or(false);
+        let ok = self.hashing.verify(password.to_string(), stored).await;
         let user = match row {
-            Some(r) if ok && r.try_get::<i64, _>("disabled")? == 0 => user_of(&r)?,
+            Some(r) if ok => user_of(&r)?,
             _ => {
-                let mut tx = self.db.begin_write().await?;
-                for k in &keys {
-                    self.fail(&mut tx, k).await?;
-                }
-                tx.commit().await?;
+                self.note_failure(&name, client).await?;
                 return Err(Error::Unauthenticated);
             }
         };
+        let mut tx = self.db.begin_write().await?;
+        // The password was right: the attempt is given back even if the account cannot
+        // sign in now.
+        self.give_back(&mut tx, &keys).await?;
+        let refusal = if user.disabled {
+            Some(Error::refused("account_disabled", "this account is disabled"))
+        } else if user.is_pending() {
+            Some(Error::refused(
+                "account_pending",
+                "this admin account waits for a second admin's approval",
+            ))
+        } else {
+            None
+        };
+        if let Some(e) = refusal {
+            tx.commit().await?;
+            return Err(e);
+        }
         let secret =
             credentials::new_secret().map_err(|e| Error::invalid("internal", e.to_string()))?;
         let expires_at = self.now() + self.settings.session_ttl;
-        let mut tx = self.db.begin_write().await?;
-        sqlx::query("DELETE FROM login_attempts WHERE key = $1")
-            .bind(&keys[0])
-            .execute(&mut *tx)
-            .await?;
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
             .bind(self.now())
             .execute(&mut *tx)
@@ -389,7 +840,10 @@ impl Platform {
         .bind(self.now())
         .fetch_optional(&self.db.pool)
         .await?;
-        row.as_ref().map(user_of).transpose()
+        match row.as_ref().map(user_of).transpose()? {
+            Some(u) if !u.is_pending() => Ok(Some(self.with_links(u).await?)),
+            _ => Ok(None),
+        }
     }
 
     pub fn csrf_for(&self, session_secret: &str) -> String {
@@ -408,19 +862,50 @@ impl Platform {
         Ok(())
     }
 
-    /// A new API token for CI (`Authorization: Bearer cove_…`), acting as its creator.
-    pub async fn create_token(&self, who: &Actor, name: &str) -> Result<String> {
+    /// A new API token (`Authorization: Bearer cove_…`), acting as its creator within
+    /// `scope`, for `days` days (1–365). Returns the secret (shown once) and its listing.
+    pub async fn create_token(
+        &self,
+        who: &Actor,
+        name: &str,
+        scope: Scope,
+        days: Option<i64>,
+    ) -> Result<(String, TokenInfo)> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(Error::invalid("bad_name", "a token needs a name of 1–100 characters"));
+        }
+        let days = days.unwrap_or(TOKEN_DEFAULT_DAYS);
+        if !(1..=TOKEN_MAX_DAYS).contains(&days) {
+            return Err(Error::invalid(
+                "bad_expiry",
+                format!("a token lives 1–{TOKEN_MAX_DAYS} days"),
+            ));
+        }
         let secret =
             credentials::new_secret().map_err(|e| Error::invalid("internal", e.to_string()))?;
         let token = format!("{TOKEN_PREFIX}{secret}");
+        let digest = credentials::secret_digest(&token);
+        let now = self.now();
+        let info = TokenInfo {
+            id: digest[..16].to_string(),
+            name: name.to_string(),
+            scope,
+            created_at: now,
+            expires_at: now + days * 86_400,
+            last_used_at: None,
+        };
         let mut tx = self.db.begin_write().await?;
         sqlx::query(
-            "INSERT INTO tokens (digest, user_id, name, created_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO tokens (digest, user_id, name, created_at, public_id, scope, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(credentials::secret_digest(&token))
+        .bind(&digest)
         .bind(who.principal.user_id as i64)
         .bind(name)
-        .bind(self.now())
+        .bind(now)
+        .bind(&info.id)
+        .bind(scope_name(scope))
+        .bind(info.expires_at)
         .execute(&mut *tx)
         .await?;
         self.record(
@@ -429,25 +914,110 @@ impl Platform {
             "token.create",
             &format!("user/{}", who.principal.user_id),
             &json!(null),
-            &json!({"name": name}),
+            &json!(info),
         )
         .await?;
         self.commit(tx).await?;
-        Ok(token)
+        Ok((token, info))
     }
 
+    /// The caller's own tokens, newest first (expired ones too, marked by their date).
+    pub async fn tokens(&self, who: &Actor) -> Result<Vec<TokenInfo>> {
+        let rows = sqlx::query(
+            "SELECT public_id, name, scope, created_at, expires_at, last_used_at FROM tokens WHERE user_id = $1 ORDER BY created_at DESC, public_id",
+        )
+        .bind(who.principal.user_id as i64)
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TokenInfo {
+                    id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    scope: scope_of(&r.try_get::<String, _>(2)?),
+                    created_at: r.try_get(3)?,
+                    expires_at: r.try_get(4)?,
+                    last_used_at: r.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revoke one of the caller's tokens: it stops working at once.
+    pub async fn revoke_token(&self, who: &Actor, id: &str) -> Result<()> {
+        let mut tx = self.db.begin_write().await?;
+        let gone = sqlx::query("DELETE FROM tokens WHERE public_id = $1 AND user_id = $2")
+            .bind(id)
+            .bind(who.principal.user_id as i64)
+            .execute(&mut *tx)
+            .await?;
+        if gone.rows_affected() == 0 {
+            return Err(Error::NotFound("token not found".into()));
+        }
+        self.record(
+            &mut tx,
+            Some(who),
+            "token.revoke",
+            &format!("user/{}", who.principal.user_id),
+            &json!(null),
+            &json!({"id": id}),
+        )
+        .await?;
+        self.commit(tx).await?;
+        Ok(())
+    }
+
+    /// The user behind a live API token, with the token's scope.
     pub async fn token_user(&self, token: &str) -> Result<Option<User>> {
         if !token.starts_with(TOKEN_PREFIX) {
             return Ok(None);
         }
+        let digest = credentials::secret_digest(token);
+        let now = self.now();
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = u.org_id
-             WHERE t.digest = $1 AND u.disabled = 0"
+            "SELECT {USER_COLUMNS}, t.scope AS token_scope, t.last_used_at FROM tokens t JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = u.org_id
+             WHERE t.digest = $1 AND t.expires_at > $2 AND u.disabled = 0"
         ))
-        .bind(credentials::secret_digest(token))
+        .bind(&digest)
+        .bind(now)
         .fetch_optional(&self.db.pool)
         .await?;
-        row.as_ref().map(user_of).transpose()
+        let Some(row) = row else { return Ok(None) };
+        let mut user = user_of(&row)?;
+        if user.is_pending() {
+            return Ok(None);
+        }
+        user.scope = scope_of(&row.try_get::<String, _>("token_scope")?);
+        let last: Option<i64> = row.try_get("last_used_at")?;
+        if last.is_none_or(|t| t + TOKEN_TOUCH_EVERY <= now) {
+            // Best effort: a busy database must not fail the request over a timestamp.
+            if let Err(e) = sqlx::query("UPDATE tokens SET last_used_at = $1 WHERE digest = $2")
+                .bind(now)
+                .bind(&digest)
+                .execute(&self.db.pool)
+                .await
+            {
+                tracing::warn!("token last_used_at: {e}");
+            }
+        }
+        Ok(Some(self.with_links(user).await?))
+    }
+}
+
+fn scope_name(s: Scope) -> &'static str {
+    match s {
+        Scope::Full => "full",
+        Scope::Read => "read",
+        Scope::Upload => "upload",
+    }
+}
+
+/// An unknown stored scope reads as the narrowest.
+fn scope_of(s: &str) -> Scope {
+    match s {
+        "full" => Scope::Full,
+        "upload" => Scope::Upload,
+        _ => Scope::Read,
     }
 }
 

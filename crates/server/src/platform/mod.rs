@@ -16,7 +16,7 @@ use serde_json::Value;
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
-pub use accounts::{Org, Session, User};
+pub use accounts::{Org, Session, TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS, TokenInfo, User};
 pub use apps::{AppDetail, AppSummary, DomainChange};
 pub use catalog::DbCatalog;
 pub use hosts::{Host, NewHost};
@@ -39,6 +39,9 @@ pub enum Error {
     NotFound(String),
     #[error("{0}")]
     Forbidden(String),
+    /// Refused (403) with its own stable code, e.g. `password_change_required`.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     #[error("{message}")]
     Invalid { code: &'static str, message: String },
     #[error("{0}")]
@@ -71,12 +74,43 @@ impl Error {
         }
     }
 
+    pub fn refused(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Refused {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// Whether the database was too busy to answer (SQLite's lock wait ran out, the pool had
+    /// no connection to spare, PostgreSQL gave up on a lock): worth retrying, not a fault.
+    pub fn is_busy(&self) -> bool {
+        let Error::Db(DbError::Sql(e)) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::PoolTimedOut => true,
+            sqlx::Error::Database(d) => {
+                if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                    // Primary codes SQLITE_BUSY (5) and SQLITE_LOCKED (6), with any extension.
+                    d.code()
+                        .and_then(|c| c.parse::<i32>().ok())
+                        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+                } else {
+                    // serialization_failure, deadlock_detected, lock_not_available
+                    matches!(d.code().as_deref(), Some("40001" | "40P01" | "55P03"))
+                }
+            }
+            _ => false,
+        }
+    }
+
     /// The stable code in the API's JSON error.
     pub fn code(&self) -> &'static str {
         match self {
             Error::Unauthenticated => "unauthenticated",
             Error::NotFound(_) => "not_found",
             Error::Forbidden(_) => "forbidden",
+            Error::Refused { code, .. } => code,
             Error::Invalid { code, .. } => code,
             Error::Conflict(_) => "conflict",
             Error::RateLimited(_) => "rate_limited",
@@ -108,6 +142,12 @@ pub struct Settings {
     pub login_failures: i64,
     /// … and per client address (higher: an office may share one address).
     pub login_failures_per_address: i64,
+    /// … and per user name from all addresses together. Each address adds at most
+    /// `login_failures` to it, so only guessing from many addresses locks the account for
+    /// everyone; one address's flood locks out only that address.
+    pub login_failures_per_user: i64,
+    /// Password hashes (argon2id, 19 MiB each) computed at once; more wait their turn.
+    pub hash_concurrency: usize,
     pub login_window: i64,
     /// Issue the session cookie with `Secure` (TLS on, directly or at the proxy).
     pub secure_cookies: bool,
@@ -120,6 +160,8 @@ impl Default for Settings {
             session_ttl: 12 * 3600,
             login_failures: 5,
             login_failures_per_address: 50,
+            login_failures_per_user: 50,
+            hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
             login_window: 15 * 60,
             secure_cookies: false,
         }
@@ -138,6 +180,8 @@ pub struct Platform {
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
     /// Runs a candidate in the simulator for the reviewer (`cove serve` sets it).
     pub previewer: Option<Arc<dyn crate::preview::Previewer>>,
+    /// Every password hash and check goes through it (bounded memory, counted).
+    pub hashing: Arc<crate::credentials::HashGate>,
     csrf_key: Arc<Vec<u8>>,
 }
 
@@ -158,6 +202,7 @@ impl Platform {
     ) -> Result<Platform> {
         let csrf_key = accounts::shared_secret(&db, "csrf_key").await?;
         let signing_key = Arc::new(signing_key);
+        let hashing = Arc::new(crate::credentials::HashGate::new(settings.hash_concurrency));
         let catalog = Arc::new(DbCatalog::new(db.clone(), Some(signing_key.clone())));
         let p = Platform {
             db,
@@ -167,6 +212,7 @@ impl Platform {
             catalog,
             clock: Arc::new(system_clock),
             previewer: None,
+            hashing,
             csrf_key: Arc::new(csrf_key),
         };
         p.catalog.reload().await?;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use cove_server::authz::{Action, Decision, Principal, Role, Target, decide};
+use cove_server::authz::{Action, Decision, Principal, Role, Scope, Target, decide, org_may_hold};
 use cove_server::credentials::{self, CredentialError};
 
 const OPERATOR_ORG: u64 = 1;
@@ -16,6 +16,7 @@ fn user(id: u64, org: u64, role: Role) -> Principal {
         org_id: org,
         operator_org: org == OPERATOR_ORG,
         roles: BTreeSet::from([role]),
+        ..Principal::default()
     }
 }
 
@@ -119,6 +120,60 @@ fn no_one_reviews_or_publishes_their_own_upload() {
     }
     // Rolling back or taking down is not separation-of-duties bound: an emergency is an emergency.
     assert_eq!(decide(&both, Action::Takedown, &mine), Decision::Allow);
+}
+
+#[test]
+fn linked_accounts_and_token_scopes() {
+    // 12 was created (or had its password reset) by 10, the uploader: it counts as 10.
+    let mut puppet = user(12, OPERATOR_ORG, Role::Admin);
+    puppet.links.insert(10);
+    let by_10 = Target {
+        owner_org: Some(PARTNER_A),
+        uploader: Some(10),
+    };
+    let by_11 = Target {
+        owner_org: Some(PARTNER_A),
+        uploader: Some(11),
+    };
+    for action in [Action::Review, Action::Publish] {
+        assert!(matches!(decide(&puppet, action, &by_10), Decision::Deny(_)));
+        assert_eq!(decide(&puppet, action, &by_11), Decision::Allow);
+    }
+    // Scopes narrow what the owner's roles allow, never widen them.
+    let mut read = user(10, OPERATOR_ORG, Role::Admin);
+    read.scope = Scope::Read;
+    let mut upload = user(20, PARTNER_A, Role::Developer);
+    upload.scope = Scope::Upload;
+    let own = Target {
+        owner_org: Some(PARTNER_A),
+        uploader: Some(999),
+    };
+    for action in [Action::View, Action::ViewStats, Action::ViewAudit] {
+        assert_eq!(decide(&read, action, &own), Decision::Allow, "{action:?}");
+    }
+    for action in [Action::Upload, Action::Review, Action::Publish, Action::ManageUsers] {
+        assert!(matches!(decide(&read, action, &own), Decision::Deny(_)), "{action:?}");
+    }
+    for action in [Action::View, Action::Upload, Action::Submit] {
+        assert_eq!(decide(&upload, action, &own), Decision::Allow, "{action:?}");
+    }
+    for action in [Action::CreateApp, Action::EditApp, Action::ProposeDomains] {
+        assert!(matches!(decide(&upload, action, &own), Decision::Deny(_)), "{action:?}");
+    }
+    // Another partner's things stay hidden whatever the scope.
+    let other = Target {
+        owner_org: Some(PARTNER_B),
+        uploader: None,
+    };
+    assert_eq!(decide(&upload, Action::Upload, &other), Decision::Hidden);
+    // Partners never hold review or operations roles.
+    for role in Role::ALL {
+        assert!(org_may_hold(true, role));
+        assert_eq!(
+            org_may_hold(false, role),
+            !matches!(role, Role::Reviewer | Role::Operator)
+        );
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The crate's integration tests, in one binary: the workspace links (and stores) one
 //! test executable per crate instead of one per file.
 mod access;
+mod accounts;
 mod api_flow;
 mod audit_db;
 mod blobs_s3;

@@ -14,6 +14,7 @@ fn who(id: u64, org: u64, roles: &[Role]) -> Principal {
         org_id: org,
         operator_org: org == 1,
         roles: roles.iter().copied().collect::<BTreeSet<_>>(),
+        ..Principal::default()
     }
 }
 
