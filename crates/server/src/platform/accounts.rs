@@ -754,7 +754,8 @@ impl Platform {
         password: &str,
         client: &str,
     ) -> Result<(Session, User)> {
-        let name = username.trim().to_lowercase();
+        // Capped: the name goes into counters and the audit log, and no real one is longer.
+        let name: String = username.trim().to_lowercase().chars().take(100).collect();
         let keys = self.limit_keys(&name, client);
         self.reserve(&keys, client).await?;
         let row = sqlx::query(&format!(
@@ -798,6 +799,12 @@ impl Platform {
             credentials::new_secret().map_err(|e| Error::invalid("internal", e.to_string()))?;
         let expires_at = self.now() + self.settings.session_ttl;
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(self.now())
+            .execute(&mut *tx)
+            .await?;
+        // Counters of past windows (sprayed names leave many) go with expired sessions.
+        sqlx::query("DELETE FROM login_attempts WHERE window_start + $1 <= $2")
+            .bind(self.settings.login_window)
             .bind(self.now())
             .execute(&mut *tx)
             .await?;

@@ -198,7 +198,7 @@ async fn a_second_admin_is_no_sock_puppet() {
     p.create_app(
         Some(&a),
         &NewApp {
-            app_id: "wxsoddemo0000001".into(),
+            app_id: "wxcove0000demo01".into(),
             name: "SoD".into(),
             category: String::new(),
             icon: String::new(),
@@ -207,7 +207,7 @@ async fn a_second_admin_is_no_sock_puppet() {
     )
     .await
     .unwrap();
-    let code = upload_demo(&p, &a, "wxsoddemo0000001").await;
+    let code = upload_demo(&p, &a, "wxcove0000demo01").await;
 
     // A makes admin B: B waits, cannot sign in, and A cannot be the second admin.
     let b = p
@@ -217,7 +217,7 @@ async fn a_second_admin_is_no_sock_puppet() {
     assert!(b.roles.is_empty() && b.pending_roles.is_some(), "{b:?}");
     assert_eq!(refused(p.login("admin-b", PW, "10.0.0.2").await), "account_pending");
     assert!(
-        p.step(&b.actor(), "wxsoddemo0000001", code, Step::Approve)
+        p.step(&b.actor(), "wxcove0000demo01", code, Step::Approve)
             .await
             .is_err()
     );
@@ -235,11 +235,11 @@ async fn a_second_admin_is_no_sock_puppet() {
     assert!(b_actor.principal.roles.contains(&Role::Admin));
     // ...but is still A's account for separation of duties: no approving, no publishing.
     let why = refused(
-        p.step(&b_actor, "wxsoddemo0000001", code, Step::Approve)
+        p.step(&b_actor, "wxcove0000demo01", code, Step::Approve)
             .await,
     );
     assert!(why.contains("separation of duties"), "{why}");
-    let why = refused(p.publish(&b_actor, "wxsoddemo0000001", code, false).await);
+    let why = refused(p.publish(&b_actor, "wxcove0000demo01", code, false).await);
     assert!(why.contains("separation of duties"), "{why}");
     // A reviewer A made is linked the same way (no approval needed for non-admins).
     let r = p
@@ -248,10 +248,10 @@ async fn a_second_admin_is_no_sock_puppet() {
         .unwrap();
     let (rs, _) = p.login("reviewer-r", PW, "10.0.0.3").await.unwrap();
     let r_actor = p.session_user(&rs.secret).await.unwrap().unwrap().actor();
-    assert!(refused(p.step(&r_actor, "wxsoddemo0000001", code, Step::Approve).await).contains("separation of duties"));
+    assert!(refused(p.step(&r_actor, "wxcove0000demo01", code, Step::Approve).await).contains("separation of duties"));
     assert!(r.pending_roles.is_none());
     // C, unrelated to A, may.
-    p.step(&c, "wxsoddemo0000001", code, Step::Approve)
+    p.step(&c, "wxcove0000demo01", code, Step::Approve)
         .await
         .unwrap();
 
@@ -534,4 +534,23 @@ async fn users_and_api_tokens() {
     for a in ["user.create", "user.password_change", "token.create", "token.revoke", "user.disable", "user.enable", "user.password_reset"] {
         assert!(actions.contains(&a), "{a} missing from {actions:?}");
     }
+}
+
+/// The gate hashes in reused working memory; its hashes and checks agree with argon2's own.
+#[tokio::test]
+async fn the_hash_gate_agrees_with_argon2() {
+    use cove_server::credentials::{HashGate, hash_password, verify_password};
+    let gate = HashGate::new(1);
+    let mine = gate.hash(PW.into()).await.unwrap();
+    assert!(mine.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{mine}");
+    assert!(verify_password(PW, &mine));
+    let theirs = hash_password(PW).unwrap();
+    for stored in [&mine, &theirs] {
+        assert!(gate.verify(PW.into(), stored.clone()).await);
+        assert!(!gate.verify(format!("{PW}!"), stored.clone()).await);
+    }
+    assert!(!gate.verify(PW.into(), "not a hash".into()).await);
+    assert!(gate.hash("short".into()).await.is_err());
+    assert_eq!(gate.checks(), 5);
+    assert_eq!(gate.peak(), 1);
 }
