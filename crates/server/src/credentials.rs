@@ -133,7 +133,10 @@ fn hash_in(password: &str, blocks: &mut [Block]) -> Result<String, CredentialErr
     let argon = argon2();
     let params = argon.params().clone();
     let mut salt_buf = [0u8; 64];
-    let salt_bytes = salt.as_salt().decode_b64(&mut salt_buf).map_err(|e| err(&e))?;
+    let salt_bytes = salt
+        .as_salt()
+        .decode_b64(&mut salt_buf)
+        .map_err(|e| err(&e))?;
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
     let mem = blocks
         .get_mut(..params.block_count())
@@ -144,7 +147,9 @@ fn hash_in(password: &str, blocks: &mut [Block]) -> Result<String, CredentialErr
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
-        params: (&params).try_into().map_err(|e: password_hash::Error| err(&e))?,
+        params: (&params)
+            .try_into()
+            .map_err(|e: password_hash::Error| err(&e))?,
         salt: Some(salt.as_salt()),
         hash: Some(Output::new(&out).map_err(|e| err(&e))?),
     };

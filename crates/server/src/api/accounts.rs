@@ -261,7 +261,9 @@ async fn reset_password(
     Path(id): Path<u64>,
     Json(body): Json<NewPassword>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(p.reset_password(&who, id, &body.password).await?)))
+    Ok(Json(json!(
+        p.reset_password(&who, id, &body.password).await?
+    )))
 }
 
 async fn hosts(State(p): State<Platform>, Authed(who): Authed) -> ApiResult<Json<Value>> {

@@ -339,7 +339,10 @@ pub const ROUTES: &[Route] = &[
         "accounts",
         Auth::User,
         "Change a user's roles; granting admin waits for a second admin's approval",
-        Some((JSON, "{roles: [admin|reviewer|developer|operator|read_only]}")),
+        Some((
+            JSON,
+            "{roles: [admin|reviewer|developer|operator|read_only]}",
+        )),
     ),
     (
         "post",

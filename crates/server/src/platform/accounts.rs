@@ -137,12 +137,18 @@ fn roles_json(roles: &BTreeSet<Role>) -> String {
 
 /// Refuse roles an organisation may not hold (review and operations are the operator's).
 fn check_org_roles(operator_org: bool, roles: &BTreeSet<Role>) -> Result<()> {
-    if let Some(r) = roles.iter().find(|r| !authz::org_may_hold(operator_org, **r)) {
+    if let Some(r) = roles
+        .iter()
+        .find(|r| !authz::org_may_hold(operator_org, **r))
+    {
         return Err(Error::refused(
             "role_not_allowed",
             format!(
                 "a partner organisation's users cannot hold the {} role: review and operations are the operator's duties",
-                serde_json::to_value(r).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+                serde_json::to_value(r)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
             ),
         ));
     }
@@ -350,8 +356,15 @@ impl Platform {
 
     /// An `alert` entry: something an auditor should look at (admin accounts and grants).
     async fn alert(&self, tx: &mut Tx, by: Option<&Actor>, target: &str, what: &str) -> Result<()> {
-        self.record(tx, by, "alert", target, &json!(null), &json!({"alert": what}))
-            .await
+        self.record(
+            tx,
+            by,
+            "alert",
+            target,
+            &json!(null),
+            &json!({"alert": what}),
+        )
+        .await
     }
 
     async fn link(&self, tx: &mut Tx, controller: u64, account: u64) -> Result<()> {
@@ -401,7 +414,12 @@ impl Platform {
 
     /// A user `who` may manage (an admin of its organisation or of the operator), never
     /// `who` themself: nobody edits their own roles, state or password this way.
-    async fn managed_user(&self, tx: &mut Tx, who: &Actor, user_id: u64) -> Result<(User, Option<u64>)> {
+    async fn managed_user(
+        &self,
+        tx: &mut Tx,
+        who: &Actor,
+        user_id: u64,
+    ) -> Result<(User, Option<u64>)> {
         let row = sqlx::query(&format!(
             "SELECT {USER_COLUMNS}, u.pending_by FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1"
         ))
@@ -428,7 +446,12 @@ impl Platform {
 
     /// Change a user's roles. Removing roles is immediate; a grant that adds `admin` waits
     /// for a second admin's approval (the user keeps their roles meanwhile).
-    pub async fn set_roles(&self, who: &Actor, user_id: u64, roles: &BTreeSet<Role>) -> Result<User> {
+    pub async fn set_roles(
+        &self,
+        who: &Actor,
+        user_id: u64,
+        roles: &BTreeSet<Role>,
+    ) -> Result<User> {
         check_roles_given(roles)?;
         let mut tx = self.db.begin_write().await?;
         let (mut user, _) = self.managed_user(&mut tx, who, user_id).await?;
@@ -455,7 +478,11 @@ impl Platform {
             user.pending_roles = None;
         }
         let target = format!("user/{user_id}");
-        let action = if grants_admin { "user.roles_request" } else { "user.roles" };
+        let action = if grants_admin {
+            "user.roles_request"
+        } else {
+            "user.roles"
+        };
         self.record(&mut tx, Some(who), action, &target, &before, &json!(user))
             .await?;
         if grants_admin {
@@ -478,7 +505,9 @@ impl Platform {
         let mut tx = self.db.begin_write().await?;
         let (mut user, pending_by) = self.managed_user(&mut tx, who, user_id).await?;
         let Some(roles) = user.pending_roles.clone() else {
-            return Err(Error::Conflict("nothing of this user's waits for approval".into()));
+            return Err(Error::Conflict(
+                "nothing of this user's waits for approval".into(),
+            ));
         };
         let me = who.principal.user_id;
         if pending_by == Some(me) || pending_by.is_some_and(|r| who.principal.links.contains(&r)) {
@@ -498,10 +527,22 @@ impl Platform {
         user.roles = roles;
         user.pending_roles = None;
         let target = format!("user/{user_id}");
-        self.record(&mut tx, Some(who), "user.approve", &target, &before, &json!({"user": user, "requested_by": pending_by}))
-            .await?;
-        self.alert(&mut tx, Some(who), &target, "admin role approved by a second admin")
-            .await?;
+        self.record(
+            &mut tx,
+            Some(who),
+            "user.approve",
+            &target,
+            &before,
+            &json!({"user": user, "requested_by": pending_by}),
+        )
+        .await?;
+        self.alert(
+            &mut tx,
+            Some(who),
+            &target,
+            "admin role approved by a second admin",
+        )
+        .await?;
         self.commit(tx).await?;
         Ok(user)
     }
@@ -523,9 +564,20 @@ impl Platform {
                 .await?;
         }
         user.disabled = disabled;
-        let action = if disabled { "user.disable" } else { "user.enable" };
-        self.record(&mut tx, Some(who), action, &format!("user/{user_id}"), &before, &json!(user))
-            .await?;
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        self.record(
+            &mut tx,
+            Some(who),
+            action,
+            &format!("user/{user_id}"),
+            &before,
+            &json!(user),
+        )
+        .await?;
         self.commit(tx).await?;
         Ok(user)
     }
@@ -551,8 +603,15 @@ impl Platform {
             .await?;
         self.link(&mut tx, who.principal.user_id, user_id).await?;
         user.must_change_password = true;
-        self.record(&mut tx, Some(who), "user.password_reset", &format!("user/{user_id}"), &json!(null), &json!({"must_change_password": true}))
-            .await?;
+        self.record(
+            &mut tx,
+            Some(who),
+            "user.password_reset",
+            &format!("user/{user_id}"),
+            &json!(null),
+            &json!({"must_change_password": true}),
+        )
+        .await?;
         self.commit(tx).await?;
         Ok(user)
     }
@@ -564,8 +623,15 @@ impl Platform {
             .bind(user_id as i64)
             .execute(&mut *tx)
             .await?;
-        self.record(&mut tx, None, "user.password_expire", &format!("user/{user_id}"), &json!(null), &json!({"must_change_password": true}))
-            .await?;
+        self.record(
+            &mut tx,
+            None,
+            "user.password_expire",
+            &format!("user/{user_id}"),
+            &json!(null),
+            &json!({"must_change_password": true}),
+        )
+        .await?;
         self.commit(tx).await?;
         Ok(())
     }
@@ -581,7 +647,10 @@ impl Platform {
         client: &str,
     ) -> Result<()> {
         if current == new {
-            return Err(Error::invalid("same_password", "choose a password other than the current one"));
+            return Err(Error::invalid(
+                "same_password",
+                "choose a password other than the current one",
+            ));
         }
         let name = who.username.to_lowercase();
         let keys = self.limit_keys(&name, client);
@@ -593,7 +662,10 @@ impl Platform {
         let stored: String = row.try_get(0)?;
         if !self.hashing.verify(current.to_string(), stored).await {
             self.note_failure(&name, client).await?;
-            return Err(Error::invalid("bad_credentials", "the current password is wrong"));
+            return Err(Error::invalid(
+                "bad_credentials",
+                "the current password is wrong",
+            ));
         }
         let hash = self
             .hashing
@@ -620,8 +692,15 @@ impl Platform {
             .bind(credentials::secret_digest(session_secret))
             .execute(&mut *tx)
             .await?;
-        self.record(&mut tx, Some(who), "user.password_change", &format!("user/{id}"), &json!(null), &json!({"client": client}))
-            .await?;
+        self.record(
+            &mut tx,
+            Some(who),
+            "user.password_change",
+            &format!("user/{id}"),
+            &json!(null),
+            &json!({"client": client}),
+        )
+        .await?;
         self.commit(tx).await?;
         Ok(())
     }
@@ -646,10 +725,12 @@ impl Platform {
         let window = self.settings.login_window;
         let mut tx = self.db.begin_write().await?;
         for (key, limit) in keys {
-            let row = sqlx::query("SELECT window_start, failures, noted FROM login_attempts WHERE key = $1")
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let row = sqlx::query(
+                "SELECT window_start, failures, noted FROM login_attempts WHERE key = $1",
+            )
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?;
             let Some(r) = row else { continue };
             let start: i64 = r.try_get(0)?;
             let failures: i64 = r.try_get(1)?;
@@ -695,10 +776,12 @@ impl Platform {
             .execute(&mut **tx)
             .await?;
         for (key, _) in &keys[1..] {
-            sqlx::query("UPDATE login_attempts SET failures = failures - 1 WHERE key = $1 AND failures > 0")
-                .bind(key)
-                .execute(&mut **tx)
-                .await?;
+            sqlx::query(
+                "UPDATE login_attempts SET failures = failures - 1 WHERE key = $1 AND failures > 0",
+            )
+            .bind(key)
+            .execute(&mut **tx)
+            .await?;
         }
         Ok(())
     }
@@ -706,8 +789,12 @@ impl Platform {
     /// A failed attempt stays counted (it was reserved); it is audited within the budget.
     async fn note_failure(&self, name: &str, client: &str) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
-        self.audit_signin(&mut tx, "session.fail", &json!({"username": name, "client": client}))
-            .await?;
+        self.audit_signin(
+            &mut tx,
+            "session.fail",
+            &json!({"username": name, "client": client}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -732,15 +819,23 @@ impl Platform {
         let n: i64 = row.try_get(0)?;
         let start: i64 = row.try_get(1)?;
         if n <= SIGNIN_AUDIT_BUDGET {
-            self.record(tx, None, action, "session", &json!(null), what).await?;
+            self.record(tx, None, action, "session", &json!(null), what)
+                .await?;
         } else if n == SIGNIN_AUDIT_BUDGET + 1 {
             let note = json!({
                 "budget": SIGNIN_AUDIT_BUDGET,
                 "until": start + window,
                 "note": "more failed sign-ins and lock-outs in this window are counted but not audited one by one",
             });
-            self.record(tx, None, "session.fail_flood", "session", &json!(null), &note)
-                .await?;
+            self.record(
+                tx,
+                None,
+                "session.fail_flood",
+                "session",
+                &json!(null),
+                &note,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -782,7 +877,10 @@ impl Platform {
         // sign in now.
         self.give_back(&mut tx, &keys).await?;
         let refusal = if user.disabled {
-            Some(Error::refused("account_disabled", "this account is disabled"))
+            Some(Error::refused(
+                "account_disabled",
+                "this account is disabled",
+            ))
         } else if user.is_pending() {
             Some(Error::refused(
                 "account_pending",
@@ -880,7 +978,10 @@ impl Platform {
     ) -> Result<(String, TokenInfo)> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(Error::invalid("bad_name", "a token needs a name of 1–100 characters"));
+            return Err(Error::invalid(
+                "bad_name",
+                "a token needs a name of 1–100 characters",
+            ));
         }
         let days = days.unwrap_or(TOKEN_DEFAULT_DAYS);
         if !(1..=TOKEN_MAX_DAYS).contains(&days) {

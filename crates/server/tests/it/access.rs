@@ -151,14 +151,25 @@ fn linked_accounts_and_token_scopes() {
     for action in [Action::View, Action::ViewStats, Action::ViewAudit] {
         assert_eq!(decide(&read, action, &own), Decision::Allow, "{action:?}");
     }
-    for action in [Action::Upload, Action::Review, Action::Publish, Action::ManageUsers] {
-        assert!(matches!(decide(&read, action, &own), Decision::Deny(_)), "{action:?}");
+    for action in [
+        Action::Upload,
+        Action::Review,
+        Action::Publish,
+        Action::ManageUsers,
+    ] {
+        assert!(
+            matches!(decide(&read, action, &own), Decision::Deny(_)),
+            "{action:?}"
+        );
     }
     for action in [Action::View, Action::Upload, Action::Submit] {
         assert_eq!(decide(&upload, action, &own), Decision::Allow, "{action:?}");
     }
     for action in [Action::CreateApp, Action::EditApp, Action::ProposeDomains] {
-        assert!(matches!(decide(&upload, action, &own), Decision::Deny(_)), "{action:?}");
+        assert!(
+            matches!(decide(&upload, action, &own), Decision::Deny(_)),
+            "{action:?}"
+        );
     }
     // Another partner's things stay hidden whatever the scope.
     let other = Target {

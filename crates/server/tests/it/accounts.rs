@@ -215,23 +215,45 @@ async fn a_second_admin_is_no_sock_puppet() {
         .await
         .unwrap();
     assert!(b.roles.is_empty() && b.pending_roles.is_some(), "{b:?}");
-    assert_eq!(refused(p.login("admin-b", PW, "10.0.0.2").await), "account_pending");
+    assert_eq!(
+        refused(p.login("admin-b", PW, "10.0.0.2").await),
+        "account_pending"
+    );
     assert!(
         p.step(&b.actor(), "wxcove0000demo01", code, Step::Approve)
             .await
             .is_err()
     );
-    assert_eq!(refused(p.approve_user(&a, b.id).await), "second_admin_required");
+    assert_eq!(
+        refused(p.approve_user(&a, b.id).await),
+        "second_admin_required"
+    );
 
     // C approves. B signs in (and must replace the password A chose)...
     p.approve_user(&c, b.id).await.unwrap();
     let (session, b_user) = p.login("admin-b", PW, "10.0.0.2").await.unwrap();
     assert!(b_user.must_change_password);
-    let b_actor = p.session_user(&session.secret).await.unwrap().unwrap().actor();
-    p.change_password(&b_actor, &session.secret, PW, "a password only B knows", "10.0.0.2")
+    let b_actor = p
+        .session_user(&session.secret)
         .await
-        .unwrap();
-    let b_actor = p.session_user(&session.secret).await.unwrap().unwrap().actor();
+        .unwrap()
+        .unwrap()
+        .actor();
+    p.change_password(
+        &b_actor,
+        &session.secret,
+        PW,
+        "a password only B knows",
+        "10.0.0.2",
+    )
+    .await
+    .unwrap();
+    let b_actor = p
+        .session_user(&session.secret)
+        .await
+        .unwrap()
+        .unwrap()
+        .actor();
     assert!(b_actor.principal.roles.contains(&Role::Admin));
     // ...but is still A's account for separation of duties: no approving, no publishing.
     let why = refused(
@@ -243,12 +265,24 @@ async fn a_second_admin_is_no_sock_puppet() {
     assert!(why.contains("separation of duties"), "{why}");
     // A reviewer A made is linked the same way (no approval needed for non-admins).
     let r = p
-        .create_user(Some(&a), bank.id, "reviewer-r", PW, &roles(&[Role::Reviewer]))
+        .create_user(
+            Some(&a),
+            bank.id,
+            "reviewer-r",
+            PW,
+            &roles(&[Role::Reviewer]),
+        )
         .await
         .unwrap();
     let (rs, _) = p.login("reviewer-r", PW, "10.0.0.3").await.unwrap();
     let r_actor = p.session_user(&rs.secret).await.unwrap().unwrap().actor();
-    assert!(refused(p.step(&r_actor, "wxcove0000demo01", code, Step::Approve).await).contains("separation of duties"));
+    assert!(
+        refused(
+            p.step(&r_actor, "wxcove0000demo01", code, Step::Approve)
+                .await
+        )
+        .contains("separation of duties")
+    );
     assert!(r.pending_roles.is_none());
     // C, unrelated to A, may.
     p.step(&c, "wxcove0000demo01", code, Step::Approve)
@@ -278,7 +312,10 @@ async fn a_second_admin_is_no_sock_puppet() {
         .await
         .unwrap();
     assert_eq!(d.roles, roles(&[Role::Developer]));
-    assert_eq!(refused(p.approve_user(&c, dev.id).await), "second_admin_required");
+    assert_eq!(
+        refused(p.approve_user(&c, dev.id).await),
+        "second_admin_required"
+    );
     assert_eq!(
         p.approve_user(&a, dev.id).await.unwrap().roles,
         roles(&[Role::Admin, Role::Developer])
@@ -286,7 +323,13 @@ async fn a_second_admin_is_no_sock_puppet() {
 
     // Partners never hold review or operations roles, at creation or by a change.
     let p_admin = p
-        .create_user(None, partner.id, "partner-admin", PW, &roles(&[Role::Admin]))
+        .create_user(
+            None,
+            partner.id,
+            "partner-admin",
+            PW,
+            &roles(&[Role::Admin]),
+        )
         .await
         .unwrap()
         .actor();
@@ -307,11 +350,20 @@ async fn a_second_admin_is_no_sock_puppet() {
         );
     }
     let p_dev = p
-        .create_user(Some(&p_admin), partner.id, "p-dev", PW, &roles(&[Role::Developer]))
+        .create_user(
+            Some(&p_admin),
+            partner.id,
+            "p-dev",
+            PW,
+            &roles(&[Role::Developer]),
+        )
         .await
         .unwrap();
     assert_eq!(
-        refused(p.set_roles(&p_admin, p_dev.id, &roles(&[Role::Reviewer])).await),
+        refused(
+            p.set_roles(&p_admin, p_dev.id, &roles(&[Role::Reviewer]))
+                .await
+        ),
         "role_not_allowed"
     );
 }
@@ -329,7 +381,13 @@ struct As {
 }
 
 impl Api {
-    async fn call(&self, who: &As, method: &str, path: &str, body: Value) -> (StatusCode, Value, Option<String>) {
+    async fn call(
+        &self,
+        who: &As,
+        method: &str,
+        path: &str,
+        body: Value,
+    ) -> (StatusCode, Value, Option<String>) {
         let mut req = Request::builder()
             .method(method)
             .uri(path)
@@ -343,18 +401,39 @@ impl Api {
         if let Some(t) = &who.token {
             req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
-        let body = if body.is_null() { Body::empty() } else { Body::from(body.to_string()) };
-        let res = self.app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+        let body = if body.is_null() {
+            Body::empty()
+        } else {
+            Body::from(body.to_string())
+        };
+        let res = self
+            .app
+            .clone()
+            .oneshot(req.body(body).unwrap())
+            .await
+            .unwrap();
         let status = res.status();
         let cookie = res
             .headers()
             .get(header::SET_COOKIE)
             .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string());
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), cookie)
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            cookie,
+        )
     }
 
-    async fn status(&self, who: &As, method: &str, path: &str, body: Value) -> (StatusCode, String) {
+    async fn status(
+        &self,
+        who: &As,
+        method: &str,
+        path: &str,
+        body: Value,
+    ) -> (StatusCode, String) {
         let (s, v, _) = self.call(who, method, path, body).await;
         (s, v["code"].as_str().unwrap_or_default().to_string())
     }
@@ -367,7 +446,12 @@ impl Api {
 
     async fn login(&self, user: &str, pw: &str) -> (As, Value) {
         let (s, v, cookie) = self
-            .call(&As::default(), "POST", "/api/v1/session", json!({"username": user, "password": pw}))
+            .call(
+                &As::default(),
+                "POST",
+                "/api/v1/session",
+                json!({"username": user, "password": pw}),
+            )
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         let who = As {
@@ -392,7 +476,9 @@ async fn a_one_time_password_must_be_changed_first() {
         .await
         .unwrap();
     p.force_password_change(admin.id).await.unwrap();
-    let api = Api { app: cove_server::serve::router(&p) };
+    let api = Api {
+        app: cove_server::serve::router(&p),
+    };
 
     let (me, v) = api.login("admin", PW).await;
     assert_eq!(v["must_change_password"], true, "{v}");
@@ -408,22 +494,52 @@ async fn a_one_time_password_must_be_changed_first() {
             "{method} {path}"
         );
     }
-    assert_eq!(api.ok(&me, "GET", "/api/v1/session", Value::Null).await["must_change_password"], true);
     assert_eq!(
-        api.status(&me, "PUT", "/api/v1/session/password", json!({"current": "not it at all", "new": "the admin's own secret"})).await,
+        api.ok(&me, "GET", "/api/v1/session", Value::Null).await["must_change_password"],
+        true
+    );
+    assert_eq!(
+        api.status(
+            &me,
+            "PUT",
+            "/api/v1/session/password",
+            json!({"current": "not it at all", "new": "the admin's own secret"})
+        )
+        .await,
         (StatusCode::UNPROCESSABLE_ENTITY, "bad_credentials".into())
     );
     assert_eq!(
-        api.status(&me, "PUT", "/api/v1/session/password", json!({"current": PW, "new": "short"})).await,
+        api.status(
+            &me,
+            "PUT",
+            "/api/v1/session/password",
+            json!({"current": PW, "new": "short"})
+        )
+        .await,
         (StatusCode::UNPROCESSABLE_ENTITY, "weak_password".into())
     );
-    api.ok(&me, "PUT", "/api/v1/session/password", json!({"current": PW, "new": "the admin's own secret"}))
-        .await;
-    assert_eq!(api.ok(&me, "GET", "/api/v1/session", Value::Null).await["must_change_password"], false);
+    api.ok(
+        &me,
+        "PUT",
+        "/api/v1/session/password",
+        json!({"current": PW, "new": "the admin's own secret"}),
+    )
+    .await;
+    assert_eq!(
+        api.ok(&me, "GET", "/api/v1/session", Value::Null).await["must_change_password"],
+        false
+    );
     api.ok(&me, "GET", "/api/v1/apps", Value::Null).await;
     // The old password is gone; the new one signs in without the flag.
     assert_eq!(
-        api.status(&As::default(), "POST", "/api/v1/session", json!({"username": "admin", "password": PW})).await.0,
+        api.status(
+            &As::default(),
+            "POST",
+            "/api/v1/session",
+            json!({"username": "admin", "password": PW})
+        )
+        .await
+        .0,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     let (_, v) = api.login("admin", "the admin's own secret").await;
@@ -448,90 +564,244 @@ async fn users_and_api_tokens() {
     p.create_user(None, bank.id, "admin", PW, &roles(&[Role::Admin]))
         .await
         .unwrap();
-    let api = Api { app: cove_server::serve::router(&p) };
+    let api = Api {
+        app: cove_server::serve::router(&p),
+    };
     let (admin, _) = api.login("admin", PW).await;
 
     let dev = api
-        .ok(&admin, "POST", &format!("/api/v1/orgs/{}/users", partner.id), json!({"username": "dev", "password": "first password!", "roles": ["developer"]}))
+        .ok(
+            &admin,
+            "POST",
+            &format!("/api/v1/orgs/{}/users", partner.id),
+            json!({"username": "dev", "password": "first password!", "roles": ["developer"]}),
+        )
         .await;
     assert_eq!(dev["must_change_password"], true);
     let dev_id = dev["id"].as_u64().unwrap();
     let (d, v) = api.login("dev", "first password!").await;
     assert_eq!(v["must_change_password"], true);
-    api.ok(&d, "PUT", "/api/v1/session/password", json!({"current": "first password!", "new": "dev's own password"}))
-        .await;
+    api.ok(
+        &d,
+        "PUT",
+        "/api/v1/session/password",
+        json!({"current": "first password!", "new": "dev's own password"}),
+    )
+    .await;
 
     // Tokens: made from a session, listed without secrets.
     let t = api
-        .ok(&d, "POST", "/api/v1/tokens", json!({"name": "ci", "scope": "upload", "expires_days": 30}))
+        .ok(
+            &d,
+            "POST",
+            "/api/v1/tokens",
+            json!({"name": "ci", "scope": "upload", "expires_days": 30}),
+        )
         .await;
     let upload_token = t["token"].as_str().unwrap().to_string();
     assert_eq!(t["scope"], "upload");
-    assert_eq!(t["expires_at"].as_i64().unwrap(), 1_800_000_000 + 30 * 86_400);
-    let r = api
-        .ok(&d, "POST", "/api/v1/tokens", json!({"name": "dashboard", "scope": "read", "expires_days": 1}))
-        .await;
-    let read = As { token: r["token"].as_str().map(str::to_string), ..As::default() };
-    let up = As { token: Some(upload_token.clone()), ..As::default() };
     assert_eq!(
-        api.status(&d, "POST", "/api/v1/tokens", json!({"name": "forever", "expires_days": 366})).await,
+        t["expires_at"].as_i64().unwrap(),
+        1_800_000_000 + 30 * 86_400
+    );
+    let r = api
+        .ok(
+            &d,
+            "POST",
+            "/api/v1/tokens",
+            json!({"name": "dashboard", "scope": "read", "expires_days": 1}),
+        )
+        .await;
+    let read = As {
+        token: r["token"].as_str().map(str::to_string),
+        ..As::default()
+    };
+    let up = As {
+        token: Some(upload_token.clone()),
+        ..As::default()
+    };
+    assert_eq!(
+        api.status(
+            &d,
+            "POST",
+            "/api/v1/tokens",
+            json!({"name": "forever", "expires_days": 366})
+        )
+        .await,
         (StatusCode::UNPROCESSABLE_ENTITY, "bad_expiry".into())
     );
     let list = api.ok(&d, "GET", "/api/v1/tokens", Value::Null).await;
     assert_eq!(list.as_array().unwrap().len(), 2);
-    assert!(!list.to_string().contains(&upload_token[5..]), "no secret in {list}");
-    for key in ["id", "name", "scope", "created_at", "expires_at", "last_used_at"] {
+    assert!(
+        !list.to_string().contains(&upload_token[5..]),
+        "no secret in {list}"
+    );
+    for key in [
+        "id",
+        "name",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+    ] {
         assert!(list[0].get(key).is_some(), "{key} in {list}");
     }
     // A token cannot manage tokens.
-    assert_eq!(api.status(&read, "GET", "/api/v1/tokens", Value::Null).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(api.status(&up, "POST", "/api/v1/tokens", json!({"name": "x"})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        api.status(&read, "GET", "/api/v1/tokens", Value::Null)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        api.status(&up, "POST", "/api/v1/tokens", json!({"name": "x"}))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
     // Scopes: read reads only; upload cannot create an app (nor review, publish, ...).
     api.ok(&read, "GET", "/api/v1/apps", Value::Null).await;
     let new_app = json!({"app_id": "wxtokenscope0001", "name": "T", "org_id": partner.id});
-    assert_eq!(api.status(&read, "POST", "/api/v1/apps", new_app.clone()).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(api.status(&up, "POST", "/api/v1/apps", new_app.clone()).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        api.status(&read, "POST", "/api/v1/apps", new_app.clone())
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        api.status(&up, "POST", "/api/v1/apps", new_app.clone())
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
     api.ok(&d, "POST", "/api/v1/apps", new_app).await;
     let used = api.ok(&d, "GET", "/api/v1/tokens", Value::Null).await;
-    assert!(used.as_array().unwrap().iter().any(|t| t["last_used_at"].is_i64()), "{used}");
+    assert!(
+        used.as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["last_used_at"].is_i64()),
+        "{used}"
+    );
     // Expiry: the read token lived a day.
     now.fetch_add(86_400, Ordering::SeqCst);
     // (Sessions last 12 hours: sign in again.)
     let (admin, _) = api.login("admin", PW).await;
     let (d, _) = api.login("dev", "dev's own password").await;
-    assert_eq!(api.status(&read, "GET", "/api/v1/apps", Value::Null).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        api.status(&read, "GET", "/api/v1/apps", Value::Null)
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
     api.ok(&up, "GET", "/api/v1/apps", Value::Null).await;
     // Revoked: refused at once.
     let id = t["id"].as_str().unwrap();
-    api.ok(&d, "DELETE", &format!("/api/v1/tokens/{id}"), Value::Null).await;
-    assert_eq!(api.status(&up, "GET", "/api/v1/apps", Value::Null).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(api.status(&d, "DELETE", &format!("/api/v1/tokens/{id}"), Value::Null).await.0, StatusCode::NOT_FOUND);
+    api.ok(&d, "DELETE", &format!("/api/v1/tokens/{id}"), Value::Null)
+        .await;
+    assert_eq!(
+        api.status(&up, "GET", "/api/v1/apps", Value::Null).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        api.status(&d, "DELETE", &format!("/api/v1/tokens/{id}"), Value::Null)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
 
     // Disable: the session ends and sign-in is refused; enable: back.
-    let live = api.ok(&d, "POST", "/api/v1/tokens", json!({"name": "live"})).await;
-    let live = As { token: live["token"].as_str().map(str::to_string), ..As::default() };
-    api.ok(&admin, "POST", &format!("/api/v1/users/{dev_id}/disable"), Value::Null).await;
-    assert_eq!(api.status(&d, "GET", "/api/v1/apps", Value::Null).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(api.status(&live, "GET", "/api/v1/apps", Value::Null).await.0, StatusCode::UNAUTHORIZED);
+    let live = api
+        .ok(&d, "POST", "/api/v1/tokens", json!({"name": "live"}))
+        .await;
+    let live = As {
+        token: live["token"].as_str().map(str::to_string),
+        ..As::default()
+    };
+    api.ok(
+        &admin,
+        "POST",
+        &format!("/api/v1/users/{dev_id}/disable"),
+        Value::Null,
+    )
+    .await;
     assert_eq!(
-        api.status(&As::default(), "POST", "/api/v1/session", json!({"username": "dev", "password": "dev's own password"})).await,
+        api.status(&d, "GET", "/api/v1/apps", Value::Null).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        api.status(&live, "GET", "/api/v1/apps", Value::Null)
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        api.status(
+            &As::default(),
+            "POST",
+            "/api/v1/session",
+            json!({"username": "dev", "password": "dev's own password"})
+        )
+        .await,
         (StatusCode::FORBIDDEN, "account_disabled".into())
     );
-    api.ok(&admin, "POST", &format!("/api/v1/users/{dev_id}/enable"), Value::Null).await;
+    api.ok(
+        &admin,
+        "POST",
+        &format!("/api/v1/users/{dev_id}/enable"),
+        Value::Null,
+    )
+    .await;
     api.ok(&live, "GET", "/api/v1/apps", Value::Null).await;
     // Reset: a one-time password, the user's sessions end.
     let (d, _) = api.login("dev", "dev's own password").await;
-    api.ok(&admin, "PUT", &format!("/api/v1/users/{dev_id}/password"), json!({"password": "one-time password"})).await;
-    assert_eq!(api.status(&d, "GET", "/api/v1/apps", Value::Null).await.0, StatusCode::UNAUTHORIZED);
+    api.ok(
+        &admin,
+        "PUT",
+        &format!("/api/v1/users/{dev_id}/password"),
+        json!({"password": "one-time password"}),
+    )
+    .await;
+    assert_eq!(
+        api.status(&d, "GET", "/api/v1/apps", Value::Null).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     let (_, v) = api.login("dev", "one-time password").await;
     assert_eq!(v["must_change_password"], true);
     // Nobody manages their own account this way.
-    let me = api.ok(&admin, "GET", "/api/v1/session", Value::Null).await["user"]["id"].as_u64().unwrap();
-    assert_eq!(api.status(&admin, "POST", &format!("/api/v1/users/{me}/disable"), Value::Null).await.0, StatusCode::FORBIDDEN);
+    let me = api.ok(&admin, "GET", "/api/v1/session", Value::Null).await["user"]["id"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        api.status(
+            &admin,
+            "POST",
+            &format!("/api/v1/users/{me}/disable"),
+            Value::Null
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
 
-    let log = api.ok(&admin, "GET", "/api/v1/audit?limit=1000", Value::Null).await;
-    let actions: Vec<&str> = log.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    for a in ["user.create", "user.password_change", "token.create", "token.revoke", "user.disable", "user.enable", "user.password_reset"] {
+    let log = api
+        .ok(&admin, "GET", "/api/v1/audit?limit=1000", Value::Null)
+        .await;
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for a in [
+        "user.create",
+        "user.password_change",
+        "token.create",
+        "token.revoke",
+        "user.disable",
+        "user.enable",
+        "user.password_reset",
+    ] {
         assert!(actions.contains(&a), "{a} missing from {actions:?}");
     }
 }
@@ -542,7 +812,10 @@ async fn the_hash_gate_agrees_with_argon2() {
     use cove_server::credentials::{HashGate, hash_password, verify_password};
     let gate = HashGate::new(1);
     let mine = gate.hash(PW.into()).await.unwrap();
-    assert!(mine.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{mine}");
+    assert!(
+        mine.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{mine}"
+    );
     assert!(verify_password(PW, &mine));
     let theirs = hash_password(PW).unwrap();
     for stored in [&mine, &theirs] {
