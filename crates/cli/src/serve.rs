@@ -128,7 +128,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                     for (id, name, code) in &s.apps {
                         println!("demo mini-program: {id} ({name}) version {code} published");
                     }
-                    println!("(these passwords are shown once; they are not stored anywhere readable)");
+                    println!("(these passwords are shown once; they are not stored anywhere readable; the admin's works once: its first sign-in sets a new one)");
                 }
                 None => println!("demo: the platform in {} is already set up; its passwords were printed when it was seeded", cfg.data_dir.display()),
             }

@@ -716,56 +716,61 @@ impl Platform {
         ]
     }
 
-    /// Reserve one attempt: in one write transaction, refuse if any counter is at its
-    /// limit, else count the attempt against all of them, before any hashing. Concurrent
-    /// attempts serialise here, so no more than the limit ever reach argon2. The first
-    /// refusal of a counter in its window is audited as a lock-out.
+    /// Reserve one attempt before any hashing: in one write transaction, count it against
+    /// every counter and read the new counts; if one went past its limit, undo them all and
+    /// refuse. The counting statement locks each counter's row until the commit (SQLite's
+    /// write lock, PostgreSQL's row lock), so concurrent attempts see each other's counts
+    /// and no more than the limit ever reach argon2. Counters are always taken in the same
+    /// order, so two attempts cannot deadlock. The first refusal of a counter in its window
+    /// is audited as a lock-out.
     async fn reserve(&self, keys: &[(String, i64)], client: &str) -> Result<()> {
         let now = self.now();
         let window = self.settings.login_window;
         let mut tx = self.db.begin_write().await?;
+        let mut locked = None;
         for (key, limit) in keys {
             let row = sqlx::query(
-                "SELECT window_start, failures, noted FROM login_attempts WHERE key = $1",
-            )
-            .bind(key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(r) = row else { continue };
-            let start: i64 = r.try_get(0)?;
-            let failures: i64 = r.try_get(1)?;
-            let noted: i64 = r.try_get(2)?;
-            if failures >= *limit && now < start + window {
-                let wait = start + window - now;
-                if noted == 0 {
-                    sqlx::query("UPDATE login_attempts SET noted = 1 WHERE key = $1")
-                        .bind(key)
-                        .execute(&mut *tx)
-                        .await?;
-                    let what = json!({"key": key, "client": client, "failures": failures, "until": start + window});
-                    self.audit_signin(&mut tx, "session.lockout", &what).await?;
-                    tx.commit().await?;
-                }
-                tracing::info!(key, wait, "sign-in refused: too many failures");
-                return Err(Error::RateLimited(wait));
-            }
-        }
-        for (key, _) in keys {
-            sqlx::query(
                 "INSERT INTO login_attempts (key, window_start, failures, noted) VALUES ($1, $2, 1, 0)
                  ON CONFLICT (key) DO UPDATE SET
                    failures = CASE WHEN login_attempts.window_start + $3 <= $2 THEN 1 ELSE login_attempts.failures + 1 END,
                    noted = CASE WHEN login_attempts.window_start + $3 <= $2 THEN 0 ELSE login_attempts.noted END,
-                   window_start = CASE WHEN login_attempts.window_start + $3 <= $2 THEN $2 ELSE login_attempts.window_start END",
+                   window_start = CASE WHEN login_attempts.window_start + $3 <= $2 THEN $2 ELSE login_attempts.window_start END
+                 RETURNING failures, window_start, noted",
             )
             .bind(key)
             .bind(now)
             .bind(window)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
+            let failures: i64 = row.try_get(0)?;
+            let start: i64 = row.try_get(1)?;
+            let noted: i64 = row.try_get(2)?;
+            if failures > *limit && locked.is_none() {
+                locked = Some((key, failures - 1, start + window, noted != 0));
+            }
         }
-        tx.commit().await?;
-        Ok(())
+        let Some((key, failures, until, noted)) = locked else {
+            tx.commit().await?;
+            return Ok(());
+        };
+        tx.rollback().await?;
+        if !noted {
+            let mut tx = self.db.begin_write().await?;
+            let first =
+                sqlx::query("UPDATE login_attempts SET noted = 1 WHERE key = $1 AND noted = 0")
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+            if first.rows_affected() == 1 {
+                let what =
+                    json!({"key": key, "client": client, "failures": failures, "until": until});
+                self.audit_signin(&mut tx, "session.lockout", &what).await?;
+            }
+            tx.commit().await?;
+        }
+        let wait = until - now;
+        tracing::info!(key, wait, "sign-in refused: too many failures");
+        Err(Error::RateLimited(wait))
     }
 
     /// Return a reserved attempt that succeeded: the name-and-address counter starts over
