@@ -221,9 +221,7 @@ impl<'a> Layout<'a> {
                 return Err(rule("not a regular file with mode 0644"));
             }
             if u32_at(c, 42) as usize != e.offset {
-                return Err(rule(
-                    "the central directory points at another local header",
-                ));
+                return Err(rule("the central directory points at another local header"));
             }
             let name_len = e.name.len();
             let name = slice(bytes, at + CENTRAL_LEN, name_len, "a name")?;

@@ -300,9 +300,9 @@ pub fn verify(
 /// Check the ZIP's bytes against a signature [`verify`] accepted: the package without its
 /// `signature.json` must be the one signed, byte for byte.
 pub fn check_archive(sig: &Signature, layout: &Layout, suite: Suite) -> Result<(), PackageError> {
-    let actual = layout.unsigned_digest(suite).ok_or_else(|| {
-        PackageError::Layout(format!("{SIGNATURE} is not the last entry"))
-    })?;
+    let actual = layout
+        .unsigned_digest(suite)
+        .ok_or_else(|| PackageError::Layout(format!("{SIGNATURE} is not the last entry")))?;
     if sig.archive_digest != hex::encode(actual) {
         return Err(PackageError::ArchiveMismatch {
             key_id: sig.key_id.clone(),

@@ -15,7 +15,10 @@ use serde_json::json;
 fn app(suite: Suite) -> Vec<u8> {
     let mut files = Files::new();
     files.insert("app.js".into(), b"App({ onLaunch() {} })".to_vec());
-    files.insert("app.json".into(), br#"{"pages":["pages/index/index"]}"#.to_vec());
+    files.insert(
+        "app.json".into(),
+        br#"{"pages":["pages/index/index"]}"#.to_vec(),
+    );
     files.insert(
         "pages/index/index.js".into(),
         b"Page({ data: { n: 1 }, tap() { this.setData({ n: this.data.n + 1 }) } })".to_vec(),
@@ -247,7 +250,11 @@ fn duplicate_names_are_refused() {
     let mut buf = Cursor::new(Vec::new());
     let mut zw = ::zip::ZipWriter::new(&mut buf);
     let o = ::zip::write::SimpleFileOptions::default();
-    for (name, data) in [("manifest.json", &b"{}"[..]), ("x.js", b"1"), ("y.js", b"2")] {
+    for (name, data) in [
+        ("manifest.json", &b"{}"[..]),
+        ("x.js", b"1"),
+        ("y.js", b"2"),
+    ] {
         zw.start_file(name, o).unwrap();
         zw.write_all(data).unwrap();
     }

@@ -138,7 +138,11 @@ fn bad_signature_unknown_key_and_edited_manifest() {
     let signed = sign(&inner(1), &k.platform, &opts(false)).unwrap();
     // A flipped signature byte.
     let bad = edit_sig(&signed, |s| {
-        let flipped = if s.signature.starts_with('A') { "B" } else { "A" };
+        let flipped = if s.signature.starts_with('A') {
+            "B"
+        } else {
+            "A"
+        };
         s.signature = format!("{flipped}{}", &s.signature[1..]);
     });
     assert_eq!(code(open(&bad, &trust(&k))), "bad_signature");
