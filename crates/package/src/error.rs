@@ -27,6 +27,13 @@ pub enum PackageError {
     Downgrade { installed: u64, offered: u64 },
     #[error("not a valid ZIP: {0}")]
     Zip(String),
+    /// A ZIP that could be read more than one way (`docs/package.md`, "One way to read it").
+    #[error("the ZIP is not laid out as a signed package must be: {0}")]
+    Layout(String),
+    #[error(
+        "the ZIP's bytes are not those signed by key {key_id} (the files' contents match, but headers, compressed bytes or entries differ)"
+    )]
+    ArchiveMismatch { key_id: String },
     #[error("refused as a ZIP bomb: {0}")]
     Bomb(String),
     #[error("unsafe file name {name:?}: {why}")]
@@ -51,6 +58,8 @@ impl PackageError {
             Self::Manifest(_) => "manifest",
             Self::Downgrade { .. } => "downgrade",
             Self::Zip(_) => "zip_format",
+            Self::Layout(_) => "zip_layout",
+            Self::ArchiveMismatch { .. } => "archive_mismatch",
             Self::Bomb(_) => "zip_bomb",
             Self::UnsafePath { .. } => "unsafe_path",
             Self::Envelope(e) => e.code(),

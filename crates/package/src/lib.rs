@@ -6,6 +6,7 @@
 pub mod envelope;
 mod error;
 pub mod keys;
+pub mod layout;
 mod open;
 pub mod raw;
 pub mod sign;

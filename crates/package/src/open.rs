@@ -1,5 +1,6 @@
-//! Opening a package the way a container must: envelope, ZIP, signature, digests, version
-//! policy, in that order, and nothing handed out before all of it holds.
+//! Opening a package the way a container must: envelope, ZIP layout, signature, digests,
+//! the signed bytes, version policy, in that order, and nothing handed out before all of it
+//! holds.
 
 use crate::envelope;
 use crate::error::PackageError;
@@ -57,14 +58,27 @@ pub fn open(bytes: &[u8], trust: &Trust) -> Result<Opened, PackageError> {
     } else {
         bytes
     };
-    let index = zip::index(inner, &trust.limits)?;
+    let mut warnings = vec![];
+    // One way to read a signed package: the canonical layout. Dev mode also runs ZIPs made
+    // by other tools, as long as they carry no signature that would then mean little.
+    let (index, layout) = match zip::index_canonical(inner, &trust.limits) {
+        Ok((index, layout)) => (index, Some(layout)),
+        Err(e @ PackageError::Layout(_)) if trust.dev_mode => {
+            let index = zip::index(inner, &trust.limits)?;
+            if index.contains(SIGNATURE) {
+                return Err(e);
+            }
+            warnings.push(format!("{e}"));
+            (index, None)
+        }
+        Err(e) => return Err(e),
+    };
     let manifest_bytes = index
         .read_one(MANIFEST, &trust.limits)?
         .ok_or_else(|| PackageError::Manifest("the package has no manifest.json".into()))?;
     let manifest = Manifest::parse(&manifest_bytes)?;
     // Every file is hashed as it is inflated, on all cores.
     let (mut files, digests) = index.read_all(&trust.limits, Some(manifest.suite))?;
-    let mut warnings = vec![];
     let signature = match files.remove(SIGNATURE) {
         None if trust.dev_mode => {
             warnings.push("the package is not signed".into());
@@ -97,6 +111,13 @@ pub fn open(bytes: &[u8], trust: &Trust) -> Result<Opened, PackageError> {
                 what: manifest.suite.digest_name(),
             });
         }
+    }
+    // The signed bytes last, so that an edited file is reported as `digest_mismatch` above.
+    if let Some(sig) = &signature {
+        let layout = layout
+            .as_ref()
+            .ok_or_else(|| PackageError::Layout(format!("{SIGNATURE} outside the layout")))?;
+        sign::check_archive(sig, layout, manifest.suite)?;
     }
     let ignored: Vec<String> = files
         .keys()

@@ -1,8 +1,11 @@
 //! The manifest's file list and the platform's signature (`docs/package.md`).
 //!
 //! The signature covers a short text statement: the package's identity (app id, version
-//! code, channel, rollback flag) and the digest of `manifest.json`, whose `files` list holds
-//! the size and digest of every other file. So one signature covers every byte.
+//! code, channel, rollback flag), the digest of `manifest.json`, whose `files` list holds
+//! the size and digest of every other file, and the digest of the whole ZIP as it was before
+//! `signature.json` was appended, headers and compressed bytes included. With the canonical
+//! layout ([`crate::layout`]) and the canonical text of `signature.json`, no byte of a signed
+//! package is left that could change without failing verification.
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -10,11 +13,15 @@ use serde_json::{Value, json};
 
 use crate::error::PackageError;
 use crate::keys::{KeyPair, PublicKey};
+use crate::layout::Layout;
 use crate::suite::Suite;
 use crate::zip::{self, Files, Limits};
 
 pub const MANIFEST: &str = "manifest.json";
 pub const SIGNATURE: &str = "signature.json";
+/// The `signature.json` format written and read. Format 1 signed the manifest only, which
+/// left the ZIP's headers and compressed bytes free; it is refused.
+pub const FORMAT: u32 = 2;
 
 /// Where a version may be delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +64,10 @@ pub struct Signature {
     pub digest: String,
     /// Hex digest of `manifest.json` as stored.
     pub manifest_digest: String,
+    /// Hex digest of the ZIP without `signature.json` ([`crate::layout::Layout::unsigned_digest`]).
+    /// Absent in format 1.
+    #[serde(default)]
+    pub archive_digest: String,
     /// Base64.
     pub signature: String,
 }
@@ -65,13 +76,14 @@ impl Signature {
     /// The exact bytes signed.
     pub fn statement(&self) -> Vec<u8> {
         format!(
-            "cove-package-signature v1\napp_id={}\nversion_code={}\nchannel={}\nrollback={}\ndigest={}\nmanifest={}",
+            "cove-package-signature v2\napp_id={}\nversion_code={}\nchannel={}\nrollback={}\ndigest={}\nmanifest={}\narchive={}",
             self.app_id,
             self.version_code,
             self.channel.as_str(),
             u8::from(self.rollback),
             self.digest,
-            self.manifest_digest
+            self.manifest_digest,
+            self.archive_digest
         )
         .into_bytes()
     }
@@ -179,8 +191,12 @@ pub fn sign(package: &[u8], key: &KeyPair, opts: &SignOptions) -> Result<Vec<u8>
     let mut bytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
     bytes.push(b'\n');
     let parsed = Manifest::parse(&bytes)?;
+    files.insert(MANIFEST.into(), bytes.clone());
+    // The package as it is before `signature.json` is appended: what the signature covers.
+    let unsigned = zip::write(&files, MANIFEST, SIGNATURE)?;
+    let archive = suite.digest(&unsigned);
     let mut sig = Signature {
-        format: 1,
+        format: FORMAT,
         scheme: suite.signature_scheme().into(),
         key_id: key.id().into(),
         app_id: parsed.app_id,
@@ -189,18 +205,35 @@ pub fn sign(package: &[u8], key: &KeyPair, opts: &SignOptions) -> Result<Vec<u8>
         rollback: opts.rollback,
         digest: suite.digest_name().into(),
         manifest_digest: hex::encode(suite.digest(&bytes)),
+        archive_digest: hex::encode(archive),
         signature: String::new(),
     };
     let raw = key.sign(&sig.statement())?;
     sig.signature = base64::engine::general_purpose::STANDARD.encode(raw);
-    files.insert(MANIFEST.into(), bytes);
-    let mut sig_bytes = serde_json::to_vec_pretty(&sig).unwrap_or_default();
-    sig_bytes.push(b'\n');
-    files.insert(SIGNATURE.into(), sig_bytes);
-    zip::write(&files, MANIFEST, SIGNATURE)
+    files.insert(SIGNATURE.into(), canonical_text(&sig));
+    let signed = zip::write(&files, MANIFEST, SIGNATURE)?;
+    // Appending must leave the signed bytes as they were, in the one layout readers accept.
+    let layout = Layout::parse(&signed, usize::MAX)?;
+    if layout.unsigned_digest(suite) != Some(archive) {
+        return Err(PackageError::Layout(
+            "the signed package does not start with the bytes signed".into(),
+        ));
+    }
+    Ok(signed)
+}
+
+/// The one text of `signature.json` for `sig`: pretty JSON in field order, with a final LF.
+fn canonical_text(sig: &Signature) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(sig).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
 }
 
 /// Check `signature.json` against the manifest bytes and the trusted keys; returns it.
+///
+/// This proves the signed claims and checks the manifest and identity against them. The
+/// claim about the ZIP's bytes is checked by [`check_archive`] once the files' digests have
+/// been (so that an edited file is reported as such): a caller needs both, as `open` does.
 pub fn verify(
     sig_bytes: &[u8],
     manifest_bytes: &[u8],
@@ -209,11 +242,17 @@ pub fn verify(
 ) -> Result<Signature, PackageError> {
     let sig: Signature =
         serde_json::from_slice(sig_bytes).map_err(|e| PackageError::Signature(e.to_string()))?;
-    if sig.format != 1 {
+    if sig.format != FORMAT {
         return Err(PackageError::Signature(format!(
-            "format {} (this container reads 1)",
+            "format {} (this container reads {FORMAT}: sign the package again)",
             sig.format
         )));
+    }
+    // Spacing, escapes, key order and letter case of the digests: one text only.
+    if canonical_text(&sig) != sig_bytes {
+        return Err(PackageError::Signature(
+            "not in canonical form (as `cove sign` writes it)".into(),
+        ));
     }
     let key = trusted
         .iter()
@@ -237,18 +276,16 @@ pub fn verify(
             sig.digest
         )));
     }
-    let actual = hex::encode(suite.digest(manifest_bytes));
     let raw = base64::engine::general_purpose::STANDARD
         .decode(sig.signature.as_bytes())
         .map_err(|e| PackageError::Signature(format!("signature: {e}")))?;
     let bad = || PackageError::BadSignature {
         key_id: sig.key_id.clone(),
     };
-    // The statement is rebuilt from the manifest as it is, so an edited manifest fails here.
-    let mut check = sig.clone();
-    check.manifest_digest = actual;
-    key.verify(&check.statement(), &raw).map_err(|_| bad())?;
-    if check.manifest_digest != sig.manifest_digest.to_ascii_lowercase() {
+    // The claims as written are signed; then the manifest must be the one claimed, exactly
+    // (lower-case hex, so one text again).
+    key.verify(&sig.statement(), &raw).map_err(|_| bad())?;
+    if sig.manifest_digest != hex::encode(suite.digest(manifest_bytes)) {
         return Err(bad());
     }
     if sig.app_id != manifest.app_id || sig.version_code != manifest.version_code {
@@ -258,4 +295,18 @@ pub fn verify(
         });
     }
     Ok(sig)
+}
+
+/// Check the ZIP's bytes against a signature [`verify`] accepted: the package without its
+/// `signature.json` must be the one signed, byte for byte.
+pub fn check_archive(sig: &Signature, layout: &Layout, suite: Suite) -> Result<(), PackageError> {
+    let actual = layout
+        .unsigned_digest(suite)
+        .ok_or_else(|| PackageError::Layout(format!("{SIGNATURE} is not the last entry")))?;
+    if sig.archive_digest != hex::encode(actual) {
+        return Err(PackageError::ArchiveMismatch {
+            key_id: sig.key_id.clone(),
+        });
+    }
+    Ok(())
 }

@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use zip::CompressionMethod;
 
 use crate::error::PackageError;
+use crate::layout::Layout;
+use crate::sign::SIGNATURE;
 use crate::suite::Suite;
 
 /// The package's files by normalised path.
@@ -78,8 +80,30 @@ pub struct Index<'a> {
 /// Each file's digest, computed while it was inflated.
 pub type Digests = BTreeMap<String, [u8; 32]>;
 
-/// Read the central directory and check every name, without inflating anything.
+/// Read the central directory and check every name, without inflating anything. Any ZIP
+/// the `zip` crate reads is accepted here (for uploads and unsigned dev packages); a signed
+/// package goes through [`index_canonical`].
 pub fn index<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Index<'a>, PackageError> {
+    index_with(bytes, limits, None)
+}
+
+/// Read a ZIP that must have the one canonical layout ([`Layout`]), and check that the `zip`
+/// crate, which inflates, found exactly the entries the layout walk found, at the same
+/// offsets: what is verified is what is read.
+pub fn index_canonical<'a>(
+    bytes: &'a [u8],
+    limits: &Limits,
+) -> Result<(Index<'a>, Layout<'a>), PackageError> {
+    let layout = Layout::parse(bytes, limits.max_files)?;
+    let index = index_with(bytes, limits, Some(&layout))?;
+    Ok((index, layout))
+}
+
+fn index_with<'a>(
+    bytes: &'a [u8],
+    limits: &Limits,
+    layout: Option<&Layout<'a>>,
+) -> Result<Index<'a>, PackageError> {
     let mut archive =
         zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| PackageError::Zip(e.to_string()))?;
     if archive.len() > limits.max_files {
@@ -89,12 +113,43 @@ pub fn index<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Index<'a>, PackageE
             limits.max_files
         )));
     }
-    let mut seen = std::collections::BTreeSet::new();
+    // The `zip` crate keeps one entry per name, so a second one would go unseen below.
+    if archive.has_duplicate_names() {
+        return Err(PackageError::UnsafePath {
+            name: String::new(),
+            why: "two entries with the same name",
+        });
+    }
+    if let Some(l) = layout
+        && (archive.len() != l.entries.len() || archive.offset() != 0)
+    {
+        return Err(PackageError::Layout(
+            "the ZIP reader sees other entries than the layout".into(),
+        ));
+    }
+    // Normalised path, by its lower-case form: on a case-insensitive file system (iOS,
+    // macOS, Windows hosts) two names differing only in case are one file when installed.
+    let mut seen = BTreeMap::<String, String>::new();
     let mut entries = vec![];
     for i in 0..archive.len() {
         let entry = archive
             .by_index_raw(i)
             .map_err(|e| PackageError::Zip(e.to_string()))?;
+        if let Some(l) = layout {
+            let e = &l.entries[i];
+            let same = entry.header_start() == e.offset as u64
+                && entry.central_header_start() == e.central.start as u64
+                && entry.data_start().is_none_or(|d| d == e.data.start as u64)
+                && entry.compressed_size() == e.data.len() as u64
+                && entry.size() == e.size
+                && entry.crc32() == e.crc
+                && entry.name_raw() == l.name(e);
+            if !same {
+                return Err(PackageError::Layout(format!(
+                    "the ZIP reader and the layout disagree about entry {i}"
+                )));
+            }
+        }
         let raw = entry.name_raw().to_vec();
         let name = String::from_utf8(raw.clone()).map_err(|_| PackageError::UnsafePath {
             name: String::from_utf8_lossy(&raw).into_owned(),
@@ -124,10 +179,12 @@ pub fn index<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Index<'a>, PackageE
         let Some(path) = normalise(&name).map_err(unsafe_path)? else {
             continue;
         };
-        if !seen.insert(path.clone()) {
-            return Err(unsafe_path(
-                "a second file with the same name after normalisation",
-            ));
+        if let Some(other) = seen.insert(path.to_lowercase(), path.clone()) {
+            return Err(unsafe_path(if other == path {
+                "a second file with the same name after normalisation"
+            } else {
+                "a second file whose name differs only in case"
+            }));
         }
         entries.push((i, path, entry.compressed_size().max(1)));
     }
@@ -135,6 +192,11 @@ pub fn index<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Index<'a>, PackageE
 }
 
 impl Index<'_> {
+    /// Whether a file of this normalised path is in the ZIP.
+    pub fn contains(&self, path: &str) -> bool {
+        self.entries.iter().any(|(_, p, _)| p == path)
+    }
+
     /// Inflate one file by its normalised path (within `limits`), if present.
     pub fn read_one(&self, path: &str, limits: &Limits) -> Result<Option<Vec<u8>>, PackageError> {
         let Some((i, p, compressed)) = self.entries.iter().find(|(_, p, _)| p == path) else {
@@ -255,8 +317,9 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Files, PackageError> {
     Ok(index(bytes, limits)?.read_all(limits, None)?.0)
 }
 
-/// Write files as a reproducible ZIP (fixed times and modes): `first` leads, `last` ends,
-/// the rest in path order.
+/// Write files as a reproducible ZIP (fixed times and modes) in the canonical layout
+/// ([`Layout`]): `first` leads, `last` ends, the rest in path order. Every file is deflated
+/// but `signature.json`, which is stored so that its bytes are its text.
 pub fn write(files: &Files, first: &str, last: &str) -> Result<Vec<u8>, PackageError> {
     use zip::write::SimpleFileOptions;
     let zip_err = |e: zip::result::ZipError| PackageError::Zip(e.to_string());
@@ -274,6 +337,12 @@ pub fn write(files: &Files, first: &str, last: &str) -> Result<Vec<u8>, PackageE
     for path in order {
         let Some(bytes) = files.get(path) else {
             continue;
+        };
+        let opts = if path == SIGNATURE {
+            opts.compression_method(CompressionMethod::Stored)
+                .compression_level(None)
+        } else {
+            opts
         };
         zw.start_file(path, opts).map_err(zip_err)?;
         zw.write_all(bytes)

@@ -3,4 +3,5 @@
 mod envelope;
 mod fuzz_seeds;
 mod kat;
+mod one_reading;
 mod refusals;

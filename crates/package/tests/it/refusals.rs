@@ -3,7 +3,7 @@
 use std::io::{Cursor, Write};
 
 use cove_package::envelope;
-use cove_package::sign::{MANIFEST, SIGNATURE, restate};
+use cove_package::sign::{MANIFEST, SIGNATURE, Signature, restate};
 use cove_package::zip::{self, Files};
 use cove_package::{
     Channel, KeyPair, Limits, PackageError, Purpose, SignOptions, Suite, Trust, open, sign,
@@ -84,6 +84,18 @@ fn raw_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
     buf.into_inner()
 }
 
+/// Change `signature.json`, written back in its canonical text (so that what is refused is
+/// the change, not the spacing).
+fn edit_sig(package: &[u8], f: impl FnOnce(&mut Signature)) -> Vec<u8> {
+    edit(package, |files| {
+        let mut s: Signature = serde_json::from_slice(&files[SIGNATURE]).unwrap();
+        f(&mut s);
+        let mut text = serde_json::to_vec_pretty(&s).unwrap();
+        text.push(b'\n');
+        files.insert(SIGNATURE.into(), text);
+    })
+}
+
 fn edit(package: &[u8], f: impl FnOnce(&mut Files)) -> Vec<u8> {
     let mut files = zip::read(package, &Limits::default()).unwrap();
     f(&mut files);
@@ -125,12 +137,13 @@ fn bad_signature_unknown_key_and_edited_manifest() {
     let k = keys(Suite::Sm);
     let signed = sign(&inner(1), &k.platform, &opts(false)).unwrap();
     // A flipped signature byte.
-    let bad = edit(&signed, |f| {
-        let mut s: serde_json::Value = serde_json::from_slice(&f[SIGNATURE]).unwrap();
-        let sig = s["signature"].as_str().unwrap().to_string();
-        let flipped = if sig.starts_with('A') { "B" } else { "A" };
-        s["signature"] = json!(format!("{flipped}{}", &sig[1..]));
-        f.insert(SIGNATURE.into(), serde_json::to_vec(&s).unwrap());
+    let bad = edit_sig(&signed, |s| {
+        let flipped = if s.signature.starts_with('A') {
+            "B"
+        } else {
+            "A"
+        };
+        s.signature = format!("{flipped}{}", &s.signature[1..]);
     });
     assert_eq!(code(open(&bad, &trust(&k))), "bad_signature");
     // Another platform's key.
@@ -151,12 +164,17 @@ fn bad_signature_unknown_key_and_edited_manifest() {
     });
     assert_eq!(code(open(&edited, &trust(&k))), "bad_signature");
     // The signed identity cannot be changed either: it is part of the statement.
-    let renamed = edit(&signed, |f| {
-        let mut s: serde_json::Value = serde_json::from_slice(&f[SIGNATURE]).unwrap();
-        s["channel"] = json!("trial");
+    let renamed = edit_sig(&signed, |s| s.channel = Channel::Trial);
+    assert_eq!(code(open(&renamed, &trust(&k))), "bad_signature");
+    // `signature.json` has one text: the same claims spaced otherwise are refused.
+    let respaced = edit(&signed, |f| {
+        let s: serde_json::Value = serde_json::from_slice(&f[SIGNATURE]).unwrap();
         f.insert(SIGNATURE.into(), serde_json::to_vec(&s).unwrap());
     });
-    assert_eq!(code(open(&renamed, &trust(&k))), "bad_signature");
+    assert_eq!(code(open(&respaced, &trust(&k))), "signature_format");
+    // Format 1 signed the manifest only, not the ZIP's bytes.
+    let old = edit_sig(&signed, |s| s.format = 1);
+    assert_eq!(code(open(&old, &trust(&k))), "signature_format");
 }
 
 #[test]
@@ -175,11 +193,20 @@ fn file_digests_missing_files_and_undeclared_files() {
         f.remove("pages/index/index.js");
     });
     assert_eq!(code(open(&missing, &trust(&k))), "missing_file");
-    // An extra file is not refused: it is dropped and reported.
+    // An extra file in a signed package: the ZIP is no longer the one signed.
     let extra = edit(&signed, |f| {
         f.insert("pages/evil.js".into(), b"steal()".to_vec());
     });
-    let opened = open(&extra, &trust(&k)).unwrap();
+    assert_eq!(code(open(&extra, &trust(&k))), "archive_mismatch");
+    // In an unsigned package (dev mode) it is dropped and reported.
+    let dev = Trust {
+        dev_mode: true,
+        ..trust(&k)
+    };
+    let extra = edit(&inner(1), |f| {
+        f.insert("pages/evil.js".into(), b"steal()".to_vec());
+    });
+    let opened = open(&extra, &dev).unwrap();
     assert_eq!(opened.ignored, ["pages/evil.js"]);
     assert!(!opened.files.contains_key("pages/evil.js"));
 }
@@ -198,11 +225,7 @@ fn downgrades_need_a_signed_rollback() {
     let rollback = sign(&inner(3), &k.platform, &opts(true)).unwrap();
     assert_eq!(code(open(&rollback, &installed(5))), "ok");
     // The rollback flag is signed: setting it by hand breaks the signature.
-    let forged = edit(&v3, |f| {
-        let mut s: serde_json::Value = serde_json::from_slice(&f[SIGNATURE]).unwrap();
-        s["rollback"] = json!(true);
-        f.insert(SIGNATURE.into(), serde_json::to_vec(&s).unwrap());
-    });
+    let forged = edit_sig(&v3, |s| s.rollback = true);
     assert_eq!(code(open(&forged, &installed(5))), "bad_signature");
 }
 
