@@ -53,7 +53,15 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         crate::stats::MIGRATION_RELEASES,
         crate::stats::MIGRATION_RELEASES,
     ),
+    // The secrets themselves are encrypted by `Platform::open` (the key is not in the
+    // database): every start seals any `sdk_secret` still in clear.
+    (5, "sdk secret rotation", SDK_SECRETS, SDK_SECRETS),
 ];
+
+/// A host's previous SDK secret (encrypted like the current one) and until when it works.
+const SDK_SECRETS: &str = "
+    ALTER TABLE hosts ADD COLUMN sdk_secret_prev TEXT;
+    ALTER TABLE hosts ADD COLUMN sdk_secret_prev_until BIGINT;";
 
 /// The platform's tables, in SQL both dialects accept: numeric ids come from `ids` (one row
 /// per kind, bumped in the inserting transaction) rather than from either dialect's own

@@ -19,7 +19,7 @@ use sqlx::any::AnyRow;
 pub use accounts::{Org, Session, User};
 pub use apps::{AppDetail, AppSummary, DomainChange};
 pub use catalog::DbCatalog;
-pub use hosts::{Host, NewHost};
+pub use hosts::{Host, NewHost, RotatedSecret};
 pub use versions::{Upload, VersionRow};
 
 use crate::audit::{self, Change};
@@ -111,6 +111,10 @@ pub struct Settings {
     pub login_window: i64,
     /// Issue the session cookie with `Secure` (TLS on, directly or at the proxy).
     pub secure_cookies: bool,
+    /// Encrypts the SDK secrets at rest ([`crate::data_key`]). `cove serve` always sets
+    /// it; without one, a key of this process only is made (a test's platform), and the
+    /// secrets it stores cannot be read by the next one.
+    pub data_key: Option<crate::data_key::DataKey>,
 }
 
 impl Default for Settings {
@@ -122,6 +126,7 @@ impl Default for Settings {
             login_failures_per_address: 50,
             login_window: 15 * 60,
             secure_cookies: false,
+            data_key: None,
         }
     }
 }
@@ -139,6 +144,11 @@ pub struct Platform {
     /// Runs a candidate in the simulator for the reviewer (`cove serve` sets it).
     pub previewer: Option<Arc<dyn crate::preview::Previewer>>,
     csrf_key: Arc<Vec<u8>>,
+    /// Encrypts the SDK secrets at rest.
+    pub(crate) data_key: crate::data_key::DataKey,
+    /// Signs the download tickets resolve hands out, shared by every node through the
+    /// database like the CSRF key.
+    pub download_tickets: crate::download::Tickets,
 }
 
 pub fn system_clock() -> i64 {
@@ -157,8 +167,22 @@ impl Platform {
         settings: Settings,
     ) -> Result<Platform> {
         let csrf_key = accounts::shared_secret(&db, "csrf_key").await?;
+        let download_key = accounts::shared_secret(&db, "download_key").await?;
+        let data_key = match &settings.data_key {
+            Some(k) => k.clone(),
+            None => {
+                tracing::warn!("no data-protection key configured; using one of this process only");
+                crate::data_key::DataKey::generate()
+                    .map_err(|e| Error::invalid("internal", e.to_string()))?
+            }
+        };
+        hosts::seal_clear_secrets(&db, &data_key).await?;
         let signing_key = Arc::new(signing_key);
-        let catalog = Arc::new(DbCatalog::new(db.clone(), Some(signing_key.clone())));
+        let catalog = Arc::new(DbCatalog::new(
+            db.clone(),
+            Some(signing_key.clone()),
+            data_key.clone(),
+        ));
         let p = Platform {
             db,
             blobs,
@@ -168,6 +192,8 @@ impl Platform {
             clock: Arc::new(system_clock),
             previewer: None,
             csrf_key: Arc::new(csrf_key),
+            data_key,
+            download_tickets: crate::download::Tickets::new(download_key),
         };
         p.catalog.reload().await?;
         Ok(p)
