@@ -96,7 +96,8 @@ impl DataKey {
     }
 
     fn cipher(&self) -> aes_gcm::Aes256Gcm {
-        aes_gcm::Aes256Gcm::new(self.0.as_slice().into())
+        let key: &[u8; 32] = &self.0;
+        aes_gcm::Aes256Gcm::new(key.into())
     }
 
     /// Encrypt `plain`, bound to `context`.

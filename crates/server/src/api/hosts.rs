@@ -2,6 +2,7 @@
 //! secret with an overlap window. (Registering host apps and their grants is in
 //! [`super::accounts`].)
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -9,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{ApiResult, Authed};
-use crate::platform::Platform;
+use crate::platform::{Error, Platform};
 
 /// How long the old secret keeps working when the request does not say.
 pub const DEFAULT_OVERLAP: i64 = 24 * 3600;
@@ -30,11 +31,15 @@ async fn rotate(
     State(p): State<Platform>,
     Authed(who): Authed,
     Path(host): Path<u64>,
-    body: Option<Json<Rotate>>,
+    body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    let overlap = body
-        .and_then(|Json(b)| b.overlap_seconds)
-        .unwrap_or(DEFAULT_OVERLAP);
+    // No body at all means the defaults.
+    let opts: Rotate = if body.iter().all(u8::is_ascii_whitespace) {
+        Rotate::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| Error::invalid("bad_request", e.to_string()))?
+    };
+    let overlap = opts.overlap_seconds.unwrap_or(DEFAULT_OVERLAP);
     let r = p.rotate_sdk_secret(&who, host, overlap).await?;
     Ok(Json(json!(r)))
 }
