@@ -67,7 +67,10 @@ impl DataKey {
                 .decode(text.trim())
                 .map_err(|_| DataKeyError::Malformed)?,
         );
-        let bytes: [u8; 32] = raw.as_slice().try_into().map_err(|_| DataKeyError::Malformed)?;
+        let bytes: [u8; 32] = raw
+            .as_slice()
+            .try_into()
+            .map_err(|_| DataKeyError::Malformed)?;
         Ok(Self::from_bytes(bytes))
     }
 

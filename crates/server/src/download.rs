@@ -81,15 +81,13 @@ impl Tickets {
     }
 
     /// Check a ticket for `blob`; returns its host app and expiry.
-    pub fn check(
-        &self,
-        blob: &str,
-        ticket: &Ticket,
-        now: i64,
-    ) -> Result<(u64, i64), TicketError> {
+    pub fn check(&self, blob: &str, ticket: &Ticket, now: i64) -> Result<(u64, i64), TicketError> {
         let (Some(host), Some(expires), Some(sig)) = (
             ticket.host.as_deref().and_then(|h| h.parse::<u64>().ok()),
-            ticket.expires.as_deref().and_then(|e| e.parse::<i64>().ok()),
+            ticket
+                .expires
+                .as_deref()
+                .and_then(|e| e.parse::<i64>().ok()),
             ticket.sig.as_deref().and_then(|s| hex::decode(s).ok()),
         ) else {
             return Err(TicketError::Missing);

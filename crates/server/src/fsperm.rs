@@ -48,6 +48,9 @@ pub fn tighten_and_warn(path: &Path, what: &str) {
             path.display()
         ),
         Ok(None) => {}
-        Err(e) => tracing::warn!("{what} {}: cannot restrict its permissions: {e}", path.display()),
+        Err(e) => tracing::warn!(
+            "{what} {}: cannot restrict its permissions: {e}",
+            path.display()
+        ),
     }
 }

@@ -92,9 +92,11 @@ impl DbCatalog {
                 self.data_key
                     .open(&context, stored)
                     .map(|s| s.to_vec())
-                    .map_err(|e| super::Error::Db(crate::db::DbError::Invalid(format!(
-                        "the SDK secret of host app {key}: {e}"
-                    ))))
+                    .map_err(|e| {
+                        super::Error::Db(crate::db::DbError::Invalid(format!(
+                            "the SDK secret of host app {key}: {e}"
+                        )))
+                    })
             };
             let secret = open(&r.try_get::<String, _>(2)?)?;
             let previous = match (

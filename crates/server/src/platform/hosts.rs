@@ -60,12 +60,14 @@ pub(super) async fn seal_clear_secrets(db: &Db, key: &DataKey) -> Result<()> {
                 .seal(&context, value.as_bytes())
                 .map_err(|e| bad("sealing an SDK secret", e))?;
             // `col` is one of two constants, never input.
-            sqlx::query(&format!("UPDATE hosts SET {col} = $1 WHERE id = $2 AND {col} = $3"))
-                .bind(&enc)
-                .bind(id)
-                .bind(&value)
-                .execute(&db.pool)
-                .await?;
+            sqlx::query(&format!(
+                "UPDATE hosts SET {col} = $1 WHERE id = $2 AND {col} = $3"
+            ))
+            .bind(&enc)
+            .bind(id)
+            .bind(&value)
+            .execute(&db.pool)
+            .await?;
             sealed += 1;
         }
     }

@@ -111,10 +111,7 @@ pub async fn check_served(blobs: Blobs) -> String {
     same(&body, &bytes);
     assert_eq!(h[header::ETAG], etag.as_str());
     // Immutable, for as long as the ticket lasts (NOW is on the hour: two hours).
-    assert_eq!(
-        h[header::CACHE_CONTROL],
-        "public, max-age=7200, immutable"
-    );
+    assert_eq!(h[header::CACHE_CONTROL], "public, max-age=7200, immutable");
     assert_eq!(h[header::ACCEPT_RANGES], "bytes");
     assert_eq!(h[header::CONTENT_LENGTH], n.to_string().as_str());
     assert_eq!(h[header::CONTENT_TYPE], "application/octet-stream");
@@ -223,8 +220,7 @@ pub async fn check_served(blobs: Blobs) -> String {
             // With a valid ticket: the id is still not a package delivered to this host.
             let query = tickets.url(bad, HOST, NOW);
             let query = query.split_once('?').unwrap().1;
-            let (status, _, body) =
-                get(&app, &format!("/packages/{bad}?{query}"), &headers).await;
+            let (status, _, body) = get(&app, &format!("/packages/{bad}?{query}"), &headers).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{bad}");
             let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
             assert_eq!(v["code"], "not_found");
@@ -398,7 +394,10 @@ async fn downloads_need_the_ticket_of_a_delivered_package() {
     // The ticket lasts one to two hours, then the SDK must resolve again.
     let expires = Tickets::expiry(NOW);
     assert!((NOW + 3600..=NOW + 7200).contains(&expires));
-    for (now, want) in [(expires - 1, StatusCode::OK), (expires, StatusCode::FORBIDDEN)] {
+    for (now, want) in [
+        (expires - 1, StatusCode::OK),
+        (expires, StatusCode::FORBIDDEN),
+    ] {
         let mut gate = Gate::new(
             blobs.clone(),
             tickets.clone(),

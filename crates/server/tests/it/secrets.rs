@@ -69,7 +69,10 @@ async fn call(app: &Router, req: Request<Body>) -> (StatusCode, Value) {
     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
         .await
         .unwrap();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 async fn get(app: &Router, uri: &str) -> (StatusCode, Vec<u8>) {
@@ -112,7 +115,13 @@ async fn packages_are_served_only_as_delivered_and_with_the_resolve_ticket() {
 
     let (st, r) = call(
         &app,
-        signed(&s.host_key, &s.host_secret, "nonce-dl-0001", now(), &resolve_body(&s)),
+        signed(
+            &s.host_key,
+            &s.host_secret,
+            "nonce-dl-0001",
+            now(),
+            &resolve_body(&s),
+        ),
     )
     .await;
     assert_eq!(st, StatusCode::OK, "{r}");
@@ -126,10 +135,18 @@ async fn packages_are_served_only_as_delivered_and_with_the_resolve_ticket() {
 
     // Without its ticket, or with another blob's, the same package is refused.
     let (st, body) = get(&app, &format!("/packages/{blob}")).await;
-    assert_eq!(st, StatusCode::FORBIDDEN, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(
+        st,
+        StatusCode::FORBIDDEN,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
     let query = url.split_once('?').unwrap().1;
     let other = cove_server::blobs::id_of(b"another package");
-    assert_eq!(get(&app, &format!("/packages/{other}?{query}")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        get(&app, &format!("/packages/{other}?{query}")).await.0,
+        StatusCode::FORBIDDEN
+    );
 
     // Uploads and the signed-but-unsealed intermediates exist in the store, and are never
     // served: not without a ticket, and not with a valid ticket either (not delivered).
@@ -145,7 +162,11 @@ async fn packages_are_served_only_as_delivered_and_with_the_resolve_ticket() {
     for id in uploads.iter().chain(&intermediates) {
         assert!(p.blobs.exists(id).await.unwrap(), "{id} is stored");
         assert_ne!(id, &blob);
-        assert_eq!(get(&app, &format!("/packages/{id}")).await.0, StatusCode::FORBIDDEN, "{id}");
+        assert_eq!(
+            get(&app, &format!("/packages/{id}")).await.0,
+            StatusCode::FORBIDDEN,
+            "{id}"
+        );
         let minted = p.download_tickets.url(id, host_id as u64, now());
         assert_eq!(get(&app, &minted).await.0, StatusCode::NOT_FOUND, "{id}");
     }
@@ -159,18 +180,30 @@ async fn a_replayed_sdk_request_is_refused_after_a_restart() {
     let s = seed(&p, &data).await;
     let ts = now();
     let body = resolve_body(&s);
-    let (st, r) = call(&app, signed(&s.host_key, &s.host_secret, "nonce-restart-1", ts, &body)).await;
+    let (st, r) = call(
+        &app,
+        signed(&s.host_key, &s.host_secret, "nonce-restart-1", ts, &body),
+    )
+    .await;
     assert_eq!(st, StatusCode::OK, "{r}");
     drop(app);
     drop(p);
 
     // A new platform and router over the same SQLite file: the same bytes again.
     let (_p, app) = open(&data).await;
-    let (st, r) = call(&app, signed(&s.host_key, &s.host_secret, "nonce-restart-1", ts, &body)).await;
+    let (st, r) = call(
+        &app,
+        signed(&s.host_key, &s.host_secret, "nonce-restart-1", ts, &body),
+    )
+    .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED, "{r}");
     assert_eq!(r["code"], "sdk_replayed_nonce");
     // A fresh nonce still works.
-    let (st, r) = call(&app, signed(&s.host_key, &s.host_secret, "nonce-restart-2", now(), &body)).await;
+    let (st, r) = call(
+        &app,
+        signed(&s.host_key, &s.host_secret, "nonce-restart-2", now(), &body),
+    )
+    .await;
     assert_eq!(st, StatusCode::OK, "{r}");
 }
 
@@ -219,12 +252,23 @@ async fn the_data_directory_is_owner_only_and_sdk_secrets_are_encrypted() {
     for f in ["cove.db", "cove.db-wal"] {
         let raw = std::fs::read(data.join(f)).unwrap();
         assert!(
-            !raw.windows(s.host_secret.len()).any(|w| w == s.host_secret.as_bytes()),
+            !raw.windows(s.host_secret.len())
+                .any(|w| w == s.host_secret.as_bytes()),
             "the SDK secret is in {f} in clear"
         );
     }
     // … and resolve still works with it.
-    let (st, r) = call(&app, signed(&s.host_key, &s.host_secret, "nonce-enc-00001", now(), &resolve_body(&s))).await;
+    let (st, r) = call(
+        &app,
+        signed(
+            &s.host_key,
+            &s.host_secret,
+            "nonce-enc-00001",
+            now(),
+            &resolve_body(&s),
+        ),
+    )
+    .await;
     assert_eq!(st, StatusCode::OK, "{r}");
 
     // A row written in clear before migration 5 is encrypted at the next start, and works.
@@ -236,7 +280,11 @@ async fn the_data_directory_is_owner_only_and_sdk_secrets_are_encrypted() {
     drop(app);
     drop(p);
     // An older server's looser modes are tightened at start.
-    for (path, m) in [(&data, 0o755), (&data.join("cove.db"), 0o644), (&data.join("keys/data-protection.key"), 0o644)] {
+    for (path, m) in [
+        (&data, 0o755),
+        (&data.join("cove.db"), 0o644),
+        (&data.join("keys/data-protection.key"), 0o644),
+    ] {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(m)).unwrap();
     }
     let (p, app) = open(&data).await;
@@ -245,14 +293,29 @@ async fn the_data_directory_is_owner_only_and_sdk_secrets_are_encrypted() {
     assert_eq!(mode(&data.join("keys/data-protection.key")), 0o600);
     let stored = column(&p, "SELECT sdk_secret FROM hosts").await;
     assert!(stored[0].starts_with("enc1:") && !stored[0].contains(&s.host_secret));
-    let (st, r) = call(&app, signed(&s.host_key, &s.host_secret, "nonce-enc-00002", now(), &resolve_body(&s))).await;
+    let (st, r) = call(
+        &app,
+        signed(
+            &s.host_key,
+            &s.host_secret,
+            "nonce-enc-00002",
+            now(),
+            &resolve_body(&s),
+        ),
+    )
+    .await;
     assert_eq!(st, StatusCode::OK, "{r}");
     drop(app);
     drop(p);
 
     // The wrong data-protection key stops the start instead of failing every SDK request.
     let mut cfg = config(&data);
-    cfg.data_key = Some(cove_server::data_key::DataKey::generate().unwrap().to_text().to_string());
+    cfg.data_key = Some(
+        cove_server::data_key::DataKey::generate()
+            .unwrap()
+            .to_text()
+            .to_string(),
+    );
     let err = cove_server::serve::open(&cfg).await.err().expect("refused");
     assert!(err.to_string().contains("decrypt"), "{err}");
 }
@@ -263,26 +326,46 @@ async fn login(app: &Router, user: &str, password: &str) -> (String, String) {
         .oneshot(
             Request::post("/api/v1/session")
                 .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(json!({"username": user, "password": password}).to_string()))
+                .body(Body::from(
+                    json!({"username": user, "password": password}).to_string(),
+                ))
                 .unwrap(),
         )
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let cookie = res.headers()[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    let cookie = res.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap();
     let v: Value = serde_json::from_slice(&bytes).unwrap();
     (cookie, v["csrf"].as_str().unwrap().to_string())
 }
 
-async fn api(app: &Router, who: &(String, String), method: &str, path: &str, body: Value) -> (StatusCode, Value) {
+async fn api(
+    app: &Router,
+    who: &(String, String),
+    method: &str,
+    path: &str,
+    body: Value,
+) -> (StatusCode, Value) {
     let req = Request::builder()
         .method(method)
         .uri(path)
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::COOKIE, &who.0)
         .header("x-csrf-token", &who.1)
-        .body(if body.is_null() { Body::empty() } else { Body::from(body.to_string()) })
+        .body(if body.is_null() {
+            Body::empty()
+        } else {
+            Body::from(body.to_string())
+        })
         .unwrap();
     call(app, req).await
 }
@@ -312,7 +395,10 @@ async fn a_rotated_sdk_secret_keeps_working_for_its_overlap_then_stops() {
     // Only who manages host apps may rotate.
     let dev = login(&app, &s.developer.0, &s.developer.1).await;
     let (st, _) = api(&app, &dev, "POST", &path, json!({})).await;
-    assert!(st == StatusCode::FORBIDDEN || st == StatusCode::NOT_FOUND, "{st}");
+    assert!(
+        st == StatusCode::FORBIDDEN || st == StatusCode::NOT_FOUND,
+        "{st}"
+    );
 
     let admin = login(&app, &s.admin.0, &s.admin.1).await;
     let before = now();
@@ -322,22 +408,59 @@ async fn a_rotated_sdk_secret_keeps_working_for_its_overlap_then_stops() {
     assert_ne!(new_secret, s.host_secret);
     assert_eq!(r["sdk_key"], s.host_key.as_str());
     let until = r["previous_valid_until"].as_i64().unwrap();
-    assert!((before + 24 * 3600..=now() + 24 * 3600).contains(&until), "{r}");
+    assert!(
+        (before + 24 * 3600..=now() + 24 * 3600).contains(&until),
+        "{r}"
+    );
 
     // Within the overlap both secrets work, through the node's own router too.
     for (i, secret) in [&s.host_secret, &new_secret].into_iter().enumerate() {
-        let (st, r) = call(&app, signed(&s.host_key, secret, &format!("nonce-rot-now-{i}"), now(), &body)).await;
+        let (st, r) = call(
+            &app,
+            signed(
+                &s.host_key,
+                secret,
+                &format!("nonce-rot-now-{i}"),
+                now(),
+                &body,
+            ),
+        )
+        .await;
         assert_eq!(st, StatusCode::OK, "{r}");
         let late = sdk_at(&p, until - 1);
-        let (st, r) = call(&late, signed(&s.host_key, secret, &format!("nonce-rot-in-{i}"), until - 1, &body)).await;
+        let (st, r) = call(
+            &late,
+            signed(
+                &s.host_key,
+                secret,
+                &format!("nonce-rot-in-{i}"),
+                until - 1,
+                &body,
+            ),
+        )
+        .await;
         assert_eq!(st, StatusCode::OK, "{r}");
     }
     // From the end of the overlap, only the new one.
     let after = sdk_at(&p, until);
-    let (st, r) = call(&after, signed(&s.host_key, &s.host_secret, "nonce-rot-after-0", until, &body)).await;
+    let (st, r) = call(
+        &after,
+        signed(
+            &s.host_key,
+            &s.host_secret,
+            "nonce-rot-after-0",
+            until,
+            &body,
+        ),
+    )
+    .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED, "{r}");
     assert_eq!(r["code"], "sdk_bad_signature");
-    let (st, r) = call(&after, signed(&s.host_key, &new_secret, "nonce-rot-after-1", until, &body)).await;
+    let (st, r) = call(
+        &after,
+        signed(&s.host_key, &new_secret, "nonce-rot-after-1", until, &body),
+    )
+    .await;
     assert_eq!(st, StatusCode::OK, "{r}");
 
     // The previous secret is stored encrypted too.
@@ -349,9 +472,17 @@ async fn a_rotated_sdk_secret_keeps_working_for_its_overlap_then_stops() {
     assert_eq!(st, StatusCode::OK, "{r}");
     assert!(r["previous_valid_until"].is_null());
     let newest = r["sdk_secret"].as_str().unwrap().to_string();
-    let (st, _) = call(&app, signed(&s.host_key, &new_secret, "nonce-rot-zero-0", now(), &body)).await;
+    let (st, _) = call(
+        &app,
+        signed(&s.host_key, &new_secret, "nonce-rot-zero-0", now(), &body),
+    )
+    .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
-    let (st, _) = call(&app, signed(&s.host_key, &newest, "nonce-rot-zero-1", now(), &body)).await;
+    let (st, _) = call(
+        &app,
+        signed(&s.host_key, &newest, "nonce-rot-zero-1", now(), &body),
+    )
+    .await;
     assert_eq!(st, StatusCode::OK);
     let (st, _) = api(&app, &admin, "POST", &path, json!({"overlap_seconds": -5})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
