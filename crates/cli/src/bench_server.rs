@@ -75,14 +75,16 @@ pub fn run(opts: Options) -> anyhow::Result<ExitCode> {
         .as_str()
         .context("the resolve answer has no package.url")?
         .to_string();
-    let package_id = package_url.trim_start_matches("/packages/").to_string();
     let package_size = answer["package"]["size"].as_u64().unwrap_or(0);
 
-    // A larger synthetic package, stored as the server stores blobs.
+    // A larger synthetic package, stored as the server stores blobs and delivered to the
+    // demo host app (cove serves only delivered packages, with resolve's ticket).
     let blobs_dir = data.join("blobs");
     let big = synthetic(opts.big_mib << 20);
+    let big_size = big.len() as u64;
     let big_id = cove_server::blobs::LocalBlobs::open(&blobs_dir)?.put(&big)?;
     drop(big);
+    let big_url = rt.block_on(deliver(&data, &server, &big_id, big_size))?;
 
     // nginx: the same blob files under the same URLs, and the resolve answer as a static
     // file (the machine's ceiling for a small response).
@@ -119,10 +121,11 @@ pub fn run(opts: Options) -> anyhow::Result<ExitCode> {
         wrk_args.threads, wrk_args.connections, wrk_args.seconds
     );
     let tiny_wrk = wrk_args.run(&format!("http://{}{tiny_path}", nginx.addr))?;
-    let demo_cove = wrk_args.run(&format!("http://{}/packages/{package_id}", server.addr))?;
-    let demo_nginx = wrk_args.run(&format!("http://{}/packages/{package_id}", nginx.addr))?;
-    let big_cove = wrk_args.run(&format!("http://{}/packages/{big_id}", server.addr))?;
-    let big_nginx = wrk_args.run(&format!("http://{}/packages/{big_id}", nginx.addr))?;
+    // The same URLs (ticket and all) for both; nginx ignores the query.
+    let demo_cove = wrk_args.run(&format!("http://{}{package_url}", server.addr))?;
+    let demo_nginx = wrk_args.run(&format!("http://{}{package_url}", nginx.addr))?;
+    let big_cove = wrk_args.run(&format!("http://{}{big_url}", server.addr))?;
+    let big_nginx = wrk_args.run(&format!("http://{}{big_url}", nginx.addr))?;
     println!();
 
     let mut t = Table::default();
@@ -626,6 +629,76 @@ async fn send(
     let status = res.status();
     let body = res.into_body().collect().await?.to_bytes();
     Ok((status, body))
+}
+
+/// Make `blob` a package delivered to the demo host app, as publishing does (a version row
+/// no release names, and its delivery), straight in the server's database; wait until the
+/// server serves it; return its URL with a download ticket.
+async fn deliver(data: &Path, server: &Server, blob: &str, size: u64) -> anyhow::Result<String> {
+    use sqlx::Row as _;
+    let url = format!("sqlite://{}?mode=rw", data.join("cove.db").display());
+    let db = cove_server::db::Db::connect(&url).await?;
+    let host_id: i64 = sqlx::query("SELECT id FROM hosts WHERE sdk_key = $1")
+        .bind(&server.sdk_key)
+        .fetch_one(&db.pool)
+        .await?
+        .try_get(0)?;
+    let code = 999_999i64;
+    let mut tx = db.pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO versions (app_id, code, name, note, state, kind, package, size, report,
+             warnings, uploaded_by, uploaded_at, signed)
+         SELECT app_id, $1, 'bench', 'cove bench server', state, kind, $2, $3, report, warnings,
+             uploaded_by, uploaded_at, $2
+         FROM versions WHERE app_id = $4 ORDER BY code LIMIT 1",
+    )
+    .bind(code)
+    .bind(blob)
+    .bind(size as i64)
+    .bind(&server.app_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO deliveries (app_id, code, host_id, blob, size, sealed, signed_by, rollback)
+         VALUES ($1, $2, $3, $4, $5, 0, 'bench', 0)",
+    )
+    .bind(&server.app_id)
+    .bind(code)
+    .bind(host_id)
+    .bind(blob)
+    .bind(size as i64)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'catalog_generation'",
+    )
+    .execute(&mut *tx)
+    .await?;
+    let key: String = sqlx::query("SELECT value FROM meta WHERE key = 'download_key'")
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    tx.commit().await?;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs() as i64;
+    let path = cove_server::download::Tickets::new(key.into_bytes()).url(blob, host_id as u64, now);
+    // The server's catalog poll picks the delivery up within a second or so.
+    let until = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut sender = connect(server.addr).await?;
+        let req = Request::builder()
+            .method(Method::HEAD)
+            .uri(&path)
+            .header(hyper::header::HOST, server.addr.to_string())
+            .body(Full::new(Bytes::new()))?;
+        let (status, _) = send(&mut sender, req).await?;
+        if status == StatusCode::OK {
+            return Ok(path);
+        }
+        if Instant::now() > until {
+            bail!("cove serve does not serve the synthetic package ({status})");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 async fn probe_resolve(addr: SocketAddr, signer: &Arc<Signer>) -> anyhow::Result<Bytes> {

@@ -79,6 +79,10 @@ fn config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     if let Some(v) = env("COVE_SECURE_COOKIES") {
         cfg.secure_cookies = v == "1" || v == "true";
     }
+    // A cluster's shared data-protection key (base64 of 32 bytes).
+    if let Some(v) = env("COVE_DATA_KEY") {
+        cfg.data_key = Some(v);
+    }
     Ok(cfg)
 }
 

@@ -121,10 +121,19 @@ impl Hot {
 
 impl LocalBlobs {
     pub fn open(root: &Path) -> Result<Self, BlobError> {
-        std::fs::create_dir_all(root.join("tmp")).map_err(|source| BlobError::Io {
+        // Owner-only, like the rest of the data directory: the blobs include uploads no one
+        // has reviewed yet. (Files are 0600 already: a temporary file is made so, and the
+        // rename keeps its mode.)
+        crate::fsperm::create_private_dir(&root.join("tmp")).map_err(|source| BlobError::Io {
             path: root.to_path_buf(),
             source,
         })?;
+        crate::fsperm::tighten_and_warn(root, "the blob directory");
+        if let Ok(entries) = std::fs::read_dir(root) {
+            for e in entries.flatten() {
+                crate::fsperm::tighten_and_warn(&e.path(), "the blob directory");
+            }
+        }
         Ok(Self {
             root: root.to_path_buf(),
             hot: Hot::default(),
@@ -153,7 +162,7 @@ impl LocalBlobs {
             move |source| BlobError::Io { path, source }
         };
         let dir = target.parent().expect("a blob path has a parent");
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        crate::fsperm::create_private_dir(dir).map_err(io(dir))?;
         let mut tmp =
             tempfile::NamedTempFile::new_in(self.root.join("tmp")).map_err(io(&self.root))?;
         tmp.write_all(bytes).map_err(io(tmp.path()))?;

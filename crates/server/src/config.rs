@@ -21,6 +21,13 @@ pub struct ServerConfig {
     /// The platform's signing key (`cove keygen --purpose signing`); made under
     /// `DATA/keys/` on first start when absent.
     pub signing_key: Option<PathBuf>,
+    /// The data-protection key (32 bytes, base64) that encrypts the SDK secrets at rest;
+    /// every node of a cluster needs the same one (`COVE_DATA_KEY`). When absent it is read
+    /// from [`ServerConfig::data_key_file`].
+    pub data_key: Option<String>,
+    /// The file of the data-protection key, made (owner-only) on first start when absent;
+    /// `data-protection.key` beside the signing key by default.
+    pub data_key_file: Option<PathBuf>,
     /// The suite of a signing key made on first start: `intl` (Ed25519) or `sm` (SM2).
     pub suite: String,
     /// The cookie's `Secure` flag: on when TLS terminates here or at the proxy.
@@ -40,6 +47,8 @@ impl Default for ServerConfig {
             blobs: None,
             s3: S3Options::default(),
             signing_key: None,
+            data_key: None,
+            data_key_file: None,
             suite: "intl".into(),
             secure_cookies: false,
             catalog_poll_ms: 1000,
@@ -93,5 +102,25 @@ impl ServerConfig {
         self.signing_key
             .clone()
             .unwrap_or_else(|| self.data_dir.join("keys").join("platform-signing.json"))
+    }
+
+    pub fn data_key_path(&self) -> PathBuf {
+        self.data_key_file.clone().unwrap_or_else(|| {
+            let signing = self.signing_key_path();
+            signing
+                .parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+                .join("data-protection.key")
+        })
+    }
+
+    /// The SQLite database file, when the database is SQLite on a file.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let url = self.database_url();
+        let rest = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))?;
+        let path = rest.split('?').next().unwrap_or_default();
+        (!path.is_empty() && !path.contains(":memory:")).then(|| PathBuf::from(path))
     }
 }

@@ -53,8 +53,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         crate::stats::MIGRATION_RELEASES,
         crate::stats::MIGRATION_RELEASES,
     ),
+    // The secrets themselves are encrypted by `Platform::open` (the key is not in the
+    // database): every start seals any `sdk_secret` still in clear.
+    (5, "sdk secret rotation", SDK_SECRETS, SDK_SECRETS),
     (6, "credentials and roles", CREDENTIALS, CREDENTIALS),
 ];
+
+/// A host's previous SDK secret (encrypted like the current one) and until when it works.
+const SDK_SECRETS: &str = "
+    ALTER TABLE hosts ADD COLUMN sdk_secret_prev TEXT;
+    ALTER TABLE hosts ADD COLUMN sdk_secret_prev_until BIGINT;";
 
 /// Forced password changes, admin grants awaiting a second admin, the links that separation
 /// of duties follows, API token scopes and expiry, and the sign-in lock-out audit mark.

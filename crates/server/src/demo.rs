@@ -73,7 +73,8 @@ pub async fn seed(p: &Platform, examples: &[PathBuf], keys_dir: &Path) -> Result
         Some("demo-host-sealing"),
     )
     .map_err(|e| Error::invalid("demo", e.to_string()))?;
-    std::fs::create_dir_all(keys_dir).map_err(|e| Error::invalid("demo", e.to_string()))?;
+    crate::fsperm::create_private_dir(keys_dir)
+        .map_err(|e| Error::invalid("demo", e.to_string()))?;
     let sealing_path = keys_dir.join("demo-host-sealing.json");
     if !sealing_path.exists() {
         crate::serve::write_private(&sealing_path, &sealing.to_json())

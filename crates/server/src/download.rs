@@ -1,28 +1,165 @@
-//! The SDK's package download: `GET /packages/{id}` serves blob `id` (its SHA-256) with HTTP
-//! range requests, an ETag that is the id itself, and `Cache-Control: immutable`, since the
-//! bytes behind an id can never change. A CDN in front caches it; a phone resumes a broken
-//! download with `Range`.
+//! The SDK's package download: `GET /packages/{id}?host=…&expires=…&sig=…` serves blob `id`
+//! (its SHA-256) with HTTP range requests, an ETag that is the id itself, and
+//! `Cache-Control: immutable` until the ticket expires, since the bytes behind an id can
+//! never change. A CDN in front caches it; a phone resumes a broken download with `Range`.
+//!
+//! Only packages delivered to a host app are served (what a resolve can name; never an
+//! upload, nor a package signed but not yet sealed for its hosts), and only with the ticket
+//! resolve put in the URL: HMAC-SHA256 under a key every node shares, over the blob id, the
+//! host app and the expiry, checked in constant time. The expiry is rounded to the hour, so
+//! every device of one host app gets the same URL for an hour and a CDN keyed on the whole
+//! URL still serves them from its cache.
 //!
 //! One handler serves both stores: the blob is streamed, and a range request reads only that
 //! range (from S3, a ranged GET), never the whole blob.
 
 use std::ops::RangeInclusive;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use hmac::{KeyInit as _, Mac as _};
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::blobs::{BlobError, BlobRead, Blobs, valid_id};
+use crate::sdk::Catalog;
+
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+/// How long a ticket lasts at least; it lasts up to twice that (the expiry is rounded up to
+/// a multiple of it, so that URLs are shared).
+pub const TICKET_PERIOD: i64 = 3600;
+
+/// Mints and checks download tickets.
+#[derive(Clone)]
+pub struct Tickets {
+    key: Arc<Vec<u8>>,
+}
+
+/// Why a ticket was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketError {
+    Missing,
+    BadSignature,
+    Expired,
+}
+
+impl Tickets {
+    /// Tickets under `key` (every node of a cluster must share it).
+    pub fn new(key: Vec<u8>) -> Self {
+        Tickets { key: Arc::new(key) }
+    }
+
+    /// A key of this process only (tests, and an SDK router without a platform).
+    pub fn random() -> Self {
+        let mut key = vec![0u8; 32];
+        getrandom::fill(&mut key).expect("the system random source works");
+        Self::new(key)
+    }
+
+    fn mac(&self, blob: &str, host: u64, expires: i64) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(format!("cove-download v1\n{blob}\n{host}\n{expires}").as_bytes());
+        mac
+    }
+
+    /// The expiry of a ticket minted at `now`: between one and two periods away.
+    pub fn expiry(now: i64) -> i64 {
+        (now.div_euclid(TICKET_PERIOD) + 2) * TICKET_PERIOD
+    }
+
+    /// The URL (path and query) at which `host` may download `blob`, minted at `now`.
+    pub fn url(&self, blob: &str, host: u64, now: i64) -> String {
+        let expires = Self::expiry(now);
+        let sig = hex::encode(self.mac(blob, host, expires).finalize().into_bytes());
+        format!("/packages/{blob}?host={host}&expires={expires}&sig={sig}")
+    }
+
+    /// Check a ticket for `blob`; returns its host app and expiry.
+    pub fn check(&self, blob: &str, ticket: &Ticket, now: i64) -> Result<(u64, i64), TicketError> {
+        let (Some(host), Some(expires), Some(sig)) = (
+            ticket.host.as_deref().and_then(|h| h.parse::<u64>().ok()),
+            ticket
+                .expires
+                .as_deref()
+                .and_then(|e| e.parse::<i64>().ok()),
+            ticket.sig.as_deref().and_then(|s| hex::decode(s).ok()),
+        ) else {
+            return Err(TicketError::Missing);
+        };
+        // Constant time: a forger learns nothing from how long the refusal took.
+        self.mac(blob, host, expires)
+            .verify_slice(&sig)
+            .map_err(|_| TicketError::BadSignature)?;
+        if now >= expires {
+            return Err(TicketError::Expired);
+        }
+        Ok((host, expires))
+    }
+}
+
+/// A ticket as the query string carries it.
+#[derive(Debug, Default, Deserialize)]
+pub struct Ticket {
+    pub host: Option<String>,
+    pub expires: Option<String>,
+    pub sig: Option<String>,
+}
+
+/// What the download handler needs.
+#[derive(Clone)]
+pub struct Gate {
+    pub blobs: Blobs,
+    pub tickets: Tickets,
+    /// Which packages are delivered to which host app (the SDK endpoints' catalog).
+    pub catalog: Arc<dyn Catalog>,
+    /// Unix seconds; a test pins it.
+    pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+}
+
+impl Gate {
+    pub fn new(blobs: Blobs, tickets: Tickets, catalog: Arc<dyn Catalog>) -> Self {
+        Gate {
+            blobs,
+            tickets,
+            catalog,
+            clock: Arc::new(crate::platform::system_clock),
+        }
+    }
+}
 
 /// The routes, for merging into the API router.
-pub fn router(blobs: Blobs) -> Router {
+pub fn router(gate: Gate) -> Router {
     Router::new()
         .route("/packages/{id}", get(package))
-        .with_state(blobs)
+        .with_state(gate)
+}
+
+fn refused(e: TicketError) -> Response {
+    let (code, message) = match e {
+        TicketError::Missing => (
+            "download_forbidden",
+            "a package is downloaded with the ticket in the URL resolve answered",
+        ),
+        TicketError::BadSignature => ("download_forbidden", "the download ticket is not valid"),
+        TicketError::Expired => (
+            "download_expired",
+            "the download ticket expired; resolve again for a new URL",
+        ),
+    };
+    let mut res = (
+        StatusCode::FORBIDDEN,
+        axum::Json(json!({"code": code, "message": message})),
+    )
+        .into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
 }
 
 fn not_found(id: &str) -> Response {
@@ -86,21 +223,30 @@ fn needs_size(headers: &HeaderMap, method: &Method) -> bool {
 }
 
 async fn package(
-    State(blobs): State<Blobs>,
+    State(gate): State<Gate>,
     Path(id): Path<String>,
+    Query(ticket): Query<Ticket>,
     method: Method,
     headers: HeaderMap,
 ) -> Response {
     if !valid_id(&id) {
         return not_found(&id);
     }
+    let now = (gate.clock)();
+    let expires = match gate.tickets.check(&id, &ticket, now) {
+        Ok((host, expires)) if gate.catalog.delivers(host, &id) => expires,
+        // Revoked, taken down or replaced since the ticket was minted.
+        Ok(_) => return not_found(&id),
+        Err(e) => return refused(e),
+    };
+    let blobs = &gate.blobs;
     let etag = format!("\"{id}\"");
     // A plain GET goes straight to one read; otherwise the size decides first.
     let size = if needs_size(&headers, &method) {
         match blobs.size(&id).await {
             Ok(Some(size)) => Some(size),
             Ok(None) => return not_found(&id),
-            Err(e) => return store_failed(&blobs, &id, e),
+            Err(e) => return store_failed(blobs, &id, e),
         }
     } else {
         None
@@ -133,7 +279,7 @@ async fn package(
                 match blobs.read(&id, range.clone()).await {
                     Ok(Some(read)) => read,
                     Ok(None) => return not_found(&id),
-                    Err(e) => return store_failed(&blobs, &id, e),
+                    Err(e) => return store_failed(blobs, &id, e),
                 }
             };
             let mut res = Response::new(Body::from_stream(read.body));
@@ -154,10 +300,14 @@ async fn package(
         h.insert(header::ETAG, v);
     }
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
+    // The bytes never change, but this URL stops working when its ticket expires: no cache
+    // may keep serving it past then.
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "public, max-age={}, immutable",
+        (expires - now).max(0)
+    )) {
+        h.insert(header::CACHE_CONTROL, v);
+    }
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/octet-stream"),

@@ -3,13 +3,16 @@
 //!
 //! - [`gray`]: which version a user gets, and why (gray-release rules in a defined order);
 //! - [`sdk_auth`]: the SDK's request signatures (HMAC over method, path, body digest,
-//!   timestamp and nonce) and replay refusal;
+//!   timestamp and nonce) and replay refusal; [`nonce_log`] keeps the nonces in the database
+//!   (group commit), so a restart or another node refuses them too;
+//! - [`data_key`]: the data-protection key that encrypts SDK secrets at rest (AES-256-GCM);
+//!   [`fsperm`]: the data directory and its files owner-only;
 //! - [`audit`]: the hash-chained audit log and its verification, stored through [`db`]
 //!   (SQLite or PostgreSQL);
 //! - [`report`]: the review report of a compiled package (APIs, domains, scopes, sizes, npm
 //!   modules, the diff against the live version);
-//! - [`blobs`] and [`download`]: content-addressed package storage, served immutable with
-//!   HTTP ranges;
+//! - [`blobs`] and [`download`]: content-addressed package storage; delivered packages are
+//!   served immutable with HTTP ranges, with the ticket resolve puts in their URL;
 //! - [`authz`]: roles, organisation scoping and separation of duties, in one table;
 //! - [`credentials`]: argon2id passwords, session and token secrets, CSRF tokens;
 //! - [`upload`]: accepting a source upload (cloud compile) or a compiled package, within
@@ -33,10 +36,13 @@ pub mod blobs;
 pub mod config;
 pub mod console;
 pub mod credentials;
+pub mod data_key;
 pub mod db;
 pub mod demo;
 pub mod download;
+pub mod fsperm;
 pub mod gray;
+pub mod nonce_log;
 pub mod platform;
 pub mod preview;
 pub mod report;

@@ -19,16 +19,32 @@ use axum::routing::post;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::download::Tickets;
 use crate::gray::{Context, HostVersion, Release};
 use crate::report::Domains;
 use crate::sdk_auth::{self, AuthError, NonceStore, Signed};
 
 /// A host app as the SDK endpoints see it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct HostApp {
     pub id: u64,
     pub sdk_key: String,
     pub sdk_secret: Vec<u8>,
+    /// The secret a rotation replaced, accepted until the time (Unix seconds) beside it.
+    pub previous_secret: Option<(Vec<u8>, i64)>,
+}
+
+impl HostApp {
+    /// The secrets a request may be signed with at `now`.
+    pub fn secrets_at(&self, now: i64) -> Vec<&[u8]> {
+        let mut out = vec![self.sdk_secret.as_slice()];
+        if let Some((old, until)) = &self.previous_secret
+            && now < *until
+        {
+            out.push(old.as_slice());
+        }
+        out
+    }
 }
 
 /// One version as delivered to one host app (sealed for it when it asks for encryption).
@@ -36,7 +52,8 @@ pub struct HostApp {
 pub struct Delivered {
     pub version_code: u64,
     pub version_name: String,
-    /// The package's blob id (SHA-256), served at `/packages/{blob}`.
+    /// The package's blob id (SHA-256), served at `/packages/{blob}` with a download
+    /// ticket ([`crate::download::Tickets`]).
     pub blob: String,
     pub size: u64,
     pub signed_by: String,
@@ -85,15 +102,20 @@ pub trait Catalog: Send + Sync {
     fn host_by_key(&self, sdk_key: &str) -> Option<HostApp>;
     /// `None` when the app does not exist or is not published to this host (the same 404).
     fn app_on_host(&self, host_id: u64, app_id: &str) -> Option<AppOnHost>;
+    /// Whether `blob` is a package delivered to `host_id` (one a resolve may name) of a
+    /// mini-program that is not taken down: the only blobs `/packages/` serves.
+    fn delivers(&self, host_id: u64, blob: &str) -> bool;
 }
 
 #[derive(Clone)]
 pub struct Sdk {
     pub catalog: Arc<dyn Catalog>,
     pub nonces: Arc<dyn NonceStore>,
-    /// A cluster's shared nonce table: every node refuses a nonce any node has seen. (A
-    /// single node's [`Sdk::nonces`] already does that for itself.)
-    pub shared_nonces: Option<crate::db::Db>,
+    /// The database's nonce table, behind [`Sdk::nonces`]: a nonce stays refused after a
+    /// restart, and by every node of a cluster.
+    pub nonce_log: Option<crate::nonce_log::NonceLog>,
+    /// Mints the download tickets in resolve's package URLs.
+    pub tickets: Tickets,
     /// The server's clock (Unix seconds); a test pins it.
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
 }
@@ -103,7 +125,8 @@ impl Sdk {
         Self {
             catalog,
             nonces,
-            shared_nonces: None,
+            nonce_log: None,
+            tickets: Tickets::random(),
             clock: Arc::new(|| {
                 SystemTime::now()
                     .duration_since(UNIX_EPOCH)
@@ -176,18 +199,20 @@ pub fn authenticate(
         timestamp,
         nonce,
     };
-    sdk_auth::verify(
+    let now = (sdk.clock)();
+    sdk_auth::verify_any(
         &req,
         key,
-        &host.sdk_secret,
+        &host.secrets_at(now),
         signature,
-        (sdk.clock)(),
+        now,
         &*sdk.nonces,
     )?;
     Ok(host)
 }
 
-/// [`authenticate`], then the cluster-wide replay check where there is one.
+/// [`authenticate`], then the durable replay check (the database's nonce table) where there
+/// is one.
 pub async fn admit(
     sdk: &Sdk,
     headers: &HeaderMap,
@@ -195,7 +220,7 @@ pub async fn admit(
     body: &[u8],
 ) -> Result<HostApp, AuthError> {
     let host = authenticate(sdk, headers, uri, body)?;
-    if let Some(db) = &sdk.shared_nonces {
+    if let Some(log) = &sdk.nonce_log {
         // authenticate() parsed both headers already.
         let nonce = headers
             .get(sdk_auth::HEADER_NONCE)
@@ -205,17 +230,10 @@ pub async fn admit(
             .get(sdk_auth::HEADER_TIMESTAMP)
             .and_then(|v| v.to_str().ok()?.parse().ok())
             .unwrap_or_default();
-        let fresh = sqlx::query(
-            "INSERT INTO nonces (key, nonce, expires) VALUES ($1, $2, $3) ON CONFLICT (key, nonce) DO NOTHING",
-        )
-        .bind(&host.sdk_key)
-        .bind(nonce)
-        .bind(ts + sdk_auth::MAX_SKEW + 1)
-        .execute(&db.pool)
-        .await
-        .map_err(|e| AuthError::Unavailable(e.to_string()))?
-        .rows_affected()
-            == 1;
+        let fresh = log
+            .remember(&host.sdk_key, nonce, ts + sdk_auth::MAX_SKEW + 1)
+            .await
+            .map_err(AuthError::Unavailable)?;
         if !fresh {
             return Err(AuthError::Replayed);
         }
@@ -274,7 +292,7 @@ async fn resolve(State(sdk): State<Sdk>, headers: HeaderMap, uri: Uri, body: Byt
         "app_id": app.app_id,
         "version": {"code": delivered.version_code, "name": delivered.version_name},
         "package": {
-            "url": format!("/packages/{}", delivered.blob),
+            "url": sdk.tickets.url(&delivered.blob, host.id, (sdk.clock)()),
             "sha256": delivered.blob,
             "size": delivered.size,
             "sealed": delivered.sealed,

@@ -57,7 +57,6 @@ pub trait NonceStore: Send + Sync {
     fn remember(&self, key: &str, nonce: &str, expires: i64, now: i64) -> bool;
 }
 
-/// One process's nonces (a single node, and tests).
 /// One process's nonces (a single node, and tests): sharded, and swept by expiry so that a
 /// sustained load costs O(log n) per request, not a scan.
 pub struct MemoryNonces {
@@ -156,6 +155,19 @@ pub fn verify(
     now: i64,
     nonces: &dyn NonceStore,
 ) -> Result<(), AuthError> {
+    verify_any(req, key, &[secret], signature, now, nonces)
+}
+
+/// [`verify`] against any of `secrets` (a host's current SDK secret, and the one it
+/// replaced while the rotation's overlap lasts).
+pub fn verify_any(
+    req: &Signed<'_>,
+    key: &str,
+    secrets: &[&[u8]],
+    signature: &str,
+    now: i64,
+    nonces: &dyn NonceStore,
+) -> Result<(), AuthError> {
     if req.nonce.len() < 8
         || req.nonce.len() > 128
         || !req.nonce.bytes().all(|b| b.is_ascii_graphic())
@@ -163,7 +175,7 @@ pub fn verify(
         return Err(AuthError::Malformed(HEADER_NONCE));
     }
     let sig = hex::decode(signature).map_err(|_| AuthError::Malformed(HEADER_SIGNATURE))?;
-    if !req.matches(secret, &sig) {
+    if !secrets.iter().any(|secret| req.matches(secret, &sig)) {
         return Err(AuthError::BadSignature);
     }
     let skew = req.timestamp - now;

@@ -10,6 +10,7 @@ use cove_package::{KeyPair, Purpose, Suite};
 
 use crate::blobs::Blobs;
 use crate::config::ServerConfig;
+use crate::data_key::DataKey;
 use crate::db::Db;
 use crate::platform::{Platform, Settings};
 use crate::sdk::{Catalog, Sdk};
@@ -31,6 +32,7 @@ pub fn signing_key(cfg: &ServerConfig) -> Result<KeyPair, StartError> {
     let path = cfg.signing_key_path();
     let err = setup("signing key");
     if path.exists() {
+        crate::fsperm::tighten_and_warn(&path, "the signing key");
         let text =
             std::fs::read_to_string(&path).map_err(|e| err(format!("{}: {e}", path.display())))?;
         return KeyPair::from_json(&text).map_err(|e| err(format!("{}: {e}", path.display())));
@@ -42,7 +44,8 @@ pub fn signing_key(cfg: &ServerConfig) -> Result<KeyPair, StartError> {
     };
     let key = KeyPair::generate(suite, Purpose::Sign, None).map_err(|e| err(e.to_string()))?;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| err(format!("{}: {e}", dir.display())))?;
+        crate::fsperm::create_private_dir(dir)
+            .map_err(|e| err(format!("{}: {e}", dir.display())))?;
     }
     write_private(&path, &key.to_json()).map_err(|e| err(format!("{}: {e}", path.display())))?;
     tracing::info!(
@@ -63,17 +66,71 @@ pub fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> 
     opts.open(path)?.write_all(text.as_bytes())
 }
 
+/// The data-protection key: from the config (a cluster's shared key), or its file, made on
+/// first start.
+pub fn data_key(cfg: &ServerConfig) -> Result<DataKey, StartError> {
+    let err = setup("data-protection key");
+    if let Some(text) = &cfg.data_key {
+        return DataKey::from_text(text).map_err(|e| err(e.to_string()));
+    }
+    let path = cfg.data_key_path();
+    crate::fsperm::tighten_and_warn(&path, "the data-protection key");
+    DataKey::load_or_create(&path).map_err(|e| err(e.to_string()))
+}
+
+/// The data directory and the SQLite files, owner-only: made so, or tightened (with a
+/// warning) when an older server or another tool left them readable to others.
+fn private_files(cfg: &ServerConfig) -> Result<(), StartError> {
+    let err = setup("data directory");
+    let dir = &cfg.data_dir;
+    crate::fsperm::create_private_dir(dir).map_err(|e| err(format!("{}: {e}", dir.display())))?;
+    crate::fsperm::tighten_and_warn(dir, "the data directory");
+    // The data dir's own key directory and what is in it (the keys made on first start,
+    // the demo's sealing key). Keys configured elsewhere are tightened one by one.
+    let keys = dir.join("keys");
+    crate::fsperm::tighten_and_warn(&keys, "the key directory");
+    if let Ok(entries) = std::fs::read_dir(&keys) {
+        for e in entries.flatten() {
+            crate::fsperm::tighten_and_warn(&e.path(), "the key file");
+        }
+    }
+    if let Some(db) = cfg.sqlite_path() {
+        // Made owner-only before SQLite opens it: SQLite gives its -wal and -shm files the
+        // database file's mode.
+        if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
+            crate::fsperm::create_private_dir(parent)
+                .map_err(|e| err(format!("{}: {e}", parent.display())))?;
+        }
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        match opts.open(&db) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(setup("database")(format!("{}: {e}", db.display()))),
+        }
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut p = db.clone().into_os_string();
+            p.push(suffix);
+            crate::fsperm::tighten_and_warn(std::path::Path::new(&p), "the database file");
+        }
+    }
+    Ok(())
+}
+
 /// Open everything the config names.
 pub async fn open(cfg: &ServerConfig) -> Result<Platform, StartError> {
-    std::fs::create_dir_all(&cfg.data_dir)
-        .map_err(|e| setup("data directory")(format!("{}: {e}", cfg.data_dir.display())))?;
+    private_files(cfg)?;
     let db = Db::connect(&cfg.database_url())
         .await
         .map_err(|e| setup("database")(e.to_string()))?;
     let blobs =
         Blobs::open(&cfg.blobs_spec(), &cfg.s3).map_err(|e| setup("blob store")(e.to_string()))?;
     let key = signing_key(cfg)?;
+    let data_key = data_key(cfg)?;
     let settings = Settings {
+        data_key: Some(data_key),
         secure_cookies: cfg.secure_cookies,
         upload: crate::upload::UploadLimits {
             max_upload: cfg.max_upload,
@@ -94,17 +151,21 @@ pub fn router(platform: &Platform) -> Router {
 
 fn router_with(platform: &Platform, nonces: Arc<MemoryNonces>) -> Router {
     let catalog: Arc<dyn Catalog> = platform.catalog.clone();
-    let mut sdk = Sdk::new(catalog, nonces);
-    if platform.db.dialect == crate::db::Dialect::Postgres {
-        // PostgreSQL means a cluster may be behind the load balancer.
-        sdk.shared_nonces = Some(platform.db.clone());
-    }
+    let mut sdk = Sdk::new(catalog.clone(), nonces);
+    // Nonces outlive this process (SQLite) and are shared by every node (PostgreSQL).
+    sdk.nonce_log = Some(crate::nonce_log::NonceLog::new(platform.db.clone()));
+    sdk.tickets = platform.download_tickets.clone();
+    let gate = crate::download::Gate::new(
+        platform.blobs.clone(),
+        platform.download_tickets.clone(),
+        catalog,
+    );
     Router::new()
         .merge(crate::console::router())
         .merge(crate::api::router(platform.clone()))
         .merge(crate::api::events::routes(platform.clone(), sdk.clone()))
         .merge(crate::sdk::router(sdk))
-        .merge(crate::download::router(platform.blobs.clone()))
+        .merge(crate::download::router(gate))
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 

@@ -10,6 +10,7 @@
 mod accounts;
 mod apps;
 pub mod events;
+mod hosts;
 pub mod openapi;
 
 use std::net::SocketAddr;
@@ -234,6 +235,7 @@ async fn json_errors(res: Response) -> Response {
 pub fn router(platform: Platform) -> Router {
     Router::new()
         .merge(accounts::routes())
+        .merge(hosts::routes())
         .merge(apps::routes(platform.settings.upload.max_upload as usize))
         .route("/openapi.json", axum::routing::get(openapi::document))
         .layer(axum::middleware::map_response(json_errors))

@@ -298,7 +298,7 @@ pub const ROUTES: &[Route] = &[
         "/packages/{id}",
         "sdk",
         Auth::None,
-        "A package by its SHA-256: immutable, with ETag and HTTP ranges",
+        "A delivered package by its SHA-256, with the ticket (host, expires, sig) resolve put in its URL: immutable, with ETag and HTTP ranges",
         None,
     ),
     (
@@ -375,6 +375,12 @@ pub const ROUTES: &[Route] = &[
         Auth::User,
         "Set a one-time password; the user must change it at the next sign-in",
         Some((JSON, "{password}")),
+        "post",
+        "/api/v1/hosts/{host}/sdk-secret",
+        "hosts",
+        Auth::User,
+        "Rotate a host app's SDK secret; the old one works for overlap_seconds more (24 h by default)",
+        Some((JSON, "{overlap_seconds?}")),
     ),
 ];
 

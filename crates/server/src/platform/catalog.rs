@@ -4,13 +4,14 @@
 //! their poll (every second) sees the counter move. A takedown therefore reaches every node
 //! of a cluster within a second.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use sqlx::Row as _;
 
 use super::{Result, Tx, typed_col};
+use crate::data_key::{DataKey, sdk_secret_context};
 use crate::db::Db;
 use crate::sdk::{AppOnHost, Catalog, Delivered, HostApp, SignedPolicy};
 
@@ -19,12 +20,16 @@ struct Snapshot {
     generation: i64,
     hosts: HashMap<String, HostApp>,
     apps: HashMap<(u64, String), AppOnHost>,
+    /// (host, blob) of every package `/packages/` may serve.
+    delivered: HashSet<(u64, String)>,
 }
 
 pub struct DbCatalog {
     db: Db,
     /// Signs each app's policy per host at reload, not per request.
     signer: Option<Arc<cove_package::KeyPair>>,
+    /// Decrypts the SDK secrets.
+    data_key: DataKey,
     snap: RwLock<Arc<Snapshot>>,
 }
 
@@ -46,10 +51,11 @@ async fn generation(db: &Db) -> Result<i64> {
 }
 
 impl DbCatalog {
-    pub fn new(db: Db, signer: Option<Arc<cove_package::KeyPair>>) -> Self {
+    pub fn new(db: Db, signer: Option<Arc<cove_package::KeyPair>>, data_key: DataKey) -> Self {
         DbCatalog {
             db,
             signer,
+            data_key,
             snap: RwLock::new(Arc::new(Snapshot {
                 generation: -1,
                 ..Snapshot::default()
@@ -74,19 +80,40 @@ impl DbCatalog {
             ..Snapshot::default()
         };
         let mut host_keys: HashMap<u64, String> = HashMap::new();
-        for r in sqlx::query("SELECT id, sdk_key, sdk_secret FROM hosts")
-            .fetch_all(&mut *tx)
-            .await?
+        for r in sqlx::query(
+            "SELECT id, sdk_key, sdk_secret, sdk_secret_prev, sdk_secret_prev_until FROM hosts",
+        )
+        .fetch_all(&mut *tx)
+        .await?
         {
             let key: String = r.try_get(1)?;
-            let secret: String = r.try_get(2)?;
+            let context = sdk_secret_context(&key);
+            let open = |stored: &str| {
+                self.data_key
+                    .open(&context, stored)
+                    .map(|s| s.to_vec())
+                    .map_err(|e| {
+                        super::Error::Db(crate::db::DbError::Invalid(format!(
+                            "the SDK secret of host app {key}: {e}"
+                        )))
+                    })
+            };
+            let secret = open(&r.try_get::<String, _>(2)?)?;
+            let previous = match (
+                r.try_get::<Option<String>, _>(3)?,
+                r.try_get::<Option<i64>, _>(4)?,
+            ) {
+                (Some(old), Some(until)) => Some((open(&old)?, until)),
+                _ => None,
+            };
             host_keys.insert(r.try_get::<i64, _>(0)? as u64, key.clone());
             snap.hosts.insert(
                 key.clone(),
                 HostApp {
                     id: r.try_get::<i64, _>(0)? as u64,
                     sdk_key: key,
-                    sdk_secret: secret.into_bytes(),
+                    sdk_secret: secret,
+                    previous_secret: previous,
                 },
             );
         }
@@ -142,6 +169,11 @@ impl DbCatalog {
                 grants,
                 signed_policy,
             };
+            if !app.taken_down {
+                for d in app.versions.values() {
+                    snap.delivered.insert((key.0, d.blob.clone()));
+                }
+            }
             snap.apps.insert(key, app);
         }
         tx.commit().await?;
@@ -210,5 +242,11 @@ impl Catalog for DbCatalog {
             .apps
             .get(&(host_id, app_id.to_string()))
             .cloned()
+    }
+
+    fn delivers(&self, host_id: u64, blob: &str) -> bool {
+        self.current()
+            .delivered
+            .contains(&(host_id, blob.to_string()))
     }
 }

@@ -1,6 +1,10 @@
 //! Host apps: the bank's own apps that embed the SDK. Each has an SDK key and secret (the
-//! secret signs the SDK's requests, so the server keeps it to check them), optionally a
-//! public key to seal packages for, and the mini-programs it may load with their grants.
+//! secret signs the SDK's requests, so the server keeps it to check them, encrypted under
+//! the data-protection key), optionally a public key to seal packages for, and the
+//! mini-programs it may load with their grants.
+//!
+//! A secret is rotated with an overlap: the new one works at once, the old one until a set
+//! time, so the bank can ship the new secret in its app before the old one stops.
 
 use cove_package::PublicKey;
 use serde::{Deserialize, Serialize};
@@ -10,7 +14,68 @@ use sqlx::Row as _;
 use super::{Actor, Error, Platform, Result, next_id, typed_col};
 use crate::authz::{Action, Target};
 use crate::credentials;
+use crate::data_key::{DataKey, sdk_secret_context};
+use crate::db::{Db, DbError};
 use crate::sdk::Grants;
+
+/// The longest overlap a rotation may give the old secret.
+pub const MAX_OVERLAP: i64 = 30 * 24 * 3600;
+
+/// A rotation's result: the new secret (shown once) and until when the old one works.
+#[derive(Debug, Clone, Serialize)]
+pub struct RotatedSecret {
+    pub host_id: u64,
+    pub sdk_key: String,
+    pub sdk_secret: String,
+    /// Unix seconds; `None` when the old secret stopped at once.
+    pub previous_valid_until: Option<i64>,
+}
+
+/// Encrypt the SDK secrets stored in clear (rows written before migration 5), and check
+/// that the encrypted ones open under `key`: a server started with the wrong key stops
+/// here rather than refusing every SDK request.
+pub(super) async fn seal_clear_secrets(db: &Db, key: &DataKey) -> Result<()> {
+    let rows = sqlx::query("SELECT id, sdk_key, sdk_secret, sdk_secret_prev FROM hosts")
+        .fetch_all(&db.pool)
+        .await?;
+    let bad = |what: &str, e: crate::data_key::DataKeyError| {
+        Error::Db(DbError::Invalid(format!("{what}: {e}")))
+    };
+    let mut sealed = 0;
+    for r in rows {
+        let id: i64 = r.try_get(0)?;
+        let sdk_key: String = r.try_get(1)?;
+        let context = sdk_secret_context(&sdk_key);
+        for (col, value) in [
+            ("sdk_secret", Some(r.try_get::<String, _>(2)?)),
+            ("sdk_secret_prev", r.try_get::<Option<String>, _>(3)?),
+        ] {
+            let Some(value) = value else { continue };
+            if DataKey::is_sealed(&value) {
+                key.open(&context, &value)
+                    .map_err(|e| bad(&format!("the SDK secret of host app {sdk_key}"), e))?;
+                continue;
+            }
+            let enc = key
+                .seal(&context, value.as_bytes())
+                .map_err(|e| bad("sealing an SDK secret", e))?;
+            // `col` is one of two constants, never input.
+            sqlx::query(&format!(
+                "UPDATE hosts SET {col} = $1 WHERE id = $2 AND {col} = $3"
+            ))
+            .bind(&enc)
+            .bind(id)
+            .bind(&value)
+            .execute(&db.pool)
+            .await?;
+            sealed += 1;
+        }
+    }
+    if sealed > 0 {
+        tracing::info!("encrypted {sealed} SDK secret(s) stored in clear");
+    }
+    Ok(())
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Host {
@@ -83,7 +148,11 @@ impl Platform {
         .bind(name)
         .bind(&platforms)
         .bind(&key)
-        .bind(&secret)
+        .bind(
+            self.data_key
+                .seal(&sdk_secret_context(&key), secret.as_bytes())
+                .map_err(|e| Error::invalid("internal", e.to_string()))?,
+        )
         .bind(new.sealing_key.as_deref())
         .bind(self.now())
         .execute(&mut *tx)
@@ -230,5 +299,70 @@ impl Platform {
         .await?;
         self.commit_delivery(tx).await?;
         Ok(())
+    }
+}
+
+impl Platform {
+    /// Give `host_id` a new SDK secret; the old one keeps working for `overlap` seconds
+    /// (0: it stops at once). A rotation during another's overlap ends that overlap: only
+    /// the secret being replaced is kept.
+    pub async fn rotate_sdk_secret(
+        &self,
+        who: &Actor,
+        host_id: u64,
+        overlap: i64,
+    ) -> Result<RotatedSecret> {
+        self.allow(who, Action::ManageHosts, &platform_wide(), "host app")?;
+        if !(0..=MAX_OVERLAP).contains(&overlap) {
+            return Err(Error::invalid(
+                "bad_overlap",
+                format!("the overlap is 0 to {MAX_OVERLAP} seconds"),
+            ));
+        }
+        let mut tx = self.db.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT sdk_key, sdk_secret, sdk_secret_prev_until FROM hosts WHERE id = $1",
+        )
+        .bind(host_id as i64)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| Error::NotFound("host app not found".into()))?;
+        let sdk_key: String = row.try_get(0)?;
+        // The stored value moves as it is: both columns use the same associated data.
+        let current: String = row.try_get(1)?;
+        let before_until: Option<i64> = row.try_get(2)?;
+        let secret =
+            credentials::new_secret().map_err(|e| Error::invalid("internal", e.to_string()))?;
+        let sealed = self
+            .data_key
+            .seal(&sdk_secret_context(&sdk_key), secret.as_bytes())
+            .map_err(|e| Error::invalid("internal", e.to_string()))?;
+        let until = (overlap > 0).then(|| self.now() + overlap);
+        sqlx::query(
+            "UPDATE hosts SET sdk_secret = $1, sdk_secret_prev = $2, sdk_secret_prev_until = $3
+             WHERE id = $4",
+        )
+        .bind(&sealed)
+        .bind(until.map(|_| current))
+        .bind(until)
+        .bind(host_id as i64)
+        .execute(&mut *tx)
+        .await?;
+        self.record(
+            &mut tx,
+            Some(who),
+            "host.rotate_sdk_secret",
+            &format!("host/{host_id}"),
+            &json!({"sdk_key": sdk_key, "previous_valid_until": before_until}),
+            &json!({"sdk_key": sdk_key, "previous_valid_until": until, "overlap_seconds": overlap}),
+        )
+        .await?;
+        self.commit_delivery(tx).await?;
+        Ok(RotatedSecret {
+            host_id,
+            sdk_key,
+            sdk_secret: secret,
+            previous_valid_until: until,
+        })
     }
 }

@@ -19,7 +19,7 @@ use sqlx::any::AnyRow;
 pub use accounts::{Org, Session, TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS, TokenInfo, User};
 pub use apps::{AppDetail, AppSummary, DomainChange};
 pub use catalog::DbCatalog;
-pub use hosts::{Host, NewHost};
+pub use hosts::{Host, NewHost, RotatedSecret};
 pub use versions::{Upload, VersionRow};
 
 use crate::audit::{self, Change};
@@ -151,6 +151,10 @@ pub struct Settings {
     pub login_window: i64,
     /// Issue the session cookie with `Secure` (TLS on, directly or at the proxy).
     pub secure_cookies: bool,
+    /// Encrypts the SDK secrets at rest ([`crate::data_key`]). `cove serve` always sets
+    /// it; without one, a key of this process only is made (a test's platform), and the
+    /// secrets it stores cannot be read by the next one.
+    pub data_key: Option<crate::data_key::DataKey>,
 }
 
 impl Default for Settings {
@@ -164,6 +168,7 @@ impl Default for Settings {
             hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
             login_window: 15 * 60,
             secure_cookies: false,
+            data_key: None,
         }
     }
 }
@@ -183,6 +188,11 @@ pub struct Platform {
     /// Every password hash and check goes through it (bounded memory, counted).
     pub hashing: Arc<crate::credentials::HashGate>,
     csrf_key: Arc<Vec<u8>>,
+    /// Encrypts the SDK secrets at rest.
+    pub(crate) data_key: crate::data_key::DataKey,
+    /// Signs the download tickets resolve hands out, shared by every node through the
+    /// database like the CSRF key.
+    pub download_tickets: crate::download::Tickets,
 }
 
 pub fn system_clock() -> i64 {
@@ -201,9 +211,23 @@ impl Platform {
         settings: Settings,
     ) -> Result<Platform> {
         let csrf_key = accounts::shared_secret(&db, "csrf_key").await?;
+        let download_key = accounts::shared_secret(&db, "download_key").await?;
+        let data_key = match &settings.data_key {
+            Some(k) => k.clone(),
+            None => {
+                tracing::warn!("no data-protection key configured; using one of this process only");
+                crate::data_key::DataKey::generate()
+                    .map_err(|e| Error::invalid("internal", e.to_string()))?
+            }
+        };
+        hosts::seal_clear_secrets(&db, &data_key).await?;
         let signing_key = Arc::new(signing_key);
         let hashing = Arc::new(crate::credentials::HashGate::new(settings.hash_concurrency));
-        let catalog = Arc::new(DbCatalog::new(db.clone(), Some(signing_key.clone())));
+        let catalog = Arc::new(DbCatalog::new(
+            db.clone(),
+            Some(signing_key.clone()),
+            data_key.clone(),
+        ));
         let p = Platform {
             db,
             blobs,
@@ -214,6 +238,8 @@ impl Platform {
             previewer: None,
             hashing,
             csrf_key: Arc::new(csrf_key),
+            data_key,
+            download_tickets: crate::download::Tickets::new(download_key),
         };
         p.catalog.reload().await?;
         Ok(p)

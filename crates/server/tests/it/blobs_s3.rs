@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use axum::http::{StatusCode, header};
 use cove_server::blobs::{BlobError, Blobs, S3Options, id_of};
-use cove_server::download;
 use futures_util::TryStreamExt as _;
 use object_store::ObjectStore as _;
 use object_store::aws::AmazonS3Builder;
@@ -221,9 +220,10 @@ async fn s3_packages_are_served_with_ranges() {
         broken.exists(&id).await,
         Err(BlobError::Store { .. })
     ));
-    let app = download::router(broken);
+    let (app, tickets) = crate::download::gated(broken, &[&id]);
+    let uri = tickets.url(&id, crate::download::HOST, crate::download::NOW);
     for headers in [vec![], vec![(header::RANGE, "bytes=0-9")]] {
-        let (status, _, body) = get(&app, &format!("/packages/{id}"), &headers).await;
+        let (status, _, body) = get(&app, &uri, &headers).await;
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v["code"], "internal");

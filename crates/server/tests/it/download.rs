@@ -4,9 +4,47 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
+use std::sync::Arc;
+
 use cove_server::blobs::{BlobError, Blobs, LocalBlobs, S3Options, id_of};
-use cove_server::download;
+use cove_server::download::{self, Gate, Tickets};
+use cove_server::sdk::{AppOnHost, Catalog, HostApp};
 use tower::ServiceExt as _;
+
+pub const HOST: u64 = 7;
+pub const NOW: i64 = 1_800_000_000;
+
+/// A catalog that delivers exactly these blobs, to host app [`HOST`].
+struct Delivers(Vec<String>);
+
+impl Catalog for Delivers {
+    fn host_by_key(&self, _: &str) -> Option<HostApp> {
+        None
+    }
+    fn app_on_host(&self, _: u64, _: &str) -> Option<AppOnHost> {
+        None
+    }
+    fn delivers(&self, host_id: u64, blob: &str) -> bool {
+        host_id == HOST && self.0.iter().any(|b| b == blob)
+    }
+}
+
+/// The download routes over `blobs`, delivering `delivered`, with the clock at `now`;
+/// and the tickets they accept.
+pub fn gated_at(blobs: Blobs, delivered: &[&str], now: i64) -> (axum::Router, Tickets) {
+    let tickets = Tickets::random();
+    let mut gate = Gate::new(
+        blobs,
+        tickets.clone(),
+        Arc::new(Delivers(delivered.iter().map(|s| s.to_string()).collect())),
+    );
+    gate.clock = Arc::new(move || now);
+    (download::router(gate), tickets)
+}
+
+pub fn gated(blobs: Blobs, delivered: &[&str]) -> (axum::Router, Tickets) {
+    gated_at(blobs, delivered, NOW)
+}
 
 pub fn package_bytes() -> Vec<u8> {
     (0..200_000u32)
@@ -64,18 +102,16 @@ pub async fn check_served(blobs: Blobs) -> String {
     let n = bytes.len();
     let id = blobs.put(bytes.clone()).await.unwrap();
     assert_eq!(id, id_of(&bytes));
-    let app = download::router(blobs);
-    let uri = format!("/packages/{id}");
+    let (app, tickets) = gated(blobs, &[&id]);
+    let uri = tickets.url(&id, HOST, NOW);
     let etag = format!("\"{id}\"");
 
     let (status, h, body) = get(&app, &uri, &[]).await;
     assert_eq!(status, StatusCode::OK);
     same(&body, &bytes);
     assert_eq!(h[header::ETAG], etag.as_str());
-    assert_eq!(
-        h[header::CACHE_CONTROL],
-        "public, max-age=31536000, immutable"
-    );
+    // Immutable, for as long as the ticket lasts (NOW is on the hour: two hours).
+    assert_eq!(h[header::CACHE_CONTROL], "public, max-age=7200, immutable");
     assert_eq!(h[header::ACCEPT_RANGES], "bytes");
     assert_eq!(h[header::CONTENT_LENGTH], n.to_string().as_str());
     assert_eq!(h[header::CONTENT_TYPE], "application/octet-stream");
@@ -181,7 +217,10 @@ pub async fn check_served(blobs: Blobs) -> String {
         "tmp",
     ] {
         for headers in [vec![], vec![(header::RANGE, "bytes=0-9")]] {
-            let (status, _, body) = get(&app, &format!("/packages/{bad}"), &headers).await;
+            // With a valid ticket: the id is still not a package delivered to this host.
+            let query = tickets.url(bad, HOST, NOW);
+            let query = query.split_once('?').unwrap().1;
+            let (status, _, body) = get(&app, &format!("/packages/{bad}?{query}"), &headers).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{bad}");
             let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
             assert_eq!(v["code"], "not_found");
@@ -242,17 +281,13 @@ async fn the_local_store_behind_blobs() {
     // An empty blob is a blob; a range of it is not satisfiable.
     let empty = blobs.put(Vec::new()).await.unwrap();
     assert_eq!(blobs.get(&empty).await.unwrap().unwrap(), b"");
-    let app = download::router(blobs);
-    let (status, h, body) = get(&app, &format!("/packages/{empty}"), &[]).await;
+    let (app, tickets) = gated(blobs, &[&empty]);
+    let uri = tickets.url(&empty, HOST, NOW);
+    let (status, h, body) = get(&app, &uri, &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.is_empty());
     assert_eq!(h[header::CONTENT_LENGTH], "0");
-    let (status, _, _) = get(
-        &app,
-        &format!("/packages/{empty}"),
-        &[(header::RANGE, "bytes=0-")],
-    )
-    .await;
+    let (status, _, _) = get(&app, &uri, &[(header::RANGE, "bytes=0-")]).await;
     assert_eq!(status, StatusCode::RANGE_NOT_SATISFIABLE);
 }
 
@@ -302,4 +337,81 @@ fn store_specs() {
     assert_eq!(parsed.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
     assert!(parsed.allow_http);
     assert!(parsed.region.is_none());
+}
+
+/// Hole 2 of issue 16: the store holds uploads and signed-but-unsealed intermediates beside
+/// the delivered packages; only a delivered one is served, and only with its ticket.
+#[tokio::test]
+async fn downloads_need_the_ticket_of_a_delivered_package() {
+    let dir = tempfile::tempdir().unwrap();
+    let blobs = Blobs::local(dir.path()).unwrap();
+    let delivered = blobs.put(b"a sealed package".to_vec()).await.unwrap();
+    let upload = blobs.put(b"an unreviewed upload".to_vec()).await.unwrap();
+    let (app, tickets) = gated(blobs.clone(), &[&delivered]);
+    let code = |body: &[u8]| -> String {
+        serde_json::from_slice::<serde_json::Value>(body).unwrap()["code"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+
+    let good = tickets.url(&delivered, HOST, NOW);
+    let (status, _, body) = get(&app, &good, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, b"a sealed package");
+
+    // No ticket: refused, whether or not the blob exists or is delivered (nothing to learn).
+    for id in [&delivered, &upload, &id_of(b"nothing")] {
+        for headers in [vec![], vec![(header::RANGE, "bytes=0-3")]] {
+            let (status, h, body) = get(&app, &format!("/packages/{id}"), &headers).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{id}");
+            assert_eq!(code(&body), "download_forbidden");
+            assert_eq!(h[header::CACHE_CONTROL], "no-store");
+        }
+    }
+    // A ticket is bound to its blob, its host app and its expiry, and to the server's key.
+    let query = good.split_once('?').unwrap().1;
+    let forged = [
+        format!("/packages/{upload}?{query}"),
+        good.replace(&format!("host={HOST}"), "host=8"),
+        good.replace("expires=", "expires=9"),
+        good.replace("sig=", "sig=00"),
+        good.replace("&sig=", "&x="),
+        Tickets::random().url(&delivered, HOST, NOW),
+    ];
+    for url in &forged {
+        let (status, _, body) = get(&app, url, &[]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{url}");
+        assert_eq!(code(&body), "download_forbidden", "{url}");
+    }
+    // A valid ticket for a blob that is not delivered (an upload) is not found.
+    let (status, _, _) = get(&app, &tickets.url(&upload, HOST, NOW), &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // A ticket for another host app does not open this host's package.
+    let (status, _, _) = get(&app, &tickets.url(&delivered, HOST + 1, NOW), &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The ticket lasts one to two hours, then the SDK must resolve again.
+    let expires = Tickets::expiry(NOW);
+    assert!((NOW + 3600..=NOW + 7200).contains(&expires));
+    for (now, want) in [
+        (expires - 1, StatusCode::OK),
+        (expires, StatusCode::FORBIDDEN),
+    ] {
+        let mut gate = Gate::new(
+            blobs.clone(),
+            tickets.clone(),
+            Arc::new(Delivers(vec![delivered.clone()])),
+        );
+        gate.clock = Arc::new(move || now);
+        let (status, h, body) = get(&download::router(gate), &good, &[]).await;
+        assert_eq!(status, want, "at {now}");
+        if want == StatusCode::OK {
+            assert_eq!(h[header::CACHE_CONTROL], "public, max-age=1, immutable");
+        } else {
+            assert_eq!(code(&body), "download_expired");
+        }
+    }
+    // Devices of one host app asking within the same hour share a URL (a CDN caches it once).
+    assert_eq!(tickets.url(&delivered, HOST, NOW + 1800), good);
 }

@@ -10,6 +10,7 @@ mod pg;
 mod report;
 mod rules;
 mod sdk;
+mod secrets;
 mod stats;
 mod upload;
 mod workflow;

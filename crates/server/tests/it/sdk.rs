@@ -38,7 +38,11 @@ impl Catalog for Fixture {
             id: 7,
             sdk_key: KEY.into(),
             sdk_secret: SECRET.to_vec(),
+            ..HostApp::default()
         })
+    }
+    fn delivers(&self, host_id: u64, blob: &str) -> bool {
+        host_id == 7 && (3..=5).any(|c| delivered(c).blob == blob)
     }
     fn app_on_host(&self, host_id: u64, app_id: &str) -> Option<AppOnHost> {
         if host_id != 7 || app_id != "wxbill" {
@@ -143,7 +147,13 @@ async fn users_get_their_gray_version_with_its_policy() {
     assert_eq!(status, StatusCode::OK, "{r}");
     assert_eq!(r["version"], json!({"code": 5, "name": "1.5.0"}));
     assert_eq!(r["rule"], "testers");
-    assert_eq!(r["package"]["url"], format!("/packages/{:064x}", 5));
+    // The package URL carries a download ticket for this host app.
+    let url = r["package"]["url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!("/packages/{:064x}?host=7&expires=", 5)),
+        "{url}"
+    );
+    assert!(url.contains("&sig="), "{url}");
     assert_eq!(
         r["policy"]["domains"]["request"],
         json!(["api.bill.example"])
