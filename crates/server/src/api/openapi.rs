@@ -375,6 +375,8 @@ pub const ROUTES: &[Route] = &[
         Auth::User,
         "Set a one-time password; the user must change it at the next sign-in",
         Some((JSON, "{password}")),
+    ),
+    (
         "post",
         "/api/v1/hosts/{host}/sdk-secret",
         "hosts",
