@@ -345,7 +345,14 @@ async fn login(app: &Router, user: &str, password: &str) -> (String, String) {
         .await
         .unwrap();
     let v: Value = serde_json::from_slice(&bytes).unwrap();
-    (cookie, v["csrf"].as_str().unwrap().to_string())
+    let who = (cookie, v["csrf"].as_str().unwrap().to_string());
+    // A one-time password (the demo admin's) must be changed before anything else.
+    if v["must_change_password"] == true {
+        let body = json!({"current": password, "new": format!("{password}-changed-once")});
+        let (st, r) = api(app, &who, "PUT", "/api/v1/session/password", body).await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+    }
+    who
 }
 
 async fn api(
