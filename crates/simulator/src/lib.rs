@@ -252,6 +252,11 @@ impl DevServer {
     }
 }
 
+/// Resolves once the stop flag is set (at once if it already is).
+async fn until_stopped(rx: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = rx.wait_for(|s| *s).await;
+}
+
 /// How long [`DevServer::stop`] lets open connections finish.
 const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -444,12 +449,14 @@ async fn app_file(State(shared): State<Arc<Shared>>, UrlPath(path): UrlPath<Stri
     }
 }
 
-/// A file from disk with the media type its name implies, or 404.
+/// A file from disk with the media type its name implies, or 404. The app's files are the
+/// app's content, never pages of the simulator: an HTML file among them opens sandboxed (no
+/// script, an origin of its own), so it cannot act as the simulator's origin.
 async fn file_response(file: &Path) -> Response {
     match tokio::fs::read(file).await {
         Ok(bytes) => {
             let mime = mime_guess::from_path(file).first_or_octet_stream();
-            with_headers(bytes, mime.as_ref(), None)
+            with_headers(bytes, mime.as_ref(), Some("sandbox"))
         }
         Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
@@ -501,7 +508,7 @@ async fn devtools_session(socket: WebSocket, shared: Arc<Shared>) {
     }
     loop {
         tokio::select! {
-            _ = stop.wait_for(|s| *s) => return,
+            _ = until_stopped(&mut stop) => return,
             m = live.recv() => match m {
                 Ok(m) => if tx.send(Message::text(&*m)).await.is_err() { return },
                 Err(broadcast::error::RecvError::Lagged(_)) => continue,
@@ -532,9 +539,7 @@ impl Shared {
     /// Resolves when the server is told to stop.
     fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
         let mut rx = self.stop.subscribe();
-        async move {
-            let _ = rx.wait_for(|s| *s).await;
-        }
+        async move { until_stopped(&mut rx).await }
     }
 
     /// Start the headless view (once); sessions it opens are marked `launcher=cove`.
@@ -690,7 +695,7 @@ async fn view_session(socket: WebSocket, q: HashMap<String, String>, shared: Arc
     };
     loop {
         tokio::select! {
-            _ = stop.wait_for(|s| *s) => break,
+            _ = until_stopped(&mut stop) => break,
             out = outbox.recv() => match out {
                 Some(text) => if ws_tx.send(Message::text(text)).await.is_err() { break },
                 None => break,

@@ -283,7 +283,19 @@ pub(crate) async fn require_token(
     if matches(expected, in_query) {
         let set = format!("{name}={expected}; Path=/; HttpOnly; SameSite=Strict");
         let mut res = if req.uri().path() == "/" {
-            (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response()
+            // The simulator's own parameters (`path`, `query`) stay.
+            let rest: Vec<&str> = req
+                .uri()
+                .query()
+                .unwrap_or("")
+                .split('&')
+                .filter(|kv| !kv.is_empty() && kv.split('=').next() != Some(TOKEN_PARAM))
+                .collect();
+            let to = match rest.is_empty() {
+                true => "/".to_string(),
+                false => format!("/?{}", rest.join("&")),
+            };
+            (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
         } else {
             next.run(req).await
         };

@@ -206,7 +206,10 @@ async fn preview_opens_only_with_its_secret() {
     let (status, body) = get(addr, "/__cove/status", Some(cookie));
     assert_eq!(status, 200);
     assert!(body.contains(r#""build":"ok""#), "{body}");
-    assert_eq!(get(addr, "/__cove/pkg/app.json", Some(cookie)).0, 200);
+    let (status, file) = get(addr, "/__cove/pkg/app.json", Some(cookie));
+    assert_eq!(status, 200);
+    // The app's own files never act as the simulator's pages.
+    assert!(file.contains("content-security-policy: sandbox\r\n"), "{file}");
     assert!(ws(addr, "/__cove/ws", Some(cookie)).await.is_ok());
     assert!(ws(addr, "/__cove/devtools", Some(cookie)).await.is_ok());
     previews.stop_all().await;
