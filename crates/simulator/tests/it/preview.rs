@@ -118,13 +118,22 @@ async fn preview_app_cannot_reach_the_servers_network() {
     let mut lines = vec![];
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while lines.len() < 2 {
-        let m = tokio::time::timeout_at(deadline, panel.next())
-            .await
-            .unwrap_or_else(|_| panic!("the app reported {lines:?} only"))
-            .unwrap()
-            .unwrap();
-        let Ok(text) = m.to_text() else { continue };
-        let v: Value = serde_json::from_str(text).unwrap_or_default();
+        // The listener must never see a connection, whatever the app reports.
+        match target.accept() {
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            other => panic!("the preview connected to the server's loopback: {other:?}"),
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the app reported {lines:?} only"
+        );
+        let Ok(m) = tokio::time::timeout(Duration::from_millis(100), panel.next()).await else {
+            continue;
+        };
+        let Ok(text) = m.unwrap().unwrap().into_text() else {
+            continue;
+        };
+        let v: Value = serde_json::from_str(&text).unwrap_or_default();
         if v["t"] == "console"
             && let Some(line) = v["text"].as_str().and_then(|t| t.strip_prefix("ssrf "))
         {
