@@ -243,7 +243,10 @@ impl DevServer {
     /// server task is gone, so the port is free again.
     pub async fn stop(mut self) {
         self.shared.stop.send_replace(true);
-        if tokio::time::timeout(STOP_WAIT, &mut self.serve).await.is_err() {
+        if tokio::time::timeout(STOP_WAIT, &mut self.serve)
+            .await
+            .is_err()
+        {
             // A connection that ignores the graceful close: the task (and listener) go anyway.
             self.serve.abort();
             let _ = (&mut self.serve).await;

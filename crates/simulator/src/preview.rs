@@ -189,7 +189,14 @@ impl Previews {
 
     /// Stop every preview (the server is shutting down).
     pub async fn stop_all(&self) {
-        let all: Vec<Running> = self.inner.running.lock().await.drain().map(|(_, r)| r).collect();
+        let all: Vec<Running> = self
+            .inner
+            .running
+            .lock()
+            .await
+            .drain()
+            .map(|(_, r)| r)
+            .collect();
         for r in all {
             r.stop().await;
         }

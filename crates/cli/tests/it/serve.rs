@@ -219,7 +219,12 @@ fn ci_commands_then_crash_and_restart() {
         .unwrap_or_else(|| panic!("{preview}"));
     // The link carries the preview's secret; the bare address answers nothing without it.
     let (sim, token) = link.split_once("?token=").unwrap();
-    let bare = rt.block_on(async { http.get(format!("{sim}__cove/status")).send().await.unwrap() });
+    let bare = rt.block_on(async {
+        http.get(format!("{sim}__cove/status"))
+            .send()
+            .await
+            .unwrap()
+    });
     assert_eq!(bare.status(), 401);
     // The link sets the preview's cookie and sends the browser on to the bare address.
     let browser = reqwest::Client::builder()
@@ -236,7 +241,12 @@ fn ci_commands_then_crash_and_restart() {
         .unwrap()
         .to_string();
     let page = rt.block_on(async {
-        let r = browser.get(sim).header("cookie", &cookie).send().await.unwrap();
+        let r = browser
+            .get(sim)
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
         r.text().await.unwrap()
     });
     assert!(

@@ -40,7 +40,11 @@ pub(crate) async fn serve(shared: Arc<Shared>, port: u16) -> Result<SocketAddr, 
         .map_err(|source| DevError::Listen { addr, source })?;
     let stopped = shared.stopped();
     let app = Router::new().fallback(upgrade).with_state(shared);
-    tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(stopped).await });
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stopped)
+            .await
+    });
     Ok(bound)
 }
 

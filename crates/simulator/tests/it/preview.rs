@@ -206,19 +206,28 @@ async fn preview_opens_only_with_its_secret() {
         .lines()
         .find_map(|l| l.strip_prefix("set-cookie: "))
         .unwrap_or_else(|| panic!("{head}"));
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
     let cookie = set.split(';').next().unwrap();
     assert_eq!(cookie, format!("cove_preview_{}={token}", addr.port()));
     let (status, page) = get(addr, "/", Some(cookie));
     assert_eq!(status, 200);
-    assert!(page.contains("<html") || page.contains("<!doctype"), "{page}");
+    assert!(
+        page.contains("<html") || page.contains("<!doctype"),
+        "{page}"
+    );
     let (status, body) = get(addr, "/__cove/status", Some(cookie));
     assert_eq!(status, 200);
     assert!(body.contains(r#""build":"ok""#), "{body}");
     let (status, file) = get(addr, "/__cove/pkg/app.json", Some(cookie));
     assert_eq!(status, 200);
     // The app's own files never act as the simulator's pages.
-    assert!(file.contains("content-security-policy: sandbox\r\n"), "{file}");
+    assert!(
+        file.contains("content-security-policy: sandbox\r\n"),
+        "{file}"
+    );
     assert!(ws(addr, "/__cove/ws", Some(cookie)).await.is_ok());
     assert!(ws(addr, "/__cove/devtools", Some(cookie)).await.is_ok());
     previews.stop_all().await;
@@ -275,7 +284,10 @@ async fn previews_are_capped_expire_and_release_their_ports() {
 
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert_eq!(previews.running().await, 0);
-    assert!(refused(addrs[4]) && refused(addrs[5]), "expired previews still listen");
+    assert!(
+        refused(addrs[4]) && refused(addrs[5]),
+        "expired previews still listen"
+    );
 
     let (last, _) = split(
         &previews

@@ -683,7 +683,10 @@ mod tests {
         let p = NetPolicy {
             dev_mode: true,
             allowed_private: vec!["10.0.0.0/8".parse().unwrap()],
-            denied: vec!["10.0.0.5/32".parse().unwrap(), "8.8.8.8/32".parse().unwrap()],
+            denied: vec![
+                "10.0.0.5/32".parse().unwrap(),
+                "8.8.8.8/32".parse().unwrap(),
+            ],
             ..NetPolicy::default()
         };
         let r = Rules::new(&p);
