@@ -364,8 +364,10 @@ test('a mini-program: versions, and the latest version\'s review report', async 
   await latest.getByRole('button', { name: 'Preview' }).click();
   const link = latest.locator('a.preview-link');
   await link.waitFor();
-  const href = await link.getAttribute('href');
-  const status = await (await fetch(new URL('/__cove/status', href))).json();
+  const href = new URL(await link.getAttribute('href'));
+  // The link carries the preview's secret; without it the simulator answers nothing.
+  assert.equal((await fetch(new URL('/__cove/status', href))).status, 401);
+  const status = await (await fetch(`${href.origin}/__cove/status?token=${href.searchParams.get('token')}`)).json();
   assert.equal(status.build, 'ok', JSON.stringify(status));
 });
 

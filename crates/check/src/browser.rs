@@ -70,6 +70,8 @@ pub(crate) fn run(
             headless_view: true,
             trust: Default::default(),
             watermark: None,
+            net: None,
+            access_token: None,
         })
         .await
         .map_err(|e| CheckError::Browser(e.to_string()))?;

@@ -84,6 +84,8 @@ pub fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
         headless_view: false,
         trust: args.keys.trust()?,
         watermark: args.watermark,
+        net: None,
+        access_token: None,
     };
     serve(opts, |server| {
         // The first line of stdout is the URL, for scripts and tests.
@@ -111,6 +113,8 @@ pub fn test_server(args: TestServerArgs) -> anyhow::Result<ExitCode> {
         headless_view: true,
         trust: args.keys.trust()?,
         watermark: None,
+        net: None,
+        access_token: None,
     };
     serve(opts, |server| {
         let a = server.automator_addr.expect("asked for");

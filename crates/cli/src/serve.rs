@@ -115,11 +115,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("listen on {}", cfg.listen))?;
         let addr = listener.local_addr()?;
-        platform.previewer = Some(std::sync::Arc::new(SimulatorPreview {
-            dir: tempfile::Builder::new().prefix("cove-preview-").tempdir()?,
-            ip: addr.ip(),
-            running: Default::default(),
-        }));
+        let previews = std::sync::Arc::new(SimulatorPreview(cove_simulator::preview::Previews::new(
+            addr.ip(),
+            cove_simulator::preview::PreviewSettings {
+                ttl: Duration::from_secs(cfg.preview.ttl_secs),
+                max_running: cfg.preview.max_running,
+            },
+        )?));
+        platform.previewer = Some(previews.clone());
         println!("console: http://{addr}/");
         if args.demo {
             let dirs = examples(&args.examples)?;
@@ -153,52 +156,33 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             #[cfg(not(unix))]
             let _ = ctrl_c.await;
         };
-        cove_server::serve::serve(platform, listener, Duration::from_millis(cfg.catalog_poll_ms), shutdown).await?;
+        let served = cove_server::serve::serve(platform, listener, Duration::from_millis(cfg.catalog_poll_ms), shutdown).await;
+        previews.0.stop_all().await;
+        served?;
         Ok(ExitCode::SUCCESS)
     })
 }
 
-/// The simulator as the platform's reviewer preview: each version runs in its own simulator
-/// on the server's address, started on first request and kept while the server runs.
-struct SimulatorPreview {
-    dir: tempfile::TempDir,
-    ip: std::net::IpAddr,
-    running: tokio::sync::Mutex<std::collections::HashMap<String, cove_simulator::DevServer>>,
-}
+/// The simulator as the platform's reviewer preview (`cove_simulator::preview`): each
+/// reviewer's version runs in its own simulator on the server's address, behind a secret,
+/// reaching only the app's whitelist, for a limited time.
+struct SimulatorPreview(cove_simulator::preview::Previews);
 
 impl cove_server::preview::Previewer for SimulatorPreview {
-    fn preview<'a>(
-        &'a self,
-        key: &'a str,
-        package: Vec<u8>,
-    ) -> cove_server::preview::PreviewFuture<'a> {
+    fn preview(
+        &self,
+        req: cove_server::preview::PreviewRequest,
+    ) -> cove_server::preview::PreviewFuture<'_> {
         Box::pin(async move {
-            let mut running = self.running.lock().await;
-            if let Some(s) = running.get(key) {
-                return Ok(format!("http://{}/", s.addr));
-            }
-            let path = self.dir.path().join(format!("{key}.zip"));
-            std::fs::write(&path, &package).map_err(|e| e.to_string())?;
-            let opts = cove_simulator::DevOptions {
-                source: path,
-                listen: std::net::SocketAddr::new(self.ip, 0),
-                data_dir: None,
-                watch: false,
-                automator: None,
-                headless_view: false,
-                // Candidates are unsigned until published: the simulator's dev mode runs them.
-                trust: cove_package::Trust {
-                    dev_mode: true,
-                    ..Default::default()
-                },
-                watermark: None,
-            };
-            let server = cove_simulator::DevServer::start(opts)
-                .await
+            // The platform's whitelist JSON is the container's policy JSON (as `resolve`
+            // hands it to the SDK); the preview drops dev mode and private ranges itself.
+            let whitelist = serde_json::to_value(&req.domains)
+                .and_then(serde_json::from_value)
                 .map_err(|e| e.to_string())?;
-            let url = format!("http://{}/", server.addr);
-            running.insert(key.to_string(), server);
-            Ok(url)
+            self.0
+                .open(&req.key, req.package, whitelist)
+                .await
+                .map_err(|e| e.to_string())
         })
     }
 }

@@ -36,6 +36,27 @@ pub struct ServerConfig {
     pub catalog_poll_ms: u64,
     /// The largest upload accepted, in bytes.
     pub max_upload: u64,
+    /// Reviewer previews (`[preview]`).
+    pub preview: PreviewConfig,
+}
+
+/// How long reviewer previews run and how many at once (each is a simulator with a port).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PreviewConfig {
+    /// A preview stops this many seconds after it started.
+    pub ttl_secs: u64,
+    /// At most this many run on a node; one more stops the oldest.
+    pub max_running: usize,
+}
+
+impl Default for PreviewConfig {
+    fn default() -> Self {
+        PreviewConfig {
+            ttl_secs: 15 * 60,
+            max_running: 4,
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -53,6 +74,7 @@ impl Default for ServerConfig {
             secure_cookies: false,
             catalog_poll_ms: 1000,
             max_upload: 32 << 20,
+            preview: PreviewConfig::default(),
         }
     }
 }

@@ -6,6 +6,7 @@ mod automator;
 mod browser;
 mod devtools;
 mod package;
+pub mod preview;
 mod session;
 mod stop;
 mod watch;
@@ -52,6 +53,12 @@ pub struct DevOptions {
     pub trust: cove_package::Trust,
     /// A watermark over every page of the view (text; the time and user are added).
     pub watermark: Option<String>,
+    /// What the app's network may reach. `None`: dev mode, anything (WeChat DevTools' "do not
+    /// verify domains"), which only a developer's own machine should run.
+    pub net: Option<cove_container::services::net::NetPolicy>,
+    /// A secret every HTTP and WebSocket request must carry (`?token=` once, then the cookie
+    /// that sets); `None`: anyone who reaches the port may use it (`cove dev` on loopback).
+    pub access_token: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +107,12 @@ struct Shared {
     addr: std::sync::OnceLock<SocketAddr>,
     /// The view's watermark, as the `config` message gives it.
     watermark: Option<Value>,
+    /// The apps' network policy (`DevOptions::net`).
+    net: Option<cove_container::services::net::NetPolicy>,
+    /// `DevOptions::access_token`.
+    access_token: Option<String>,
+    /// Set once, when the server stops: the listener closes and every socket session ends.
+    stop: tokio::sync::watch::Sender<bool>,
     _tmp_data: Option<tempfile::TempDir>,
 }
 
@@ -160,6 +173,9 @@ impl DevServer {
                 .watermark
                 .as_ref()
                 .map(|text| json!({"text": text, "user": "simulator", "time": true})),
+            net: opts.net.clone(),
+            access_token: opts.access_token.clone(),
+            stop: tokio::sync::watch::channel(false).0,
             _tmp_data: tmp,
         });
         let watcher = match (opts.watch, shared.source.watched()) {
@@ -185,7 +201,12 @@ impl DevServer {
         let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        let serve = tokio::spawn(async move { axum::serve(listener, app).await });
+        let stopped = shared.stopped();
+        let serve = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await
+        });
         let automator_addr = match opts.automator {
             // Loopback only, whatever `--host` says: the protocol runs code in the app.
             Some(port) => Some(automator::serve(shared.clone(), port).await?),
@@ -209,12 +230,44 @@ impl DevServer {
     }
 
     /// Serve until the server fails (or forever).
-    pub async fn wait(self) -> std::io::Result<()> {
-        let _watcher = self._watcher;
-        match self.serve.await {
+    pub async fn wait(mut self) -> std::io::Result<()> {
+        let _watcher = self._watcher.take();
+        match (&mut self.serve).await {
             Ok(r) => r,
             Err(e) => Err(std::io::Error::other(e)),
         }
+    }
+
+    /// Stop: the listening socket closes at once, every view and panel socket ends (their
+    /// apps end with them), and the headless Chromium, if any, is closed. Returns once the
+    /// server task is gone, so the port is free again.
+    pub async fn stop(mut self) {
+        self.shared.stop.send_replace(true);
+        if tokio::time::timeout(STOP_WAIT, &mut self.serve)
+            .await
+            .is_err()
+        {
+            // A connection that ignores the graceful close: the task (and listener) go anyway.
+            self.serve.abort();
+            let _ = (&mut self.serve).await;
+        }
+        Closer(self.shared.clone()).close().await;
+    }
+}
+
+/// Resolves once the stop flag is set (at once if it already is).
+async fn until_stopped(rx: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = rx.wait_for(|s| *s).await;
+}
+
+/// How long [`DevServer::stop`] lets open connections finish.
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A server dropped without [`DevServer::stop`] still stops: its task sees the signal and
+/// releases the port shortly after.
+impl Drop for DevServer {
+    fn drop(&mut self) {
+        self.shared.stop.send_replace(true);
     }
 }
 
@@ -276,6 +329,7 @@ fn publish_warnings(devtools: &Devtools, pkg: &Package) {
 }
 
 fn router(shared: Arc<Shared>) -> Router {
+    let gate = axum::middleware::from_fn_with_state(shared.clone(), preview::require_token);
     Router::new()
         .route("/", get(simulator_page))
         .route("/view", get(view_page))
@@ -286,6 +340,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/__cove/pkg/{*path}", get(package_file))
         .route("/__cove/wxfile/{*path}", get(app_file))
         .fallback(get(asset))
+        .layer(gate)
         .with_state(shared)
 }
 
@@ -397,12 +452,14 @@ async fn app_file(State(shared): State<Arc<Shared>>, UrlPath(path): UrlPath<Stri
     }
 }
 
-/// A file from disk with the media type its name implies, or 404.
+/// A file from disk with the media type its name implies, or 404. The app's files are the
+/// app's content, never pages of the simulator: an HTML file among them opens sandboxed (no
+/// script, an origin of its own), so it cannot act as the simulator's origin.
 async fn file_response(file: &Path) -> Response {
     match tokio::fs::read(file).await {
         Ok(bytes) => {
             let mime = mime_guess::from_path(file).first_or_octet_stream();
-            with_headers(bytes, mime.as_ref(), None)
+            with_headers(bytes, mime.as_ref(), Some("sandbox"))
         }
         Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
@@ -445,6 +502,7 @@ async fn devtools_socket(ws: WebSocketUpgrade, State(shared): State<Arc<Shared>>
 
 async fn devtools_session(socket: WebSocket, shared: Arc<Shared>) {
     let (mut tx, mut rx) = socket.split();
+    let mut stop = shared.stop.subscribe();
     let (backlog, mut live) = shared.devtools.subscribe();
     for m in backlog {
         if tx.send(Message::text(&*m)).await.is_err() {
@@ -453,6 +511,7 @@ async fn devtools_session(socket: WebSocket, shared: Arc<Shared>) {
     }
     loop {
         tokio::select! {
+            _ = until_stopped(&mut stop) => return,
             m = live.recv() => match m {
                 Ok(m) => if tx.send(Message::text(&*m)).await.is_err() { return },
                 Err(broadcast::error::RecvError::Lagged(_)) => continue,
@@ -480,6 +539,12 @@ async fn devtools_session(socket: WebSocket, shared: Arc<Shared>) {
 }
 
 impl Shared {
+    /// Resolves when the server is told to stop.
+    fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.stop.subscribe();
+        async move { until_stopped(&mut rx).await }
+    }
+
     /// Start the headless view (once); sessions it opens are marked `launcher=cove`.
     async fn launch_browser(&self) -> Result<Arc<Browser>, BrowserError> {
         let mut slot = self.browser.lock().await;
@@ -564,6 +629,7 @@ async fn view_session(socket: WebSocket, q: HashMap<String, String>, shared: Arc
     let (mut ws_tx, mut ws_rx) = socket.split();
     let (to_view, mut outbox) = mpsc::unbounded_channel::<String>();
     let mut builds = shared.builds.subscribe();
+    let mut stop = shared.stop.subscribe();
     let build = current(&shared);
     let config = json!({
         "t": "config", "dev": true,
@@ -594,6 +660,9 @@ async fn view_session(socket: WebSocket, q: HashMap<String, String>, shared: Arc
                 &shared.data_dir.join(&pkg.app_id),
             );
             config.system = system_info(&q, pkg);
+            if let Some(net) = &shared.net {
+                config.net = net.clone();
+            }
             let entry = q.get("path").filter(|p| !p.is_empty()).map(|p| {
                 match q.get("query").filter(|s| !s.is_empty()) {
                     Some(query) => format!("{p}?{query}"),
@@ -629,6 +698,7 @@ async fn view_session(socket: WebSocket, q: HashMap<String, String>, shared: Arc
     };
     loop {
         tokio::select! {
+            _ = until_stopped(&mut stop) => break,
             out = outbox.recv() => match out {
                 Some(text) => if ws_tx.send(Message::text(text)).await.is_err() { break },
                 None => break,

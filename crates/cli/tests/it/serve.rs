@@ -227,17 +227,48 @@ fn ci_commands_then_crash_and_restart() {
         .await
         .unwrap()
     });
-    let sim = preview["url"]
+    let link = preview["url"]
         .as_str()
         .unwrap_or_else(|| panic!("{preview}"));
-    let page = rt.block_on(async { http.get(sim).send().await.unwrap().text().await.unwrap() });
+    // The link carries the preview's secret; the bare address answers nothing without it.
+    let (sim, token) = link.split_once("?token=").unwrap();
+    let bare = rt.block_on(async {
+        http.get(format!("{sim}__cove/status"))
+            .send()
+            .await
+            .unwrap()
+    });
+    assert_eq!(bare.status(), 401);
+    // The link sets the preview's cookie and sends the browser on to the bare address.
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let opened = rt.block_on(async { browser.get(link).send().await.unwrap() });
+    assert_eq!(opened.status(), 303);
+    let cookie = opened.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = rt.block_on(async {
+        let r = browser
+            .get(sim)
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        r.text().await.unwrap()
+    });
     assert!(
         page.contains("<html") || page.contains("<!doctype"),
         "{page}"
     );
     // It runs the uploaded package: the build is good and its app.json is served.
     let status: Value = rt.block_on(async {
-        http.get(format!("{sim}__cove/status"))
+        http.get(format!("{sim}__cove/status?token={token}"))
             .send()
             .await
             .unwrap()
@@ -247,7 +278,7 @@ fn ci_commands_then_crash_and_restart() {
     });
     assert_eq!(status["build"], "ok", "{status}");
     let app_json = rt.block_on(async {
-        http.get(format!("{sim}__cove/pkg/app.json"))
+        http.get(format!("{sim}__cove/pkg/app.json?token={token}"))
             .send()
             .await
             .unwrap()

@@ -259,9 +259,16 @@ impl Platform {
             ));
         };
         let package = self.version_package(who, app_id, code).await?;
-        let key = format!("{app_id}-{code}");
+        // The whitelists in force for the app: a candidate reaches no more than it would live.
+        let row = self.app_row(None, app_id).await?;
+        let domains: Domains = typed_col(&row, "domains")?;
+        let req = crate::preview::PreviewRequest {
+            key: format!("{app_id}-{code}-{}", who.principal.user_id),
+            package,
+            domains,
+        };
         previewer
-            .preview(&key, package)
+            .preview(req)
             .await
             .map_err(|e| Error::invalid("preview_failed", e))
     }

@@ -38,8 +38,13 @@ pub(crate) async fn serve(shared: Arc<Shared>, port: u16) -> Result<SocketAddr, 
     let bound = listener
         .local_addr()
         .map_err(|source| DevError::Listen { addr, source })?;
+    let stopped = shared.stopped();
     let app = Router::new().fallback(upgrade).with_state(shared);
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stopped)
+            .await
+    });
     Ok(bound)
 }
 

@@ -59,6 +59,10 @@ pub struct NetPolicy {
     /// Private ranges the host explicitly lets connections reach (e.g. a bank's intranet).
     /// They relax only the address check: the URL must still be on the kind's list.
     pub allowed_private: Vec<IpNet>,
+    /// Addresses no connection goes to, whatever the rest allows (dev mode and
+    /// `allowed_private` included): e.g. the server a reviewer's preview runs in, whose own
+    /// public address a whitelisted name could resolve to.
+    pub denied: Vec<IpNet>,
     /// Host -> base64 SHA-256 of the SubjectPublicKeyInfo ("pin-sha256"; an optional
     /// `sha256/` prefix is accepted). A pinned host must present a leaf whose key is one
     /// of these, besides a certificate valid for the platform's roots.
@@ -81,6 +85,7 @@ impl fmt::Debug for NetPolicy {
             .field("web_view", &self.web_view)
             .field("dev_mode", &self.dev_mode)
             .field("allowed_private", &self.allowed_private)
+            .field("denied", &self.denied)
             .field("pins", &self.pins)
             .field("extra_roots", &self.extra_roots.len())
             .field("resolver", &self.resolver)
@@ -103,7 +108,8 @@ impl NetPolicy {
         Rules::new(self).check_url(u, kind)
     }
 
-    /// Whether a connection may go to `ip`: public, or in `allowed_private`, or dev mode.
+    /// Whether a connection may go to `ip`: not `denied`, and public, or in
+    /// `allowed_private`, or dev mode.
     pub fn allows_address(&self, ip: IpAddr) -> bool {
         Rules::new(self).address_allowed(ip)
     }
@@ -224,6 +230,7 @@ pub(super) struct Rules {
     dev: bool,
     lists: HashMap<NetKind, Vec<Entry>>,
     allowed_private: Vec<IpNet>,
+    denied: Vec<IpNet>,
 }
 
 impl Rules {
@@ -255,6 +262,7 @@ impl Rules {
             dev: p.dev_mode,
             lists,
             allowed_private: p.allowed_private.clone(),
+            denied: p.denied.clone(),
         }
     }
 
@@ -291,10 +299,17 @@ impl Rules {
 
     /// Whether a connection may go to `ip`.
     pub(super) fn address_allowed(&self, ip: IpAddr) -> bool {
+        let canonical = ip.to_canonical();
+        if self
+            .denied
+            .iter()
+            .any(|n| n.contains(&ip) || n.contains(&canonical))
+        {
+            return false;
+        }
         if self.dev || is_public(ip) {
             return true;
         }
-        let canonical = ip.to_canonical();
         self.allowed_private
             .iter()
             .any(|n| n.contains(&ip) || n.contains(&canonical))
@@ -661,6 +676,25 @@ mod tests {
         assert!(!r.address_allowed(ip("127.0.0.1")));
         assert!(!r.address_allowed(ip("169.254.169.254")));
         assert!(Rules::new(&NetPolicy::dev()).address_allowed(ip("127.0.0.1")));
+    }
+
+    #[test]
+    fn denied_wins_over_dev_mode_and_allowed_private() {
+        let p = NetPolicy {
+            dev_mode: true,
+            allowed_private: vec!["10.0.0.0/8".parse().unwrap()],
+            denied: vec![
+                "10.0.0.5/32".parse().unwrap(),
+                "8.8.8.8/32".parse().unwrap(),
+            ],
+            ..NetPolicy::default()
+        };
+        let r = Rules::new(&p);
+        assert!(!r.address_allowed(ip("10.0.0.5")));
+        assert!(!r.address_allowed(ip("::ffff:10.0.0.5")));
+        assert!(!r.address_allowed(ip("8.8.8.8")));
+        assert!(r.address_allowed(ip("10.0.0.6")));
+        assert!(r.address_allowed(ip("8.8.4.4")));
     }
 
     #[test]

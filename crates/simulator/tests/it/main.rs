@@ -1,0 +1,2 @@
+//! The simulator crate's integration tests, in one binary.
+mod preview;
