@@ -53,7 +53,18 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         crate::stats::MIGRATION_RELEASES,
         crate::stats::MIGRATION_RELEASES,
     ),
+    (7, "review sign-offs", REVIEW, REVIEW),
 ];
+
+/// When a version entered review (the queue's order), and each reviewer's sign-off: who,
+/// when, the report they saw (its digest and a summary of its findings) and their comment.
+const REVIEW: &str = "
+    ALTER TABLE versions ADD COLUMN submitted_at BIGINT;
+    CREATE TABLE signoffs (
+        app_id TEXT NOT NULL, code BIGINT NOT NULL, step TEXT NOT NULL,
+        user_id BIGINT NOT NULL, username TEXT NOT NULL, at BIGINT NOT NULL,
+        comment TEXT NOT NULL, report_digest TEXT NOT NULL, findings TEXT NOT NULL,
+        PRIMARY KEY (app_id, code, step));";
 
 /// The platform's tables, in SQL both dialects accept: numeric ids come from `ids` (one row
 /// per kind, bumped in the inserting transaction) rather than from either dialect's own

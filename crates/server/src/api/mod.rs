@@ -9,6 +9,8 @@
 
 mod accounts;
 mod apps;
+mod audit;
+mod review;
 pub mod events;
 pub mod openapi;
 
@@ -175,6 +177,8 @@ async fn json_errors(res: Response) -> Response {
 pub fn router(platform: Platform) -> Router {
     Router::new()
         .merge(accounts::routes())
+        .merge(audit::routes())
+        .merge(review::routes())
         .merge(apps::routes(platform.settings.upload.max_upload as usize))
         .route("/openapi.json", axum::routing::get(openapi::document))
         .layer(axum::middleware::map_response(json_errors))

@@ -309,6 +309,22 @@ pub const ROUTES: &[Route] = &[
         "This document",
         None,
     ),
+    (
+        "get",
+        "/api/v1/review-queue",
+        "versions",
+        Auth::User,
+        "Versions in review across the mini-programs the caller may review, oldest submission first; query uploader, q, limit, offset; X-Total-Count header",
+        None,
+    ),
+    (
+        "get",
+        "/api/v1/capabilities",
+        "accounts",
+        Auth::User,
+        "What the caller may do outside one mini-program: {actions: [create_app, review, manage_hosts, view_audit, manage_users]}",
+        None,
+    ),
 ];
 
 fn params(path: &str) -> Vec<Value> {

@@ -6,6 +6,8 @@ mod accounts;
 pub mod apps;
 mod catalog;
 mod hosts;
+pub mod audit_query;
+pub mod review;
 mod versions;
 
 use std::sync::Arc;
