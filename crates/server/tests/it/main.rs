@@ -4,6 +4,7 @@ mod access;
 mod api_flow;
 mod audit_db;
 mod blobs_s3;
+mod console_api;
 mod download;
 mod pg;
 mod report;
