@@ -103,6 +103,7 @@ const ACTION_WORDS = {
   'host.revoke': 'Revoked from a host app',
   'org.create': 'Organisation created',
   'user.create': 'User created',
+  'session.create': 'Signed in',
 };
 
 const ZH = {
@@ -427,6 +428,7 @@ const ZH = {
   'Revoked from a host app': '取消宿主应用授权',
   'Organisation created': '创建机构',
   'User created': '创建用户',
+  'Signed in': '登录',
 };
 
 // ---------------------------------------------------------------------------------------

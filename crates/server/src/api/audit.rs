@@ -20,10 +20,10 @@ pub fn routes() -> Router<Platform> {
         .route("/api/v1/audit/verify", get(audit_verify))
 }
 
+/// Read apart from [`AuditFilter`]: `serde(flatten)` would hand the query's numbers over as
+/// strings.
 #[derive(Deserialize)]
-struct AuditQuery {
-    #[serde(flatten)]
-    filter: AuditFilter,
+struct Format {
     /// `json` (default) or `csv`.
     #[serde(default)]
     format: Option<String>,
@@ -34,7 +34,8 @@ struct AuditQuery {
 async fn audit(
     State(p): State<Platform>,
     Authed(who): Authed,
-    Query(q): Query<AuditQuery>,
+    Query(filter): Query<AuditFilter>,
+    Query(q): Query<Format>,
 ) -> ApiResult<Response> {
     let csv = match q.format.as_deref().unwrap_or("json") {
         "json" => false,
@@ -46,7 +47,7 @@ async fn audit(
         }
     };
     let default_limit = if csv { MAX_AUDIT_ROWS } else { 100 };
-    let (entries, total) = p.audit_query(&who, &q.filter, default_limit).await?;
+    let (entries, total) = p.audit_query(&who, &filter, default_limit).await?;
     let mut res = if csv {
         (
             [

@@ -108,10 +108,11 @@ impl VersionFilter {
         }
         if let Some(q) = self.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             let q = q.to_lowercase();
+            let code = v.code.to_string();
             let hay = [
                 v.name.as_str(),
                 v.note.as_str(),
-                &v.code.to_string(),
+                code.as_str(),
                 v.uploaded_by_name.as_deref().unwrap_or(""),
             ];
             if !hay.iter().any(|h| h.to_lowercase().contains(&q)) {

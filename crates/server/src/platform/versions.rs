@@ -311,10 +311,8 @@ impl Platform {
     ) -> Result<VersionRow> {
         match step {
             Step::Publish => self.publish(who, app_id, code, false).await,
-            Step::Approve => Err(Error::invalid(
-                "comment_required",
-                "an approval needs the reviewer's comment (Platform::approve)",
-            )),
+            // Without a comment: refused as comment_required (once the caller may approve).
+            Step::Approve => self.approve(who, app_id, code, "", None).await,
             _ => self.take_step(who, app_id, code, step, None).await,
         }
     }
@@ -330,24 +328,14 @@ impl Platform {
         comment: &str,
         seen_digest: Option<&str>,
     ) -> Result<VersionRow> {
-        let comment = comment.trim();
-        if comment.is_empty() {
-            return Err(Error::invalid(
-                "comment_required",
-                "an approval needs a comment: what you checked, and why it may go out",
-            ));
-        }
-        if comment.chars().count() > super::review::MAX_COMMENT {
-            return Err(Error::invalid(
-                "comment_too_long",
-                format!(
-                    "a comment has at most {} characters",
-                    super::review::MAX_COMMENT
-                ),
-            ));
-        }
-        self.take_step(who, app_id, code, Step::Approve, Some((comment, seen_digest)))
-            .await
+        self.take_step(
+            who,
+            app_id,
+            code,
+            Step::Approve,
+            Some((comment.trim(), seen_digest)),
+        )
+        .await
     }
 
     async fn take_step(
@@ -372,6 +360,22 @@ impl Platform {
         let next = workflow::advance(&v.state, &step, &who.principal, &target)?;
         let mut after = json!(next);
         if let Some((comment, seen)) = signoff {
+            // Checked once the caller is known to be allowed: others learn nothing from it.
+            if comment.is_empty() {
+                return Err(Error::invalid(
+                    "comment_required",
+                    "an approval needs a comment: what you checked, and why it may go out",
+                ));
+            }
+            if comment.chars().count() > super::review::MAX_COMMENT {
+                return Err(Error::invalid(
+                    "comment_too_long",
+                    format!(
+                        "a comment has at most {} characters",
+                        super::review::MAX_COMMENT
+                    ),
+                ));
+            }
             let s = self
                 .sign_off(&mut tx, who, app_id, &v, "approve", comment, seen)
                 .await?;

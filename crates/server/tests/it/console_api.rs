@@ -102,9 +102,21 @@ async fn world(database: Option<String>) -> World {
     }
 }
 
-fn source() -> Vec<u8> {
+/// examples/demo's source, as the project of `app`.
+fn source(app: &str) -> Vec<u8> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo");
-    cove_server::upload::zip_source_dir(&dir).unwrap()
+    let tree = cove_compiler::SourceTree::from_dir(&dir).unwrap();
+    let mut files: cove_compiler::output::Files = tree
+        .paths()
+        .map(|p| (p.to_string(), tree.get(p).unwrap().to_vec()))
+        .collect();
+    for bytes in files.values_mut() {
+        let text = String::from_utf8_lossy(bytes);
+        if text.contains(APP) {
+            *bytes = text.replace(APP, app).into_bytes();
+        }
+    }
+    cove_compiler::output::zip_bytes(&files).unwrap()
 }
 
 impl World {
@@ -119,7 +131,7 @@ impl World {
             version_name: None,
             note: note.into(),
         };
-        self.p.upload(&self.dev, app, source(), &up).await.unwrap().code
+        self.p.upload(&self.dev, app, source(app), &up).await.unwrap().code
     }
 
     async fn submit(&self, app: &str, code: u64, at: i64) {
@@ -568,7 +580,7 @@ async fn audit_filters_and_csv(w: &World) {
     // The CSV export: quoted where needed, and no cell a spreadsheet would run.
     let cookie = w.cookie("-formula").await;
     let (st, headers, csv) = w
-        .get(&cookie, "/api/v1/audit?format=csv&actor=-formula")
+        .get(&cookie, "/api/v1/audit?format=csv&actor=-formula&action=app.")
         .await;
     assert_eq!(st, StatusCode::OK, "{csv}");
     assert_eq!(headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
@@ -595,7 +607,7 @@ async fn audit_filters_and_csv(w: &World) {
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     // The JSON list filters the same way.
     let (_, headers, body) = w
-        .get(&cookie, "/api/v1/audit?action=app.takedown&limit=5")
+        .get(&cookie, "/api/v1/audit?action=app.takedown&actor=-formula&limit=5")
         .await;
     assert_eq!(headers["x-total-count"], "1");
     let rows: Value = serde_json::from_str(&body).unwrap();
