@@ -699,7 +699,9 @@ test('roles: a partner developer, a reviewer and an operator each see only their
   const draft = await dev('POST', `/apps/${app}/versions?kind=source&version_name=2.0.0-draft&note=draft`, zipOf('draft'), 'application/zip');
   const first = await dev('POST', `/apps/${app}/versions?kind=source&version_name=2.0.0&note=${encodeURIComponent('待审核 一')}`, zipOf('one'), 'application/zip');
   await dev('POST', `/apps/${app}/versions/${first.code}/submit`);
-  // Submitted to the draft's right: the draft goes in after, so the queue has two, in order.
+  // The draft, uploaded first, is submitted a second later (the clock's resolution): the
+  // queue holds both, in the order they were submitted.
+  await new Promise((r) => setTimeout(r, 1100));
   await dev('POST', `/apps/${app}/versions/${draft.code}/submit`);
   const third = await dev('POST', `/apps/${app}/versions?kind=source&version_name=2.0.1&note=uploaded`, zipOf('three'), 'application/zip');
   queued = { app, first: first.code, second: draft.code, uploaded: third.code };

@@ -582,10 +582,10 @@ function zoneOffset(d) {
 }
 
 // A time in the viewer's zone, with the zone named (`2026-12-07 23:01:02 GMT+8`).
-function fmtTime(t) {
-  if (t == null || t === '') return '—';
-  const d = typeof t === 'number' ? new Date(t * 1000) : new Date(t);
-  if (Number.isNaN(d.getTime())) return String(t);
+function fmtTime(when) {
+  if (when == null || when === '') return '—';
+  const d = typeof when === 'number' ? new Date(when * 1000) : new Date(when);
+  if (Number.isNaN(d.getTime())) return String(when);
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${zoneOffset(d)}`;
 }
 
@@ -810,14 +810,17 @@ async function render(opts = {}) {
   }
   top.hidden = false;
   const u = state.user;
-  document.getElementById('who').replaceChildren(
+  // Through add(), which skips what is absent: replaceChildren() would write "null".
+  const who = document.getElementById('who');
+  who.replaceChildren();
+  add(who, [
     h('strong', {}, u.username),
     ' · ',
     rolesOf(u),
     ' · ',
     h('span', { id: 'who-org' }, u.org_name || String(u.org_id ?? '')),
     u.operator ? [' ', badge(t('operator org'), 'info')] : null,
-  );
+  ]);
   const route = parseRoute();
   // Only the sections the user may use (the server's capabilities).
   const sections = [
@@ -1545,16 +1548,16 @@ function newCondition(kind) {
   }
 }
 
-function toLocalInput(t) {
-  if (t == null) return '';
-  const d = new Date(t * 1000);
+function toLocalInput(when) {
+  if (when == null) return '';
+  const d = new Date(when * 1000);
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
 function fromLocalInput(v) {
   if (!v) return null;
-  const t = new Date(v).getTime();
-  return Number.isNaN(t) ? null : Math.floor(t / 1000);
+  const ms = new Date(v).getTime();
+  return Number.isNaN(ms) ? null : Math.floor(ms / 1000);
 }
 
 async function grayTab(app) {
@@ -1697,8 +1700,8 @@ function explainForm(app, hosts) {
     const q = new URLSearchParams({ user_id: user.value.trim(), platform: platform.value });
     if (host.value) q.set('host', host.value);
     if (hv.value.trim()) q.set('host_version', hv.value.trim());
-    const t = list(tags.value);
-    if (t.length) q.set('tags', t.join(','));
+    const tagList = list(tags.value);
+    if (tagList.length) q.set('tags', tagList.join(','));
     const when = fromLocalInput(at.value);
     if (when != null) q.set('at', String(when));
     go.disabled = true;
