@@ -171,14 +171,8 @@ async fn step(
     let v = match step.as_str() {
         "submit" => p.step(&who, &app_id, code, Step::Submit).await?,
         "approve" => {
-            p.approve(
-                &who,
-                &app_id,
-                code,
-                &r.comment,
-                r.report_digest.as_deref(),
-            )
-            .await?
+            p.approve(&who, &app_id, code, &r.comment, r.report_digest.as_deref())
+                .await?
         }
         "reject" => {
             p.step(&who, &app_id, code, Step::Reject { reason: r.reason })

@@ -10,9 +10,9 @@
 mod accounts;
 mod apps;
 mod audit;
-mod review;
 pub mod events;
 pub mod openapi;
+mod review;
 
 use std::net::SocketAddr;
 

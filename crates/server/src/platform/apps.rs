@@ -276,8 +276,10 @@ impl Platform {
             }),
             None => None,
         };
-        let allowed_actions = super::review::AppCtx::of(&row)?
-            .app_actions(&who.principal, pending_domains.as_ref().map(|p| p.proposed_by));
+        let allowed_actions = super::review::AppCtx::of(&row)?.app_actions(
+            &who.principal,
+            pending_domains.as_ref().map(|p| p.proposed_by),
+        );
         Ok(AppDetail {
             allowed_actions,
             summary: Self::summary(&row)?,

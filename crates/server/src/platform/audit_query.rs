@@ -57,7 +57,11 @@ impl Platform {
             if let Some(prefix) = action.strip_suffix('.') {
                 // A prefix compared as a range: no LIKE, so `_` and `%` in it mean themselves.
                 texts.push(format!("{prefix}."));
-                conds.push(format!("substr(action, 1, {}) = ${}", prefix.chars().count() + 1, texts.len()));
+                conds.push(format!(
+                    "substr(action, 1, {}) = ${}",
+                    prefix.chars().count() + 1,
+                    texts.len()
+                ));
             } else {
                 texts.push(action.to_string());
                 conds.push(format!("action = ${}", texts.len()));

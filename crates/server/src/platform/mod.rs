@@ -4,9 +4,9 @@
 
 mod accounts;
 pub mod apps;
+pub mod audit_query;
 mod catalog;
 mod hosts;
-pub mod audit_query;
 pub mod review;
 mod versions;
 

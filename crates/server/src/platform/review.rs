@@ -100,7 +100,11 @@ impl VersionFilter {
         {
             return false;
         }
-        if let Some(u) = self.uploader.as_deref().map(str::trim).filter(|s| !s.is_empty())
+        if let Some(u) = self
+            .uploader
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
             && v.uploaded_by_name.as_deref() != Some(u)
             && v.uploaded_by.to_string() != u
         {
@@ -227,7 +231,11 @@ impl AppCtx {
             out.push("review_domains");
         }
         if self.may(who, Action::Takedown, None) {
-            out.push(if self.taken_down { "restore" } else { "takedown" });
+            out.push(if self.taken_down {
+                "restore"
+            } else {
+                "takedown"
+            });
         }
         out
     }
@@ -354,7 +362,11 @@ impl Platform {
     /// Versions waiting for review in every mini-program the caller may review, the longest
     /// waiting first. Versions the caller uploaded are listed (someone else must approve
     /// them: their `allowed_actions` say so).
-    pub async fn review_queue(&self, who: &Actor, filter: &VersionFilter) -> Result<Page<QueueItem>> {
+    pub async fn review_queue(
+        &self,
+        who: &Actor,
+        filter: &VersionFilter,
+    ) -> Result<Page<QueueItem>> {
         filter.check()?;
         let own = Target {
             owner_org: Some(who.principal.org_id),

@@ -131,7 +131,11 @@ impl World {
             version_name: None,
             note: note.into(),
         };
-        self.p.upload(&self.dev, app, source(app), &up).await.unwrap().code
+        self.p
+            .upload(&self.dev, app, source(app), &up)
+            .await
+            .unwrap()
+            .code
     }
 
     async fn submit(&self, app: &str, code: u64, at: i64) {
@@ -216,11 +220,10 @@ async fn queue_and_lists(w: &World) {
     w.submit(APP, a1, 1_800_000_300).await;
     w.submit(APP, a3, 1_800_000_200).await;
 
-    let q = w
-        .p
-        .review_queue(&w.reviewer, &VersionFilter::default())
-        .await
-        .unwrap();
+    let q =
+        w.p.review_queue(&w.reviewer, &VersionFilter::default())
+            .await
+            .unwrap();
     assert_eq!(q.total, 4);
     assert_eq!(
         codes(&q.items, |i| (i.app_id.clone(), i.version.code)),
@@ -238,28 +241,28 @@ async fn queue_and_lists(w: &World) {
         Some(&["preview", "approve", "reject"][..])
     );
     // Paging.
-    let p1 = w
-        .p
-        .review_queue(&w.reviewer, &filter("limit=2&offset=2"))
-        .await
-        .unwrap();
+    let p1 =
+        w.p.review_queue(&w.reviewer, &filter("limit=2&offset=2"))
+            .await
+            .unwrap();
     assert_eq!((p1.total, p1.limit, p1.offset), (4, 2, 2));
     assert_eq!(
         codes(&p1.items, |i| (i.app_id.clone(), i.version.code)),
         [(APP.to_string(), a3), (APP.to_string(), a1)]
     );
     // Filters: text (name, note, code) and uploader.
-    let t = w
-        .p
-        .review_queue(&w.reviewer, &filter("q=二号"))
-        .await
-        .unwrap();
-    assert_eq!(codes(&t.items, |i| (i.app_id.clone(), i.version.code)), [(APP.to_string(), a2)]);
-    let none = w
-        .p
-        .review_queue(&w.reviewer, &filter("uploader=reviewer"))
-        .await
-        .unwrap();
+    let t =
+        w.p.review_queue(&w.reviewer, &filter("q=二号"))
+            .await
+            .unwrap();
+    assert_eq!(
+        codes(&t.items, |i| (i.app_id.clone(), i.version.code)),
+        [(APP.to_string(), a2)]
+    );
+    let none =
+        w.p.review_queue(&w.reviewer, &filter("uploader=reviewer"))
+            .await
+            .unwrap();
     assert_eq!(none.total, 0);
     assert_eq!(
         w.p.review_queue(&w.reviewer, &filter("uploader=dev"))
@@ -270,42 +273,37 @@ async fn queue_and_lists(w: &World) {
     );
     // Only those who may review have a queue: not a developer, a partner's admin, an operator.
     for who in [&w.dev, &w.partner_admin, &w.operator] {
-        let e = w
-            .p
-            .review_queue(who, &VersionFilter::default())
-            .await
-            .unwrap_err();
+        let e =
+            w.p.review_queue(who, &VersionFilter::default())
+                .await
+                .unwrap_err();
         assert_eq!(e.code(), "forbidden", "{}", who.username);
     }
 
     // Every version list pages and filters the same way.
-    let all = w
-        .p
-        .version_page(&w.dev, APP, &VersionFilter::default())
-        .await
-        .unwrap();
+    let all =
+        w.p.version_page(&w.dev, APP, &VersionFilter::default())
+            .await
+            .unwrap();
     assert_eq!(all.total, 3);
     assert_eq!(
         all.items.iter().map(|v| v.code).collect::<Vec<_>>(),
         [a3, a2, a1]
     );
-    let page = w
-        .p
-        .version_page(&w.dev, OTHER, &filter("state=uploaded"))
-        .await
-        .unwrap();
+    let page =
+        w.p.version_page(&w.dev, OTHER, &filter("state=uploaded"))
+            .await
+            .unwrap();
     assert_eq!(page.items.iter().map(|v| v.code).collect::<Vec<_>>(), [b2]);
-    let page = w
-        .p
-        .version_page(&w.dev, APP, &filter("limit=1&offset=1&state=in_review"))
-        .await
-        .unwrap();
+    let page =
+        w.p.version_page(&w.dev, APP, &filter("limit=1&offset=1&state=in_review"))
+            .await
+            .unwrap();
     assert_eq!((page.total, page.items[0].code), (3, a2));
-    let e = w
-        .p
-        .version_page(&w.dev, APP, &filter("state=live"))
-        .await
-        .unwrap_err();
+    let e =
+        w.p.version_page(&w.dev, APP, &filter("state=live"))
+            .await
+            .unwrap_err();
     assert_eq!(e.code(), "bad_filter");
 
     // Over HTTP: the rows, and the total in a header.
@@ -353,10 +351,19 @@ async fn queue_and_lists(w: &World) {
     let in_review = |who: &Actor| {
         let who = who.clone();
         let p = w.p.clone();
-        async move { p.version(&who, APP, a1).await.unwrap().allowed_actions.unwrap() }
+        async move {
+            p.version(&who, APP, a1)
+                .await
+                .unwrap()
+                .allowed_actions
+                .unwrap()
+        }
     };
     assert_eq!(in_review(&w.dev).await, ["preview"]);
-    assert_eq!(in_review(&w.reviewer).await, ["preview", "approve", "reject"]);
+    assert_eq!(
+        in_review(&w.reviewer).await,
+        ["preview", "approve", "reject"]
+    );
     assert_eq!(in_review(&w.operator).await, ["preview"]);
     let app = w.p.app(&w.dev, APP).await.unwrap();
     assert!(!app.allowed_actions.contains(&"takedown"));
@@ -372,32 +379,28 @@ async fn approval_sign_off(w: &World) {
     w.submit(APP, code, 1_800_001_000).await;
     // No comment, no approval: neither through the API's approve nor as a bare step.
     for comment in ["", "   \n"] {
-        let e = w
-            .p
-            .approve(&w.reviewer, APP, code, comment, None)
-            .await
-            .unwrap_err();
+        let e =
+            w.p.approve(&w.reviewer, APP, code, comment, None)
+                .await
+                .unwrap_err();
         assert_eq!(e.code(), "comment_required");
     }
-    let e = w
-        .p
-        .step(&w.reviewer, APP, code, Step::Approve)
-        .await
-        .unwrap_err();
+    let e =
+        w.p.step(&w.reviewer, APP, code, Step::Approve)
+            .await
+            .unwrap_err();
     assert_eq!(e.code(), "comment_required");
     // The reviewer must have read the report there is now.
-    let e = w
-        .p
-        .approve(&w.reviewer, APP, code, "ok", Some("0000"))
-        .await
-        .unwrap_err();
+    let e =
+        w.p.approve(&w.reviewer, APP, code, "ok", Some("0000"))
+            .await
+            .unwrap_err();
     assert_eq!(e.code(), "conflict");
     // Someone who may not review is refused before anything else.
-    let e = w
-        .p
-        .approve(&w.dev, APP, code, "mine", None)
-        .await
-        .unwrap_err();
+    let e =
+        w.p.approve(&w.dev, APP, code, "mine", None)
+            .await
+            .unwrap_err();
     assert_eq!(e.code(), "forbidden");
 
     let seen = w.p.version(&w.reviewer, APP, code).await.unwrap();
@@ -428,9 +431,8 @@ async fn approval_sign_off(w: &World) {
     );
     assert!(f["codes"].is_array());
     // Audited, with what was seen and said.
-    let (entries, _) = w
-        .p
-        .audit_query(
+    let (entries, _) =
+        w.p.audit_query(
             &w.formula,
             &serde_json::from_value::<AuditFilter>(json!({"action": "version.approve"})).unwrap(),
             10,
@@ -467,9 +469,8 @@ async fn explain_per_host(w: &World) {
         now: 1_800_003_000,
         ..Context::default()
     };
-    let (granted, _) = w
-        .p
-        .create_host(
+    let (granted, _) =
+        w.p.create_host(
             Some(&w.operator),
             &NewHost {
                 name: "Bank App".into(),
@@ -479,9 +480,8 @@ async fn explain_per_host(w: &World) {
         )
         .await
         .unwrap();
-    let (other, _) = w
-        .p
-        .create_host(
+    let (other, _) =
+        w.p.create_host(
             Some(&w.operator),
             &NewHost {
                 name: "Wallet".into(),
@@ -500,26 +500,40 @@ async fn explain_per_host(w: &World) {
     // The gray rules alone say which version; a host that cannot load the app gets nothing.
     let any = w.p.explain(&w.dev, APP, None, &ctx).await.unwrap();
     assert_eq!((any.decision.version_code, any.outcome), (live, "decided"));
-    let on = w.p.explain(&w.dev, APP, Some(granted.id), &ctx).await.unwrap();
+    let on =
+        w.p.explain(&w.dev, APP, Some(granted.id), &ctx)
+            .await
+            .unwrap();
     assert_eq!((on.decision.version_code, on.outcome), (live, "delivered"));
     assert_eq!(on.host.unwrap().name, "Bank App");
-    let off = w.p.explain(&w.dev, APP, Some(other.id), &ctx).await.unwrap();
-    assert_eq!((off.decision.version_code, off.outcome), (None, "not_granted"));
+    let off =
+        w.p.explain(&w.dev, APP, Some(other.id), &ctx)
+            .await
+            .unwrap();
+    assert_eq!(
+        (off.decision.version_code, off.outcome),
+        (None, "not_granted")
+    );
     assert!(
         off.decision.trace[0].contains("not granted to host app Wallet"),
         "{:?}",
         off.decision.trace
     );
-    let e = w
-        .p
-        .explain(&w.dev, APP, Some(9999), &ctx)
-        .await
-        .unwrap_err();
+    let e =
+        w.p.explain(&w.dev, APP, Some(9999), &ctx)
+            .await
+            .unwrap_err();
     assert_eq!(e.code(), "not_found");
     // Taken down: nothing, on any host.
     w.p.takedown(&w.operator, APP, "incident 7").await.unwrap();
-    let down = w.p.explain(&w.dev, APP, Some(granted.id), &ctx).await.unwrap();
-    assert_eq!((down.decision.version_code, down.outcome), (None, "taken_down"));
+    let down =
+        w.p.explain(&w.dev, APP, Some(granted.id), &ctx)
+            .await
+            .unwrap();
+    assert_eq!(
+        (down.decision.version_code, down.outcome),
+        (None, "taken_down")
+    );
     w.p.restore(&w.operator, APP).await.unwrap();
     // Over HTTP, with the host as the console sends it.
     let cookie = w.cookie("reviewer").await;
@@ -531,14 +545,21 @@ async fn explain_per_host(w: &World) {
         .await;
     assert_eq!(st, StatusCode::OK, "{body}");
     let v: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!((v["outcome"].as_str(), &v["version_code"]), (Some("not_granted"), &Value::Null));
+    assert_eq!(
+        (v["outcome"].as_str(), &v["version_code"]),
+        (Some("not_granted"), &Value::Null)
+    );
 }
 
 async fn audit_filters_and_csv(w: &World) {
     w.at(1_800_010_000);
-    w.p.takedown(&w.formula, OTHER, "said \"stop\", at once\n=HYPERLINK(\"x\")")
-        .await
-        .unwrap();
+    w.p.takedown(
+        &w.formula,
+        OTHER,
+        "said \"stop\", at once\n=HYPERLINK(\"x\")",
+    )
+    .await
+    .unwrap();
     w.at(1_800_020_000);
     w.p.restore(&w.formula, OTHER).await.unwrap();
     let f = |v: Value| serde_json::from_value::<AuditFilter>(v).unwrap();
@@ -547,7 +568,10 @@ async fn audit_filters_and_csv(w: &World) {
         let who = w.formula.clone();
         async move {
             let (e, total) = p.audit_query(&who, &f(v), 100).await.unwrap();
-            (e.iter().map(|e| e.action.clone()).collect::<Vec<_>>(), total)
+            (
+                e.iter().map(|e| e.action.clone()).collect::<Vec<_>>(),
+                total,
+            )
         }
     };
     assert_eq!(
@@ -555,7 +579,9 @@ async fn audit_filters_and_csv(w: &World) {
         (vec!["app.restore".into(), "app.takedown".into()], 2)
     );
     assert_eq!(
-        q(json!({"actor": "-formula", "action": "app.takedown"})).await.1,
+        q(json!({"actor": "-formula", "action": "app.takedown"}))
+            .await
+            .1,
         1
     );
     // A prefix ending in '.' is every action under it.
@@ -565,7 +591,9 @@ async fn audit_filters_and_csv(w: &World) {
     assert_eq!(q(json!({"action": "app"})).await.1, 0);
     // Time: from inclusive, to exclusive.
     assert_eq!(
-        q(json!({"from": 1_800_010_000, "to": 1_800_020_000})).await.0,
+        q(json!({"from": 1_800_010_000, "to": 1_800_020_000}))
+            .await
+            .0,
         ["app.takedown"]
     );
     assert_eq!(q(json!({"from": 1_800_020_001})).await.1, 0);
@@ -574,13 +602,19 @@ async fn audit_filters_and_csv(w: &World) {
     let (page, t2) = q(json!({"limit": 1, "offset": 1})).await;
     assert_eq!((page.len() as u64, t2), (1, total));
     // Who may not read the audit log cannot filter it either.
-    let e = w.p.audit_query(&w.reviewer, &f(json!({})), 10).await.unwrap_err();
+    let e =
+        w.p.audit_query(&w.reviewer, &f(json!({})), 10)
+            .await
+            .unwrap_err();
     assert_eq!(e.code(), "forbidden");
 
     // The CSV export: quoted where needed, and no cell a spreadsheet would run.
     let cookie = w.cookie("-formula").await;
     let (st, headers, csv) = w
-        .get(&cookie, "/api/v1/audit?format=csv&actor=-formula&action=app.")
+        .get(
+            &cookie,
+            "/api/v1/audit?format=csv&actor=-formula&action=app.",
+        )
         .await;
     assert_eq!(st, StatusCode::OK, "{csv}");
     assert_eq!(headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
@@ -607,7 +641,10 @@ async fn audit_filters_and_csv(w: &World) {
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     // The JSON list filters the same way.
     let (_, headers, body) = w
-        .get(&cookie, "/api/v1/audit?action=app.takedown&actor=-formula&limit=5")
+        .get(
+            &cookie,
+            "/api/v1/audit?action=app.takedown&actor=-formula&limit=5",
+        )
         .await;
     assert_eq!(headers["x-total-count"], "1");
     let rows: Value = serde_json::from_str(&body).unwrap();
