@@ -110,27 +110,44 @@ function demoProject(edit) {
   return zip(files);
 }
 
-/** The API as another user, from outside the browser (the developer uploads with the CLI). */
-async function apiAs({ username, password }) {
-  const r = await fetch(`${serve.url}api/v1/session`, {
+/** A new password for a forced change: 12+ characters. */
+function newPassword() {
+  return `Cove-e2e-${crypto.randomBytes(9).toString('base64url')}`;
+}
+
+/**
+ * Sign in through the API. A one-time password must be changed first (`must_change_password`,
+ * after which only `PUT /session/password` works): change it and update `creds` in place.
+ */
+async function signIn(creds) {
+  const post = () => fetch(`${serve.url}api/v1/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
+    body: JSON.stringify({ username: creds.username, password: creds.password }),
   });
-  assert.equal(r.status, 200, `${username} signs in`);
-  const cookie = r.headers.get('set-cookie').split(';')[0];
-  const { csrf, must_change_password: mustChange } = await r.json();
-  // A one-time password is replaced first (docs/server.md, "Credentials").
-  if (mustChange) {
-    const fresh = `${password} (changed)`;
+  let r = await post();
+  assert.equal(r.status, 200, `${creds.username} signs in`);
+  let body = await r.json();
+  if (body.must_change_password) {
+    const cookie = r.headers.get('set-cookie').split(';')[0];
+    const next = newPassword();
     const c = await fetch(`${serve.url}api/v1/session/password`, {
       method: 'PUT',
-      headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' },
-      body: JSON.stringify({ current: password, new: fresh }),
+      headers: { cookie, 'x-csrf-token': body.csrf, 'content-type': 'application/json' },
+      body: JSON.stringify({ current: creds.password, new: next }),
     });
-    assert.equal(c.status, 200, `${username} changes the one-time password`);
-    if (username === serve.username) serve.password = fresh;
+    assert.ok(c.ok, `${creds.username} changes the one-time password: ${c.status} ${await c.text()}`);
+    creds.password = next;
+    r = await post();
+    assert.equal(r.status, 200, `${creds.username} signs in with the new password`);
+    body = await r.json();
   }
+  return { cookie: r.headers.get('set-cookie').split(';')[0], csrf: body.csrf, user: body.user };
+}
+
+/** The API as another user, from outside the browser (the developer uploads with the CLI). */
+async function apiAs(creds) {
+  const { cookie, csrf } = await signIn(creds);
   return async (method, url, body, type = 'application/json') => {
     const res = await fetch(`${serve.url}api/v1${url}`, {
       method,
@@ -176,6 +193,12 @@ const pageErrors = [];
 before(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cove-console-'));
   serve = await startServe(dataDir);
+  // The demo's one-time passwords may have to be changed at first sign-in: do it here, so the
+  // tests below sign in with the passwords that work.
+  const admin = { username: serve.username, password: serve.password };
+  await signIn(admin);
+  serve.password = admin.password;
+  await signIn(serve.developer);
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   page = await context.newPage();
@@ -445,6 +468,7 @@ test('review workflow: approve, publish, roll back, and a gray rule for the newe
   await open(`#/apps/${app.app_id}`);
   const row = page.locator(`table#versions tr[data-code="${v3.code}"]`);
   await row.getByRole('button', { name: 'Approve' }).click();
+  await page.locator('dialog.modal').getByLabel('Comment').fill('diff is one comment line');
   await page.locator('dialog.modal').getByRole('button', { name: 'Approve' }).click();
   await row.locator('td.state', { hasText: 'approved' }).waitFor();
   await row.getByRole('button', { name: 'Publish', exact: true }).click();
@@ -459,7 +483,8 @@ test('review workflow: approve, publish, roll back, and a gray rule for the newe
   await page.locator('dialog.modal').getByRole('button', { name: 'Roll back' }).click();
   await first.locator('td.state', { hasText: 'live' }).waitFor();
   assert.match(await text(page.locator('.title .state')), new RegExp(`^live v${app.live_version}`));
-  assert.equal(await text(row.locator('td.state')), 'released');
+  // Newer than the live version again, it is served only through gray rules: labelled so.
+  assert.equal(await text(row.locator('td.state')), 'released gray only');
 
   // A gray rule serves the newer version to one user; explain says so, and why.
   await page.getByRole('tab', { name: 'Gray release' }).click();
@@ -634,6 +659,233 @@ test('audit log: the actions above are recorded and the chain verifies', async (
   await result.waitFor();
   assert.match(await text(result), /^✓ Chain intact: [\d,]+ rows verified\.$/);
   assert.ok(await result.evaluate((el) => el.classList.contains('ok')));
+});
+
+// --- Roles, the review queue, sign-offs, languages -----------------------------------------
+
+/** Users made by the demo admin through the API, in the operator organisation. */
+const staff = {
+  reviewer: { username: 'rev-e2e', password: 'reviewer-e2e-password-1' },
+  operator: { username: 'ops-e2e', password: 'operator-e2e-password-1' },
+};
+let queued;
+
+/**
+ * A browser page signed in as `creds` through the login form; a forced password change is
+ * done through the form that follows it.
+ */
+async function pageAs(creds, options = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, ...options });
+  const p = await ctx.newPage();
+  p.on('pageerror', (e) => pageErrors.push(`${creds.username}: ${e}`));
+  await p.goto(serve.url);
+  await p.locator('form#login').waitFor();
+  await p.locator('form#login input[name=username]').fill(creds.username);
+  await p.locator('form#login input[name=password]').fill(creds.password);
+  await p.locator('form#login button[type=submit]').click();
+  await Promise.race([p.locator('#top').waitFor(), p.locator('form#change-password').waitFor()]);
+  if (await p.locator('form#change-password').isVisible()) {
+    const next = newPassword();
+    await p.locator('form#change-password input[name=new]').fill(next);
+    await p.locator('form#change-password input[name=again]').fill(next);
+    await p.locator('form#change-password button[type=submit]').click();
+    creds.password = next;
+    await p.locator('#top').waitFor();
+  }
+  return p;
+}
+
+/** The workflow buttons a row offers. */
+async function buttons(row) {
+  return (await row.locator('td.actions button').allInnerTexts()).map((s) => s.trim()).sort();
+}
+
+test('roles: a partner developer, a reviewer and an operator each see only their actions', async () => {
+  const admin = await apiAs({ username: serve.username, password: serve.password });
+  const me = await admin('GET', '/session');
+  for (const [role, creds] of Object.entries(staff)) {
+    await admin('POST', `/orgs/${me.user.org_id}/users`, { username: creds.username, password: creds.password, roles: [role] });
+  }
+  // The partner developer uploads two versions: one left uploaded, one submitted.
+  const dev = await apiAs(serve.developer);
+  const app = 'wxcove0000demo01';
+  const zipOf = (tag) => demoProject((name, t) => (name === 'miniprogram/app.js' ? `${t}\n// ${tag}\n` : t));
+  const draft = await dev('POST', `/apps/${app}/versions?kind=source&version_name=2.0.0-draft&note=draft`, zipOf('draft'), 'application/zip');
+  const first = await dev('POST', `/apps/${app}/versions?kind=source&version_name=2.0.0&note=${encodeURIComponent('待审核 一')}`, zipOf('one'), 'application/zip');
+  await dev('POST', `/apps/${app}/versions/${first.code}/submit`);
+  // The draft, uploaded first, is submitted a second later (the clock's resolution): the
+  // queue holds both, in the order they were submitted.
+  await new Promise((r) => setTimeout(r, 1100));
+  await dev('POST', `/apps/${app}/versions/${draft.code}/submit`);
+  const third = await dev('POST', `/apps/${app}/versions?kind=source&version_name=2.0.1&note=uploaded`, zipOf('three'), 'application/zip');
+  queued = { app, first: first.code, second: draft.code, uploaded: third.code };
+  const live = (await admin('GET', `/apps/${app}`)).live_version;
+
+  // The partner developer: Submit on their upload, nothing a reviewer or operator does; the
+  // header names the partner organisation.
+  const d = await pageAs(serve.developer);
+  await d.goto(`${serve.url}#/apps/${app}`);
+  await d.locator('table#versions tbody tr[data-code]').first().waitFor();
+  assert.equal(await text(d.locator('#who-org')), 'Partner Studio');
+  assert.doesNotMatch(await text(d.locator('#who')), /null/);
+  assert.deepEqual(await d.locator('#nav a').allInnerTexts(), ['Mini-programs']);
+  assert.deepEqual(await buttons(d.locator(`tr[data-code="${third.code}"]`)), ['Preview', 'Submit']);
+  assert.deepEqual(await buttons(d.locator(`tr[data-code="${first.code}"]`)), ['Preview']);
+  const all = (await d.locator('table#versions td.actions').allInnerTexts()).join(' ');
+  assert.doesNotMatch(all, /Approve|Reject|Publish|Promote|Roll back/);
+  assert.equal(await d.getByRole('button', { name: /Emergency takedown|Restore/ }).count(), 0);
+  await d.getByRole('tab', { name: 'Gray release' }).click();
+  await d.locator('form#explain').waitFor();
+  assert.equal(await d.getByRole('button', { name: /Save rules|Add rule/ }).count(), 0);
+  await d.context().close();
+
+  // The reviewer: Approve and Reject on what is in review, no Submit, no release actions.
+  const r = await pageAs(staff.reviewer);
+  await r.goto(`${serve.url}#/apps/${app}`);
+  await r.locator(`tr[data-code="${first.code}"]`).waitFor();
+  assert.deepEqual(await r.locator('#nav a').allInnerTexts(), ['Mini-programs', 'Review queue']);
+  assert.deepEqual(await buttons(r.locator(`tr[data-code="${first.code}"]`)), ['Approve', 'Preview', 'Reject']);
+  assert.deepEqual(await buttons(r.locator(`tr[data-code="${third.code}"]`)), ['Preview']);
+  assert.doesNotMatch((await r.locator('table#versions td.actions').allInnerTexts()).join(' '), /Submit|Publish|Promote|Roll back/);
+  assert.equal(await r.getByRole('button', { name: /Emergency takedown|Restore/ }).count(), 0);
+  await r.context().close();
+
+  // The operator: release actions (takedown, roll back), no Submit, no Approve.
+  const o = await pageAs(staff.operator);
+  await o.goto(`${serve.url}#/apps/${app}`);
+  await o.locator(`tr[data-code="${first.code}"]`).waitFor();
+  assert.deepEqual(await o.locator('#nav a').allInnerTexts(), ['Mini-programs', 'Host apps']);
+  assert.ok(await o.getByRole('button', { name: 'Emergency takedown' }).isVisible());
+  assert.deepEqual(await buttons(o.locator(`tr[data-code="${first.code}"]`)), ['Preview']);
+  assert.deepEqual(await buttons(o.locator(`tr[data-code="${third.code}"]`)), ['Preview']);
+  // The version published earlier and newer than the live one (after the rollback above) is
+  // served only through gray rules: the operator may promote it.
+  const released = await admin('GET', `/apps/${app}/versions?state=released&limit=100`);
+  const gray = released.find((v) => v.channel === 'gray');
+  assert.ok(gray && gray.code > live, JSON.stringify(released));
+  assert.ok((await buttons(o.locator(`tr[data-code="${gray.code}"]`))).includes('Promote to live'));
+  assert.doesNotMatch((await o.locator('table#versions td.actions').allInnerTexts()).join(' '), /Submit|Approve|Reject/);
+  await o.context().close();
+});
+
+test('the review queue: oldest first, and an approval that records its comment', async () => {
+  const r = await pageAs(staff.reviewer);
+  await r.goto(`${serve.url}#/review`);
+  const rows = r.locator('table#queue tbody tr[data-code]');
+  await rows.first().waitFor();
+  const order = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.code)));
+  assert.deepEqual(order, [queued.first, queued.second], 'oldest submission first');
+  assert.match(await text(r.locator('.pager .range')), /^1–2 of 2$/);
+  // A filter narrows it, on the server.
+  await r.locator('#queue-filters input[name=q]').fill('待审核');
+  await r.locator('#queue-filters button[type=submit]').click();
+  await r.locator('.pager .range', { hasText: '1–1 of 1' }).waitFor();
+  assert.equal(await rows.count(), 1);
+
+  // Approving shows the findings and needs a comment.
+  const row = r.locator(`table#queue tr[data-code="${queued.first}"]`);
+  await row.getByRole('button', { name: 'Approve' }).click();
+  const dlg = r.locator('dialog.modal');
+  await dlg.locator('.approve-findings').waitFor();
+  const detail = (await pageFetch(r, `/api/v1/apps/${queued.app}/versions/${queued.first}`)).body;
+  assert.equal(await dlg.locator('.approve-findings li').count(), detail.report.findings.length);
+  assert.equal(await text(dlg.locator('code.digest')), detail.report_digest);
+  await dlg.getByRole('button', { name: 'Approve' }).click();
+  assert.equal(await text(dlg.locator('.form-error')), 'A comment is required.');
+  await dlg.getByLabel('Comment').fill('报告已阅：仅新增一行注释，可以发布');
+  await dlg.getByRole('button', { name: 'Approve' }).click();
+  await r.locator('#error.notice', { hasText: 'approved' }).waitFor();
+  // Gone from the queue (the filter is still on: nothing left).
+  await r.locator('table#queue tr.empty').waitFor();
+
+  // The sign-off is on the version: who, when, what they saw, what they said.
+  await r.goto(`${serve.url}#/apps/${queued.app}/versions/${queued.first}`);
+  const so = r.locator('#report #signoff');
+  await so.waitFor();
+  assert.match(await text(so.locator('.who')), /^Approved by rev-e2e at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d GMT/);
+  assert.equal(await text(so.locator('.comment')), '报告已阅：仅新增一行注释，可以发布');
+  assert.equal(await text(so.locator('code.digest')), detail.report_digest);
+  const v = (await pageFetch(r, `/api/v1/apps/${queued.app}/versions/${queued.first}`)).body;
+  assert.equal(v.signoff.comment, '报告已阅：仅新增一行注释，可以发布');
+  assert.equal(v.signoff.username, 'rev-e2e');
+  await r.context().close();
+});
+
+test('explain answers for the chosen host app', async () => {
+  await open('#/apps/wxcove0000demo01/gray');
+  const hosts = (await pageFetch(page, '/api/v1/hosts')).body;
+  const granted = hosts.find((x) => (x.apps || []).some((a) => (typeof a === 'string' ? a : a.app_id) === 'wxcove0000demo01'));
+  const other = hosts.find((x) => x !== granted);
+  assert.ok(granted && other, JSON.stringify(hosts));
+  const form = page.locator('form#explain');
+  await form.getByLabel('User id').fill('u-42');
+  await form.getByLabel('Host app').selectOption(String(other.id));
+  await page.getByRole('button', { name: 'Explain' }).click();
+  const decision = page.locator('#explain-result .decision');
+  await decision.waitFor();
+  assert.equal(await decision.getAttribute('data-outcome'), 'not_granted');
+  assert.match(await text(decision), new RegExp(`^On host app ${other.name}: No version: not granted to this host app`));
+  await form.getByLabel('Host app').selectOption(String(granted.id));
+  await page.getByRole('button', { name: 'Explain' }).click();
+  await page.locator('#explain-result .decision[data-outcome="delivered"]').waitFor();
+  assert.match(await text(decision), new RegExp(`^On host app ${granted.name}: Version \\d+`));
+});
+
+test('audit log: filtered by actor and action on the server, exported as CSV', async () => {
+  await open('#/audit');
+  await page.locator('#audit-filters').waitFor();
+  await page.locator('#audit-filters input[name=actor]').fill('rev-e2e');
+  await page.locator('#audit-filters select[name=action]').selectOption('version.approve');
+  await page.locator('#audit-filters button[type=submit]').click();
+  await page.locator('.pager .range', { hasText: 'of 1' }).waitFor();
+  const rows = page.locator('table#audit tbody tr[data-seq]');
+  assert.equal(await rows.count(), 1);
+  assert.equal(await text(rows.first().locator('td.actor')), 'rev-e2e');
+  assert.match(await text(rows.first().locator('td.action')), /^Approved version\.approve$/);
+  // Times carry the viewer's zone.
+  assert.match(await text(rows.first().locator('td.time')), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d GMT/);
+  const href = await page.locator('#export-csv').getAttribute('href');
+  assert.match(href, /format=csv/);
+  assert.match(href, /actor=rev-e2e/);
+  const csv = await page.evaluate(async (u) => {
+    const r = await fetch(u);
+    return { type: r.headers.get('content-type'), body: await r.text() };
+  }, href);
+  assert.match(csv.type, /^text\/csv/);
+  const lines = csv.body.trim().split('\r\n');
+  assert.equal(lines[0], 'seq,time_utc,actor,org,action,target,before,after,hash');
+  assert.equal(lines.length, 2);
+  assert.match(lines[1], /,rev-e2e,.*,version\.approve,/);
+  assert.match(lines[1], /报告已阅/);
+});
+
+test('zh-CN: the console in Chinese, by the browser or by the switch', async () => {
+  const p = await pageAs(staff.reviewer, { locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  assert.equal(await p.evaluate(() => document.documentElement.lang), 'zh-CN');
+  assert.deepEqual(await p.locator('#nav a').allInnerTexts(), ['小程序', '审核队列']);
+  assert.equal(await text(p.getByRole('button', { name: '退出登录' })), '退出登录');
+  // The rejected risky version's report: codes as words, sizes labelled, times in the zone.
+  const versions = (await pageFetch(p, '/api/v1/apps/wxcove0000demo01/versions?state=rejected')).body;
+  await p.goto(`${serve.url}#/apps/wxcove0000demo01/versions/${versions[0].code}`);
+  const report = p.locator('#report');
+  await report.waitFor();
+  const findings = await text(report.locator('.findings'));
+  assert.match(findings, /敏感接口 sensitive_api/);
+  assert.match(findings, /域名未列入白名单 domain_not_whitelisted/);
+  assert.match(await text(report.locator('h3')), /^审核报告/);
+  assert.match(await text(p.locator('table#versions thead')), /大小（压缩包）/);
+  assert.match(await text(report.locator('#report-sizes thead')), /大小（解压后）/);
+  assert.match(await text(p.locator(`table#versions tr[data-code="${versions[0].code}"] td.state`)), /^已驳回/);
+  assert.match(await text(p.locator(`table#versions tr[data-code="${versions[0].code}"] td.time`)), / GMT\+8$/);
+  // The switch wins over the browser, and is remembered.
+  await p.locator('#lang').selectOption('en');
+  await p.locator('#nav a', { hasText: 'Review queue' }).waitFor();
+  await p.reload();
+  await p.locator('#nav a', { hasText: 'Mini-programs' }).waitFor();
+  assert.match(await text(p.locator('#report .findings')), /Sensitive API sensitive_api/);
+  await p.locator('#lang').selectOption('zh-CN');
+  await p.locator('#nav a', { hasText: '审核队列' }).waitFor();
+  await p.context().close();
 });
 
 test('log out', async () => {

@@ -60,6 +60,10 @@ pub struct ExplainArgs {
     app: String,
     #[arg(long)]
     user: String,
+    /// Answer for this host app (its id), as its SDK would be answered: a mini-program not
+    /// granted to it gets nothing.
+    #[arg(long)]
+    host: Option<u64>,
     #[arg(long)]
     host_version: Option<String>,
     #[arg(long, default_value = "")]
@@ -232,14 +236,25 @@ pub fn explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         if let Some(v) = &args.host_version {
             query.push(("host_version", v.clone()));
         }
+        if let Some(h) = args.host {
+            query.push(("host", h.to_string()));
+        }
         let path = format!("/api/v1/apps/{}/explain", args.app);
         let v = call(r, client()?.get(url(r, &path)).query(&query)).await?;
         for line in v["trace"].as_array().into_iter().flatten() {
             println!("  {}", line.as_str().unwrap_or_default());
         }
+        let on = match v["host"]["name"].as_str() {
+            Some(name) => format!(" on host app {name}"),
+            None => String::new(),
+        };
         match v["version_code"].as_u64() {
-            Some(code) => println!("{} gets version {code}", args.user),
-            None => println!("{} gets nothing", args.user),
+            Some(code) => println!("{} gets version {code}{on}", args.user),
+            None => println!(
+                "{} gets nothing{on} ({})",
+                args.user,
+                v["outcome"].as_str().unwrap_or("no version")
+            ),
         }
         Ok(ExitCode::SUCCESS)
     })

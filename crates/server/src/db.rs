@@ -57,6 +57,7 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
     // database): every start seals any `sdk_secret` still in clear.
     (5, "sdk secret rotation", SDK_SECRETS, SDK_SECRETS),
     (6, "credentials and roles", CREDENTIALS, CREDENTIALS),
+    (7, "review sign-offs", REVIEW, REVIEW),
 ];
 
 /// A host's previous SDK secret (encrypted like the current one) and until when it works.
@@ -80,6 +81,16 @@ const CREDENTIALS: &str = "
     ALTER TABLE tokens ADD COLUMN last_used_at BIGINT;
     UPDATE tokens SET public_id = substr(digest, 1, 16), expires_at = created_at + 31536000;
     ALTER TABLE login_attempts ADD COLUMN noted BIGINT NOT NULL DEFAULT 0;";
+
+/// When a version entered review (the queue's order), and each reviewer's sign-off: who,
+/// when, the report they saw (its digest and a summary of its findings) and their comment.
+const REVIEW: &str = "
+    ALTER TABLE versions ADD COLUMN submitted_at BIGINT;
+    CREATE TABLE signoffs (
+        app_id TEXT NOT NULL, code BIGINT NOT NULL, step TEXT NOT NULL,
+        user_id BIGINT NOT NULL, username TEXT NOT NULL, at BIGINT NOT NULL,
+        comment TEXT NOT NULL, report_digest TEXT NOT NULL, findings TEXT NOT NULL,
+        PRIMARY KEY (app_id, code, step));";
 
 /// The platform's tables, in SQL both dialects accept: numeric ids come from `ids` (one row
 /// per kind, bumped in the inserting transaction) rather than from either dialect's own

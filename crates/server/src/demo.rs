@@ -130,7 +130,14 @@ pub async fn seed(p: &Platform, examples: &[PathBuf], keys_dir: &Path) -> Result
         };
         let v = p.upload(&dev, &app_id, zip, &up).await?;
         p.step(&dev, &app_id, v.code, Step::Submit).await?;
-        p.step(&admin, &app_id, v.code, Step::Approve).await?;
+        p.approve(
+            &admin,
+            &app_id,
+            v.code,
+            "demo seed: the example project as shipped with Cove",
+            None,
+        )
+        .await?;
         p.publish(&admin, &app_id, v.code, false).await?;
         apps.push((app_id, name, v.code));
     }

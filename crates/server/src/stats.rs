@@ -869,6 +869,9 @@ pub struct Summary {
     pub app_id: String,
     pub from_day: i64,
     pub to_day: i64,
+    /// Distinct users over the whole range: someone active on three days counts once (the
+    /// sum of `days[].users` would count them three times).
+    pub users: u64,
     /// Every day of the range, oldest first (zeros where nothing happened).
     pub days: Vec<DayStats>,
     /// Versions with events in the range, newest first.
@@ -964,6 +967,16 @@ pub async fn summary(
         let d: i64 = r.try_get(0)?;
         days[(d - from_day) as usize].users = r.try_get::<i64, _>(1)? as u64;
     }
+    let users = sqlx::query(
+        "SELECT COUNT(DISTINCT user_hash) FROM stats_app_users
+         WHERE app_id = $1 AND day >= $2 AND day <= $3",
+    )
+    .bind(app_id)
+    .bind(from_day)
+    .bind(to_day)
+    .fetch_one(pool)
+    .await?
+    .try_get::<i64, _>(0)? as u64;
 
     let rows = sqlx::query(
         "SELECT version_code, CAST(SUM(launches) AS BIGINT), CAST(SUM(errors) AS BIGINT),
@@ -1096,6 +1109,7 @@ pub async fn summary(
         app_id: app_id.to_string(),
         from_day,
         to_day,
+        users,
         days,
         versions,
         failing_apis,

@@ -189,6 +189,7 @@ fn ci_commands_then_crash_and_restart() {
                 s.url
             ))
             .bearer_auth(&admin)
+            .json(&json!({"comment": "report read"}))
             .send(),
         )
         .unwrap();
@@ -417,7 +418,7 @@ fn sdk_against_a_running_server() {
     post(
         &s.url,
         "/api/v1/apps/wxcove0000demo01/versions/2/approve",
-        json!({}),
+        json!({"comment": "report read"}),
     );
     stdout(&run(
         &[

@@ -132,7 +132,9 @@ fn gray_versions_offline_cache_and_takedown() {
         };
         p.upload(&dev, DEMO, zip, &up).await.unwrap();
         p.step(&dev, DEMO, 2, Step::Submit).await.unwrap();
-        p.step(&admin, DEMO, 2, Step::Approve).await.unwrap();
+        p.approve(&admin, DEMO, 2, "pilot for the SDK tests", None)
+            .await
+            .unwrap();
         p.publish(&admin, DEMO, 2, true).await.unwrap();
         let rule = Rule {
             id: "pilot".into(),

@@ -1,8 +1,8 @@
-//! Sessions, tokens, organisations, users, host apps and the audit log.
+//! Sessions, tokens, organisations, users and host apps (the audit log is in `audit.rs`).
 
 use std::collections::BTreeSet;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
@@ -33,8 +33,6 @@ pub fn routes() -> Router<Platform> {
             "/api/v1/hosts/{host}/apps/{app_id}",
             put(grant).delete(revoke),
         )
-        .route("/api/v1/audit", get(audit))
-        .route("/api/v1/audit/verify", get(audit_verify))
 }
 
 #[derive(Deserialize)]
@@ -298,25 +296,4 @@ async fn revoke(
 ) -> ApiResult<Json<Value>> {
     p.revoke(&who, host, &app_id).await?;
     Ok(Json(json!({"ok": true})))
-}
-
-#[derive(Deserialize)]
-struct Limit {
-    limit: Option<u32>,
-}
-
-async fn audit(
-    State(p): State<Platform>,
-    Authed(who): Authed,
-    Query(q): Query<Limit>,
-) -> ApiResult<Json<Value>> {
-    let entries = p.audit_log(&who, q.limit.unwrap_or(100)).await?;
-    Ok(Json(json!(entries)))
-}
-
-async fn audit_verify(State(p): State<Platform>, Authed(who): Authed) -> ApiResult<Json<Value>> {
-    Ok(Json(match p.audit_verify(&who).await? {
-        Ok(rows) => json!({"ok": true, "rows": rows}),
-        Err(b) => json!({"ok": false, "broken": b.to_string()}),
-    }))
 }

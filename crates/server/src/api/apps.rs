@@ -2,6 +2,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -10,6 +11,7 @@ use serde_json::{Value, json};
 use super::{ApiResult, Authed};
 use crate::gray::{Context, HostVersion, Rule};
 use crate::platform::apps::NewApp;
+use crate::platform::review::VersionFilter;
 use crate::platform::{Error, Platform, Upload};
 use crate::report::Domains;
 use crate::workflow::Step;
@@ -80,6 +82,12 @@ async fn propose_domains(
 struct Reason {
     #[serde(default)]
     reason: String,
+    /// An approval's comment (required).
+    #[serde(default)]
+    comment: String,
+    /// The digest of the report the reviewer read (`report_digest` of the version).
+    #[serde(default)]
+    report_digest: Option<String>,
 }
 
 /// An optional JSON body (`{}` or nothing).
@@ -107,12 +115,17 @@ async fn review_domains(
     ))
 }
 
+/// `GET /api/v1/apps/{app_id}/versions?state=&uploader=&q=&limit=&offset=`: newest first,
+/// paged as [`super::review::paged`] says.
 async fn versions(
     State(p): State<Platform>,
     Authed(who): Authed,
     Path(app_id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(p.versions(&who, &app_id).await?)))
+    Query(f): Query<VersionFilter>,
+) -> ApiResult<Response> {
+    Ok(super::review::paged(
+        p.version_page(&who, &app_id, &f).await?,
+    ))
 }
 
 /// `POST /api/v1/apps/{app_id}/versions?kind=source|package&version_code=&version_name=&note=`
@@ -157,7 +170,10 @@ async fn step(
     }
     let v = match step.as_str() {
         "submit" => p.step(&who, &app_id, code, Step::Submit).await?,
-        "approve" => p.step(&who, &app_id, code, Step::Approve).await?,
+        "approve" => {
+            p.approve(&who, &app_id, code, &r.comment, r.report_digest.as_deref())
+                .await?
+        }
         "reject" => {
             p.step(&who, &app_id, code, Step::Reject { reason: r.reason })
                 .await?
@@ -234,6 +250,9 @@ async fn set_release(
 #[derive(Deserialize)]
 struct ExplainQuery {
     user_id: String,
+    /// A host app's id: answer as that host's SDK would be answered.
+    #[serde(default)]
+    host: Option<String>,
     #[serde(default)]
     host_version: Option<String>,
     #[serde(default)]
@@ -272,7 +291,14 @@ async fn explain(
         tags: &tags,
         now: q.at.unwrap_or_else(|| p.now()),
     };
-    Ok(Json(json!(p.explain(&who, &app_id, &ctx).await?)))
+    // The console's "(any host app)" sends an empty value.
+    let host = match q.host.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+        Some(h) => Some(h.parse::<u64>().map_err(|_| {
+            Error::invalid("bad_request", format!("host {h:?} is not a host app id"))
+        })?),
+        None => None,
+    };
+    Ok(Json(json!(p.explain(&who, &app_id, host, &ctx).await?)))
 }
 
 #[derive(Deserialize)]

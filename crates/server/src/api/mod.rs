@@ -9,9 +9,11 @@
 
 mod accounts;
 mod apps;
+mod audit;
 pub mod events;
 mod hosts;
 pub mod openapi;
+mod review;
 
 use std::net::SocketAddr;
 
@@ -236,6 +238,8 @@ pub fn router(platform: Platform) -> Router {
     Router::new()
         .merge(accounts::routes())
         .merge(hosts::routes())
+        .merge(audit::routes())
+        .merge(review::routes())
         .merge(apps::routes(platform.settings.upload.max_upload as usize))
         .route("/openapi.json", axum::routing::get(openapi::document))
         .layer(axum::middleware::map_response(json_errors))

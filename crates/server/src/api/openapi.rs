@@ -384,6 +384,22 @@ pub const ROUTES: &[Route] = &[
         "Rotate a host app's SDK secret; the old one works for overlap_seconds more (24 h by default)",
         Some((JSON, "{overlap_seconds?}")),
     ),
+    (
+        "get",
+        "/api/v1/review-queue",
+        "versions",
+        Auth::User,
+        "Versions in review across the mini-programs the caller may review, oldest submission first; query uploader, q, limit, offset; X-Total-Count header",
+        None,
+    ),
+    (
+        "get",
+        "/api/v1/capabilities",
+        "accounts",
+        Auth::User,
+        "What the caller may do outside one mini-program: {actions: [create_app, review, manage_hosts, view_audit, manage_users]}",
+        None,
+    ),
 ];
 
 fn params(path: &str) -> Vec<Value> {

@@ -30,6 +30,26 @@ pub struct AppDetail {
     pub domains: Domains,
     pub pending_domains: Option<DomainChange>,
     pub release: Release,
+    /// What the caller may do with it ([`super::review`]).
+    pub allowed_actions: Vec<&'static str>,
+}
+
+/// `explain` for one host app, answered as that host's SDK would be.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explained {
+    #[serde(flatten)]
+    pub decision: Decision,
+    /// The host app asked about, if one was.
+    pub host: Option<HostRef>,
+    /// `delivered`, `not_granted`, `taken_down`, `no_version` or `not_delivered`; without a
+    /// host, `decided` (the gray rules alone).
+    pub outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HostRef {
+    pub id: u64,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -256,7 +276,12 @@ impl Platform {
             }),
             None => None,
         };
+        let allowed_actions = super::review::AppCtx::of(&row)?.app_actions(
+            &who.principal,
+            pending_domains.as_ref().map(|p| p.proposed_by),
+        );
         Ok(AppDetail {
+            allowed_actions,
             summary: Self::summary(&row)?,
             takedown_reason: row.try_get("takedown_reason")?,
             domains: typed_col(&row, "domains")?,
@@ -430,18 +455,89 @@ impl Platform {
         Ok(())
     }
 
-    /// Which version this user would get, and why (`cove release explain`).
-    pub async fn explain(&self, who: &Actor, app_id: &str, ctx: &Context<'_>) -> Result<Decision> {
+    /// Which version this user would get, and why (`cove release explain`). With `host`,
+    /// the answer is that host app's: what its SDK's resolve would deliver, from the same
+    /// catalog, so a mini-program the host cannot load gets nothing.
+    pub async fn explain(
+        &self,
+        who: &Actor,
+        app_id: &str,
+        host: Option<u64>,
+        ctx: &Context<'_>,
+    ) -> Result<Explained> {
         let row = self.app_row(None, app_id).await?;
         self.check_app(who, &row, Action::View, None)?;
-        let release: Release = typed_col(&row, "release")?;
-        let mut d = release.resolve(ctx);
-        if row.try_get::<i64, _>("taken_down")? != 0 {
-            d.trace
-                .push("but the mini-program is taken down: nothing is delivered".into());
-            d.version_code = None;
+        let Some(host_id) = host else {
+            let release: Release = typed_col(&row, "release")?;
+            let mut d = release.resolve(ctx);
+            let mut outcome = "decided";
+            if row.try_get::<i64, _>("taken_down")? != 0 {
+                d.trace
+                    .push("but the mini-program is taken down: nothing is delivered".into());
+                d.version_code = None;
+                outcome = "taken_down";
+            }
+            return Ok(Explained {
+                decision: d,
+                host: None,
+                outcome,
+            });
+        };
+        let name: String = sqlx::query("SELECT name FROM hosts WHERE id = $1")
+            .bind(host_id as i64)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("host app {host_id} not found")))?
+            .try_get(0)?;
+        let host = Some(HostRef { id: host_id, name });
+        let name = &host.as_ref().expect("just set").name;
+        let nothing = |trace: Vec<String>, outcome| Explained {
+            decision: Decision {
+                version_code: None,
+                rule: None,
+                trace,
+            },
+            host: host.clone(),
+            outcome,
+        };
+        use crate::sdk::Catalog as _;
+        let Some(on_host) = self.catalog.app_on_host(host_id, app_id) else {
+            return Ok(nothing(
+                vec![format!(
+                    "{app_id} is not granted to host app {name}: its SDK gets app_not_found, nothing is delivered"
+                )],
+                "not_granted",
+            ));
+        };
+        if on_host.taken_down {
+            return Ok(nothing(
+                vec![format!(
+                    "{app_id} is taken down: host app {name} gets app_taken_down, nothing is delivered"
+                )],
+                "taken_down",
+            ));
         }
-        Ok(d)
+        let mut d = on_host.release.resolve(ctx);
+        let outcome = match d.version_code {
+            None => "no_version",
+            Some(code) if on_host.versions.contains_key(&code) => {
+                d.trace
+                    .push(format!("host app {name} is delivered version {code}"));
+                "delivered"
+            }
+            Some(code) => {
+                d.trace.push(format!(
+                    "but version {code} has no package for host app {name}: its SDK gets no_version"
+                ));
+                d.version_code = None;
+                "not_delivered"
+            }
+        };
+        Ok(Explained {
+            decision: d,
+            host,
+            outcome,
+        })
     }
 
     /// Stop delivery at once: resolve answers 410 and containers refuse to launch it.

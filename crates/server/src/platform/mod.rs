@@ -4,8 +4,10 @@
 
 mod accounts;
 pub mod apps;
+pub mod audit_query;
 mod catalog;
 mod hosts;
+pub mod review;
 mod versions;
 
 use std::sync::Arc;

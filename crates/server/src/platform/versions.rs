@@ -33,6 +33,22 @@ pub struct VersionRow {
     pub report: Option<Value>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// When it was submitted for review (the review queue's order).
+    pub submitted_at: Option<i64>,
+    /// SHA-256 of the stored report: what a reviewer's sign-off says they saw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report_digest: Option<String>,
+    /// What the caller may do with it now ([`crate::platform::review`]); the console shows
+    /// only these.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_actions: Option<Vec<&'static str>>,
+    /// `live`, `gray` (published, served only through gray rules) or `previous` (published,
+    /// older than the live one); absent when unpublished.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<&'static str>,
+    /// The reviewer's approval, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signoff: Option<super::review::SignOff>,
 }
 
 /// What an upload says about itself.
@@ -52,10 +68,10 @@ fn source() -> String {
 }
 
 const VERSION_COLUMNS: &str =
-    "code, name, note, state, kind, size, uploaded_by, uploaded_at, package, signed, warnings,
+    "code, name, note, state, kind, size, uploaded_by, uploaded_at, package, signed, warnings, submitted_at,
      (SELECT username FROM users WHERE users.id = versions.uploaded_by) AS uploaded_by_name";
 
-fn version_of(row: &sqlx::any::AnyRow, with_report: bool) -> Result<VersionRow> {
+pub(super) fn version_of(row: &sqlx::any::AnyRow, with_report: bool) -> Result<VersionRow> {
     Ok(VersionRow {
         code: row.try_get::<i64, _>("code")? as u64,
         name: row.try_get("name")?,
@@ -78,6 +94,16 @@ fn version_of(row: &sqlx::any::AnyRow, with_report: bool) -> Result<VersionRow> 
         } else {
             vec![]
         },
+        submitted_at: row.try_get("submitted_at")?,
+        report_digest: if with_report {
+            let report: String = row.try_get("report")?;
+            Some(crate::blobs::id_of(report.as_bytes()))
+        } else {
+            None
+        },
+        allowed_actions: None,
+        channel: None,
+        signoff: None,
     })
 }
 
@@ -223,6 +249,8 @@ impl Platform {
         Ok(v)
     }
 
+    /// Every version of `app_id`, newest first, as the caller sees them (with what they may
+    /// do with each); [`Platform::version_page`] filters and pages.
     pub async fn versions(&self, who: &Actor, app_id: &str) -> Result<Vec<VersionRow>> {
         let row = self.app_row(None, app_id).await?;
         self.check_app(who, &row, Action::View, None)?;
@@ -232,13 +260,19 @@ impl Platform {
         .bind(app_id)
         .fetch_all(&self.db.pool)
         .await?;
-        rows.iter().map(|r| version_of(r, false)).collect()
+        let app = super::review::AppCtx::of(&row)?;
+        rows.iter()
+            .map(|r| Ok(app.annotate(&who.principal, version_of(r, false)?)))
+            .collect()
     }
 
     pub async fn version(&self, who: &Actor, app_id: &str, code: u64) -> Result<VersionRow> {
         let row = self.app_row(None, app_id).await?;
         self.check_app(who, &row, Action::View, None)?;
-        self.version_row(None, app_id, code, true).await
+        let v = self.version_row(None, app_id, code, true).await?;
+        let mut v = super::review::AppCtx::of(&row)?.annotate(&who.principal, v);
+        v.signoff = self.signoff(app_id, code, "approve").await?;
+        Ok(v)
     }
 
     /// The unsigned package of a version (the reviewer's preview runs it).
@@ -273,7 +307,8 @@ impl Platform {
             .map_err(|e| Error::invalid("preview_failed", e))
     }
 
-    /// Submit, approve or reject (publishing is [`Platform::publish`]).
+    /// Submit or reject (approving is [`Platform::approve`], which needs a comment;
+    /// publishing is [`Platform::publish`]).
     pub async fn step(
         &self,
         who: &Actor,
@@ -281,20 +316,87 @@ impl Platform {
         code: u64,
         step: Step,
     ) -> Result<VersionRow> {
-        if step == Step::Publish {
-            return self.publish(who, app_id, code, false).await;
+        match step {
+            Step::Publish => self.publish(who, app_id, code, false).await,
+            // Without a comment: refused as comment_required (once the caller may approve).
+            Step::Approve => self.approve(who, app_id, code, "", None).await,
+            _ => self.take_step(who, app_id, code, step, None).await,
         }
+    }
+
+    /// Approve a version in review. The sign-off (who, when, the report's digest and a
+    /// summary of its findings, and `comment`) is stored with the version and audited.
+    /// `seen_digest`, when given, must be the report the reviewer read.
+    pub async fn approve(
+        &self,
+        who: &Actor,
+        app_id: &str,
+        code: u64,
+        comment: &str,
+        seen_digest: Option<&str>,
+    ) -> Result<VersionRow> {
+        self.take_step(
+            who,
+            app_id,
+            code,
+            Step::Approve,
+            Some((comment.trim(), seen_digest)),
+        )
+        .await
+    }
+
+    async fn take_step(
+        &self,
+        who: &Actor,
+        app_id: &str,
+        code: u64,
+        step: Step,
+        signoff: Option<(&str, Option<&str>)>,
+    ) -> Result<VersionRow> {
         let mut tx = self.db.begin_write().await?;
         let app = self.app_row(Some(&mut tx), app_id).await?;
         // Hidden apps are not found before anything about their versions is said.
         self.check_app(who, &app, Action::View, None)?;
-        let v = self.version_row(Some(&mut tx), app_id, code, false).await?;
+        let v = self
+            .version_row(Some(&mut tx), app_id, code, signoff.is_some())
+            .await?;
         let target = crate::authz::Target {
             owner_org: Some(app.try_get::<i64, _>("org_id")? as u64),
             uploader: Some(v.uploaded_by),
         };
         let next = workflow::advance(&v.state, &step, &who.principal, &target)?;
+        let mut after = json!(next);
+        if let Some((comment, seen)) = signoff {
+            // Checked once the caller is known to be allowed: others learn nothing from it.
+            if comment.is_empty() {
+                return Err(Error::invalid(
+                    "comment_required",
+                    "an approval needs a comment: what you checked, and why it may go out",
+                ));
+            }
+            if comment.chars().count() > super::review::MAX_COMMENT {
+                return Err(Error::invalid(
+                    "comment_too_long",
+                    format!(
+                        "a comment has at most {} characters",
+                        super::review::MAX_COMMENT
+                    ),
+                ));
+            }
+            let s = self
+                .sign_off(&mut tx, who, app_id, &v, "approve", comment, seen)
+                .await?;
+            after = json!({"state": next, "signoff": s});
+        }
         self.save_state(&mut tx, app_id, code, &next).await?;
+        if step == Step::Submit {
+            sqlx::query("UPDATE versions SET submitted_at = $1 WHERE app_id = $2 AND code = $3")
+                .bind(self.now())
+                .bind(app_id)
+                .bind(code as i64)
+                .execute(&mut *tx)
+                .await?;
+        }
         let action = match step {
             Step::Submit => "version.submit",
             Step::Approve => "version.approve",
@@ -307,7 +409,7 @@ impl Platform {
             action,
             &format!("app/{app_id}/version/{code}"),
             &json!(v.state),
-            &json!(next),
+            &after,
         )
         .await?;
         let out = self.version_row(Some(&mut tx), app_id, code, false).await?;

@@ -440,11 +440,24 @@ async fn flow(server: Server) {
         (st, v["code"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("reason_required"))
     );
+    // An approval needs the reviewer's comment.
+    let (st, v) = s
+        .json(
+            &admin,
+            "POST",
+            &format!("/api/v1/apps/{DEMO}/versions/2/approve"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("comment_required"))
+    );
     s.ok(
         &admin,
         "POST",
         &format!("/api/v1/apps/{DEMO}/versions/2/approve"),
-        Value::Null,
+        json!({"comment": "report read: no findings"}),
     )
     .await;
     let v = s

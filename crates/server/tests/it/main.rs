@@ -5,6 +5,7 @@ mod accounts;
 mod api_flow;
 mod audit_db;
 mod blobs_s3;
+mod console_api;
 mod download;
 mod pg;
 mod report;

@@ -1,6 +1,6 @@
 //! Statistics: batch limits (by code and index), and the aggregates on SQLite and on the
 //! PostgreSQL at 127.0.0.1:5432 (a fresh database per run): days and versions, users counted
-//! once per day, failing APIs in order, error messages kept and deduplicated, and concurrent
+//! once per day and once over the range, failing APIs in order, error messages kept and deduplicated, and concurrent
 //! batches that lose no counts.
 
 use cove_server::db::{Db, Dialect};
@@ -217,6 +217,10 @@ async fn days_and_versions(db: &Db) {
             .collect::<Vec<_>>(),
         [2, 1]
     );
+    // Over the range each person counts once: u1 (both days), u2 and u3 are 3 users, where
+    // the days' counts add up to 4 (what the console showed as the period's users).
+    assert_eq!(s.days.iter().map(|d| d.users).sum::<u64>(), 4);
+    assert_eq!(s.users, 3);
     // v2: u1 on both days, u3 today: two distinct users over the range.
     assert_eq!((version(&s, 2).launches, version(&s, 2).users), (3, 2));
     assert_eq!((version(&s, 1).launches, version(&s, 1).users), (3, 2));
