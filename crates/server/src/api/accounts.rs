@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -30,8 +31,8 @@ pub fn routes() -> Router<Platform> {
         .route("/api/v1/audit/verify", get(audit_verify))
 }
 
-#[derive(Deserialize)]
-struct Login {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct Login {
     username: String,
     password: String,
 }
@@ -100,8 +101,8 @@ async fn logout(
     Ok(res)
 }
 
-#[derive(Deserialize)]
-struct NewToken {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct NewToken {
     name: String,
 }
 
@@ -118,8 +119,8 @@ async fn orgs(State(p): State<Platform>, Authed(who): Authed) -> ApiResult<Json<
     Ok(Json(json!(p.orgs(&who).await?)))
 }
 
-#[derive(Deserialize)]
-struct NewOrg {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct NewOrg {
     name: String,
 }
 
@@ -141,8 +142,8 @@ async fn users(
     Ok(Json(json!(p.users(&who, org).await?)))
 }
 
-#[derive(Deserialize)]
-struct NewUser {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct NewUser {
     username: String,
     password: String,
     roles: BTreeSet<Role>,
@@ -194,8 +195,8 @@ async fn revoke(
     Ok(Json(json!({"ok": true})))
 }
 
-#[derive(Deserialize)]
-struct Limit {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct Limit {
     limit: Option<u32>,
 }
 

@@ -4,6 +4,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -60,8 +61,8 @@ async fn detail(
     Ok(Json(json!(p.app(&who, &app_id).await?)))
 }
 
-#[derive(Deserialize)]
-struct DomainsBody {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct DomainsBody {
     domains: Domains,
 }
 
@@ -76,8 +77,8 @@ async fn propose_domains(
     )))
 }
 
-#[derive(Deserialize, Default)]
-struct Reason {
+#[derive(Deserialize, Default, JsonSchema)]
+pub(super) struct Reason {
     #[serde(default)]
     reason: String,
 }
@@ -169,8 +170,8 @@ async fn step(
     Ok(Json(json!(v)))
 }
 
-#[derive(Deserialize)]
-struct RollbackBody {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct RollbackBody {
     version_code: u64,
 }
 
@@ -215,8 +216,8 @@ async fn restore(
     Ok(Json(json!({"ok": true})))
 }
 
-#[derive(Deserialize)]
-struct RulesBody {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct RulesBody {
     rules: Vec<Rule>,
 }
 
@@ -231,13 +232,15 @@ async fn set_release(
     ))
 }
 
-#[derive(Deserialize)]
-struct ExplainQuery {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct ExplainQuery {
     user_id: String,
     #[serde(default)]
     host_version: Option<String>,
+    /// `ios`, `android`, `harmony`, `windows`...
     #[serde(default)]
     platform: String,
+    /// The user's tags, comma-separated.
     #[serde(default)]
     tags: String,
     /// Unix seconds; now by default (to ask about a time window ahead).
@@ -275,8 +278,8 @@ async fn explain(
     Ok(Json(json!(p.explain(&who, &app_id, &ctx).await?)))
 }
 
-#[derive(Deserialize)]
-struct StatsQuery {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct StatsQuery {
     #[serde(default = "fourteen")]
     days: i64,
 }

@@ -9,6 +9,7 @@
 
 mod accounts;
 mod apps;
+pub mod bodies;
 pub mod events;
 pub mod openapi;
 

@@ -3,6 +3,7 @@
 //! public key to seal packages for, and the mini-programs it may load with their grants.
 
 use cove_package::PublicKey;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row as _;
@@ -12,7 +13,7 @@ use crate::authz::{Action, Target};
 use crate::credentials;
 use crate::sdk::Grants;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Host {
     pub id: u64,
     pub name: String,
@@ -24,13 +25,13 @@ pub struct Host {
     pub apps: Vec<HostGrant>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct HostGrant {
     pub app_id: String,
     pub grants: Grants,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct NewHost {
     pub name: String,
     #[serde(default)]

@@ -9,6 +9,7 @@ mod pg;
 mod report;
 mod rules;
 mod sdk;
+mod signing_key;
 mod stats;
 mod upload;
 mod workflow;
