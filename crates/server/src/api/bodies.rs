@@ -69,7 +69,7 @@ pub struct Preview {
 #[derive(JsonSchema)]
 #[serde(untagged)]
 pub enum StepBody {
-    Version(VersionRow),
+    Version(Box<VersionRow>),
     Preview(Preview),
 }
 
