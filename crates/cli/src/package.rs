@@ -148,11 +148,7 @@ pub fn keygen(args: KeygenArgs) -> anyhow::Result<ExitCode> {
         _ => bail!("--purpose is `sign` or `seal`"),
     };
     let key = KeyPair::generate(suite, purpose, args.id.as_deref())?;
-    let name = args.out.to_string_lossy();
-    let public_path = match name.strip_suffix(".key.json") {
-        Some(stem) => PathBuf::from(format!("{stem}.pub.json")),
-        None => PathBuf::from(format!("{name}.pub.json")),
-    };
+    let public_path = cove_package::keys::public_path(&args.out);
     write(&args.out, key.to_json().as_bytes(), true)?;
     write(&public_path, key.public().to_json().as_bytes(), false)?;
     println!(

@@ -35,9 +35,10 @@ pub struct ServeArgs {
     /// Seed an empty platform with organisations, users, a host app and the examples.
     #[arg(long)]
     demo: bool,
-    /// The example projects `--demo` publishes (each subdirectory with a project.config.json).
-    #[arg(long, default_value = "examples")]
-    examples: PathBuf,
+    /// The example projects `--demo` publishes (each subdirectory with a project.config.json);
+    /// by default the repository's `examples/`, built into this binary.
+    #[arg(long)]
+    examples: Option<PathBuf>,
 }
 
 fn config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
@@ -86,6 +87,22 @@ fn config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     Ok(cfg)
 }
 
+/// The repository's `examples/`, so that `--demo` works from any directory with the binary
+/// alone.
+static EXAMPLES: include_dir::Dir<'_> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/../../examples");
+
+/// The built-in examples, written out to a temporary directory for the seed to compile.
+fn builtin_examples() -> anyhow::Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new()
+        .prefix("cove-examples-")
+        .tempdir()?;
+    EXAMPLES
+        .extract(dir.path())
+        .context("write out the built-in examples")?;
+    Ok(dir)
+}
+
 fn examples(dir: &std::path::Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = vec![];
     let entries = std::fs::read_dir(dir).with_context(|| {
@@ -125,7 +142,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         platform.previewer = Some(previews.clone());
         println!("console: http://{addr}/");
         if args.demo {
-            let dirs = examples(&args.examples)?;
+            let builtin;
+            let dirs = match &args.examples {
+                Some(dir) => examples(dir)?,
+                None => {
+                    builtin = builtin_examples()?;
+                    examples(builtin.path())?
+                }
+            };
             match cove_server::demo::seed(&platform, &dirs, &cfg.data_dir.join("keys")).await? {
                 Some(s) => {
                     println!("demo admin: {} / {}", s.admin.0, s.admin.1);

@@ -488,6 +488,16 @@ fn aes_gcm_once(
     Ok(Zeroizing::new(out))
 }
 
+/// Where a key pair file's public half goes: `NAME.key.json` → `NAME.pub.json`, any other
+/// `FILE` → `FILE.pub.json` (as `cove keygen` and `cove serve` write it).
+pub fn public_path(key_file: &std::path::Path) -> std::path::PathBuf {
+    let name = key_file.as_os_str().to_string_lossy();
+    match name.strip_suffix(".key.json") {
+        Some(stem) => format!("{stem}.pub.json").into(),
+        None => format!("{name}.pub.json").into(),
+    }
+}
+
 impl PublicKey {
     /// A public key from its raw bytes (see the module doc for each suite's form);
     /// `id` None = the default id.

@@ -9,6 +9,7 @@
 //! 0..10000. The same user always lands in the same bucket, and widening a rule from 10% to
 //! 20% keeps the first 10% in it.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -40,6 +41,22 @@ impl std::fmt::Display for HostVersion {
     }
 }
 
+/// On the wire a string such as `3.12.0` (one to four numbers).
+impl JsonSchema for HostVersion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "HostVersion".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": r"^\s*[0-9]+(\.[0-9]+){0,3}\s*$",
+            "description": "A host app version such as 3.12.0, compared part by part as numbers (3.12 equals 3.12.0).",
+            "examples": ["3.12.0"],
+        })
+    }
+}
+
 impl HostVersion {
     pub fn parse(s: &str) -> Result<Self, String> {
         let parts = s
@@ -61,13 +78,16 @@ impl HostVersion {
 }
 
 /// One condition of a rule. All of a rule's conditions must hold.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Condition {
     /// The user id is on the list.
     Users { ids: Vec<String> },
     /// The user's stable bucket is below `percent` (0–100, two decimals).
-    Percent { percent: f64 },
+    Percent {
+        #[schemars(range(min = 0, max = 100))]
+        percent: f64,
+    },
     /// The host app's version is within [min, max] (either bound optional).
     HostVersion {
         min: Option<HostVersion>,
@@ -85,7 +105,7 @@ pub enum Condition {
 }
 
 /// A gray rule: serve `version_code` when every condition holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Rule {
     pub id: String,
     pub version_code: u64,
@@ -93,7 +113,7 @@ pub struct Rule {
 }
 
 /// What a mini-program delivers on a host: the live version and the gray rules, in order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Release {
     /// Salts the percentage buckets (the app id, usually), so two apps' 10% differ.
     pub salt: String,
@@ -114,7 +134,7 @@ pub struct Context<'a> {
 }
 
 /// The answer, with the reasons.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Decision {
     pub version_code: Option<u64>,
     /// The rule that decided, or `None` for the live version.

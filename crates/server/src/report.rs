@@ -17,6 +17,7 @@ use oxc::ast::ast::Expression;
 use oxc::parser::Parser;
 use oxc::semantic::SemanticBuilder;
 use oxc::span::SourceType;
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -51,7 +52,7 @@ fn implied_scope(api: &str) -> Option<&'static str> {
 }
 
 /// The platform's whitelists for one mini-program (hosts, with a port where one is given).
-#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, JsonSchema)]
 pub struct Domains {
     pub request: Vec<String>,
     pub socket: Vec<String>,
@@ -60,14 +61,14 @@ pub struct Domains {
     pub web_view: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct ApiUse {
     pub calls: usize,
     pub files: BTreeSet<String>,
     pub sensitive: bool,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct DomainUse {
     pub scheme: String,
     pub host: String,
@@ -76,7 +77,7 @@ pub struct DomainUse {
     pub files: BTreeSet<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct PartSize {
     /// `main`, or the subpackage root.
     pub part: String,
@@ -84,14 +85,14 @@ pub struct PartSize {
     pub bytes: u64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct NpmModule {
     pub name: String,
     pub files: usize,
     pub bytes: u64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct FileChange {
     pub path: String,
     /// `added`, `removed`, `changed`.
@@ -104,7 +105,7 @@ pub struct FileChange {
 
 const PATCH_LINES: usize = 400;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct Finding {
     /// `warn` needs the reviewer's attention; `info` is context.
     pub level: &'static str,
@@ -112,7 +113,7 @@ pub struct Finding {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct Report {
     pub apis: BTreeMap<String, ApiUse>,
     pub domains: Vec<DomainUse>,

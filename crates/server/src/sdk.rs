@@ -16,6 +16,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -61,7 +62,7 @@ pub struct Delivered {
 }
 
 /// What the platform grants a mini-program in a host app.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Grants {
     /// Sensitive `wx` APIs.
     pub apis: Vec<String>,
@@ -71,12 +72,34 @@ pub struct Grants {
     /// `{"location_precision": 0.01, "address": "province_city", "phone": "mask"}`
     /// (the container's `guard::Privacy`); nothing means as the host answers it.
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    #[schemars(schema_with = "privacy_schema")]
     pub privacy: serde_json::Value,
+}
+
+/// The container's `guard::Privacy`, which this crate does not link: its fields by hand.
+fn privacy_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": ["object", "null"],
+        "properties": {
+            "location_precision": {
+                "type": ["number", "null"], "exclusiveMinimum": 0,
+                "description": "Round latitude and longitude to a multiple of this many degrees (0.01 is about 1 km).",
+            },
+            "address": {
+                "enum": ["full", "province_city"], "default": "full",
+                "description": "province_city blanks county, street, detail, postal and national codes.",
+            },
+            "phone": {
+                "enum": ["clear", "mask", "virtual"], "default": "clear",
+                "description": "mask shows 138****5678; virtual asks the host for a forwarding number (masked when it has none).",
+            },
+        },
+    })
 }
 
 /// The policy as the platform signed it (`cove_wire::policy_statement`): the exact JSON
 /// bytes the SDK applies, base64, and the signature over them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SignedPolicy {
     pub payload: String,
     pub key_id: String,
@@ -159,7 +182,7 @@ pub(crate) fn auth_error(e: AuthError) -> Response {
 }
 
 /// The body of a resolve request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct ResolveRequest {
     pub app_id: String,
     pub user_id: String,

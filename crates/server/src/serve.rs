@@ -27,7 +27,7 @@ fn setup(what: &'static str) -> impl Fn(String) -> StartError {
 }
 
 /// The platform's signing key: read it, or make one on first start (with the file readable
-/// by its owner only).
+/// by its owner only). Its public half is kept beside it ([`write_public_half`]).
 pub fn signing_key(cfg: &ServerConfig) -> Result<KeyPair, StartError> {
     let path = cfg.signing_key_path();
     let err = setup("signing key");
@@ -35,7 +35,9 @@ pub fn signing_key(cfg: &ServerConfig) -> Result<KeyPair, StartError> {
         crate::fsperm::tighten_and_warn(&path, "the signing key");
         let text =
             std::fs::read_to_string(&path).map_err(|e| err(format!("{}: {e}", path.display())))?;
-        return KeyPair::from_json(&text).map_err(|e| err(format!("{}: {e}", path.display())));
+        let key = KeyPair::from_json(&text).map_err(|e| err(format!("{}: {e}", path.display())))?;
+        write_public_half(&path, &key);
+        return Ok(key);
     }
     let suite = match cfg.suite.as_str() {
         "intl" => Suite::Intl,
@@ -53,7 +55,42 @@ pub fn signing_key(cfg: &ServerConfig) -> Result<KeyPair, StartError> {
         key.id(),
         path.display()
     );
+    write_public_half(&path, &key);
     Ok(key)
+}
+
+/// Keep the key's public half beside it (`cove_package::keys::public_path`), for the host
+/// apps' SDK builds to trust: written when missing or when it no longer matches the key.
+/// A failure is logged, not fatal: the server needs only the private half (and an operator's
+/// key may sit in a read-only directory).
+pub fn write_public_half(key_path: &std::path::Path, key: &KeyPair) {
+    let path = cove_package::keys::public_path(key_path);
+    let public = key.public().to_json();
+    if std::fs::read_to_string(&path).is_ok_and(|old| old == public) {
+        return;
+    }
+    let write = || -> std::io::Result<()> {
+        use std::io::Write as _;
+        let dir = path.parent().unwrap_or(std::path::Path::new("."));
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        tmp.write_all(public.as_bytes())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        }
+        tmp.as_file().sync_all()?;
+        tmp.persist(&path).map_err(|e| e.error)?;
+        Ok(())
+    };
+    match write() {
+        Ok(()) => tracing::info!("wrote the signing key's public half to {}", path.display()),
+        Err(e) => tracing::warn!(
+            "could not write the signing key's public half to {}: {e}",
+            path.display()
+        ),
+    }
 }
 
 /// Write a secret file that only its owner may read.

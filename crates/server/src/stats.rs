@@ -13,6 +13,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -176,7 +177,7 @@ impl StatsError {
 }
 
 /// A mini-program launch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Launch {
     pub app_id: String,
     pub version_code: u64,
@@ -189,7 +190,7 @@ pub struct Launch {
 }
 
 /// An uncaught error in a mini-program.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ErrorEvent {
     pub app_id: String,
     pub version_code: u64,
@@ -201,7 +202,7 @@ pub struct ErrorEvent {
 }
 
 /// One call of a `wx` (or host) API.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ApiCall {
     pub app_id: String,
     pub version_code: u64,
@@ -218,7 +219,7 @@ pub struct ApiCall {
 /// Personal data a mini-program was given (the container's guard reports each release):
 /// which API, what kind of data, and whether the privacy rules reduced it. Field names only,
 /// never values.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct DataRelease {
     pub app_id: String,
     pub version_code: u64,
@@ -235,7 +236,7 @@ pub struct DataRelease {
 }
 
 /// One event, tagged by `"type"`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     Launch(Launch),
@@ -405,7 +406,7 @@ pub fn parse_batch(body: &[u8], now_ms: i64) -> Result<Vec<Event>, StatsError> {
 }
 
 /// What [`record`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Recorded {
     /// Events counted.
     pub recorded: usize,
@@ -809,7 +810,7 @@ fn placeholders(rows: usize, cols: usize) -> String {
 }
 
 /// One day of one mini-program, all versions together.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DayStats {
     pub day: i64,
     /// `YYYY-MM-DD` (UTC).
@@ -826,7 +827,7 @@ pub struct DayStats {
 }
 
 /// One version over the whole range.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct VersionStats {
     pub version_code: u64,
     pub launches: u64,
@@ -838,7 +839,7 @@ pub struct VersionStats {
 }
 
 /// An API that failed in the range.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FailingApi {
     pub api: String,
     pub calls: u64,
@@ -852,7 +853,7 @@ pub struct FailingApi {
 }
 
 /// A distinct error message last seen in the range.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ErrorMessage {
     pub version_code: u64,
     pub message: String,
@@ -864,7 +865,7 @@ pub struct ErrorMessage {
 }
 
 /// What the console charts for one mini-program over days `from_day..=to_day`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     pub app_id: String,
     pub from_day: i64,
@@ -885,7 +886,7 @@ pub struct Summary {
 }
 
 /// How often an API gave out a kind of personal data, and how often reduced.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ReleaseStats {
     pub api: String,
     pub data: String,

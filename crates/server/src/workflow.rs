@@ -11,11 +11,12 @@
 //! app that asks for encryption; every host's bytes become a content-addressed blob.
 
 use cove_package::{Channel, KeyPair, Limits, PackageError, PublicKey, SignOptions, envelope};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::authz::{self, Action, Decision, Principal, Target};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum State {
     Uploaded,

@@ -33,11 +33,16 @@ impl Drop for Serve {
 /// Start `cove serve --demo` on `data`; read stdout up to the last demo line (or the
 /// "already set up" one).
 fn serve(data: &Path) -> Serve {
-    let mut child = cove()
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+    let mut cmd = cove();
+    cmd.args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data)
         .arg("--examples")
-        .arg(examples())
+        .arg(examples());
+    start(cmd)
+}
+
+fn start(mut cmd: Command) -> Serve {
+    let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -125,6 +130,38 @@ fn run(args: &[&str], url: &str, token: &str) -> std::process::Output {
 fn stdout(o: &std::process::Output) -> String {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// `--demo` without `--examples`, from a directory with no `examples/` in it: the examples
+/// built into the binary are published, so the binary alone is enough.
+#[test]
+fn demo_publishes_the_builtin_examples_from_any_directory() {
+    let cwd = tempfile::tempdir().unwrap();
+    let mut cmd = cove();
+    cmd.current_dir(cwd.path()).args([
+        "serve",
+        "--demo",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        "data",
+    ]);
+    let s = start(cmd);
+    let app = field(&s.lines, "demo mini-program: ");
+    assert!(
+        app.starts_with("wxcove0000demo01 ") && app.ends_with(" published"),
+        "{app}"
+    );
+    assert!(cwd.path().join("data/cove.db").is_file());
+    let left: Vec<_> = std::fs::read_dir(cwd.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        ["data"],
+        "nothing but the data dir in the working directory"
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -35,8 +36,8 @@ pub fn routes() -> Router<Platform> {
         )
 }
 
-#[derive(Deserialize)]
-struct Login {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct Login {
     username: String,
     password: String,
 }
@@ -105,8 +106,8 @@ async fn logout(
     Ok(res)
 }
 
-#[derive(Deserialize)]
-struct PasswordChange {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct PasswordChange {
     current: String,
     new: String,
 }
@@ -123,8 +124,8 @@ async fn change_password(
     Ok(Json(json!({"ok": true, "must_change_password": false})))
 }
 
-#[derive(Deserialize)]
-struct NewToken {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct NewToken {
     name: String,
     #[serde(default)]
     scope: Scope,
@@ -167,8 +168,8 @@ async fn orgs(State(p): State<Platform>, Authed(who): Authed) -> ApiResult<Json<
     Ok(Json(json!(p.orgs(&who).await?)))
 }
 
-#[derive(Deserialize)]
-struct NewOrg {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct NewOrg {
     name: String,
 }
 
@@ -190,8 +191,8 @@ async fn users(
     Ok(Json(json!(p.users(&who, org).await?)))
 }
 
-#[derive(Deserialize)]
-struct NewUser {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct NewUser {
     username: String,
     password: String,
     roles: BTreeSet<Role>,

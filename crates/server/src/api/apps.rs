@@ -5,6 +5,7 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -62,8 +63,8 @@ async fn detail(
     Ok(Json(json!(p.app(&who, &app_id).await?)))
 }
 
-#[derive(Deserialize)]
-struct DomainsBody {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct DomainsBody {
     domains: Domains,
 }
 
@@ -78,8 +79,8 @@ async fn propose_domains(
     )))
 }
 
-#[derive(Deserialize, Default)]
-struct Reason {
+#[derive(Deserialize, Default, JsonSchema)]
+pub(super) struct Reason {
     #[serde(default)]
     reason: String,
     /// An approval's comment (required).
@@ -185,8 +186,8 @@ async fn step(
     Ok(Json(json!(v)))
 }
 
-#[derive(Deserialize)]
-struct RollbackBody {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct RollbackBody {
     version_code: u64,
 }
 
@@ -231,8 +232,8 @@ async fn restore(
     Ok(Json(json!({"ok": true})))
 }
 
-#[derive(Deserialize)]
-struct RulesBody {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct RulesBody {
     rules: Vec<Rule>,
 }
 
@@ -247,16 +248,18 @@ async fn set_release(
     ))
 }
 
-#[derive(Deserialize)]
-struct ExplainQuery {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct ExplainQuery {
     user_id: String,
     /// A host app's id: answer as that host's SDK would be answered.
     #[serde(default)]
     host: Option<String>,
     #[serde(default)]
     host_version: Option<String>,
+    /// `ios`, `android`, `harmony`, `windows`...
     #[serde(default)]
     platform: String,
+    /// The user's tags, comma-separated.
     #[serde(default)]
     tags: String,
     /// Unix seconds; now by default (to ask about a time window ahead).
@@ -301,8 +304,8 @@ async fn explain(
     Ok(Json(json!(p.explain(&who, &app_id, host, &ctx).await?)))
 }
 
-#[derive(Deserialize)]
-struct StatsQuery {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct StatsQuery {
     #[serde(default = "fourteen")]
     days: i64,
 }

@@ -10,6 +10,7 @@
 mod accounts;
 mod apps;
 mod audit;
+pub mod bodies;
 pub mod events;
 mod hosts;
 pub mod openapi;

@@ -1,9 +1,30 @@
 //! `GET /openapi.json`: the API's OpenAPI 3.1 document, built from one route table. A test
 //! sends a request to every row and checks the router answers it, so the table cannot name a
 //! route that does not exist.
+//!
+//! The bodies' JSON Schemas (draft 2020-12, as OpenAPI 3.1 uses) are derived with `schemars`
+//! from the types the handlers read and write, so the document follows the code. They live in
+//! a second table, [`BODIES`], keyed by method and path, so that [`ROUTES`]' rows keep their
+//! shape; [`undescribed`] lists the routes that have none yet, and a test fails on any.
 
 use axum::Json;
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value, json};
+
+use super::bodies::{
+    AuditVerify, DomainsReviewed, Done, ErrorBody, EventsBody, NewHostBody, ReleaseBody, Resolved,
+    SessionBody, StepBody, TokenBody,
+};
+use super::{accounts, apps};
+use crate::audit::Entry;
+use crate::gray::Decision;
+use crate::platform::apps::NewApp;
+use crate::platform::{
+    AppDetail, AppSummary, DomainChange, Host, NewHost, Org, Upload, User, VersionRow,
+};
+use crate::sdk::{Grants, ResolveRequest};
+use crate::stats::{Recorded, Summary};
 
 /// How a route authenticates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -402,6 +423,283 @@ pub const ROUTES: &[Route] = &[
     ),
 ];
 
+/// A schema made by the generator: a `$ref` into `components/schemas` for a named type.
+pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
+
+/// A route's request body.
+#[derive(Clone, Copy)]
+pub enum Body {
+    NoBody,
+    Required(SchemaFn),
+    /// May be left out (`{}` or nothing is the same).
+    Optional(SchemaFn),
+}
+
+/// (method, path, query parameters (an object's properties), request body, response body),
+/// one row per row of [`ROUTES`].
+pub type Bodies = (&'static str, &'static str, Option<SchemaFn>, Body, SchemaFn);
+
+fn of<T: JsonSchema + ?Sized>(g: &mut SchemaGenerator) -> Schema {
+    g.subschema_for::<T>()
+}
+
+/// Inline, so that a query struct's properties can become parameters.
+fn inline<T: JsonSchema + ?Sized>(g: &mut SchemaGenerator) -> Schema {
+    T::json_schema(g)
+}
+
+fn zip(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": "string", "contentMediaType": "application/zip"})
+}
+
+fn package(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "string", "contentMediaType": "application/octet-stream",
+        "description": "The package's bytes (a signed ZIP, or a sealed envelope for a host app that asked for encryption).",
+    })
+}
+
+fn document_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "object", "required": ["openapi", "info", "paths", "components"],
+        "properties": {"openapi": {"const": "3.1.0"}},
+    })
+}
+
+use Body::{NoBody, Optional, Required};
+
+pub const BODIES: &[Bodies] = &[
+    (
+        "post",
+        "/api/v1/session",
+        None,
+        Required(of::<accounts::Login>),
+        of::<SessionBody>,
+    ),
+    ("get", "/api/v1/session", None, NoBody, of::<SessionBody>),
+    ("delete", "/api/v1/session", None, NoBody, of::<Done>),
+    (
+        "post",
+        "/api/v1/tokens",
+        None,
+        Required(of::<accounts::NewToken>),
+        of::<TokenBody>,
+    ),
+    ("get", "/api/v1/orgs", None, NoBody, of::<Vec<Org>>),
+    (
+        "post",
+        "/api/v1/orgs",
+        None,
+        Required(of::<accounts::NewOrg>),
+        of::<Org>,
+    ),
+    (
+        "get",
+        "/api/v1/orgs/{org}/users",
+        None,
+        NoBody,
+        of::<Vec<User>>,
+    ),
+    (
+        "post",
+        "/api/v1/orgs/{org}/users",
+        None,
+        Required(of::<accounts::NewUser>),
+        of::<User>,
+    ),
+    ("get", "/api/v1/hosts", None, NoBody, of::<Vec<Host>>),
+    (
+        "post",
+        "/api/v1/hosts",
+        None,
+        Required(of::<NewHost>),
+        of::<NewHostBody>,
+    ),
+    (
+        "put",
+        "/api/v1/hosts/{host}/apps/{app_id}",
+        None,
+        Required(of::<Grants>),
+        of::<Done>,
+    ),
+    (
+        "delete",
+        "/api/v1/hosts/{host}/apps/{app_id}",
+        None,
+        NoBody,
+        of::<Done>,
+    ),
+    ("get", "/api/v1/apps", None, NoBody, of::<Vec<AppSummary>>),
+    (
+        "post",
+        "/api/v1/apps",
+        None,
+        Required(of::<NewApp>),
+        of::<AppSummary>,
+    ),
+    (
+        "get",
+        "/api/v1/apps/{app_id}",
+        None,
+        NoBody,
+        of::<AppDetail>,
+    ),
+    (
+        "put",
+        "/api/v1/apps/{app_id}/domains",
+        None,
+        Required(of::<apps::DomainsBody>),
+        of::<DomainChange>,
+    ),
+    (
+        "post",
+        "/api/v1/apps/{app_id}/domains/{verdict}",
+        None,
+        Optional(of::<apps::Reason>),
+        of::<DomainsReviewed>,
+    ),
+    (
+        "get",
+        "/api/v1/apps/{app_id}/versions",
+        None,
+        NoBody,
+        of::<Vec<VersionRow>>,
+    ),
+    (
+        "post",
+        "/api/v1/apps/{app_id}/versions",
+        Some(inline::<Upload>),
+        Required(zip),
+        of::<VersionRow>,
+    ),
+    (
+        "get",
+        "/api/v1/apps/{app_id}/versions/{code}",
+        None,
+        NoBody,
+        of::<VersionRow>,
+    ),
+    (
+        "post",
+        "/api/v1/apps/{app_id}/versions/{code}/{step}",
+        None,
+        Optional(of::<apps::Reason>),
+        of::<StepBody>,
+    ),
+    (
+        "post",
+        "/api/v1/apps/{app_id}/rollback",
+        None,
+        Required(of::<apps::RollbackBody>),
+        of::<ReleaseBody>,
+    ),
+    (
+        "post",
+        "/api/v1/apps/{app_id}/promote",
+        None,
+        Required(of::<apps::RollbackBody>),
+        of::<ReleaseBody>,
+    ),
+    (
+        "post",
+        "/api/v1/apps/{app_id}/takedown",
+        None,
+        Optional(of::<apps::Reason>),
+        of::<Done>,
+    ),
+    (
+        "post",
+        "/api/v1/apps/{app_id}/restore",
+        None,
+        NoBody,
+        of::<Done>,
+    ),
+    (
+        "put",
+        "/api/v1/apps/{app_id}/release",
+        None,
+        Required(of::<apps::RulesBody>),
+        of::<ReleaseBody>,
+    ),
+    (
+        "get",
+        "/api/v1/apps/{app_id}/explain",
+        Some(inline::<apps::ExplainQuery>),
+        NoBody,
+        of::<Decision>,
+    ),
+    (
+        "get",
+        "/api/v1/apps/{app_id}/stats",
+        Some(inline::<apps::StatsQuery>),
+        NoBody,
+        of::<Summary>,
+    ),
+    (
+        "get",
+        "/api/v1/audit",
+        Some(inline::<crate::platform::audit_query::AuditFilter>),
+        NoBody,
+        of::<Vec<Entry>>,
+    ),
+    (
+        "get",
+        "/api/v1/audit/verify",
+        None,
+        NoBody,
+        of::<AuditVerify>,
+    ),
+    (
+        "post",
+        "/sdk/v1/resolve",
+        None,
+        Required(of::<ResolveRequest>),
+        of::<Resolved>,
+    ),
+    (
+        "post",
+        "/sdk/v1/events",
+        None,
+        Required(of::<EventsBody>),
+        of::<Recorded>,
+    ),
+    ("get", "/packages/{id}", None, NoBody, package),
+    ("get", "/openapi.json", None, NoBody, document_schema),
+];
+
+fn bodies(method: &str, path: &str) -> Option<&'static Bodies> {
+    BODIES.iter().find(|b| b.0 == method && b.1 == path)
+}
+
+/// What the document does not describe yet: `METHOD PATH: what`, one line each. Rows of
+/// [`ROUTES`] without a row in [`BODIES`] (a route added without schemas), a request body
+/// in one table and not the other, and rows of [`BODIES`] for no route.
+pub fn undescribed() -> Vec<String> {
+    let mut out = vec![];
+    for (method, path, _, _, _, body) in ROUTES {
+        let m = method.to_uppercase();
+        match (body, bodies(method, path)) {
+            (_, None) => out.push(format!("{m} {path}: no request or response schema")),
+            (Some(_), Some((_, _, _, NoBody, _))) => {
+                out.push(format!("{m} {path}: takes a body, but no request schema"))
+            }
+            (None, Some((_, _, _, Required(_) | Optional(_), _))) => out.push(format!(
+                "{m} {path}: a request schema, but no body in ROUTES"
+            )),
+            _ => {}
+        }
+    }
+    for (method, path, ..) in BODIES {
+        if !ROUTES.iter().any(|r| r.0 == *method && r.1 == *path) {
+            out.push(format!(
+                "{} {path}: schemas for no route",
+                method.to_uppercase()
+            ));
+        }
+    }
+    out
+}
+
 fn params(path: &str) -> Vec<Value> {
     path.split('/')
         .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
@@ -409,16 +707,101 @@ fn params(path: &str) -> Vec<Value> {
         .collect()
 }
 
+/// An object schema's properties as query parameters.
+fn query_params(schema: &Value) -> Vec<Value> {
+    let required = |name: &str| {
+        schema["required"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|n| n == name))
+    };
+    let Some(props) = schema["properties"].as_object() else {
+        return vec![];
+    };
+    props
+        .iter()
+        .map(|(name, prop)| {
+            let mut prop = prop.clone();
+            let description = prop.as_object_mut().and_then(|p| p.remove("description"));
+            let mut p =
+                json!({"name": name, "in": "query", "required": required(name), "schema": prop});
+            if let Some(d) = description {
+                p["description"] = d;
+            }
+            p
+        })
+        .collect()
+}
+
+fn generator(settings: SchemaSettings) -> SchemaGenerator {
+    settings
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.meta_schema = None;
+        })
+        .into_generator()
+}
+
+const SCHEMAS: &str = "#/components/schemas/";
+
+/// Rewrite `$ref`s to the renamed schemas.
+fn rename_refs(v: &mut Value, renamed: &Map<String, Value>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(r)) = m.get_mut("$ref")
+                && let Some(Value::String(new)) =
+                    r.strip_prefix(SCHEMAS).and_then(|n| renamed.get(n))
+            {
+                *r = format!("{SCHEMAS}{new}");
+            }
+            m.values_mut().for_each(|v| rename_refs(v, renamed));
+        }
+        Value::Array(a) => a.iter_mut().for_each(|v| rename_refs(v, renamed)),
+        _ => {}
+    }
+}
+
+/// Whether a schema `$ref`s any of `names`.
+fn names_any(v: &Value, names: &Map<String, Value>) -> bool {
+    match v {
+        Value::Object(m) => {
+            m.get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix(SCHEMAS))
+                .is_some_and(|n| names.contains_key(n))
+                || m.values().any(|v| names_any(v, names))
+        }
+        Value::Array(a) => a.iter().any(|v| names_any(v, names)),
+        _ => false,
+    }
+}
+
 pub fn build() -> Value {
-    let mut paths = Map::new();
+    // Answers are described as the server writes them (a field it leaves out when empty is
+    // optional), requests as it reads them (a field with a default is optional). Where the
+    // two differ for one type, the request's is `<Name>Input`.
+    let mut reads = generator(SchemaSettings::draft2020_12().for_deserialize());
+    let mut writes = generator(SchemaSettings::draft2020_12().for_serialize());
+    let error = writes.subschema_for::<ErrorBody>().to_value();
+    let mut ops = vec![];
+    let mut requests = vec![];
     for (method, path, tag, auth, summary, body) in ROUTES {
+        let described = bodies(method, path);
+        let response = described.map_or(json!({}), |b| (b.4)(&mut writes).to_value());
+        let media = response["contentMediaType"]
+            .as_str()
+            .unwrap_or(JSON)
+            .to_string();
+        let mut parameters = params(path);
+        if let Some(query) = described.and_then(|b| b.2) {
+            parameters.extend(query_params(&query(&mut reads).to_value()));
+        }
         let mut op = json!({
             "tags": [tag],
             "summary": summary,
-            "parameters": params(path),
+            "parameters": parameters,
             "responses": {
-                "200": {"description": "OK", "content": {JSON: {"schema": {}}}},
-                "default": {"description": "An error", "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "200": {"description": "OK", "content": {media: {"schema": response}}},
+                "default": {"description": "An error", "content": {JSON: {"schema": error}}},
             },
         });
         match auth {
@@ -426,8 +809,55 @@ pub fn build() -> Value {
             Auth::User => op["security"] = json!([{"session": [], "csrf": []}, {"token": []}]),
             Auth::Sdk => op["security"] = json!([{"sdkKey": [], "sdkSignature": []}]),
         }
-        if let Some((media, description)) = body {
-            op["requestBody"] = json!({"required": true, "description": description, "content": {*media: {"schema": {}}}});
+        let request = match described.map(|b| b.3) {
+            Some(Required(f)) => Some((true, f(&mut reads).to_value())),
+            Some(Optional(f)) => Some((false, f(&mut reads).to_value())),
+            _ => body.map(|_| (true, json!({}))),
+        };
+        requests.push(request);
+        ops.push((method, path, body, op));
+    }
+
+    let mut schemas = writes.take_definitions(true);
+    let read_defs = reads.take_definitions(true);
+    let mut renamed = Map::new();
+    for (name, schema) in &read_defs {
+        if schemas.get(name).is_some_and(|w| w != schema) {
+            renamed.insert(name.clone(), json!(format!("{name}Input")));
+        }
+    }
+    // A type whose own schema reads the same both ways but names a renamed one is renamed
+    // too (`Rule` holds `Condition`s).
+    loop {
+        let more: Vec<String> = read_defs
+            .iter()
+            .filter(|(name, schema)| {
+                !renamed.contains_key(*name)
+                    && schemas.contains_key(*name)
+                    && names_any(schema, &renamed)
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        for name in more {
+            renamed.insert(name.clone(), json!(format!("{name}Input")));
+        }
+    }
+    for (name, mut schema) in read_defs {
+        rename_refs(&mut schema, &renamed);
+        match renamed.get(&name) {
+            Some(Value::String(new)) => schemas.insert(new.clone(), schema),
+            _ => schemas.insert(name, schema),
+        };
+    }
+
+    let mut paths = Map::new();
+    for ((method, path, body, mut op), request) in ops.into_iter().zip(requests) {
+        if let (Some((media, description)), Some((required, mut schema))) = (body, request) {
+            rename_refs(&mut schema, &renamed);
+            op["requestBody"] = json!({"required": required, "description": description, "content": {*media: {"schema": schema}}});
         }
         let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
         entry[*method] = op;
@@ -439,12 +869,10 @@ pub fn build() -> Value {
             "version": env!("CARGO_PKG_VERSION"),
             "description": "The console's and CI's API, the SDK endpoints and package downloads. Errors are {code, message} with stable codes (docs/server.md).",
         },
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "paths": paths,
         "components": {
-            "schemas": {"Error": {
-                "type": "object", "required": ["code", "message"],
-                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-            }},
+            "schemas": schemas,
             "securitySchemes": {
                 "session": {"type": "apiKey", "in": "cookie", "name": "cove_session"},
                 "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},
@@ -457,5 +885,165 @@ pub fn build() -> Value {
 }
 
 pub async fn document() -> Json<Value> {
-    Json(build())
+    static DOCUMENT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    Json(DOCUMENT.get_or_init(build).clone())
+}
+
+/// A validator for one route's answer (`status` 2xx: its response schema; otherwise the
+/// error's), resolving `$ref`s into the document. `None` for a route the document lacks.
+pub fn response_validator(doc: &Value, method: &str, path: &str, success: bool) -> Option<Value> {
+    let op = &doc["paths"][path][method.to_lowercase()];
+    let content = &op["responses"][if success { "200" } else { "default" }]["content"];
+    let mut schema = content.as_object()?.values().next()?["schema"].clone();
+    if let Some(obj) = schema.as_object_mut() {
+        obj.insert("components".into(), doc["components"].clone());
+    }
+    Some(schema)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn each_schema(doc: &Value, mut f: impl FnMut(String, &Value)) {
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            for (method, op) in ops.as_object().unwrap() {
+                let at = format!("{} {path}", method.to_uppercase());
+                for (status, res) in op["responses"].as_object().unwrap() {
+                    for media in res["content"].as_object().unwrap().values() {
+                        f(format!("{at} → {status}"), &media["schema"]);
+                    }
+                }
+                if let Some(body) = op.get("requestBody") {
+                    for media in body["content"].as_object().unwrap().values() {
+                        f(format!("{at} request"), &media["schema"]);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The completeness check: every route has its request (where it takes one) and
+    /// response bodies described. After merging new routes, the message lists those to fill.
+    #[test]
+    fn every_route_has_its_bodies_described() {
+        let missing = undescribed();
+        assert!(
+            missing.is_empty(),
+            "add these to BODIES in api/openapi.rs:\n{}",
+            missing.join("\n")
+        );
+        let mut empty = vec![];
+        each_schema(&build(), |at, schema| {
+            if schema.as_object().is_none_or(|o| o.is_empty()) {
+                empty.push(at);
+            }
+        });
+        assert!(empty.is_empty(), "empty schemas: {empty:#?}");
+    }
+
+    #[test]
+    fn every_ref_resolves_and_every_schema_is_json_schema_2020_12() {
+        let doc = build();
+        fn refs(v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::Object(m) => {
+                    if let Some(Value::String(r)) = m.get("$ref") {
+                        out.push(r.clone());
+                    }
+                    m.values().for_each(|v| refs(v, out));
+                }
+                Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+                _ => {}
+            }
+        }
+        let mut all = vec![];
+        refs(&doc, &mut all);
+        assert!(all.len() > 40, "{} refs", all.len());
+        for r in &all {
+            let pointer = r.strip_prefix('#').expect("a local $ref");
+            assert!(doc.pointer(pointer).is_some(), "{r} resolves to nothing");
+        }
+        for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+            if let Err(e) = jsonschema::draft202012::meta::validate(schema) {
+                panic!("components/schemas/{name}: {e}");
+            }
+        }
+        each_schema(&doc, |at, schema| {
+            assert!(
+                jsonschema::draft202012::meta::is_valid(schema),
+                "{at}: {schema}"
+            );
+        });
+    }
+
+    /// The gray-rule and whitelist bodies, which no document described before.
+    #[test]
+    fn gray_rules_and_whitelists_are_described_field_by_field() {
+        let doc = build();
+        let schemas = &doc["components"]["schemas"];
+        let domains = &schemas["Domains"];
+        let lists = ["request", "socket", "upload", "download", "web_view"];
+        for list in lists {
+            assert_eq!(domains["properties"][list]["type"], "array", "{domains}");
+            assert_eq!(domains["properties"][list]["items"]["type"], "string");
+        }
+        assert_eq!(domains["required"], json!(lists));
+
+        let body = &doc["paths"]["/api/v1/apps/{app_id}/release"]["put"]["requestBody"];
+        let rules = body["content"][JSON]["schema"]["$ref"].as_str().unwrap();
+        let rules = doc.pointer(&rules[1..]).unwrap();
+        assert_eq!(rules["required"], json!(["rules"]));
+        let rule_ref = rules["properties"]["rules"]["items"]["$ref"]
+            .as_str()
+            .unwrap();
+        let rule = doc.pointer(&rule_ref[1..]).unwrap();
+        assert_eq!(
+            rule["required"],
+            json!(["id", "version_code", "conditions"])
+        );
+        let condition = rule["properties"]["conditions"]["items"]["$ref"]
+            .as_str()
+            .unwrap();
+        let condition = doc.pointer(&condition[1..]).unwrap();
+        let kinds: Vec<&str> = condition["oneOf"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["properties"]["kind"]["const"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "users",
+                "percent",
+                "host_version",
+                "platforms",
+                "tags",
+                "window"
+            ]
+        );
+        let percent = &condition["oneOf"][1];
+        assert_eq!(percent["required"], json!(["kind", "percent"]));
+        assert_eq!(percent["properties"]["percent"]["maximum"], 100);
+        let host = &condition["oneOf"][2]["properties"]["min"];
+        assert!(host.to_string().contains("HostVersion"), "{host}");
+        assert!(schemas["HostVersion"]["pattern"].is_string());
+    }
+
+    /// A response that breaks its schema is refused: the check in the flow test can fail.
+    #[test]
+    fn a_wrong_field_type_fails_validation() {
+        let doc = build();
+        let schema = response_validator(&doc, "get", "/api/v1/orgs", true).unwrap();
+        let v = jsonschema::draft202012::new(&schema).unwrap();
+        let good = json!([{"id": 1, "name": "Bank", "operator": true}]);
+        assert!(v.is_valid(&good), "{:?}", v.validate(&good));
+        assert!(!v.is_valid(&json!([{"id": "1", "name": "Bank", "operator": true}])));
+        assert!(!v.is_valid(&json!([{"id": 1, "name": "Bank"}])));
+        let error = response_validator(&doc, "get", "/api/v1/orgs", false).unwrap();
+        let e = jsonschema::draft202012::new(&error).unwrap();
+        assert!(e.is_valid(&json!({"code": "forbidden", "message": "no"})));
+        assert!(!e.is_valid(&json!({"code": 403, "message": "no"})));
+    }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::Row as _;
@@ -11,14 +12,14 @@ use crate::authz::{self, Action, Principal, Role, Scope, Target};
 use crate::credentials;
 use crate::db::Db;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Org {
     pub id: u64,
     pub name: String,
     pub operator: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct User {
     pub id: u64,
     pub username: String,

@@ -1,6 +1,7 @@
 //! Mini-programs: their records, their domain whitelists (changed only through review), and
 //! what they deliver: gray rules, the live version, rollback and takedown.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sqlx::Row as _;
@@ -10,7 +11,7 @@ use crate::authz::{Action, Target};
 use crate::gray::{Context, Decision, Release, Rule};
 use crate::report::Domains;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct AppSummary {
     pub app_id: String,
     pub name: String,
@@ -22,7 +23,7 @@ pub struct AppSummary {
     pub taken_down: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct AppDetail {
     #[serde(flatten)]
     pub summary: AppSummary,
@@ -52,7 +53,7 @@ pub struct HostRef {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DomainChange {
     pub id: u64,
     pub domains: Domains,
@@ -60,7 +61,7 @@ pub struct DomainChange {
     pub proposed_at: i64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct NewApp {
     pub app_id: String,
     pub name: String,

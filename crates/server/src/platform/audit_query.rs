@@ -1,6 +1,7 @@
 //! The audit log as an auditor reads it: filtered by actor, action and time, in the
 //! database (the log grows without bound), newest first.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use sqlx::Row as _;
 
@@ -9,7 +10,7 @@ use crate::audit::Entry;
 use crate::authz::{Action, Target};
 
 /// `GET /api/v1/audit?actor=&action=&from=&to=&limit=&offset=`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 pub struct AuditFilter {
     /// The actor's user name, exactly.
     #[serde(default)]

@@ -7,6 +7,7 @@
 //! time, so the bank can ship the new secret in its app before the old one stops.
 
 use cove_package::PublicKey;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row as _;
@@ -22,7 +23,7 @@ use crate::sdk::Grants;
 pub const MAX_OVERLAP: i64 = 30 * 24 * 3600;
 
 /// A rotation's result: the new secret (shown once) and until when the old one works.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct RotatedSecret {
     pub host_id: u64,
     pub sdk_key: String,
@@ -77,7 +78,7 @@ pub(super) async fn seal_clear_secrets(db: &Db, key: &DataKey) -> Result<()> {
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Host {
     pub id: u64,
     pub name: String,
@@ -89,13 +90,13 @@ pub struct Host {
     pub apps: Vec<HostGrant>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct HostGrant {
     pub app_id: String,
     pub grants: Grants,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct NewHost {
     pub name: String,
     #[serde(default)]

@@ -3,6 +3,7 @@
 //! [`authz::decide`], the table the server enforces, so the console never offers a button
 //! the server would refuse.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sqlx::Row as _;
@@ -19,7 +20,7 @@ pub const MAX_COMMENT: usize = 2000;
 pub const MAX_PAGE: u32 = 500;
 
 /// A reviewer's approval as recorded: who, when, what they saw, what they said.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct SignOff {
     pub user_id: u64,
     pub username: String,
@@ -33,7 +34,7 @@ pub struct SignOff {
 }
 
 /// Filters and paging of a version list (`?state=&uploader=&q=&limit=&offset=`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 pub struct VersionFilter {
     /// `uploaded`, `in_review`, `approved`, `rejected` or `released`.
     #[serde(default)]

@@ -2,6 +2,7 @@
 //! steps, publishing (sign once, seal per host), and rollback.
 
 use cove_package::Channel;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sqlx::Row as _;
@@ -13,7 +14,7 @@ use crate::report::Domains;
 use crate::upload::{self, Kind, VersionInfo};
 use crate::workflow::{self, HostTarget, State, Step};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct VersionRow {
     pub code: u64,
     pub name: String,
@@ -29,7 +30,9 @@ pub struct VersionRow {
     pub package: String,
     /// Whether it has been signed for delivery.
     pub published: bool,
+    /// The review report (a single version's answer only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<crate::report::Report>")]
     pub report: Option<Value>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -52,7 +55,7 @@ pub struct VersionRow {
 }
 
 /// What an upload says about itself.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct Upload {
     #[serde(default = "source")]
     pub kind: String,

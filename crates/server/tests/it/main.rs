@@ -12,6 +12,7 @@ mod report;
 mod rules;
 mod sdk;
 mod secrets;
+mod signing_key;
 mod stats;
 mod upload;
 mod workflow;
