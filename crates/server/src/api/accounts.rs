@@ -210,8 +210,8 @@ async fn create_user(
     )))
 }
 
-#[derive(Deserialize)]
-struct Roles {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct Roles {
     roles: BTreeSet<Role>,
 }
 
@@ -248,8 +248,8 @@ async fn enable_user(
     Ok(Json(json!(p.set_disabled(&who, id, false).await?)))
 }
 
-#[derive(Deserialize)]
-struct NewPassword {
+#[derive(Deserialize, JsonSchema)]
+pub(super) struct NewPassword {
     password: String,
 }
 

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 
 use crate::gray::Release;
 
-use crate::platform::{Host, User, VersionRow};
+use crate::platform::{Host, VersionRow};
 use crate::report::Domains;
 use crate::sdk::{Grants, SignedPolicy};
 use crate::stats::Event;
@@ -33,8 +33,37 @@ pub struct Done {
 /// The signed-in user and the session's CSRF token (send it as `X-CSRF-Token` on writes).
 #[derive(JsonSchema)]
 pub struct SessionBody {
-    pub user: User,
+    pub user: SessionUser,
     pub csrf: String,
+    /// A one-time password was used: only `PUT /api/v1/session/password` works until it is
+    /// changed (every other call answers 403 `password_change_required`).
+    pub must_change_password: bool,
+}
+
+/// The signed-in user as the session answer shows it.
+#[derive(JsonSchema)]
+pub struct SessionUser {
+    pub id: u64,
+    pub username: String,
+    pub roles: Vec<crate::authz::Role>,
+    pub org_id: u64,
+    pub org_name: String,
+    pub operator: bool,
+}
+
+/// `{"ok": true, "must_change_password": false}` after a password change.
+#[derive(JsonSchema)]
+pub struct PasswordChanged {
+    #[schemars(extend("const" = true))]
+    pub ok: bool,
+    pub must_change_password: bool,
+}
+
+/// `{"actions": [...]}`: what the caller may do outside one mini-program.
+#[derive(JsonSchema)]
+pub struct Capabilities {
+    /// Among `create_app`, `review`, `manage_hosts`, `view_audit`, `manage_users`.
+    pub actions: Vec<String>,
 }
 
 /// A new API token, shown this once.
@@ -42,7 +71,8 @@ pub struct SessionBody {
 pub struct TokenBody {
     /// `cove_…`; send it as `Authorization: Bearer …`.
     pub token: String,
-    pub name: String,
+    #[serde(flatten)]
+    pub info: crate::platform::TokenInfo,
 }
 
 /// A new host app with its SDK secret, shown this once.

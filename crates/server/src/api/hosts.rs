@@ -6,6 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::post;
 use axum::{Json, Router};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -19,9 +20,9 @@ pub fn routes() -> Router<Platform> {
     Router::new().route("/api/v1/hosts/{host}/sdk-secret", post(rotate))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Rotate {
+pub(super) struct Rotate {
     /// Seconds the old secret keeps working (0: it stops now); 24 h by default.
     #[serde(default)]
     overlap_seconds: Option<i64>,

@@ -13,16 +13,18 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value, json};
 
 use super::bodies::{
-    AuditVerify, DomainsReviewed, Done, ErrorBody, EventsBody, NewHostBody, ReleaseBody, Resolved,
-    SessionBody, StepBody, TokenBody,
+    AuditVerify, Capabilities, DomainsReviewed, Done, ErrorBody, EventsBody, NewHostBody,
+    PasswordChanged, ReleaseBody, Resolved, SessionBody, StepBody, TokenBody,
 };
-use super::{accounts, apps};
+use super::{accounts, apps, hosts};
 use crate::audit::Entry;
 use crate::gray::Decision;
 use crate::platform::apps::NewApp;
+use crate::platform::review::QueueItem;
 use crate::platform::{
     AppDetail, AppSummary, DomainChange, Host, NewHost, Org, Upload, User, VersionRow,
 };
+use crate::platform::{RotatedSecret, TokenInfo};
 use crate::sdk::{Grants, ResolveRequest};
 use crate::stats::{Recorded, Summary};
 
@@ -561,7 +563,7 @@ pub const BODIES: &[Bodies] = &[
     (
         "get",
         "/api/v1/apps/{app_id}/versions",
-        None,
+        Some(inline::<crate::platform::review::VersionFilter>),
         NoBody,
         of::<Vec<VersionRow>>,
     ),
@@ -665,6 +667,71 @@ pub const BODIES: &[Bodies] = &[
     ),
     ("get", "/packages/{id}", None, NoBody, package),
     ("get", "/openapi.json", None, NoBody, document_schema),
+    (
+        "put",
+        "/api/v1/session/password",
+        None,
+        Required(of::<accounts::PasswordChange>),
+        of::<PasswordChanged>,
+    ),
+    ("get", "/api/v1/tokens", None, NoBody, of::<Vec<TokenInfo>>),
+    ("delete", "/api/v1/tokens/{id}", None, NoBody, of::<Done>),
+    (
+        "put",
+        "/api/v1/users/{id}/roles",
+        None,
+        Required(of::<accounts::Roles>),
+        of::<User>,
+    ),
+    (
+        "post",
+        "/api/v1/users/{id}/approve",
+        None,
+        NoBody,
+        of::<User>,
+    ),
+    (
+        "post",
+        "/api/v1/users/{id}/disable",
+        None,
+        NoBody,
+        of::<User>,
+    ),
+    (
+        "post",
+        "/api/v1/users/{id}/enable",
+        None,
+        NoBody,
+        of::<User>,
+    ),
+    (
+        "put",
+        "/api/v1/users/{id}/password",
+        None,
+        Required(of::<accounts::NewPassword>),
+        of::<User>,
+    ),
+    (
+        "post",
+        "/api/v1/hosts/{host}/sdk-secret",
+        None,
+        Optional(of::<hosts::Rotate>),
+        of::<RotatedSecret>,
+    ),
+    (
+        "get",
+        "/api/v1/review-queue",
+        Some(inline::<crate::platform::review::VersionFilter>),
+        NoBody,
+        of::<Vec<QueueItem>>,
+    ),
+    (
+        "get",
+        "/api/v1/capabilities",
+        None,
+        NoBody,
+        of::<Capabilities>,
+    ),
 ];
 
 fn bodies(method: &str, path: &str) -> Option<&'static Bodies> {

@@ -50,7 +50,7 @@ pub struct Session {
 }
 
 /// An API token as listed: never its secret.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TokenInfo {
     pub id: String,
     pub name: String,

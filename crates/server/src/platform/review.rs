@@ -61,7 +61,7 @@ pub struct Page<T> {
 }
 
 /// A version waiting for review, with its mini-program.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct QueueItem {
     pub app_id: String,
     pub app_name: String,

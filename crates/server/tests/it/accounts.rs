@@ -304,9 +304,15 @@ async fn a_second_admin_is_no_sock_puppet() {
     );
     assert!(r.pending_roles.is_none());
     // C, unrelated to A, may.
-    p.step(&c, "wxcove0000demo01", code, Step::Approve)
-        .await
-        .unwrap();
+    p.approve(
+        &c,
+        "wxcove0000demo01",
+        code,
+        "read the report; nothing sensitive",
+        None,
+    )
+    .await
+    .unwrap();
 
     // The audit log has the request, the approval, and an alert for each.
     let log = p.audit_log(&c, 1000).await.unwrap();
