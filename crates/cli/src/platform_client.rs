@@ -13,7 +13,8 @@ pub struct Remote {
     /// The platform's URL (the console's).
     #[arg(long, env = "COVE_SERVER")]
     server: String,
-    /// An API token (`cove_…`, from POST /api/v1/tokens; scope `upload` is enough to upload and submit).
+    /// An API token (`cove_…`), made in the console under Account → API tokens (or with POST
+    /// /api/v1/tokens from a session); scope `upload` is enough to upload and submit.
     #[arg(long, env = "COVE_TOKEN", hide_env_values = true)]
     token: String,
 }

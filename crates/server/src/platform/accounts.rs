@@ -33,6 +33,10 @@ pub struct User {
     /// Roles waiting for a second admin's approval. An account created as an admin has no
     /// roles until then and cannot sign in.
     pub pending_roles: Option<BTreeSet<Role>>,
+    /// The admin who asked for `pending_roles` (set in the organisation's user list, so the
+    /// console offers Approve only to another admin).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_by: Option<u64>,
     /// Accounts linked for separation of duties (see [`crate::authz`]); loaded per request.
     #[serde(skip)]
     pub links: BTreeSet<u64>,
@@ -105,6 +109,7 @@ fn user_of(row: &sqlx::any::AnyRow) -> Result<User> {
             .map(|s| serde_json::from_str(&s))
             .transpose()
             .map_err(|e| Error::Db(crate::db::DbError::Invalid(format!("pending_roles: {e}"))))?,
+        pending_by: None,
         links: BTreeSet::new(),
         scope: Scope::Full,
     })
@@ -324,6 +329,7 @@ impl Platform {
             roles: active,
             disabled: false,
             must_change_password: by.is_some(),
+            pending_by: pending_roles.as_ref().and(by.map(|w| w.principal.user_id)),
             pending_roles,
             links: BTreeSet::new(),
             scope: Scope::Full,
@@ -405,12 +411,20 @@ impl Platform {
         };
         self.allow(who, Action::ManageUsers, &target, "organisation")?;
         let rows = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.org_id = $1 ORDER BY u.id"
+            "SELECT {USER_COLUMNS}, u.pending_by FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.org_id = $1 ORDER BY u.id"
         ))
         .bind(org_id as i64)
         .fetch_all(&self.db.pool)
         .await?;
-        rows.iter().map(user_of).collect()
+        rows.iter()
+            .map(|row| {
+                let mut user = user_of(row)?;
+                user.pending_by = row
+                    .try_get::<Option<i64>, _>("pending_by")?
+                    .map(|v| v as u64);
+                Ok(user)
+            })
+            .collect()
     }
 
     /// A user `who` may manage (an admin of its organisation or of the operator), never
@@ -467,6 +481,7 @@ impl Platform {
                 .execute(&mut *tx)
                 .await?;
             user.pending_roles = Some(roles.clone());
+            user.pending_by = Some(who.principal.user_id);
         } else {
             sqlx::query(
                 "UPDATE users SET roles = $1, pending_roles = NULL, pending_by = NULL WHERE id = $2",
