@@ -728,7 +728,7 @@ test('roles: a partner developer, a reviewer and an operator each see only their
   await d.locator('table#versions tbody tr[data-code]').first().waitFor();
   assert.equal(await text(d.locator('#who-org')), 'Partner Studio');
   assert.doesNotMatch(await text(d.locator('#who')), /null/);
-  assert.deepEqual(await d.locator('#nav a').allInnerTexts(), ['Mini-programs']);
+  assert.deepEqual(await d.locator('#nav a').allInnerTexts(), ['Mini-programs', 'Account']);
   assert.deepEqual(await buttons(d.locator(`tr[data-code="${third.code}"]`)), ['Preview', 'Submit']);
   assert.deepEqual(await buttons(d.locator(`tr[data-code="${first.code}"]`)), ['Preview']);
   const all = (await d.locator('table#versions td.actions').allInnerTexts()).join(' ');
@@ -743,7 +743,7 @@ test('roles: a partner developer, a reviewer and an operator each see only their
   const r = await pageAs(staff.reviewer);
   await r.goto(`${serve.url}#/apps/${app}`);
   await r.locator(`tr[data-code="${first.code}"]`).waitFor();
-  assert.deepEqual(await r.locator('#nav a').allInnerTexts(), ['Mini-programs', 'Review queue']);
+  assert.deepEqual(await r.locator('#nav a').allInnerTexts(), ['Mini-programs', 'Review queue', 'Account']);
   assert.deepEqual(await buttons(r.locator(`tr[data-code="${first.code}"]`)), ['Approve', 'Preview', 'Reject']);
   assert.deepEqual(await buttons(r.locator(`tr[data-code="${third.code}"]`)), ['Preview']);
   assert.doesNotMatch((await r.locator('table#versions td.actions').allInnerTexts()).join(' '), /Submit|Publish|Promote|Roll back/);
@@ -754,7 +754,7 @@ test('roles: a partner developer, a reviewer and an operator each see only their
   const o = await pageAs(staff.operator);
   await o.goto(`${serve.url}#/apps/${app}`);
   await o.locator(`tr[data-code="${first.code}"]`).waitFor();
-  assert.deepEqual(await o.locator('#nav a').allInnerTexts(), ['Mini-programs', 'Host apps']);
+  assert.deepEqual(await o.locator('#nav a').allInnerTexts(), ['Mini-programs', 'Host apps', 'Account']);
   assert.ok(await o.getByRole('button', { name: 'Emergency takedown' }).isVisible());
   assert.deepEqual(await buttons(o.locator(`tr[data-code="${first.code}"]`)), ['Preview']);
   assert.deepEqual(await buttons(o.locator(`tr[data-code="${third.code}"]`)), ['Preview']);
@@ -862,7 +862,7 @@ test('audit log: filtered by actor and action on the server, exported as CSV', a
 test('zh-CN: the console in Chinese, by the browser or by the switch', async () => {
   const p = await pageAs(staff.reviewer, { locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   assert.equal(await p.evaluate(() => document.documentElement.lang), 'zh-CN');
-  assert.deepEqual(await p.locator('#nav a').allInnerTexts(), ['小程序', '审核队列']);
+  assert.deepEqual(await p.locator('#nav a').allInnerTexts(), ['小程序', '审核队列', '账号']);
   assert.equal(await text(p.getByRole('button', { name: '退出登录' })), '退出登录');
   // The rejected risky version's report: codes as words, sizes labelled, times in the zone.
   const versions = (await pageFetch(p, '/api/v1/apps/wxcove0000demo01/versions?state=rejected')).body;
@@ -885,6 +885,143 @@ test('zh-CN: the console in Chinese, by the browser or by the switch', async () 
   assert.match(await text(p.locator('#report .findings')), /Sensitive API sensitive_api/);
   await p.locator('#lang').selectOption('zh-CN');
   await p.locator('#nav a', { hasText: '审核队列' }).waitFor();
+  await p.context().close();
+});
+
+/** POST /session from outside the browser: status and body. */
+async function trySignIn(username, password) {
+  const r = await fetch(`${serve.url}api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  return { status: r.status, body: await r.json() };
+}
+
+test('account: an API token made in the console works until it is revoked there', async () => {
+  await open('#/account');
+  await page.locator('#nav a[data-section="account"]').waitFor();
+  const form = page.locator('form#new-token-form');
+  await form.locator('input[name=name]').fill('e2e-read');
+  await form.locator('select[name=scope]').selectOption('read');
+  assert.equal(await form.locator('input[name=expires_days]').inputValue(), '90');
+  await form.locator('input[name=expires_days]').fill('30');
+  await form.getByRole('button', { name: 'Create token' }).click();
+  const token = await text(page.locator('#token-secret #new-token'));
+  assert.match(token, /^cove_/);
+  assert.match(await text(page.locator('#token-secret')), /only time it is shown/);
+  const row = page.locator('table#tokens tbody tr[data-token]', { hasText: 'e2e-read' });
+  assert.match(await text(row.locator('td.scope')), /^read$/);
+  // Created now, expiring in 30 days, in the viewer's zone; never used yet.
+  const [created, expires] = await row.locator('td.time').allInnerTexts();
+  assert.match(created, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d GMT/);
+  const days = (Date.parse(expires.slice(0, 10)) - Date.parse(created.slice(0, 10))) / 86400000;
+  assert.ok(days >= 29 && days <= 31, `${created} → ${expires}`);
+  assert.match(await text(row), /never/);
+
+  const get = () => fetch(`${serve.url}api/v1/apps`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal((await get()).status, 200);
+  // A reload forgets the secret: it is shown once.
+  await open('#/account');
+  await row.waitFor();
+  assert.equal(await page.locator('#token-secret').count(), 0);
+  assert.doesNotMatch(await text(page.locator('#account')), new RegExp(token));
+
+  await row.getByRole('button', { name: 'Revoke' }).click();
+  await page.locator('dialog.modal').getByRole('button', { name: 'Revoke' }).click();
+  await row.waitFor({ state: 'detached' });
+  assert.equal((await get()).status, 401);
+});
+
+test('users: an admin creates, disables, enables and resets a developer in the console', async () => {
+  await open('#/users');
+  await page.locator('table#users').waitFor();
+  // The operator organisation by default; the demo's partner organisation offers no
+  // reviewer or operator roles.
+  const orgs = (await pageFetch(page, '/api/v1/orgs')).body;
+  const partner = orgs.find((o) => !o.operator);
+  await page.locator('#users-org').selectOption(String(partner.id));
+  await page.locator('table#users tbody tr', { hasText: serve.developer.username }).waitFor();
+  const form = page.locator('form#new-user');
+  await page.locator('details', { has: form }).locator('summary').click();
+  assert.deepEqual((await form.locator('input[name=roles]').evaluateAll((l) => l.map((i) => i.value))).sort(), ['admin', 'developer', 'read_only']);
+
+  const username = `e2e-dev-${crypto.randomBytes(3).toString('hex')}`;
+  const first = newPassword();
+  await form.locator('input[name=username]').fill(username);
+  await form.locator('input[name=password]').fill(first);
+  await form.getByRole('button', { name: 'Create user' }).click();
+  const row = page.locator('table#users tbody tr', { has: page.locator('td.name', { hasText: username }) });
+  assert.equal(await text(row.locator('td.roles')), 'developer');
+  assert.match(await text(row.locator('td.state')), /active must change password/);
+  // The new user sets their own password, as a one-time one requires.
+  const creds = { username, password: first };
+  await signIn(creds);
+  await open('#/users');
+  await row.waitFor();
+  assert.equal(await text(row.locator('td.state')), 'active');
+
+  await row.getByRole('button', { name: 'Disable' }).click();
+  await page.locator('dialog.modal').getByRole('button', { name: 'Disable' }).click();
+  await row.locator('td.state', { hasText: 'disabled' }).waitFor();
+  const refused = await trySignIn(username, creds.password);
+  assert.notEqual(refused.status, 200, JSON.stringify(refused.body));
+  assert.equal(refused.body.code, 'account_disabled');
+
+  await row.getByRole('button', { name: 'Enable' }).click();
+  await row.locator('td.state', { hasText: 'active' }).waitFor();
+  assert.equal((await trySignIn(username, creds.password)).status, 200);
+
+  const reset = newPassword();
+  await row.getByRole('button', { name: 'Reset password' }).click();
+  const dlg = page.locator('dialog.modal');
+  await dlg.locator('input[name=password]').fill(reset);
+  await dlg.getByRole('button', { name: 'Reset password' }).click();
+  await row.locator('td.state', { hasText: 'must change password' }).waitFor();
+  const next = await trySignIn(username, reset);
+  assert.equal(next.status, 200, JSON.stringify(next.body));
+  assert.equal(next.body.must_change_password, true);
+  assert.equal((await trySignIn(username, creds.password)).status, 401);
+  // No Approve where nothing waits; none on the admin's own row.
+  assert.equal(await row.getByRole('button', { name: 'Approve' }).count(), 0);
+});
+
+test('users: an admin asked for by this admin waits for another one, and the console says why', async () => {
+  await open('#/users');
+  const form = page.locator('form#new-user');
+  await page.locator('details', { has: form }).locator('summary').click();
+  const username = `e2e-admin-${crypto.randomBytes(3).toString('hex')}`;
+  await form.locator('input[name=username]').fill(username);
+  await form.locator('input[name=password]').fill(newPassword());
+  await form.locator('input[name=roles][value=developer]').uncheck();
+  await form.locator('input[name=roles][value=admin]').check();
+  await form.getByRole('button', { name: 'Create user' }).click();
+  const row = page.locator('table#users tbody tr', { has: page.locator('td.name', { hasText: username }) });
+  assert.match(await text(row.locator('td.state')), /pending approval: admin/);
+  // The requester is not offered Approve (the server would refuse it).
+  assert.equal(await row.getByRole('button', { name: 'Approve' }).count(), 0);
+});
+
+test('account: change one\'s own password', async () => {
+  const creds = { username: `e2e-pw-${crypto.randomBytes(3).toString('hex')}`, password: newPassword() };
+  const admin = await apiAs({ username: serve.username, password: serve.password });
+  const me = await admin('GET', '/session');
+  await admin('POST', `/orgs/${me.user.org_id}/users`, { username: creds.username, password: creds.password, roles: ['developer'] });
+  const p = await pageAs(creds);
+  await p.goto(`${serve.url}#/account`);
+  const form = p.locator('form#own-password');
+  await form.waitFor();
+  const fresh = newPassword();
+  await form.locator('input[name=current]').fill(creds.password);
+  await form.locator('input[name=new]').fill(fresh);
+  await form.locator('input[name=again]').fill(`${fresh}x`);
+  await form.getByRole('button', { name: 'Change password' }).click();
+  assert.match(await text(form.locator('.form-error')), /differ/);
+  await form.locator('input[name=again]').fill(fresh);
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await p.locator('#error.notice').waitFor();
+  assert.equal((await trySignIn(creds.username, fresh)).status, 200);
+  assert.equal((await trySignIn(creds.username, creds.password)).status, 401);
   await p.context().close();
 });
 

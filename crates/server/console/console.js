@@ -28,8 +28,9 @@ function pickLang() {
 let lang = pickLang();
 document.documentElement.lang = lang;
 
+// `word|context` tells apart one English word with two translations; the context is not shown.
 function t(text, vars) {
-  const s = (lang === 'zh-CN' && ZH[text]) || text;
+  const s = (lang === 'zh-CN' && ZH[text]) || text.replace(/\|[^|]*$/, '');
   if (!vars) return s;
   return s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
 }
@@ -71,6 +72,9 @@ const CODE_WORDS = {
   developer: 'developer',
   operator: 'operator',
   read_only: 'read-only',
+  full: 'full',
+  read: 'read',
+  upload: 'upload',
 };
 
 function word(code) {
@@ -107,6 +111,62 @@ const ACTION_WORDS = {
 };
 
 const ZH = {
+  // Account and users
+  'Account': '账号',
+  'Users|accounts': '用户',
+  'Repeat new password': '重复新密码',
+  'Password changed. Your other sessions were signed out.': '密码已修改，其他会话已退出登录。',
+  'Full: everything you may do yourself': '完全：你本人能做的一切',
+  'Read: mini-programs, versions, reports, statistics, the audit log': '只读：小程序、版本、审核报告、统计、审计日志',
+  'Upload: upload a version and submit it (CI)': '上传：上传版本并提交审核（CI）',
+  'Token {name} created': '已创建令牌 {name}',
+  'Copy it now: this is the only time it is shown. Use it as COVE_TOKEN (or Authorization: Bearer …).': '请立即复制：令牌只显示这一次。用作 COVE_TOKEN（或 Authorization: Bearer …）。',
+  'Revoke': '撤销',
+  'Revoke token {name}?': '撤销令牌 {name}？',
+  'Whatever uses it (a CI job, a script) is refused from now on.': '此后使用它的一切（CI 任务、脚本）都会被拒绝。',
+  'Token revoked.': '令牌已撤销。',
+  'never': '从未',
+  'No API tokens.': '没有 API 令牌。',
+  'Scope': '范围',
+  'Created': '创建时间',
+  'Expires': '过期时间',
+  'Last used': '最近使用',
+  'Create token': '创建令牌',
+  'A token never does more than you may.': '令牌的权限不会超过你本人。',
+  'Expires in (days)': '有效期（天）',
+  '1 to 365.': '1 到 365。',
+  'New token': '新建令牌',
+  'API tokens': 'API 令牌',
+  'For the CLI and CI (cove upload --token, COVE_TOKEN).': '供命令行工具和 CI 使用（cove upload --token、COVE_TOKEN）。',
+  'full': '完全',
+  'read': '只读',
+  'upload': '上传',
+  'disabled': '已停用',
+  'active': '正常',
+  'must change password': '须修改密码',
+  'pending approval: {roles}': '待审批：{roles}',
+  'Reset the password of {name}?': '重置 {name} 的密码？',
+  'They sign in with this one-time password and must change it at once.': '对方用这个一次性密码登录，并须立即修改。',
+  'One-time password': '一次性密码',
+  'Reset password': '重置密码',
+  'Password of {name} reset.': '已重置 {name} 的密码。',
+  'you': '你本人',
+  'Roles of {name} approved.': '已批准 {name} 的角色。',
+  'Enable': '启用',
+  '{name} enabled.': '已启用 {name}。',
+  'Disable': '停用',
+  'Disable {name}?': '停用 {name}？',
+  'Their sessions and API tokens stop working until the account is enabled again.': '在账号重新启用之前，其会话和 API 令牌都无法使用。',
+  '{name} disabled.': '已停用 {name}。',
+  'No organisation.': '没有机构。',
+  'No users yet.': '还没有用户。',
+  'User': '用户',
+  'Roles': '角色',
+  'Create user': '创建用户',
+  'At least 12 characters; they must change it at first sign-in.': '至少 12 个字符；对方首次登录时须修改。',
+  'A new admin waits for a second admin’s approval.': '新管理员须由另一位管理员批准。',
+  'User {name} created.': '已创建用户 {name}。',
+  'New user': '新建用户',
   // Header, navigation, sign-in
   'Cove': 'Cove',
   'platform console': '平台控制台',
@@ -760,7 +820,8 @@ async function dialogAct(opts, done) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Routing: #/apps, #/apps/{id}[/{tab}], #/apps/{id}/versions/{code}, #/hosts, #/audit
+// Routing: #/apps, #/apps/{id}[/{tab}], #/apps/{id}/versions/{code}, #/hosts, #/audit,
+// #/review, #/users, #/account
 
 function parseRoute() {
   const parts = location.hash
@@ -779,6 +840,8 @@ function parseRoute() {
   if (section === 'hosts') return { section: 'hosts' };
   if (section === 'audit') return { section: 'audit' };
   if (section === 'review') return { section: 'review' };
+  if (section === 'account') return { section: 'account' };
+  if (section === 'users') return { section: 'users' };
   if (section === 'apps' && id) return { section: 'apps', id, tab: tab || 'versions', code };
   return { section: 'apps' };
 }
@@ -827,7 +890,9 @@ async function render(opts = {}) {
     ['apps', '#/apps', 'Mini-programs', true],
     ['review', '#/review', 'Review queue', capable('review')],
     ['hosts', '#/hosts', 'Host apps', capable('manage_hosts')],
+    ['users', '#/users', 'Users|accounts', capable('manage_users')],
     ['audit', '#/audit', 'Audit log', capable('view_audit')],
+    ['account', '#/account', 'Account', true],
   ];
   document.getElementById('nav').replaceChildren(
     ...sections
@@ -839,6 +904,8 @@ async function render(opts = {}) {
     if (route.section === 'hosts') view = await hostsView();
     else if (route.section === 'audit') view = await auditView();
     else if (route.section === 'review') view = await reviewView();
+    else if (route.section === 'account') view = await accountView();
+    else if (route.section === 'users') view = await usersView();
     else if (route.id) view = await appView(route);
     else view = await appsView();
   } catch (e) {
@@ -1983,6 +2050,229 @@ function niceMax(v) {
   const p = 10 ** Math.floor(Math.log10(v));
   for (const m of [1, 2, 2.5, 5, 10]) if (v <= m * p) return m * p;
   return 10 * p;
+}
+
+// ---------------------------------------------------------------------------------------
+// Account: one's own password, and API tokens (for the CLI and CI).
+
+const SCOPES = [
+  ['full', 'Full: everything you may do yourself'],
+  ['read', 'Read: mini-programs, versions, reports, statistics, the audit log'],
+  ['upload', 'Upload: upload a version and submit it (CI)'],
+];
+let createdToken = null;
+
+async function accountView() {
+  const tokens = await api('GET', '/tokens');
+  document.title = `${t('Account')} · Cove`;
+  const out = [h('div', { class: 'title' }, h('h2', {}, t('Account')), h('span', { class: 'muted' }, state.user.username))];
+
+  // Own password: the session in use survives the change, the others end.
+  const current = h('input', { name: 'current', type: 'password', autocomplete: 'current-password', required: true });
+  const next = h('input', { name: 'new', type: 'password', autocomplete: 'new-password', required: true, minlength: 12 });
+  const again = h('input', { name: 'again', type: 'password', autocomplete: 'new-password', required: true, minlength: 12 });
+  const err = h('p', { class: 'form-error', role: 'alert', hidden: true });
+  const change = h('button', { type: 'submit', class: 'primary' }, t('Change password'));
+  const pwForm = h(
+    'form',
+    { class: 'grid', id: 'own-password' },
+    field(t('Current password'), current),
+    field(t('New password'), next, t('At least 12 characters.')),
+    field(t('Repeat new password'), again),
+    err,
+    h('div', { class: 'actions' }, change),
+  );
+  pwForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    err.hidden = true;
+    if (next.value !== again.value) {
+      err.textContent = t('The two new passwords differ.');
+      err.hidden = false;
+      return;
+    }
+    act(change, () => api('PUT', '/session/password', { current: current.value, new: next.value }), t('Password changed. Your other sessions were signed out.'));
+  });
+  out.push(section(t('Change password'), pwForm));
+
+  const parts = [];
+  if (createdToken) {
+    // The secret exists only in the creating response: shown once, then forgotten.
+    const c = createdToken;
+    createdToken = null;
+    parts.push(
+      h(
+        'div',
+        { class: 'card secret', id: 'token-secret', role: 'status' },
+        h('h3', {}, t('Token {name} created', { name: c.name })),
+        h('p', {}, h('code', { id: 'new-token' }, c.token)),
+        h('p', { class: 'warn-text' }, t('Copy it now: this is the only time it is shown. Use it as COVE_TOKEN (or Authorization: Bearer …).')),
+      ),
+    );
+  }
+  const rows = tokens.length
+    ? tokens.map((k) => {
+        const revoke = h('button', { type: 'button', class: 'danger small' }, t('Revoke'));
+        revoke.addEventListener('click', () =>
+          dialogAct(
+            {
+              title: t('Revoke token {name}?', { name: k.name }),
+              text: t('Whatever uses it (a CI job, a script) is refused from now on.'),
+              confirm: t('Revoke'),
+              danger: true,
+              run: () => api('DELETE', `/tokens/${enc(k.id)}`),
+            },
+            t('Token revoked.'),
+          ),
+        );
+        return h(
+          'tr',
+          { 'data-token': k.id },
+          h('td', { class: 'name' }, k.name),
+          h('td', { class: 'scope' }, word(k.scope)),
+          timeCell(k.created_at),
+          timeCell(k.expires_at),
+          k.last_used_at == null ? h('td', { class: 'muted' }, t('never')) : timeCell(k.last_used_at),
+          h('td', { class: 'actions' }, revoke),
+        );
+      })
+    : [empty(6, t('No API tokens.'))];
+  parts.push(table(['Name', 'Scope', 'Created', 'Expires', 'Last used', 'Actions'].map((x) => t(x)), rows, { id: 'tokens' }));
+
+  const name = h('input', { name: 'name', required: true, maxlength: 64, placeholder: 'ci-upload' });
+  const scope = h('select', { name: 'scope', value: 'upload' }, SCOPES.map(([v, label]) => h('option', { value: v }, t(label))));
+  const days = h('input', { name: 'expires_days', type: 'number', min: 1, max: 365, value: 90, required: true });
+  const create = h('button', { type: 'submit', class: 'primary' }, t('Create token'));
+  const tokenForm = h(
+    'form',
+    { class: 'grid', id: 'new-token-form' },
+    field(t('Name'), name),
+    field(t('Scope'), scope, t('A token never does more than you may.')),
+    field(t('Expires in (days)'), days, t('1 to 365.')),
+    h('div', { class: 'actions' }, create),
+  );
+  tokenForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(create, async () => {
+      createdToken = await api('POST', '/tokens', { name: name.value.trim(), scope: scope.value, expires_days: Number(days.value) });
+    }, null);
+  });
+  parts.push(h('h4', {}, t('New token')), tokenForm);
+  out.push(section(t('API tokens'), h('p', { class: 'muted' }, t('For the CLI and CI (cove upload --token, COVE_TOKEN).')), parts));
+  return h('div', { id: 'account' }, out);
+}
+
+// ---------------------------------------------------------------------------------------
+// Users of an organisation (admins): create, disable, enable, reset, approve.
+
+let usersOrg = null;
+
+function userState(u) {
+  const out = [u.disabled ? badge(t('disabled'), 'bad') : badge(t('active'), 'good')];
+  if (u.must_change_password) out.push(' ', badge(t('must change password'), 'warn'));
+  if (u.pending_roles) out.push(' ', badge(t('pending approval: {roles}', { roles: u.pending_roles.map((r) => word(r)).join(', ') }), 'warn'));
+  return out;
+}
+
+function resetDialog(u) {
+  const pw = h('input', { name: 'password', type: 'password', autocomplete: 'new-password', minlength: 12, required: true });
+  return dialogAct(
+    {
+      title: t('Reset the password of {name}?', { name: u.username }),
+      text: t('They sign in with this one-time password and must change it at once.'),
+      content: field(t('One-time password'), pw, t('At least 12 characters.')),
+      confirm: t('Reset password'),
+      danger: true,
+      run: () => {
+        if (pw.value.length < 12) throw new Error(t('At least 12 characters.'));
+        return api('PUT', `/users/${u.id}/password`, { password: pw.value });
+      },
+    },
+    t('Password of {name} reset.', { name: u.username }),
+  );
+}
+
+function userActions(u) {
+  // Nobody manages their own account here (the server refuses it too).
+  if (u.id === state.user.id) return h('span', { class: 'muted' }, t('you'));
+  const out = [];
+  const button = (label, cls, onclick) => h('button', { type: 'button', class: `${cls} small`, onclick }, label);
+  if (u.pending_roles && u.pending_by !== state.user.id) {
+    out.push(button(t('Approve'), 'primary', (e) => act(e.currentTarget, () => api('POST', `/users/${u.id}/approve`), t('Roles of {name} approved.', { name: u.username }))));
+  }
+  if (u.disabled) {
+    out.push(button(t('Enable'), 'ghost', (e) => act(e.currentTarget, () => api('POST', `/users/${u.id}/enable`), t('{name} enabled.', { name: u.username }))));
+  } else {
+    out.push(
+      button(t('Disable'), 'danger', () =>
+        dialogAct(
+          {
+            title: t('Disable {name}?', { name: u.username }),
+            text: t('Their sessions and API tokens stop working until the account is enabled again.'),
+            confirm: t('Disable'),
+            danger: true,
+            run: () => api('POST', `/users/${u.id}/disable`),
+          },
+          t('{name} disabled.', { name: u.username }),
+        ),
+      ),
+    );
+  }
+  out.push(button(t('Reset password'), 'ghost', () => resetDialog(u)));
+  return out.flatMap((b) => [b, ' ']);
+}
+
+async function usersView() {
+  const orgs = await api('GET', '/orgs');
+  document.title = `${t('Users|accounts')} · Cove`;
+  if (!orgs.some((o) => o.id === usersOrg)) usersOrg = (orgs.find((o) => o.id === state.user.org_id) || orgs[0] || {}).id ?? null;
+  const org = orgs.find((o) => o.id === usersOrg);
+  const picker = h(
+    'select',
+    { id: 'users-org', 'aria-label': t('Organisation'), value: usersOrg == null ? '' : String(usersOrg) },
+    orgs.map((o) => h('option', { value: String(o.id) }, o.operator ? `${o.name} (${t('operator org')})` : o.name)),
+  );
+  picker.addEventListener('change', () => {
+    usersOrg = Number(picker.value);
+    render();
+  });
+  const out = [h('div', { class: 'title' }, h('h2', {}, t('Users|accounts')), field(t('Organisation'), picker))];
+  if (!org) return h('div', {}, out, h('p', { class: 'muted' }, t('No organisation.')));
+  const users = await api('GET', `/orgs/${org.id}/users`);
+  const rows = users.length
+    ? users.map((u) =>
+        h(
+          'tr',
+          { 'data-user': u.id },
+          h('td', { class: 'name' }, u.username),
+          h('td', { class: 'roles' }, rolesOf(u) || '—'),
+          h('td', { class: 'state' }, userState(u)),
+          h('td', { class: 'actions' }, userActions(u)),
+        ),
+      )
+    : [empty(4, t('No users yet.'))];
+  out.push(table(['User', 'Roles', 'State', 'Actions'].map((x) => t(x)), rows, { id: 'users' }));
+
+  // Review and operations are the operator's duties: a partner's users are not offered them.
+  const offered = org.operator ? ['admin', 'reviewer', 'developer', 'operator', 'read_only'] : ['admin', 'developer', 'read_only'];
+  const name = h('input', { name: 'username', required: true, maxlength: 64, autocomplete: 'off' });
+  const pw = h('input', { name: 'password', type: 'password', autocomplete: 'new-password', required: true, minlength: 12 });
+  const roles = offered.map((r) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'roles', value: r, checked: r === 'developer' }), word(r)));
+  const go = h('button', { type: 'submit', class: 'primary' }, t('Create user'));
+  const form = h(
+    'form',
+    { class: 'grid', id: 'new-user' },
+    field(t('Username'), name),
+    field(t('One-time password'), pw, t('At least 12 characters; they must change it at first sign-in.')),
+    h('fieldset', {}, h('legend', {}, t('Roles')), roles, h('small', { class: 'muted' }, t('A new admin waits for a second admin’s approval.'))),
+    h('div', { class: 'actions' }, go),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const picked = roles.map((l) => l.firstChild).filter((i) => i.checked).map((i) => i.value);
+    act(go, () => api('POST', `/orgs/${org.id}/users`, { username: name.value.trim(), password: pw.value, roles: picked }), t('User {name} created.', { name: name.value.trim() }));
+  });
+  out.push(h('details', { class: 'card' }, h('summary', {}, t('New user')), form));
+  return h('div', { id: 'users-view' }, out);
 }
 
 // ---------------------------------------------------------------------------------------
