@@ -821,7 +821,7 @@ async function dialogAct(opts, done) {
 
 // ---------------------------------------------------------------------------------------
 // Routing: #/apps, #/apps/{id}[/{tab}], #/apps/{id}/versions/{code}, #/hosts, #/audit,
-// #/review, #/users, #/account
+// #/review, #/users[/{org}], #/account
 
 function parseRoute() {
   const parts = location.hash
@@ -841,7 +841,7 @@ function parseRoute() {
   if (section === 'audit') return { section: 'audit' };
   if (section === 'review') return { section: 'review' };
   if (section === 'account') return { section: 'account' };
-  if (section === 'users') return { section: 'users' };
+  if (section === 'users') return { section: 'users', id };
   if (section === 'apps' && id) return { section: 'apps', id, tab: tab || 'versions', code };
   return { section: 'apps' };
 }
@@ -905,7 +905,7 @@ async function render(opts = {}) {
     else if (route.section === 'audit') view = await auditView();
     else if (route.section === 'review') view = await reviewView();
     else if (route.section === 'account') view = await accountView();
-    else if (route.section === 'users') view = await usersView();
+    else if (route.section === 'users') view = await usersView(route);
     else if (route.id) view = await appView(route);
     else view = await appsView();
   } catch (e) {
@@ -2164,8 +2164,6 @@ async function accountView() {
 // ---------------------------------------------------------------------------------------
 // Users of an organisation (admins): create, disable, enable, reset, approve.
 
-let usersOrg = null;
-
 function userState(u) {
   const out = [u.disabled ? badge(t('disabled'), 'bad') : badge(t('active'), 'good')];
   if (u.must_change_password) out.push(' ', badge(t('must change password'), 'warn'));
@@ -2221,9 +2219,11 @@ function userActions(u) {
   return out.flatMap((b) => [b, ' ']);
 }
 
-async function usersView() {
+// #/users/{org}: the organisation is in the route, so a reload stays on it.
+async function usersView(route) {
   const orgs = await api('GET', '/orgs');
   document.title = `${t('Users|accounts')} · Cove`;
+  let usersOrg = Number(route.id);
   if (!orgs.some((o) => o.id === usersOrg)) usersOrg = (orgs.find((o) => o.id === state.user.org_id) || orgs[0] || {}).id ?? null;
   const org = orgs.find((o) => o.id === usersOrg);
   const picker = h(
@@ -2232,8 +2232,7 @@ async function usersView() {
     orgs.map((o) => h('option', { value: String(o.id) }, o.operator ? `${o.name} (${t('operator org')})` : o.name)),
   );
   picker.addEventListener('change', () => {
-    usersOrg = Number(picker.value);
-    render();
+    location.hash = `#/users/${picker.value}`;
   });
   const out = [h('div', { class: 'title' }, h('h2', {}, t('Users|accounts')), field(t('Organisation'), picker))];
   if (!org) return h('div', {}, out, h('p', { class: 'muted' }, t('No organisation.')));
