@@ -1541,6 +1541,9 @@
     wx.connectSocket({ url: 'ws://127.0.0.1:1/' });
     await t.until(() => seen.errors.length, 'onSocketError');
     t.match(seen.errors[0].errMsg, /^fail /);
+    // Its close follows the error. Wait for it here: arriving later, it would reach the next
+    // session's onSocketClose (the legacy socket's listeners are global) as that session's close.
+    await t.until(() => seen.close && seen.close.code === 1006, 'onSocketClose after the error');
   }
   for (const n of ['sendSocketMessage', 'closeSocket', 'onSocketOpen', 'onSocketMessage', 'onSocketClose', 'onSocketError']) {
     checks[n] = async (wx, t) => legacySession(t);
