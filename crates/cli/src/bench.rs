@@ -61,8 +61,8 @@ enum Bench {
         #[arg(long, default_value_t = 8)]
         big_mib: usize,
         /// The example projects the demo server publishes.
-        #[arg(long, default_value = "examples")]
-        examples: PathBuf,
+        #[arg(long)]
+        examples: Option<PathBuf>,
     },
     /// Compile a project end to end; compare WXML+WXSS time with wcc+wcsc.
     Compile {

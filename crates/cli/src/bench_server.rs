@@ -36,7 +36,7 @@ pub struct Options {
     pub users: u64,
     pub wrk_connections: usize,
     pub big_mib: usize,
-    pub examples: PathBuf,
+    pub examples: Option<PathBuf>,
 }
 
 pub fn run(opts: Options) -> anyhow::Result<ExitCode> {
@@ -48,7 +48,7 @@ pub fn run(opts: Options) -> anyhow::Result<ExitCode> {
         .prefix("cove-bench-server-")
         .tempdir()?;
     let data = tmp.path().join("data");
-    let server = Server::start(&data, &opts.examples)?;
+    let server = Server::start(&data, opts.examples.as_deref())?;
     println!("cove bench server");
     print_machine();
     if cfg!(debug_assertions) {
@@ -347,7 +347,7 @@ struct Server {
 }
 
 impl Server {
-    fn start(data: &Path, examples: &Path) -> anyhow::Result<Server> {
+    fn start(data: &Path, examples: Option<&Path>) -> anyhow::Result<Server> {
         let exe = std::env::current_exe().context("finding this executable")?;
         let mut cmd = Command::new(exe);
         cmd.arg("serve")
@@ -355,10 +355,12 @@ impl Server {
             .arg("--data-dir")
             .arg(data)
             .args(["--listen", "127.0.0.1:0"])
-            .arg("--examples")
-            .arg(examples)
             .stdin(Stdio::null())
             .stdout(Stdio::piped());
+        // Without a directory, the examples built into the binary (as `cove serve --demo`).
+        if let Some(dir) = examples {
+            cmd.arg("--examples").arg(dir);
+        }
         // The bench's own settings, not the caller's deployment.
         for var in [
             "COVE_CONFIG",
