@@ -76,6 +76,34 @@ pub struct Grants {
     pub privacy: serde_json::Value,
 }
 
+impl Grants {
+    /// Refuse privacy rules the container would not understand: a misspelt rule must not
+    /// reach a device, where an unreadable one would release the data as the host answers
+    /// it. The rules are the container's `guard::Privacy` (the same ones as
+    /// [`privacy_schema`]).
+    pub fn check_privacy(&self) -> Result<(), String> {
+        let rules = match &self.privacy {
+            serde_json::Value::Null => return Ok(()),
+            serde_json::Value::Object(m) => m,
+            _ => return Err("privacy must be an object".into()),
+        };
+        for (k, v) in rules {
+            let ok = match k.as_str() {
+                "location_precision" => {
+                    v.is_null() || v.as_f64().is_some_and(|x| x > 0.0 && x.is_finite())
+                }
+                "address" => matches!(v.as_str(), Some("full" | "province_city")),
+                "phone" => matches!(v.as_str(), Some("clear" | "mask" | "virtual")),
+                _ => return Err(format!("unknown privacy rule {k:?}")),
+            };
+            if !ok {
+                return Err(format!("privacy rule {k}: {v} is not one of its values"));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The container's `guard::Privacy`, which this crate does not link: its fields by hand.
 fn privacy_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({

@@ -224,6 +224,9 @@ impl Platform {
         if let Some(who) = who {
             self.allow(who, Action::ManageHosts, &platform_wide(), "host app")?;
         }
+        grants
+            .check_privacy()
+            .map_err(|e| Error::invalid("bad_privacy", e))?;
         let mut tx = self.db.begin_write().await?;
         let host = sqlx::query("SELECT sealing_key FROM hosts WHERE id = $1")
             .bind(host_id as i64)

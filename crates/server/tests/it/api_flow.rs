@@ -1239,6 +1239,20 @@ async fn openapi_describes_the_answers_the_flow_leaves_out() {
         )
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    // So is a privacy rule the container would not read (it would release the data as the
+    // host answers it): a misspelt value, and an unknown rule.
+    for privacy in [json!({"phone": "masked"}), json!({"phone_number": "mask"})] {
+        let (st, v) = s
+            .json(
+                &admin,
+                "PUT",
+                &grant,
+                json!({"apis": [], "host_apis": [], "privacy": privacy}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["code"], "bad_privacy", "{v}");
+    }
     check_against_openapi(&s, 8).await;
 }
 
