@@ -206,6 +206,22 @@ pub mod store {
         Ok(e)
     }
 
+    /// One row of `SELECT seq, at, actor, org, action, target, before, after, prev, hash`.
+    pub fn entry_of(r: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
+        Ok(Entry {
+            seq: r.try_get::<i64, _>(0)? as u64,
+            at: r.try_get(1)?,
+            actor: r.try_get(2)?,
+            org: r.try_get(3)?,
+            action: r.try_get(4)?,
+            target: r.try_get(5)?,
+            before: r.try_get(6)?,
+            after: r.try_get(7)?,
+            prev: r.try_get(8)?,
+            hash: r.try_get(9)?,
+        })
+    }
+
     /// Every entry, oldest first.
     pub async fn load(db: &Db) -> Result<Vec<Entry>, DbError> {
         let rows = sqlx::query(
@@ -214,20 +230,7 @@ pub mod store {
         .fetch_all(&db.pool)
         .await?;
         rows.iter()
-            .map(|r| {
-                Ok(Entry {
-                    seq: r.try_get::<i64, _>(0)? as u64,
-                    at: r.try_get(1)?,
-                    actor: r.try_get(2)?,
-                    org: r.try_get(3)?,
-                    action: r.try_get(4)?,
-                    target: r.try_get(5)?,
-                    before: r.try_get(6)?,
-                    after: r.try_get(7)?,
-                    prev: r.try_get(8)?,
-                    hash: r.try_get(9)?,
-                })
-            })
+            .map(entry_of)
             .collect::<Result<_, sqlx::Error>>()
             .map_err(DbError::from)
     }

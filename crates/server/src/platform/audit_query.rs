@@ -108,20 +108,7 @@ impl Platform {
         let rows = q.fetch_all(&self.db.pool).await?;
         let entries = rows
             .iter()
-            .map(|r| {
-                Ok(Entry {
-                    seq: r.try_get::<i64, _>(0)? as u64,
-                    at: r.try_get(1)?,
-                    actor: r.try_get(2)?,
-                    org: r.try_get(3)?,
-                    action: r.try_get(4)?,
-                    target: r.try_get(5)?,
-                    before: r.try_get(6)?,
-                    after: r.try_get(7)?,
-                    prev: r.try_get(8)?,
-                    hash: r.try_get(9)?,
-                })
-            })
+            .map(crate::audit::store::entry_of)
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
         Ok((entries, total))
     }
