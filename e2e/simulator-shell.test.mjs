@@ -314,6 +314,8 @@ test('the page stack lists pages bottom first; an app page can be opened', async
   const stack = await page.$$eval('.stack li', (lis) => lis.map((li) => li.textContent));
   assert.deepEqual(stack, ['1pages/index/index#1', '2pages/logs/logs?k=v#4current']);
   assert.equal(await page.textContent('.app-name'), 'Demo');
+  // The simulator says on screen that it runs apps in dev mode.
+  assert.equal(await page.textContent('.dev-mode'), 'DEV MODE · unverified');
   await page.click('.app-pages button:has-text("pages/logs/logs")');
   const f = await frame(page);
   assert.equal(f.params.path, 'pages/logs/logs');

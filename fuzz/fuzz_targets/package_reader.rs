@@ -16,6 +16,7 @@ fn trust() -> &'static Trust {
             host_keys: vec![seal],
             dev_mode: true,
             installed_version: Some(1),
+            channels: vec![cove_package::Channel::Release],
             // Small, so that a bomb is found quickly rather than slowly inflated.
             limits: Limits { max_total: 1 << 20, max_files: 64, ..Limits::default() },
         }

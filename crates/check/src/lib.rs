@@ -132,7 +132,7 @@ fn headless(
 ) -> Result<(), CheckError> {
     let data = tempfile::Builder::new().prefix("cove-check-").tempdir()?;
     let host = Arc::new(CheckHost::default());
-    let config = AppConfig::new(&package.app_id, &package.dir, data.path());
+    let config = AppConfig::dev_mode_unverified(&package.app_id, &package.dir, data.path());
     host.begin();
     let app = match App::launch(config, host.clone(), None) {
         Ok(app) => app,

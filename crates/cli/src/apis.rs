@@ -302,7 +302,7 @@ fn run_suite(only: &[String]) -> anyhow::Result<Report> {
         "systemSetting": {"wifiEnabled": true, "locationEnabled": false},
         "appAuthorizeSetting": {"cameraAuthorized": "authorized", "locationAuthorized": "denied"},
     });
-    let mut config = AppConfig::new(APP_ID, package.path(), data.path());
+    let mut config = AppConfig::dev_mode_unverified(APP_ID, package.path(), data.path());
     config.clock = Clock::Manual;
     config.system = system.clone();
     let host = Arc::new(SuiteHost::default());

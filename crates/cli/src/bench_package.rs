@@ -58,7 +58,7 @@ pub fn run(dir: &Path, iterations: usize) -> anyhow::Result<ExitCode> {
         let host = KeyPair::generate(suite, Purpose::Seal, Some("bench-host"))?;
         let opts = SignOptions {
             channel: Channel::Release,
-            rollback: false,
+            rollback: None,
             limits: Limits::default(),
         };
         let signed = cove_package::sign(&inner, &platform, &opts)?;

@@ -83,7 +83,7 @@ fn ms(t: Instant) -> f64 {
 }
 
 fn launch(pkg: &Path, data: &Path, host: Arc<CountingHost>) -> anyhow::Result<App> {
-    let config = AppConfig::new("bench", pkg, data);
+    let config = AppConfig::dev_mode_unverified("bench", pkg, data);
     App::launch(config, host, None).context("launch")
 }
 

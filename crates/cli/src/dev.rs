@@ -95,6 +95,7 @@ pub fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
             args.dir.display(),
             server.addr
         );
+        eprintln!("{}", cove_simulator::DEV_MODE_NOTICE);
         // With --automator, the second line is its endpoint.
         if let Some(a) = server.automator_addr {
             println!("ws://{a}");
@@ -125,6 +126,7 @@ pub fn test_server(args: TestServerArgs) -> anyhow::Result<ExitCode> {
             args.dir.display(),
             server.addr
         );
+        eprintln!("{}", cove_simulator::DEV_MODE_NOTICE);
     })
 }
 

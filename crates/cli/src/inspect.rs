@@ -76,7 +76,8 @@ pub fn report(bytes: &[u8], host_keys: &[KeyPair]) -> Value {
     {
         Some(Ok(s)) => json!({
             "scheme": s.scheme, "key_id": s.key_id, "channel": s.channel.as_str(),
-            "rollback": s.rollback, "digest": s.digest, "manifest_digest": s.manifest_digest,
+            "rollback": s.rollback, "rollback_from": s.rollback_from, "digest": s.digest,
+            "manifest_digest": s.manifest_digest,
         }),
         Some(Err(e)) => json!({"error": e.to_string()}),
         None => Value::Null,
@@ -135,10 +136,11 @@ pub fn text(r: &Value) -> String {
                 sig["scheme"].as_str().unwrap_or(""),
                 sig["key_id"].as_str().unwrap_or(""),
                 sig["channel"].as_str().unwrap_or(""),
-                if sig["rollback"] == true {
-                    ", rollback"
-                } else {
-                    ""
+                match (&sig["rollback"], sig["rollback_from"].as_array()) {
+                    (Value::Bool(true), Some(r)) if r.len() == 2 =>
+                        format!(", rollback of {}..={}", r[0], r[1]),
+                    (Value::Bool(true), _) => ", rollback of nothing".to_string(),
+                    _ => String::new(),
                 }
             );
         }

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use cove_package::{
-    Channel, KeyPair, Limits, PublicKey, Purpose, SignOptions, Suite, Trust, envelope,
+    Channel, KeyPair, Limits, PublicKey, Purpose, RollbackRange, SignOptions, Suite, Trust,
+    envelope,
 };
 
 #[derive(clap::Args)]
@@ -35,9 +36,10 @@ pub struct SignArgs {
     /// `release` or `trial`.
     #[arg(long, default_value = "release")]
     pub channel: String,
-    /// Sign as a rollback: may replace a higher installed version.
-    #[arg(long)]
-    pub rollback: bool,
+    /// Sign as a rollback that may replace the installed versions MIN to MAX (e.g. `5-7`:
+    /// those published above this one), and no other.
+    #[arg(long, value_name = "MIN-MAX")]
+    pub rollback_from: Option<String>,
     /// Output (default: `<name>.signed.zip` beside the input).
     #[arg(short, long)]
     pub out: Option<PathBuf>,
@@ -71,6 +73,9 @@ pub struct VerifyArgs {
     /// The version code installed now (for the downgrade rule).
     #[arg(long)]
     pub installed: Option<u64>,
+    /// A channel this host installs (repeatable; `release` when none is given).
+    #[arg(long = "channel", value_name = "CHANNEL")]
+    pub channels: Vec<String>,
     /// Dev mode: accept an unsigned package, and report an unknown key instead of refusing.
     #[arg(long)]
     pub dev: bool,
@@ -176,9 +181,14 @@ pub fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
             args.package.display()
         );
     }
+    let rollback = args
+        .rollback_from
+        .as_deref()
+        .map(rollback_range)
+        .transpose()?;
     let opts = SignOptions {
         channel,
-        rollback: args.rollback,
+        rollback,
         limits: Limits::default(),
     };
     let signed = cove_package::sign(&bytes, &key, &opts)
@@ -194,10 +204,26 @@ pub fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
         key.id(),
         key.suite().digest_name(),
         channel.as_str(),
-        if args.rollback { ", rollback" } else { "" },
+        rollback
+            .map(|r| format!(", rollback of {r}"))
+            .unwrap_or_default(),
         out.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `MIN-MAX` (or a single version).
+fn rollback_range(text: &str) -> anyhow::Result<RollbackRange> {
+    let (min, max) = text.split_once('-').unwrap_or((text, text));
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<u64>()
+            .with_context(|| format!("--rollback-from {text:?}: MIN-MAX, two version codes"))
+    };
+    Ok(RollbackRange {
+        min: parse(min)?,
+        max: parse(max)?,
+    })
 }
 
 pub fn seal(args: SealArgs) -> anyhow::Result<ExitCode> {
@@ -245,16 +271,22 @@ pub fn trust(signing: &[PathBuf], host: &[PathBuf], dev_mode: bool) -> anyhow::R
             .map(|p| key_pair(p))
             .collect::<anyhow::Result<_>>()?,
         dev_mode,
-        installed_version: None,
-        limits: Limits::default(),
+        ..Trust::default()
     })
 }
 
 pub fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let trust = Trust {
+    let mut trust = Trust {
         installed_version: args.installed,
         ..trust(&args.trust, &args.host_key, args.dev)?
     };
+    if !args.channels.is_empty() {
+        trust.channels = args
+            .channels
+            .iter()
+            .map(|c| Channel::parse(c).with_context(|| format!("--channel {c:?}: release or trial")))
+            .collect::<anyhow::Result<_>>()?;
+    }
     let bytes = read(&args.package)?;
     match cove_package::open(&bytes, &trust) {
         Ok(opened) => {
@@ -268,7 +300,11 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
                     s.key_id,
                     s.scheme,
                     s.channel.as_str(),
-                    if s.rollback { ", rollback" } else { "" },
+                    match s.rollback_from {
+                        Some(r) if s.rollback => format!(", rollback of {r}"),
+                        _ if s.rollback => ", rollback of nothing".to_string(),
+                        _ => String::new(),
+                    },
                     opened
                         .envelope
                         .as_ref()

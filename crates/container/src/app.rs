@@ -67,7 +67,19 @@ pub enum AppError {
     Rejected(String),
 }
 
+/// Whether an [`AppConfig`] came from the [`crate::launch::Launcher`] (a verified package
+/// under the platform's signed policy) or from the dev opt-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Provenance {
+    Verified,
+    DevModeUnverified,
+}
+
 /// How to run one app.
+///
+/// Production code does not build one: the [`crate::launch::Launcher`] derives it from a
+/// verified installation, the platform's signed policy and the host's secrets. The only
+/// public constructor is the dev opt-in, [`AppConfig::dev_mode_unverified`].
 pub struct AppConfig {
     pub app_id: String,
     /// The compiled app, unpacked (the output of `cove build`).
@@ -79,12 +91,12 @@ pub struct AppConfig {
     /// Overrides for `wx.getSystemInfoSync()` (window size, pixel ratio, platform...).
     pub system: Value,
     pub storage_quota: usize,
-    /// How storage is kept on disk: plain JSON (dev) by default; hosts set
-    /// `AtRest::Encrypted` with their secret.
+    /// How storage is kept on disk: encrypted with the host's secret (the launcher), plain
+    /// JSON in dev mode.
     pub storage_at_rest: AtRest,
     pub files_quota: u64,
     /// Which URLs and addresses the network may reach (domain lists from the platform's
-    /// `resolve`, pins, allowed private ranges). Dev mode (reach anything) by default.
+    /// signed policy, pins, allowed private ranges); anything in dev mode.
     pub net: NetPolicy,
     /// An extra check on each URL, on top of `net`.
     pub network_policy: Policy,
@@ -100,10 +112,41 @@ pub struct AppConfig {
     /// What `wx.getExtConfigSync()` returns: the host's per-app configuration. `None`: the
     /// package's own `ext.json` `ext` object (WeChat's third-party platform file), if any.
     pub ext_config: Option<Value>,
+    /// Private, so that no code outside this crate writes a config by hand.
+    pub(crate) provenance: Provenance,
 }
 
 impl AppConfig {
-    pub fn new(app_id: &str, package_dir: &Path, data_dir: &Path) -> Self {
+    /// **Dev mode, unverified**: run the compiled app in `package_dir` as it is, with no
+    /// signature check, no policy (the network reaches anything, `NetPolicy::dev()`), no
+    /// grant guard and storage in plain files. For the simulator (`cove dev`,
+    /// `cove test-server`), `cove check`, the CLI's conformance and bench tools, and tests.
+    /// A host app launches through [`crate::launch::Launcher`] instead, which is the only
+    /// way to get a production configuration.
+    pub fn dev_mode_unverified(app_id: &str, package_dir: &Path, data_dir: &Path) -> Self {
+        Self::with(
+            app_id,
+            package_dir,
+            data_dir,
+            AtRest::Plain,
+            NetPolicy::dev(),
+            Provenance::DevModeUnverified,
+        )
+    }
+
+    /// Whether this configuration is the dev opt-in (not from the launcher).
+    pub fn is_dev_mode(&self) -> bool {
+        self.provenance == Provenance::DevModeUnverified
+    }
+
+    pub(crate) fn with(
+        app_id: &str,
+        package_dir: &Path,
+        data_dir: &Path,
+        storage_at_rest: AtRest,
+        net: NetPolicy,
+        provenance: Provenance,
+    ) -> Self {
         Self {
             app_id: app_id.to_string(),
             package_dir: package_dir.to_path_buf(),
@@ -112,14 +155,15 @@ impl AppConfig {
             clock: Clock::Real,
             system: json!({}),
             storage_quota: STORAGE_QUOTA,
-            storage_at_rest: AtRest::Plain,
+            storage_at_rest,
             files_quota: FILES_QUOTA,
-            net: NetPolicy::dev(),
+            net,
             network_policy: Arc::new(|_, _| Ok(())),
             scene: 1001,
             host_apis: Vec::new(),
             referrer: None,
             ext_config: None,
+            provenance,
         }
     }
 }
@@ -257,6 +301,15 @@ impl App {
     /// Start the instance, the services and the runtime, and evaluate the app's code;
     /// nothing of the app has run yet but module top levels and `App()`.
     pub fn load(config: AppConfig, host: Arc<dyn Host>) -> Result<Self, AppError> {
+        if config.is_dev_mode() {
+            // Once per launch, so not a warning: the tools that opt in say it once, loudly.
+            tracing::info!(
+                target: "cove::dev_mode",
+                app = %config.app_id,
+                "DEV MODE: {} runs unverified (no signature, no policy: open network, no grant guard, plain storage)",
+                config.app_id
+            );
+        }
         let data = &config.data_dir;
         let services = Services {
             storage: Storage::open_at_rest(

@@ -20,7 +20,8 @@ fn the_committed_header_is_the_generated_one() {
          run `COVE_BLESS_HEADER=1 cargo test -p cove-ffi` and commit it"
     );
     for f in [
-        "cove_app_open",
+        "cove_app_open_dev_unverified",
+        "cove_app_open_signed",
         "cove_app_event",
         "cove_app_settle",
         "cove_app_reply",
@@ -58,7 +59,7 @@ fn null_and_bad_arguments_are_errors_with_messages() {
     let mut err = ptr::null_mut();
     let dir = c"/nonexistent";
     let app = unsafe {
-        cove_app_open(
+        cove_app_open_dev_unverified(
             ptr::null(),
             dir.as_ptr(),
             dir.as_ptr(),
@@ -75,7 +76,7 @@ fn null_and_bad_arguments_are_errors_with_messages() {
     let data_c = CString::new(data.path().to_str().unwrap()).unwrap();
     let mut err = ptr::null_mut();
     let app = unsafe {
-        cove_app_open(
+        cove_app_open_dev_unverified(
             c"wxtest".as_ptr(),
             dir.as_ptr(),
             data_c.as_ptr(),
@@ -91,7 +92,7 @@ fn null_and_bad_arguments_are_errors_with_messages() {
 
     // Without error_out too.
     let bad = unsafe {
-        cove_app_open(
+        cove_app_open_dev_unverified(
             c"wxtest".as_ptr(),
             ptr::null(),
             data_c.as_ptr(),
@@ -200,7 +201,7 @@ fn c_path(p: &Path) -> CString {
 fn open(rec: &Rec, package: &Path, data: &Path) -> *mut CoveApp {
     let mut err = ptr::null_mut();
     let app = unsafe {
-        cove_app_open(
+        cove_app_open_dev_unverified(
             c"wxffitest".as_ptr(),
             c_path(package).as_ptr(),
             c_path(data).as_ptr(),

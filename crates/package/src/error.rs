@@ -25,6 +25,16 @@ pub enum PackageError {
         "version code {offered} is lower than the installed {installed}, and the platform did not sign it as a rollback"
     )]
     Downgrade { installed: u64, offered: u64 },
+    #[error(
+        "version code {offered} is signed as a rollback of versions {range} only, not of the installed {installed}"
+    )]
+    RollbackOutOfRange {
+        installed: u64,
+        offered: u64,
+        range: crate::sign::RollbackRange,
+    },
+    #[error("the package is signed for the {signed} channel; this container accepts {expected}")]
+    WrongChannel { signed: String, expected: String },
     #[error("not a valid ZIP: {0}")]
     Zip(String),
     /// A ZIP that could be read more than one way (`docs/package.md`, "One way to read it").
@@ -57,6 +67,8 @@ impl PackageError {
             Self::MissingFile { .. } => "missing_file",
             Self::Manifest(_) => "manifest",
             Self::Downgrade { .. } => "downgrade",
+            Self::RollbackOutOfRange { .. } => "rollback_out_of_range",
+            Self::WrongChannel { .. } => "wrong_channel",
             Self::Zip(_) => "zip_format",
             Self::Layout(_) => "zip_layout",
             Self::ArchiveMismatch { .. } => "archive_mismatch",

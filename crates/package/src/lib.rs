@@ -17,6 +17,6 @@ pub use envelope::{EnvelopeError, Header};
 pub use error::PackageError;
 pub use keys::{KeyError, KeyPair, PublicKey, Purpose};
 pub use open::{Opened, Trust, open};
-pub use sign::{Channel, SignOptions, Signature, sign};
+pub use sign::{Channel, RollbackRange, SignOptions, Signature, sign};
 pub use suite::Suite;
 pub use zip::Limits;

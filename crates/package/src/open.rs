@@ -5,12 +5,12 @@
 use crate::envelope;
 use crate::error::PackageError;
 use crate::keys::{KeyPair, PublicKey};
-use crate::sign::{self, MANIFEST, Manifest, SIGNATURE, Signature};
+use crate::sign::{self, Channel, MANIFEST, Manifest, SIGNATURE, Signature};
 use crate::suite::Suite;
 use crate::zip::{self, Files, Limits};
 
 /// What the container trusts and allows.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Trust {
     /// The platform's signing keys, by id.
     pub signing_keys: Vec<PublicKey>,
@@ -21,7 +21,60 @@ pub struct Trust {
     pub dev_mode: bool,
     /// The version code installed now, for the downgrade rule.
     pub installed_version: Option<u64>,
+    /// The channels this host installs from (`release` by default): a package signed for
+    /// another is refused (`wrong_channel`), in dev mode too.
+    pub channels: Vec<Channel>,
     pub limits: Limits,
+}
+
+impl Default for Trust {
+    fn default() -> Self {
+        Self {
+            signing_keys: Vec::new(),
+            host_keys: Vec::new(),
+            dev_mode: false,
+            installed_version: None,
+            channels: vec![Channel::Release],
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl Trust {
+    /// What a verified signature must also say for this host: one of its channels, and a
+    /// version that may replace the installed one (higher, equal, or a rollback signed for it).
+    pub fn check_signed(&self, sig: &Signature) -> Result<(), PackageError> {
+        if !self.channels.contains(&sig.channel) {
+            let expected: Vec<&str> = self.channels.iter().map(|c| c.as_str()).collect();
+            return Err(PackageError::WrongChannel {
+                signed: sig.channel.as_str().into(),
+                expected: if expected.is_empty() {
+                    "no channel".into()
+                } else {
+                    expected.join(", ")
+                },
+            });
+        }
+        if let Some(installed) = self.installed_version
+            && sig.version_code < installed
+        {
+            // A rollback replaces only the versions it was signed for: not one published
+            // after it, nor, once it is installed, anything forever.
+            return match sig.rollback_from {
+                Some(range) if sig.rollback && range.contains(installed) => Ok(()),
+                Some(range) if sig.rollback => Err(PackageError::RollbackOutOfRange {
+                    installed,
+                    offered: sig.version_code,
+                    range,
+                }),
+                _ => Err(PackageError::Downgrade {
+                    installed,
+                    offered: sig.version_code,
+                }),
+            };
+        }
+        Ok(())
+    }
 }
 
 /// A package that passed every check.
@@ -127,14 +180,8 @@ pub fn open(bytes: &[u8], trust: &Trust) -> Result<Opened, PackageError> {
     for p in &ignored {
         files.remove(p);
     }
-    if let (Some(sig), Some(installed)) = (&signature, trust.installed_version)
-        && sig.version_code < installed
-        && !sig.rollback
-    {
-        return Err(PackageError::Downgrade {
-            installed,
-            offered: sig.version_code,
-        });
+    if let Some(sig) = &signature {
+        trust.check_signed(sig)?;
     }
     Ok(Opened {
         manifest,

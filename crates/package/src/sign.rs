@@ -48,6 +48,39 @@ impl Channel {
     }
 }
 
+/// The installed versions a rollback may replace, `min..=max`: the versions the platform had
+/// published above the one it rolls back to. Written as `[min, max]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "[u64; 2]", into = "[u64; 2]")]
+pub struct RollbackRange {
+    pub min: u64,
+    pub max: u64,
+}
+
+impl RollbackRange {
+    pub fn contains(self, version_code: u64) -> bool {
+        (self.min..=self.max).contains(&version_code)
+    }
+}
+
+impl From<[u64; 2]> for RollbackRange {
+    fn from([min, max]: [u64; 2]) -> Self {
+        Self { min, max }
+    }
+}
+
+impl From<RollbackRange> for [u64; 2] {
+    fn from(r: RollbackRange) -> Self {
+        [r.min, r.max]
+    }
+}
+
+impl std::fmt::Display for RollbackRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}..={}", self.min, self.max)
+    }
+}
+
 /// `signature.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signature {
@@ -58,8 +91,13 @@ pub struct Signature {
     pub app_id: String,
     pub version_code: u64,
     pub channel: Channel,
-    /// Signed as a rollback: may replace a higher installed version.
+    /// Signed as a rollback: may replace a higher installed version, one in `rollback_from`.
     pub rollback: bool,
+    /// With `rollback`: the installed versions it may replace. Absent otherwise (and absent
+    /// from the text, so that packages signed before it existed keep their one text). A
+    /// rollback without it replaces nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback_from: Option<RollbackRange>,
     /// `sha256` or `sm3`: the manifest's digests and the manifest's own.
     pub digest: String,
     /// Hex digest of `manifest.json` as stored.
@@ -73,10 +111,21 @@ pub struct Signature {
 }
 
 impl Signature {
+    /// Its one text, as `signature.json` holds it (the only text `verify` accepts).
+    pub fn text(&self) -> Vec<u8> {
+        canonical_text(self)
+    }
+
     /// The exact bytes signed.
     pub fn statement(&self) -> Vec<u8> {
+        // The range's line only when there is one: the statements signed before it existed
+        // stay what they were.
+        let range = self
+            .rollback_from
+            .map(|r| format!("\nrollback_from={}-{}", r.min, r.max))
+            .unwrap_or_default();
         format!(
-            "cove-package-signature v2\napp_id={}\nversion_code={}\nchannel={}\nrollback={}\ndigest={}\nmanifest={}\narchive={}",
+            "cove-package-signature v2\napp_id={}\nversion_code={}\nchannel={}\nrollback={}{range}\ndigest={}\nmanifest={}\narchive={}",
             self.app_id,
             self.version_code,
             self.channel.as_str(),
@@ -173,7 +222,9 @@ pub fn restate(manifest: &mut Value, files: &Files, suite: Suite) {
 #[derive(Debug, Clone, Copy)]
 pub struct SignOptions {
     pub channel: Channel,
-    pub rollback: bool,
+    /// Sign as a rollback that may replace these installed versions (each above the
+    /// package's own version code).
+    pub rollback: Option<RollbackRange>,
     pub limits: Limits,
 }
 
@@ -202,12 +253,14 @@ pub fn sign(package: &[u8], key: &KeyPair, opts: &SignOptions) -> Result<Vec<u8>
         app_id: parsed.app_id,
         version_code: parsed.version_code,
         channel: opts.channel,
-        rollback: opts.rollback,
+        rollback: opts.rollback.is_some(),
+        rollback_from: opts.rollback,
         digest: suite.digest_name().into(),
         manifest_digest: hex::encode(suite.digest(&bytes)),
         archive_digest: hex::encode(archive),
         signature: String::new(),
     };
+    check_rollback(&sig)?;
     let raw = key.sign(&sig.statement())?;
     sig.signature = base64::engine::general_purpose::STANDARD.encode(raw);
     files.insert(SIGNATURE.into(), canonical_text(&sig));
@@ -254,6 +307,7 @@ pub fn verify(
             "not in canonical form (as `cove sign` writes it)".into(),
         ));
     }
+    check_rollback(&sig)?;
     let key = trusted
         .iter()
         .find(|k| k.id() == sig.key_id)
@@ -295,6 +349,22 @@ pub fn verify(
         });
     }
     Ok(sig)
+}
+
+/// A rollback range goes with the rollback flag, and lies above the version signed.
+fn check_rollback(sig: &Signature) -> Result<(), PackageError> {
+    match sig.rollback_from {
+        Some(_) if !sig.rollback => Err(PackageError::Signature(
+            "rollback_from on a signature that is not a rollback".into(),
+        )),
+        Some(r) if r.min > r.max || r.min <= sig.version_code => {
+            Err(PackageError::Signature(format!(
+                "rollback_from {r} does not lie above version {}",
+                sig.version_code
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Check the ZIP's bytes against a signature [`verify`] accepted: the package without its

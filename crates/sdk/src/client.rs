@@ -33,22 +33,17 @@ pub struct Resolved {
     pub package: PackageRef,
     /// The gray rule that decided, if any.
     pub rule: Option<String>,
-    /// `{domains: {request, socket, upload, download, web_view}, grants: {apis, host_apis}}`,
-    /// as sent; the SDK applies the signed copy, [`Resolved::policy_signature`].
+    /// `{domains: {request, socket, upload, download, web_view}, grants: {apis, host_apis,
+    /// privacy}}`, as sent; the SDK applies only the signed copy,
+    /// [`Resolved::policy_signature`], which also says how long it holds.
     pub policy: Value,
     #[serde(default)]
     pub policy_signature: Option<PolicySignature>,
 }
 
-/// The platform's signature over the policy's exact bytes (`cove_wire::policy_statement`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PolicySignature {
-    /// The policy's JSON, base64.
-    pub payload: String,
-    pub key_id: String,
-    /// Base64.
-    pub signature: String,
-}
+/// The platform's signature over the policy's exact bytes (`cove_wire::policy_statement`),
+/// as the container's launcher verifies it.
+pub type PolicySignature = cove_container::SignedPolicy;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Version {

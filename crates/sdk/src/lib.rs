@@ -7,8 +7,9 @@
 //!   takedowns are remembered offline too;
 //! - [`Sdk`]: the host's entry point: [`Sdk::prepare`] resolves, downloads, verifies the
 //!   platform's signature, unseals with the host's key and installs, or falls back to the
-//!   cache; [`Launch::app_config`] turns the result into the container's configuration with
-//!   the platform's policy (domain whitelists) in force;
+//!   cache; the result's [`Launch::launcher`] (the container's `Launcher`, the one launch
+//!   path) runs it with the platform's signed policy in force (domain whitelists, grants,
+//!   privacy rules, expiry) and its storage encrypted under the host's secret;
 //! - [`host`]: the host's traits for prompts, device features and login, as a container
 //!   `Host` ([`ServicesHost`]);
 //! - [`Runtime`]: several mini-programs at once, each isolated in its own container, with
@@ -23,4 +24,4 @@ mod sdk;
 pub use client::{PolicySignature, Resolved, User};
 pub use host::{Device, Login, Prompts, ServicesHost};
 pub use runtime::{HostApp, Runtime, RuntimeEvent, RuntimeOptions};
-pub use sdk::{Launch, Sdk, SdkConfig, SdkError, UpdateStatus};
+pub use sdk::{Clock, Launch, Sdk, SdkConfig, SdkError, UpdateStatus};

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Weak};
 
-use cove_container::guard::{AskHost, Guard, Guarded, ReleaseSink};
-use cove_container::{App, AppError, Host, Level, Reply};
+use cove_container::guard::ReleaseSink;
+use cove_container::{App, AppError, Host, HostNetwork, LaunchError, Level, Reply};
 use serde_json::{Value, json};
 
 use crate::sdk::{Launch, SdkError};
@@ -61,8 +61,8 @@ pub enum RuntimeError {
     App(#[from] AppError),
     #[error("{0} is not running")]
     NotRunning(String),
-    #[error("{0}")]
-    Guard(#[from] cove_container::guard::GuardError),
+    #[error(transparent)]
+    Launch(#[from] LaunchError),
 }
 
 /// How the runtime runs apps for one signed-in user of the host app.
@@ -78,6 +78,9 @@ pub struct RuntimeOptions {
     pub releases: Option<ReleaseSink>,
     /// `wx.getUpdateManager`: asks the platform; without it, there is never an update.
     pub check_update: Option<CheckUpdate>,
+    /// The host's own network settings (intranet ranges, pins, extra roots) on top of each
+    /// app's signed domain lists.
+    pub network: HostNetwork,
 }
 
 struct Running {
@@ -178,34 +181,32 @@ impl Runtime {
             return Ok(());
         }
         let launch = (self.prepare)(app_id)?;
-        let mut config = launch.app_config(&self.data_root);
+        let (version_code, offline) = (launch.version_code, launch.offline);
+        // The launcher derives the rest from the verified package, the signed policy and the
+        // host's secrets: the platform's grants and privacy rules stand between the app and
+        // the host, and its storage is encrypted.
+        let mut launcher = launch.launcher;
+        let o = &mut launcher.options;
         if let Some((opener, extra)) = &from {
-            config.scene = SCENE_FROM_MINI_PROGRAM;
-            config.referrer = Some(json!({"appId": opener, "extraData": extra}));
+            o.scene = SCENE_FROM_MINI_PROGRAM;
+            o.referrer = Some(json!({"appId": opener, "extraData": extra}));
         }
-        // The platform's grants and privacy rules stand between the app and the host.
-        let mut guard = Guard::new(app_id, &self.data_root.join(app_id));
-        guard.version_code = launch.version_code;
-        guard.user_id = self.options.user_id.clone();
-        guard.grants = serde_json::from_value(launch.policy["grants"].clone()).unwrap_or_default();
-        guard.privacy =
-            serde_json::from_value(launch.policy["grants"]["privacy"].clone()).unwrap_or_default();
-        guard.host_apis = self.options.host_apis.clone();
-        config.host_apis = self.options.host_apis.clone();
-        if let Some(sink) = &self.options.releases {
-            guard.sink = sink.clone();
-        }
-        let guarded = Guarded::new(Arc::new(AskHost(self.host.host_for(app_id))), guard)?;
+        o.user_id = self.options.user_id.clone();
+        o.host_apis = self.options.host_apis.clone();
+        o.releases = self.options.releases.clone();
+        o.network = self.options.network.clone();
+        // Inside the guard: the runtime's own APIs (navigation between mini-programs,
+        // updates) are answered here, the rest by the host's UI for the app.
         let host: Arc<dyn Host> = Arc::new(Routed {
-            inner: Arc::new(guarded),
+            inner: self.host.host_for(app_id),
             runtime: self.me.clone(),
             app_id: app_id.to_string(),
         });
-        let app = App::launch(config, host, path)?;
+        let app = launcher.launch(&self.data_root.join(app_id), host, path)?;
         self.host.event(RuntimeEvent::Launched {
             app_id: app_id.into(),
-            version_code: launch.version_code,
-            offline: launch.offline,
+            version_code,
+            offline,
         });
         self.set_opener(app_id, from.map(|(o, _)| o));
         stack.push(Running {

@@ -1,16 +1,20 @@
 //! The host's entry point.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cove_container::AppConfig;
-use cove_container::services::net::NetPolicy;
-use cove_package::{KeyPair, PublicKey, Trust};
+use cove_container::{
+    HostSecrets, LaunchError, Launcher, PlatformPolicy, PlatformTrust, PolicyError,
+};
+use cove_package::{Channel, KeyPair, PublicKey};
 use serde_json::Value;
 
 use crate::cache::Cache;
 use crate::client::{ClientError, PlatformClient, PolicySignature, Resolved, User};
+
+/// The clock the SDK checks policies' expiry with: Unix seconds.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 /// How the host app reaches its platform.
 #[derive(Clone)]
@@ -23,18 +27,31 @@ pub struct SdkConfig {
     pub signing_keys: Vec<PublicKey>,
     /// This host app's sealing keys (to open envelopes sealed for it).
     pub host_keys: Vec<KeyPair>,
+    /// The host's secrets: every app's storage is encrypted at rest under a key derived
+    /// from them (and the app id).
+    pub secrets: HostSecrets,
+    /// The channels this host app installs: `[Channel::Release]` for a store build; a
+    /// testers' build may add `Trial`. A package signed for another is refused
+    /// (`wrong_channel`).
+    pub channels: Vec<Channel>,
     /// Installed mini-programs.
     pub cache_dir: PathBuf,
     /// The host app's own version and platform, for gray rules.
     pub host_version: Option<String>,
     pub platform: String,
     pub timeout: Duration,
+    /// What a policy's expiry is checked against; the system clock when `None`.
+    pub clock: Option<Clock>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum SdkError {
-    #[error("the policy for {0} is not signed by a trusted platform key: {1}")]
-    Policy(String, String),
+    #[error("the policy for {app_id} is refused: {source}")]
+    Policy {
+        app_id: String,
+        #[source]
+        source: PolicyError,
+    },
     #[error("{0} was taken down by the platform; it cannot be launched")]
     TakenDown(String),
     #[error("{app_id} is not available: {message} ({code})")]
@@ -50,6 +67,8 @@ pub enum SdkError {
     #[error("package refused: {0}")]
     Install(#[from] cove_container::InstallError),
     #[error(transparent)]
+    Launch(LaunchError),
+    #[error(transparent)]
     Client(#[from] ClientError),
     #[error("the cache: {0}")]
     Cache(#[from] std::io::Error),
@@ -60,45 +79,52 @@ impl SdkError {
     pub fn code(&self) -> &str {
         match self {
             SdkError::TakenDown(_) => "app_taken_down",
-            SdkError::Policy(..) => "policy_signature",
+            SdkError::Policy { source, .. } => source.code(),
             SdkError::Unavailable { code, .. } => code,
             SdkError::OfflineNotInstalled(_) => "offline_not_installed",
             SdkError::BadAppId(_) => "bad_app_id",
             SdkError::Install(e) => e.code(),
+            SdkError::Launch(e) => e.code(),
             SdkError::Client(ClientError::Digest { .. }) => "digest_mismatch",
             SdkError::Client(ClientError::Unreachable(_)) => "unreachable",
             SdkError::Client(_) => "protocol",
             SdkError::Cache(_) => "cache",
         }
     }
+
+    fn launch(app_id: &str, e: LaunchError) -> Self {
+        match e {
+            LaunchError::Policy(source) => SdkError::Policy {
+                app_id: app_id.into(),
+                source,
+            },
+            LaunchError::Install(e) => SdkError::Install(e),
+            other => SdkError::Launch(other),
+        }
+    }
 }
 
-/// A mini-program ready to run.
-#[derive(Debug, Clone)]
+/// A mini-program ready to run: verified, installed, under the platform's policy.
+#[derive(Debug)]
 pub struct Launch {
     pub app_id: String,
     pub version_code: u64,
-    /// The installed, verified package.
-    pub package_dir: PathBuf,
-    /// The platform's policy for it on this host (whitelists, grants).
-    pub policy: Value,
     /// Launched from the cache because the platform could not be reached.
     pub offline: bool,
+    /// The one way to run it: the package verified again as installed, the policy the
+    /// platform signed (checked, expiry included), the host's storage secret.
+    pub launcher: Launcher,
 }
 
 impl Launch {
-    /// The container's configuration: the package, the app's own data directory under
-    /// `data_root`, and the platform's whitelists in force (https/wss only, no private
-    /// addresses).
-    pub fn app_config(&self, data_root: &Path) -> AppConfig {
-        let mut config = AppConfig::new(
-            &self.app_id,
-            &self.package_dir,
-            &data_root.join(&self.app_id),
-        );
-        config.net =
-            serde_json::from_value::<NetPolicy>(self.policy["domains"].clone()).unwrap_or_default();
-        config
+    /// The installed, verified package.
+    pub fn package_dir(&self) -> &Path {
+        self.launcher.package_dir()
+    }
+
+    /// The platform's policy for it on this host (whitelists, grants, privacy, validity).
+    pub fn policy(&self) -> &PlatformPolicy {
+        self.launcher.policy()
     }
 }
 
@@ -122,6 +148,12 @@ pub struct Sdk {
 /// Events are sent when this many are queued, or on [`Sdk::flush_events`].
 pub const EVENT_BATCH: usize = 100;
 
+/// An install or launch that found the cached installation unusable (changed on disk, from
+/// an older SDK without its signature, gone): online, the platform's copy replaces it.
+fn cache_broken(e: &SdkError) -> bool {
+    matches!(e, SdkError::Install(_))
+}
+
 impl Sdk {
     pub fn new(config: SdkConfig) -> Result<Sdk, SdkError> {
         let client = PlatformClient::new(
@@ -144,42 +176,44 @@ impl Sdk {
         })
     }
 
-    fn trust(&self, installed: Option<u64>) -> Trust {
-        Trust {
-            signing_keys: self.config.signing_keys.clone(),
-            host_keys: self.config.host_keys.clone(),
-            dev_mode: false,
-            installed_version: installed,
-            limits: Default::default(),
+    fn platform_trust(&self) -> PlatformTrust {
+        PlatformTrust {
+            channels: self.config.channels.clone(),
+            ..PlatformTrust::new(
+                self.config.signing_keys.clone(),
+                self.config.host_keys.clone(),
+                &self.config.sdk_key,
+            )
         }
     }
 
-    /// The policy the platform signed for this app on this host; the only one applied.
+    fn now(&self) -> i64 {
+        self.config
+            .clock
+            .as_ref()
+            .map_or_else(cove_container::launch::unix_now, |c| c())
+    }
+
+    /// The policy the platform signed for this app on this host, verified now; the only one
+    /// applied.
     fn verified_policy(
         &self,
         app_id: &str,
         sig: Option<&PolicySignature>,
-    ) -> Result<Value, SdkError> {
-        use base64::Engine as _;
-        let bad = |why: &str| SdkError::Policy(app_id.to_string(), why.to_string());
-        let sig = sig.ok_or_else(|| bad("the platform sent no signature"))?;
-        let b64 = base64::engine::general_purpose::STANDARD;
-        let payload = b64
-            .decode(&sig.payload)
-            .map_err(|_| bad("the payload is not base64"))?;
-        let signature = b64
-            .decode(&sig.signature)
-            .map_err(|_| bad("the signature is not base64"))?;
-        let key = self
-            .config
-            .signing_keys
-            .iter()
-            .find(|k| k.id() == sig.key_id)
-            .ok_or_else(|| bad(&format!("unknown key {}", sig.key_id)))?;
-        let statement = cove_wire::policy_statement(app_id, &self.config.sdk_key, &payload);
-        key.verify(&statement, &signature)
-            .map_err(|_| bad("the signature does not match"))?;
-        serde_json::from_slice(&payload).map_err(|_| bad("the payload is not JSON"))
+    ) -> Result<PlatformPolicy, SdkError> {
+        let policy_error = |source| SdkError::Policy {
+            app_id: app_id.to_string(),
+            source,
+        };
+        let sig = sig.ok_or_else(|| policy_error(PolicyError::Missing))?;
+        cove_container::verify_policy(
+            app_id,
+            &self.config.sdk_key,
+            sig,
+            &self.config.signing_keys,
+            self.now(),
+        )
+        .map_err(policy_error)
     }
 
     pub fn resolve(&self, app_id: &str, user: &User) -> Result<Resolved, ClientError> {
@@ -192,12 +226,12 @@ impl Sdk {
     }
 
     /// Verify, unseal and install `bytes` as the app's current version, with its (already
-    /// verified) policy.
+    /// verified) policy; then ready to launch, verified again as installed.
     fn install(
         &self,
         app_id: &str,
         bytes: &[u8],
-        policy: (Value, PolicySignature),
+        signature: &PolicySignature,
         source: &str,
     ) -> Result<Launch, SdkError> {
         let state = self.cache.state(app_id);
@@ -206,8 +240,8 @@ impl Sdk {
             .app_dir(app_id)
             .ok_or_else(|| SdkError::BadAppId(app_id.into()))?
             .join("incoming");
-        let installed =
-            cove_container::install(bytes, &self.trust(state.current), Some(app_id), &staging)?;
+        let trust = self.platform_trust().package_trust(state.current);
+        let installed = cove_container::install(bytes, &trust, Some(app_id), &staging)?;
         let dir = self
             .cache
             .version_dir(app_id, installed.version_code)
@@ -216,84 +250,96 @@ impl Sdk {
             std::fs::remove_dir_all(&dir)?;
         }
         std::fs::rename(&staging, &dir)?;
-        let (policy, signature) = policy;
         self.cache.installed(
             app_id,
             installed.version_code,
-            policy.clone(),
-            Some(signature),
+            payload_json(signature),
+            Some(signature.clone()),
             source,
         )?;
-        Ok(Launch {
-            app_id: app_id.to_string(),
-            version_code: installed.version_code,
-            package_dir: dir.join("package"),
-            policy,
-            offline: false,
-        })
+        self.cached(app_id, false)?
+            .ok_or_else(|| SdkError::OfflineNotInstalled(app_id.into()))
     }
 
-    /// The installed version, with its policy checked against the platform's signature again
-    /// (the cache is on the device, where anyone with the disk could edit it).
+    /// The installed version, verified again as it is on disk, with its policy checked
+    /// against the platform's signature and its expiry again (the cache is on the device,
+    /// where anyone with the disk could edit it).
     fn cached(&self, app_id: &str, offline: bool) -> Result<Option<Launch>, SdkError> {
         let s = self.cache.state(app_id);
         let Some(code) = s.current else {
             return Ok(None);
         };
-        let Some(dir) = self
-            .cache
-            .version_dir(app_id, code)
-            .map(|d| d.join("package"))
-        else {
+        let Some(dir) = self.cache.version_dir(app_id, code) else {
             return Ok(None);
         };
-        if !dir.is_dir() {
+        if !dir.join("package").is_dir() {
             return Ok(None);
         }
-        let policy = self.verified_policy(app_id, s.policy_signature.as_ref())?;
+        let signature = s.policy_signature.as_ref().ok_or_else(|| SdkError::Policy {
+            app_id: app_id.into(),
+            source: PolicyError::Missing,
+        })?;
+        let launcher = Launcher::installed(
+            &self.platform_trust(),
+            &self.config.secrets,
+            app_id,
+            &dir,
+            signature,
+            self.now(),
+        )
+        .map_err(|e| SdkError::launch(app_id, e))?;
         Ok(Some(Launch {
             app_id: app_id.to_string(),
-            version_code: code,
-            package_dir: dir,
-            policy,
+            version_code: launcher.version_code(),
             offline,
+            launcher,
         }))
     }
 
     /// Get `app_id` ready for `user`: the version the platform gives them, downloaded,
     /// verified and installed when it is not already, or the last good one when the platform
-    /// cannot be reached. A takedown refuses, online or (once seen) offline. The policy
-    /// applied is the one the platform signed.
+    /// cannot be reached (while its policy holds: `policy_expired` after its grace). A
+    /// takedown refuses, online or (once seen) offline. The policy applied is the one the
+    /// platform signed.
     pub fn prepare(&self, app_id: &str, user: &User) -> Result<Launch, SdkError> {
         if self.cache.app_dir(app_id).is_none() {
             return Err(SdkError::BadAppId(app_id.into()));
         }
         match self.resolve(app_id, user) {
             Ok(r) => {
-                let policy = self.verified_policy(app_id, r.policy_signature.as_ref())?;
+                self.verified_policy(app_id, r.policy_signature.as_ref())?;
                 let signature = r.policy_signature.clone().expect("verified above");
                 let state = self.cache.state(app_id);
-                if state.current == Some(r.version.code)
-                    && let Some(mut l) = self.cached(app_id, false)?
-                {
-                    // The policy may have changed without a new version.
+                if state.current == Some(r.version.code) {
+                    // The policy may have changed without a new version, or been signed
+                    // again with a later expiry.
                     if state.policy_signature.as_ref() != Some(&signature) {
                         self.cache.installed(
                             app_id,
                             r.version.code,
-                            policy.clone(),
-                            Some(signature),
+                            payload_json(&signature),
+                            Some(signature.clone()),
                             &state.source,
                         )?;
-                        l.policy = policy;
                     }
-                    return Ok(l);
+                    match self.cached(app_id, false) {
+                        Ok(Some(l)) => return Ok(l),
+                        Ok(None) => {}
+                        // A changed installation is replaced by the platform's copy.
+                        Err(e) if cache_broken(&e) => {
+                            tracing::warn!("{app_id}: installing again ({e})");
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
                 let bytes = self.rt.block_on(self.client.download(&r.package))?;
-                match self.install(app_id, &bytes, (policy, signature), "platform") {
+                match self.install(app_id, &bytes, &signature, "platform") {
                     // A device never goes back to an older version the platform did not sign
-                    // as a rollback (a user who left a gray group, say): it keeps the newer one.
-                    Err(SdkError::Install(e)) if e.code() == "downgrade" => {
+                    // as a rollback of the one it has (a user who left a gray group, say):
+                    // it keeps the newer one.
+                    Err(SdkError::Install(e))
+                        if matches!(e.code(), "downgrade" | "rollback_out_of_range") =>
+                    {
                         tracing::warn!("{app_id}: keeping the installed version ({e})");
                         self.cached(app_id, false)?.ok_or(SdkError::Install(e))
                     }
@@ -330,15 +376,15 @@ impl Sdk {
         bytes: &[u8],
         policy: &PolicySignature,
     ) -> Result<Launch, SdkError> {
-        let verified = self.verified_policy(app_id, Some(policy))?;
-        if let Some(l) = self.cached(app_id, false)? {
-            let opened = cove_package::open(bytes, &self.trust(None))
+        self.verified_policy(app_id, Some(policy))?;
+        if let Ok(Some(l)) = self.cached(app_id, false) {
+            let opened = cove_package::open(bytes, &self.platform_trust().package_trust(None))
                 .map_err(cove_container::InstallError::from)?;
             if opened.manifest.version_code <= l.version_code {
                 return Ok(l);
             }
         }
-        self.install(app_id, bytes, (verified, policy.clone()), "preset")
+        self.install(app_id, bytes, policy, "preset")
     }
 
     /// `wx.getUpdateManager` semantics: is there a newer version for this user than the one
@@ -404,4 +450,14 @@ impl Sdk {
             }
         }
     }
+}
+
+/// The policy's JSON as signed, for the cache's readable copy.
+fn payload_json(sig: &PolicySignature) -> Value {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(&sig.payload)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(Value::Null)
 }

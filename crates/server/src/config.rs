@@ -38,6 +38,38 @@ pub struct ServerConfig {
     pub max_upload: u64,
     /// Reviewer previews (`[preview]`).
     pub preview: PreviewConfig,
+    /// How long the policies the platform signs for devices hold (`[policy]`).
+    pub policy: PolicyConfig,
+}
+
+/// The validity of each signed policy (`docs/server.md`, "Policy expiry"). A device applies
+/// a policy until `expires_at`, and, when it cannot reach the platform for a fresh one,
+/// for `grace_secs` more; then it refuses to launch the app (`policy_expired`). The
+/// platform signs the policies again well before they expire.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// From signing to `expires_at` (default 7 days).
+    pub validity_secs: u64,
+    /// After `expires_at`, offline only (default 3 days).
+    pub grace_secs: u64,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        PolicyConfig {
+            validity_secs: 7 * 24 * 3600,
+            grace_secs: 3 * 24 * 3600,
+        }
+    }
+}
+
+impl PolicyConfig {
+    /// How old a signed policy may get before the catalog signs it again: a quarter of the
+    /// validity, at most a day, at least a minute.
+    pub fn refresh_secs(&self) -> u64 {
+        (self.validity_secs / 4).clamp(60, 24 * 3600)
+    }
 }
 
 /// How long reviewer previews run and how many at once (each is a simulator with a port).
@@ -75,6 +107,7 @@ impl Default for ServerConfig {
             catalog_poll_ms: 1000,
             max_upload: 32 << 20,
             preview: PreviewConfig::default(),
+            policy: PolicyConfig::default(),
         }
     }
 }

@@ -126,9 +126,12 @@ fn privacy_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 }
 
 /// The policy as the platform signed it (`cove_wire::policy_statement`): the exact JSON
-/// bytes the SDK applies, base64, and the signature over them.
+/// bytes the SDK applies, base64, and the signature over them. The payload is
+/// `{"domains", "grants", "issued_at", "expires_at", "grace_secs"}` (Unix seconds): a device
+/// applies it until `expires_at`, and offline for `grace_secs` more.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SignedPolicy {
+    /// Base64 of the policy's JSON: domains, grants, and its validity.
     pub payload: String,
     pub key_id: String,
     pub signature: String,

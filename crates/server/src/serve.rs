@@ -168,6 +168,7 @@ pub async fn open(cfg: &ServerConfig) -> Result<Platform, StartError> {
     let data_key = data_key(cfg)?;
     let settings = Settings {
         data_key: Some(data_key),
+        policy: cfg.policy.clone(),
         secure_cookies: cfg.secure_cookies,
         upload: crate::upload::UploadLimits {
             max_upload: cfg.max_upload,

@@ -10,7 +10,9 @@
 //! Publishing signs the package once with the platform's key, then seals it for each host
 //! app that asks for encryption; every host's bytes become a content-addressed blob.
 
-use cove_package::{Channel, KeyPair, Limits, PackageError, PublicKey, SignOptions, envelope};
+use cove_package::{
+    Channel, KeyPair, Limits, PackageError, PublicKey, RollbackRange, SignOptions, envelope,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -142,12 +144,13 @@ pub struct Prepared {
 }
 
 /// Sign `package` (a compiled ZIP) and seal it for each host that asks. `rollback` marks a
-/// version older than the live one, so that containers accept the downgrade.
+/// version older than the live one with the versions it may replace (those published above
+/// it), so that containers that have one of them accept the downgrade, and no other.
 pub fn prepare(
     package: &[u8],
     key: &KeyPair,
     channel: Channel,
-    rollback: bool,
+    rollback: Option<RollbackRange>,
     hosts: &[HostTarget],
 ) -> Result<Prepared, PackageError> {
     let opts = SignOptions {

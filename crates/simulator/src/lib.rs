@@ -35,6 +35,12 @@ pub use session::device_answer;
 use devtools::Devtools;
 use session::{Inbound, ViewHost};
 
+/// What the simulator says when it starts, and shows on screen: everything it runs is dev
+/// mode (`cove_container::AppConfig::dev_mode_unverified`).
+pub const DEV_MODE_NOTICE: &str = "DEV MODE: apps run unverified: no platform signature needed, \
+any network address reachable, no grant guard, storage in plain files. Host apps launch \
+through the SDK or cove_app_open_signed instead.";
+
 /// How to run the simulator.
 #[derive(Debug, Clone)]
 pub struct DevOptions {
@@ -129,6 +135,7 @@ pub struct DevServer {
 impl DevServer {
     /// Build or open the app, bind, and start serving in the background.
     pub async fn start(opts: DevOptions) -> Result<DevServer, DevError> {
+        tracing::warn!(target: "cove::dev_mode", "{DEV_MODE_NOTICE}");
         let source = Source::detect(&opts.source).with_trust(opts.trust.clone());
         let src = source.clone();
         let first = tokio::task::spawn_blocking(move || package::build(&src))
@@ -654,7 +661,7 @@ async fn view_session(socket: WebSocket, q: HashMap<String, String>, shared: Arc
             false
         }
         Build::Ready(pkg) => {
-            let mut config = cove_container::AppConfig::new(
+            let mut config = cove_container::AppConfig::dev_mode_unverified(
                 &pkg.app_id,
                 &pkg.dir,
                 &shared.data_dir.join(&pkg.app_id),

@@ -21,11 +21,16 @@ pub enum Source {
     Zip(PathBuf, Box<Trust>),
 }
 
+/// The simulator previews a package signed for any channel (a trial build, say).
+const DEV_CHANNELS: [cove_package::Channel; 2] =
+    [cove_package::Channel::Release, cove_package::Channel::Trial];
+
 impl Source {
     pub fn detect(path: &Path) -> Source {
         if path.is_file() {
             let dev = Trust {
                 dev_mode: true,
+                channels: DEV_CHANNELS.to_vec(),
                 ..Trust::default()
             };
             return Source::Zip(path.to_path_buf(), Box::new(dev));
@@ -49,6 +54,7 @@ impl Source {
                 p,
                 Box::new(Trust {
                     dev_mode: true,
+                    channels: DEV_CHANNELS.to_vec(),
                     ..trust
                 }),
             ),
@@ -323,7 +329,7 @@ mod tests {
         let host = KeyPair::generate(Suite::Intl, Purpose::Seal, Some("h")).unwrap();
         let opts = SignOptions {
             channel: Channel::Trial,
-            rollback: false,
+            rollback: None,
             limits: Limits::default(),
         };
         let signed = cove_package::sign(&zip, &platform, &opts).unwrap();

@@ -52,8 +52,18 @@ const stopBadge = button('', () => tabs.select('problems'), { class: 'compile-ba
 stopBadge.hidden = true;
 const conn = h('span', { class: 'conn connecting', text: 'connecting…', attrs: { role: 'status' } });
 
+// Everything the simulator runs is dev mode (AppConfig::dev_mode_unverified): said on screen,
+// so that nobody takes what works here for what a host app's verified launch allows.
+const devMode = h('span', {
+  class: 'dev-mode',
+  text: 'DEV MODE · unverified',
+  title: 'Apps here run without the platform\'s signature or policy: any network address, no grant guard, plain storage. Host apps launch only signed packages under the signed policy.',
+  attrs: { role: 'note', 'aria-label': 'Dev mode: unverified, open network, no grant guard, plain storage' },
+});
+
 const toolbar = h('header', { class: 'toolbar' }, [
   appName,
+  devMode,
   h('span', { class: 'sep' }),
   deviceSel,
   zoomSel,

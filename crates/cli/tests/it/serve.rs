@@ -496,10 +496,15 @@ fn sdk_against_a_running_server() {
             sdk_secret: secret.to_string(),
             signing_keys: vec![signing.public()],
             host_keys: vec![sealing.clone()],
+            secrets: cove_container::HostSecrets::new(
+                cove_container::HostSecret::new(vec![7u8; 32]).unwrap(),
+            ),
+            channels: vec![cove_package::Channel::Release],
             cache_dir: cache.to_path_buf(),
             host_version: None,
             platform: "android".into(),
             timeout: std::time::Duration::from_secs(5),
+            clock: None,
         })
         .unwrap()
     };

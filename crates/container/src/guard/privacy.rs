@@ -11,8 +11,10 @@ use serde_json::Value;
 
 /// The platform's rules for one mini-program, e.g.
 /// `{"location_precision": 0.01, "address": "province_city", "phone": "mask"}`.
-/// The default releases everything as the host answered it (and still reports it).
+/// The default releases everything as the host answered it (and still reports it). An
+/// unknown rule does not parse: ignoring it would release what it meant to reduce.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Privacy {
     /// Round latitude and longitude to a multiple of this many degrees (0.01° is about 1 km).
     #[serde(default)]

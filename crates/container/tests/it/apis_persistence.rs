@@ -14,7 +14,7 @@ const FIXTURE: &str = "tests/fixtures/apis";
 
 fn launch(package: &Path, data: &Path) -> (App, std::sync::Arc<common::TestHost>) {
     let host = common::TestHost::new();
-    let mut config = AppConfig::new("wxpersist", package, data);
+    let mut config = AppConfig::dev_mode_unverified("wxpersist", package, data);
     config.clock = Clock::Manual;
     let app = App::launch(config, host.clone(), None).expect("the fixture launches");
     (app, host)

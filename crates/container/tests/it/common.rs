@@ -154,7 +154,7 @@ pub fn launch_with(
     let package = build(project);
     let data = tempfile::tempdir().unwrap();
     let host = TestHost::new();
-    let mut config = AppConfig::new("wxtest", package.path(), data.path());
+    let mut config = AppConfig::dev_mode_unverified("wxtest", package.path(), data.path());
     config.clock = Clock::Manual;
     tweak(&mut config);
     let app = App::launch(config, host.clone(), entry).expect("the app launches");

@@ -141,7 +141,7 @@ fn launch(package: &Path, data: &Path, apis: &[&str], privacy: Privacy) -> Run {
     let device = Device::new();
     let (g, releases) = guard(&data.join("guard"), apis, privacy);
     let guarded = Guarded::new(device.clone(), g).expect("the guard opens its settings");
-    let mut config = AppConfig::new(APP_ID, package, data);
+    let mut config = AppConfig::dev_mode_unverified(APP_ID, package, data);
     config.clock = Clock::Manual;
     let app = App::launch(config, Arc::new(guarded), None).expect("the fixture launches");
     Run {

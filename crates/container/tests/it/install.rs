@@ -21,7 +21,7 @@ fn demo_zip(version: u64) -> Vec<u8> {
 fn signed(key: &KeyPair, version: u64) -> Vec<u8> {
     let opts = SignOptions {
         channel: Channel::Release,
-        rollback: false,
+        rollback: None,
         limits: Limits::default(),
     };
     sign(&demo_zip(version), key, &opts).unwrap()
@@ -51,7 +51,7 @@ fn only_signed_and_sealed_for_this_host_runs() {
     let installed = install(&sealed, &trust, Some(app_id), app_dir.path()).unwrap();
     assert_eq!(installed.version_code, 2);
     let host_impl = common::TestHost::new();
-    let mut config = AppConfig::new(app_id, &installed.dir, &app_dir.path().join("data"));
+    let mut config = AppConfig::dev_mode_unverified(app_id, &installed.dir, &app_dir.path().join("data"));
     config.clock = Clock::Manual;
     let app = App::launch(config, host_impl.clone(), None).unwrap();
     app.settle().unwrap();

@@ -8,6 +8,7 @@ mod demo_app;
 mod event_loop;
 mod guard;
 mod install;
+mod launch;
 mod legacy_canvas;
 mod leniency;
 mod lifecycles;

@@ -263,7 +263,7 @@ fn apps_storage_is_encrypted_when_configured() {
     let data = tempfile::tempdir().unwrap();
     let launch = |at_rest: AtRest| {
         let host = common::TestHost::new();
-        let mut config = AppConfig::new("wxsealed", package.path(), data.path());
+        let mut config = AppConfig::dev_mode_unverified("wxsealed", package.path(), data.path());
         config.clock = Clock::Manual;
         config.storage_at_rest = at_rest;
         (

@@ -43,7 +43,7 @@ fn every_wux_example_page_opens_without_an_uncaught_error() {
     for page in &pages {
         let data = tempfile::tempdir().unwrap();
         let host = common::TestHost::new();
-        let mut config = AppConfig::new("wux", package.path(), data.path());
+        let mut config = AppConfig::dev_mode_unverified("wux", package.path(), data.path());
         config.clock = Clock::Manual;
         let result = App::launch(config, host.clone() as Arc<_>, Some(page)).and_then(|app| {
             app.advance(Duration::from_secs(1))?;

@@ -1,9 +1,12 @@
 /*
- * A native host embedding Cove through include/cove.h: open the compiled demo, collect the
- * view's messages, tap "+1", see the count go from 0 to 1; then tap "Reset", answer the
- * showModal it asks the host for, and see the count back at 0.
+ * A native host embedding Cove through include/cove.h: open the demo as the platform signed
+ * it, under the platform's signed policy, with storage encrypted under the host's secret
+ * (cove_app_open_signed); collect the view's messages, tap "+1", see the count go from 0 to
+ * 1; then tap "Reset", answer the showModal it asks the host for, and see the count back at
+ * 0. Then open it again from what is installed (package NULL), verified again.
  *
- * Usage: embed PACKAGE_DIR DATA_DIR. Prints what it saw; exits non-zero on any failure.
+ * Usage: embed SIGNED_PACKAGE SIGNING_KEYS_JSON POLICY_JSON APP_DIR. Prints what it saw;
+ * exits non-zero on any failure.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -11,6 +14,7 @@
 #include <string.h>
 
 #include "cove.h"
+#include "host_files.h"
 
 /* The callbacks run on the app's thread: everything they share with main is locked. */
 struct seen {
@@ -117,18 +121,28 @@ static void tap(CoveApp *app, const char *selector) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s PACKAGE_DIR DATA_DIR\n", argv[0]);
+    if (argc != 5) {
+        fprintf(stderr, "usage: %s SIGNED_PACKAGE SIGNING_KEYS_JSON POLICY_JSON APP_DIR\n", argv[0]);
         return 2;
     }
     printf("cove %s\n", cove_version());
+
+    size_t package_len = 0;
+    uint8_t *package = read_file(argv[1], &package_len);
+    char *signing_keys = (char *)read_file(argv[2], NULL);
+    char *policy = (char *)read_file(argv[3], NULL);
+    CoveTrust trust = {signing_keys, NULL, SDK_KEY, NULL};
 
     struct seen s = {0};
     pthread_mutex_init(&s.lock, NULL);
     CoveHostCallbacks callbacks = {on_message, on_console, on_request};
     char *err = NULL;
-    CoveApp *app = cove_app_open("wxembedc", argv[1], argv[2], NULL, callbacks, &s, &err);
-    if (!app) fail("cove_app_open", err);
+    CoveApp *app = NULL;
+    int rc = cove_app_open_signed(&trust, STORAGE_SECRET, sizeof STORAGE_SECRET - 1, APP_ID,
+                                  policy, package, package_len, argv[4], NULL, callbacks, &s,
+                                  &app, &err);
+    if (rc != COVE_OK || !app) fail("cove_app_open_signed", err);
+    printf("opened signed: %s\n", APP_ID);
 
     size_t launched = message_count(&s);
     printf("messages at launch: %zu\n", launched);
@@ -173,6 +187,18 @@ int main(int argc, char **argv) {
     cove_string_free(err);
 
     cove_app_close(app);
+
+    /* Again from what is installed: no bytes, the installed package verified again. */
+    app = NULL;
+    rc = cove_app_open_signed(&trust, STORAGE_SECRET, sizeof STORAGE_SECRET - 1, APP_ID, policy,
+                              NULL, 0, argv[4], NULL, callbacks, &s, &app, &err);
+    if (rc != COVE_OK || !app) fail("cove_app_open_signed of the installed package", err);
+    printf("reopened installed: count %ld\n", page_count(app));
+    cove_app_close(app);
+    free(package);
+    free(signing_keys);
+    free(policy);
+
     pthread_mutex_lock(&s.lock);
     size_t total = s.n_messages;
     for (size_t i = 0; i < s.n_messages; i++) free(s.messages[i]);

@@ -41,7 +41,7 @@ fn tiny_package(version: u64) -> Vec<u8> {
     let unsigned = zip::write(&files, MANIFEST, SIGNATURE).unwrap();
     let opts = SignOptions {
         channel: Channel::Release,
-        rollback: false,
+        rollback: None,
         limits: Limits::default(),
     };
     cove_package::sign(&unsigned, &platform(), &opts).unwrap()

@@ -39,7 +39,7 @@ fn app(suite: Suite) -> Vec<u8> {
 fn opts() -> SignOptions {
     SignOptions {
         channel: Channel::Release,
-        rollback: false,
+        rollback: None,
         limits: Limits::default(),
     }
 }

@@ -6,7 +6,8 @@ use cove_package::envelope;
 use cove_package::sign::{MANIFEST, SIGNATURE, Signature, restate};
 use cove_package::zip::{self, Files};
 use cove_package::{
-    Channel, KeyPair, Limits, PackageError, Purpose, SignOptions, Suite, Trust, open, sign,
+    Channel, KeyPair, Limits, PackageError, Purpose, RollbackRange, SignOptions, Suite, Trust,
+    open, sign,
 };
 use serde_json::json;
 
@@ -32,10 +33,10 @@ fn inner(version: u64) -> Vec<u8> {
     zip::write(&app_files(version), MANIFEST, SIGNATURE).unwrap()
 }
 
-fn opts(rollback: bool) -> SignOptions {
+fn opts(rollback: Option<[u64; 2]>) -> SignOptions {
     SignOptions {
         channel: Channel::Release,
-        rollback,
+        rollback: rollback.map(RollbackRange::from),
         limits: Limits::default(),
     }
 }
@@ -96,6 +97,16 @@ fn edit_sig(package: &[u8], f: impl FnOnce(&mut Signature)) -> Vec<u8> {
     })
 }
 
+/// Edit `signature.json` and sign its statement again with `key`, as a platform would have.
+fn resign(package: &[u8], key: &KeyPair, f: impl FnOnce(&mut Signature)) -> Vec<u8> {
+    use base64::Engine as _;
+    edit_sig(package, |s| {
+        f(s);
+        let raw = key.sign(&s.statement()).unwrap();
+        s.signature = base64::engine::general_purpose::STANDARD.encode(raw);
+    })
+}
+
 fn edit(package: &[u8], f: impl FnOnce(&mut Files)) -> Vec<u8> {
     let mut files = zip::read(package, &Limits::default()).unwrap();
     f(&mut files);
@@ -106,7 +117,7 @@ fn edit(package: &[u8], f: impl FnOnce(&mut Files)) -> Vec<u8> {
 fn a_signed_package_opens_for_both_suites() {
     for suite in [Suite::Intl, Suite::Sm] {
         let k = keys(suite);
-        let signed = sign(&inner(3), &k.platform, &opts(false)).unwrap();
+        let signed = sign(&inner(3), &k.platform, &opts(None)).unwrap();
         let opened = open(&signed, &trust(&k)).unwrap();
         assert_eq!(opened.suite(), suite);
         assert_eq!(opened.signature.as_ref().unwrap().key_id, "platform");
@@ -135,7 +146,7 @@ fn unsigned_only_in_dev_mode() {
 #[test]
 fn bad_signature_unknown_key_and_edited_manifest() {
     let k = keys(Suite::Sm);
-    let signed = sign(&inner(1), &k.platform, &opts(false)).unwrap();
+    let signed = sign(&inner(1), &k.platform, &opts(None)).unwrap();
     // A flipped signature byte.
     let bad = edit_sig(&signed, |s| {
         let flipped = if s.signature.starts_with('A') {
@@ -148,11 +159,11 @@ fn bad_signature_unknown_key_and_edited_manifest() {
     assert_eq!(code(open(&bad, &trust(&k))), "bad_signature");
     // Another platform's key.
     let other = KeyPair::generate(Suite::Sm, Purpose::Sign, Some("someone-else")).unwrap();
-    let foreign = sign(&inner(1), &other, &opts(false)).unwrap();
+    let foreign = sign(&inner(1), &other, &opts(None)).unwrap();
     assert_eq!(code(open(&foreign, &trust(&k))), "unknown_key");
     // The same key id, but the key itself differs: the signature does not verify.
     let impostor = KeyPair::generate(Suite::Sm, Purpose::Sign, Some("platform")).unwrap();
-    let forged = sign(&inner(1), &impostor, &opts(false)).unwrap();
+    let forged = sign(&inner(1), &impostor, &opts(None)).unwrap();
     assert_eq!(code(open(&forged, &trust(&k))), "bad_signature");
     // A manifest edited after signing (a higher version code, say).
     let edited = edit(&signed, |f| {
@@ -180,7 +191,7 @@ fn bad_signature_unknown_key_and_edited_manifest() {
 #[test]
 fn file_digests_missing_files_and_undeclared_files() {
     let k = keys(Suite::Intl);
-    let signed = sign(&inner(1), &k.platform, &opts(false)).unwrap();
+    let signed = sign(&inner(1), &k.platform, &opts(None)).unwrap();
     let tampered = edit(&signed, |f| {
         f.insert("app.js".into(), b"App({ evil: 1 })".to_vec());
     });
@@ -212,9 +223,9 @@ fn file_digests_missing_files_and_undeclared_files() {
 }
 
 #[test]
-fn downgrades_need_a_signed_rollback() {
+fn downgrades_need_a_signed_rollback_of_the_installed_version() {
     let k = keys(Suite::Intl);
-    let v3 = sign(&inner(3), &k.platform, &opts(false)).unwrap();
+    let v3 = sign(&inner(3), &k.platform, &opts(None)).unwrap();
     let installed = |v| Trust {
         installed_version: Some(v),
         ..trust(&k)
@@ -222,11 +233,75 @@ fn downgrades_need_a_signed_rollback() {
     assert_eq!(code(open(&v3, &installed(3))), "ok");
     assert_eq!(code(open(&v3, &installed(2))), "ok");
     assert_eq!(code(open(&v3, &installed(5))), "downgrade");
-    let rollback = sign(&inner(3), &k.platform, &opts(true)).unwrap();
-    assert_eq!(code(open(&rollback, &installed(5))), "ok");
-    // The rollback flag is signed: setting it by hand breaks the signature.
-    let forged = edit_sig(&v3, |s| s.rollback = true);
+    // A rollback from versions 4 to 6 (those published above 3 when it was signed).
+    let rollback = sign(&inner(3), &k.platform, &opts(Some([4, 6]))).unwrap();
+    for v in [4, 5, 6] {
+        assert_eq!(code(open(&rollback, &installed(v))), "ok", "installed {v}");
+    }
+    // Not over a version published after it: the rollback is not a downgrade forever.
+    assert_eq!(
+        code(open(&rollback, &installed(7))),
+        "rollback_out_of_range"
+    );
+    // Installing it over itself or an older version is no downgrade at all.
+    assert_eq!(code(open(&rollback, &installed(3))), "ok");
+    // The rollback flag and its range are signed: setting or widening them by hand breaks
+    // the signature.
+    let forged = edit_sig(&v3, |s| {
+        s.rollback = true;
+        s.rollback_from = Some(RollbackRange { min: 4, max: 99 });
+    });
     assert_eq!(code(open(&forged, &installed(5))), "bad_signature");
+    let widened = edit_sig(&rollback, |s| s.rollback_from = Some([4, 99].into()));
+    assert_eq!(code(open(&widened, &installed(7))), "bad_signature");
+    // A rollback signed without a range (as before ranges existed) replaces nothing; one
+    // whose range does not lie above it, or a range without the flag, is malformed, even
+    // when the platform's key signed it.
+    let bare = resign(&v3, &k.platform, |s| s.rollback = true);
+    assert_eq!(code(open(&bare, &installed(3))), "ok");
+    assert_eq!(code(open(&bare, &installed(5))), "downgrade");
+    let below = resign(&rollback, &k.platform, |s| {
+        s.rollback_from = Some([2, 6].into())
+    });
+    assert_eq!(code(open(&below, &installed(5))), "signature_format");
+    let flagless = resign(&rollback, &k.platform, |s| s.rollback = false);
+    assert_eq!(code(open(&flagless, &installed(5))), "signature_format");
+    assert!(
+        sign(&inner(3), &k.platform, &opts(Some([3, 6]))).is_err(),
+        "a range that includes the rolled-back version itself"
+    );
+}
+
+#[test]
+fn a_package_signed_for_another_channel_is_refused() {
+    let k = keys(Suite::Intl);
+    let trial_opts = SignOptions {
+        channel: Channel::Trial,
+        ..opts(None)
+    };
+    let trial = sign(&inner(1), &k.platform, &trial_opts).unwrap();
+    let release = sign(&inner(1), &k.platform, &opts(None)).unwrap();
+    // A host expects release by default.
+    assert_eq!(code(open(&trial, &trust(&k))), "wrong_channel");
+    assert_eq!(code(open(&release, &trust(&k))), "ok");
+    let e = open(&trial, &trust(&k)).unwrap_err().to_string();
+    assert!(e.contains("signed for the trial channel") && e.contains("accepts release"), "{e}");
+    // A tester's host takes trial builds (and release ones, if it says so).
+    let tester = Trust {
+        channels: vec![Channel::Trial],
+        ..trust(&k)
+    };
+    assert_eq!(code(open(&trial, &tester)), "ok");
+    assert_eq!(code(open(&release, &tester)), "wrong_channel");
+    // Dev mode checks a signed package's channel too.
+    let dev = Trust {
+        dev_mode: true,
+        ..trust(&k)
+    };
+    assert_eq!(code(open(&trial, &dev)), "wrong_channel");
+    // The channel is signed: relabelling a trial build as release breaks the signature.
+    let relabelled = edit_sig(&trial, |s| s.channel = Channel::Release);
+    assert_eq!(code(open(&relabelled, &trust(&k))), "bad_signature");
 }
 
 fn seal(package: &[u8], suite: Suite, hosts: &[&KeyPair]) -> Vec<u8> {
@@ -240,7 +315,7 @@ fn seal(package: &[u8], suite: Suite, hosts: &[&KeyPair]) -> Vec<u8> {
 fn sealed_packages_open_only_for_their_hosts_and_intact() {
     for suite in [Suite::Intl, Suite::Sm] {
         let k = keys(suite);
-        let signed = sign(&inner(1), &k.platform, &opts(false)).unwrap();
+        let signed = sign(&inner(1), &k.platform, &opts(None)).unwrap();
         let sealed = seal(&signed, suite, &[&k.host]);
         let opened = open(&sealed, &trust(&k)).unwrap();
         assert_eq!(opened.envelope.as_ref().unwrap().recipients, ["host-a"]);

@@ -7,8 +7,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cove_container::{App, Host, Level, Reply};
-use cove_package::KeyPair;
+use cove_container::{Host, HostSecret, HostSecrets, Level, Reply};
+use cove_package::{Channel, KeyPair};
 use cove_sdk::{Sdk, SdkConfig, SdkError, User};
 use cove_server::config::ServerConfig;
 use cove_server::gray::{Condition, Rule};
@@ -157,10 +157,13 @@ fn gray_versions_offline_cache_and_takedown() {
         sdk_secret: seeded.host_secret.clone(),
         signing_keys: vec![p.signing_key.public()],
         host_keys: vec![host_key.clone()],
+        secrets: HostSecrets::new(HostSecret::new(*b"the host app's own storage key!!").unwrap()),
+        channels: vec![Channel::Release],
         cache_dir: cache.path().to_path_buf(),
         host_version: Some("5.2.0".into()),
         platform: "android".into(),
         timeout: Duration::from_secs(5),
+        clock: None,
     };
     let sdk = Sdk::new(config(&server.url)).unwrap();
 
@@ -174,7 +177,7 @@ fn gray_versions_offline_cache_and_takedown() {
     assert_eq!((pilot.version_code, pilot.offline), (2, false));
     let public = sdk.prepare(DEMO, &User::new("u-public")).unwrap();
     assert_eq!((public.version_code, public.offline), (1, false));
-    assert!(public.package_dir.join("app.json").is_file());
+    assert!(public.package_dir().join("app.json").is_file());
     // The pilot device's user leaves the gray group: version 1 is older and not signed as a
     // rollback, so the device keeps the version it has.
     let kept = pilot_device.prepare(DEMO, &User::new("u-public")).unwrap();
@@ -191,18 +194,28 @@ fn gray_versions_offline_cache_and_takedown() {
             .has_update
     );
 
-    // It runs in the container, with the platform's whitelists in force.
+    // It runs in the container through the launcher, under the policy the platform signed
+    // (valid for 7 days from now, 3 more offline), its storage encrypted.
+    let policy = public.policy();
+    let now = cove_server::platform::system_clock();
+    assert!((policy.issued_at - now).abs() < 600, "{policy:?}");
+    assert_eq!(policy.expires_at - policy.issued_at, 7 * 86_400);
+    assert_eq!(policy.grace_secs, 3 * 86_400);
     let data = tempfile::tempdir().unwrap();
     let host = Arc::new(Recorder::default());
-    let config_app = public.app_config(data.path());
-    assert!(!config_app.net.dev_mode);
-    let app = App::launch(config_app, host.clone(), None).unwrap();
+    let app = public.launcher.launch(data.path(), host.clone(), None).unwrap();
     app.settle().unwrap();
     assert!(
         host.0.lock().unwrap().iter().any(|m| m.contains("\"ops\"")),
         "the app rendered nothing"
     );
     drop(app);
+    let stored: Vec<Vec<u8>> = std::fs::read_dir(data.path().join("storage"))
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(!stored.is_empty(), "the demo stores its launch count");
+    assert!(stored.iter().all(|f| f.starts_with(b"COVESTOR")), "stored in clear");
 
     // Events reach the platform's statistics.
     let now_ms = cove_server::platform::system_clock() * 1000;
@@ -262,6 +275,34 @@ fn gray_versions_offline_cache_and_takedown() {
     assert_eq!(err.code(), "policy_signature", "{err}");
     std::fs::write(&state_file, original).unwrap();
     assert!(offline.prepare(DEMO, &User::new("u-public")).is_ok());
+
+    // The installed package is verified again at each launch: one changed byte of a file in
+    // the cache, or a file added to it, and nothing launches.
+    let installed = cache.path().join(DEMO).join("v1/package/app.json");
+    let app_json = std::fs::read(&installed).unwrap();
+    std::fs::write(&installed, [&app_json[..], b" "].concat()).unwrap();
+    let err = offline.prepare(DEMO, &User::new("u-public")).unwrap_err();
+    assert_eq!(err.code(), "digest_mismatch", "{err}");
+    std::fs::write(&installed, &app_json).unwrap();
+    let added = cache.path().join(DEMO).join("v1/package/evil.js");
+    std::fs::write(&added, "steal()").unwrap();
+    let err = offline.prepare(DEMO, &User::new("u-public")).unwrap_err();
+    assert_eq!(err.code(), "installed_changed", "{err}");
+    std::fs::remove_file(&added).unwrap();
+
+    // Offline, the signed policy holds until it expires (7 days), and for its grace (3 days)
+    // after; then the app does not launch until the platform is reached again.
+    let days_later = |days: i64| {
+        Sdk::new(SdkConfig {
+            clock: Some(Arc::new(move || now + days * 86_400)),
+            ..config("http://127.0.0.1:9")
+        })
+        .unwrap()
+    };
+    let l = days_later(9).prepare(DEMO, &User::new("u-public")).unwrap();
+    assert!(l.offline);
+    let err = days_later(11).prepare(DEMO, &User::new("u-public")).unwrap_err();
+    assert_eq!(err.code(), "policy_expired", "{err}");
 
     // Events wait for the platform to come back.
     offline.record(json!({"type": "launch", "app_id": DEMO, "version_code": 1, "user_id": "u", "at_ms": now_ms})).unwrap();

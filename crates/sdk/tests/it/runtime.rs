@@ -6,10 +6,16 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cove_container::{Host, Level, Reply};
+use base64::Engine as _;
+use cove_container::{
+    Host, HostSecret, HostSecrets, Launcher, Level, PlatformTrust, Reply, SignedPolicy,
+};
+use cove_package::{Channel, KeyPair, Limits, Purpose, SignOptions, Suite};
 use cove_sdk::runtime::{HostApp, Runtime, RuntimeEvent, RuntimeOptions};
 use cove_sdk::{Launch, SdkError};
 use serde_json::{Value, json};
+
+const SDK_KEY: &str = "phone-host";
 
 #[derive(Default)]
 struct Phone {
@@ -53,12 +59,35 @@ impl HostApp for PhoneHost {
     }
 }
 
-fn build(project: &Path) -> tempfile::TempDir {
+/// The project compiled and signed by `platform`, as a download from the platform.
+fn signed_package(project: &Path, platform: &KeyPair) -> Vec<u8> {
     let out = cove_compiler::compile_dir(project, &Default::default())
         .unwrap_or_else(|e| panic!("{e:?}"));
-    let dir = tempfile::tempdir().unwrap();
-    cove_compiler::output::write_dir(&out.files, dir.path()).unwrap();
-    dir
+    let zip = cove_compiler::output::zip_bytes(&out.files).unwrap();
+    let opts = SignOptions {
+        channel: Channel::Release,
+        rollback: None,
+        limits: Limits::default(),
+    };
+    cove_package::sign(&zip, platform, &opts).unwrap()
+}
+
+/// The platform's policy for `app_id` on this host, granting `host_apis`, valid for a day.
+fn signed_policy(platform: &KeyPair, app_id: &str, host_apis: Value) -> SignedPolicy {
+    let now = cove_container::launch::unix_now();
+    let payload = json!({
+        "domains": {"request": [], "socket": [], "upload": [], "download": [], "web_view": []},
+        "grants": {"apis": [], "host_apis": host_apis},
+        "issued_at": now, "expires_at": now + 86_400, "grace_secs": 0,
+    })
+    .to_string();
+    let statement = cove_wire::policy_statement(app_id, SDK_KEY, payload.as_bytes());
+    let b64 = base64::engine::general_purpose::STANDARD;
+    SignedPolicy {
+        payload: b64.encode(&payload),
+        key_id: platform.id().into(),
+        signature: b64.encode(platform.sign(&statement).unwrap()),
+    }
 }
 
 fn wait_for(phone: &Phone, needle: &str) -> String {
@@ -85,31 +114,44 @@ fn wait_for(phone: &Phone, needle: &str) -> String {
 #[test]
 fn navigate_between_two_isolated_mini_programs() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/two-apps");
-    let (wallet, coupons) = (
-        build(&fixtures.join("wallet")),
-        build(&fixtures.join("coupons")),
-    );
+    let platform = KeyPair::generate(Suite::Intl, Purpose::Sign, Some("platform")).unwrap();
+    // The platform granted the wallet one of the host's two APIs.
     let packages = [
-        ("wxwallet", wallet.path().to_path_buf()),
-        ("wxcoupons", coupons.path().to_path_buf()),
+        (
+            "wxwallet",
+            signed_package(&fixtures.join("wallet"), &platform),
+            signed_policy(&platform, "wxwallet", json!(["bankPay"])),
+        ),
+        (
+            "wxcoupons",
+            signed_package(&fixtures.join("coupons"), &platform),
+            signed_policy(&platform, "wxcoupons", json!([])),
+        ),
     ];
+    let trust = PlatformTrust::new(vec![platform.public()], vec![], SDK_KEY);
+    let secrets = HostSecrets::new(HostSecret::new(vec![42u8; 32]).unwrap());
+    let installs = tempfile::tempdir().unwrap();
+    let apps_dir = installs.path().to_path_buf();
     let prepare = Box::new(move |app_id: &str| -> Result<Launch, SdkError> {
-        let (_, dir) = packages
+        let (_, bytes, policy) = packages
             .iter()
-            .find(|(id, _)| *id == app_id)
+            .find(|(id, _, _)| *id == app_id)
             .ok_or_else(|| SdkError::BadAppId(app_id.into()))?;
-        // The platform granted the wallet one of the host's two APIs.
-        let granted = if app_id == "wxwallet" {
-            json!(["bankPay"])
-        } else {
-            json!([])
-        };
+        let launcher = Launcher::install(
+            &trust,
+            &secrets,
+            app_id,
+            bytes,
+            &apps_dir.join(app_id),
+            policy,
+            cove_container::launch::unix_now(),
+        )
+        .map_err(SdkError::Launch)?;
         Ok(Launch {
             app_id: app_id.into(),
-            version_code: 1,
-            package_dir: dir.clone(),
-            policy: json!({"grants": {"apis": [], "host_apis": granted}}),
+            version_code: launcher.version_code(),
             offline: false,
+            launcher,
         })
     });
     let data = tempfile::tempdir().unwrap();

@@ -3,6 +3,11 @@
 //! counter in the same transaction; the node that made it reloads at once, the others when
 //! their poll (every second) sees the counter move. A takedown therefore reaches every node
 //! of a cluster within a second.
+//!
+//! The policies are signed at reload with their validity (`issued_at`, `expires_at`,
+//! `grace_secs`: [`crate::config::PolicyConfig`]); a poll also reloads, and so signs them
+//! again, once they are older than [`crate::config::PolicyConfig::refresh_secs`], so that a
+//! device that reaches the platform always gets one far from its expiry.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
@@ -18,6 +23,8 @@ use crate::sdk::{AppOnHost, Catalog, Delivered, HostApp, SignedPolicy};
 #[derive(Default)]
 struct Snapshot {
     generation: i64,
+    /// When its policies were signed (Unix seconds).
+    signed_at: i64,
     hosts: HashMap<String, HostApp>,
     apps: HashMap<(u64, String), AppOnHost>,
     /// (host, blob) of every package `/packages/` may serve.
@@ -30,6 +37,8 @@ pub struct DbCatalog {
     signer: Option<Arc<cove_package::KeyPair>>,
     /// Decrypts the SDK secrets.
     data_key: DataKey,
+    /// The validity of the policies it signs.
+    terms: crate::config::PolicyConfig,
     snap: RwLock<Arc<Snapshot>>,
 }
 
@@ -56,11 +65,18 @@ impl DbCatalog {
             db,
             signer,
             data_key,
+            terms: crate::config::PolicyConfig::default(),
             snap: RwLock::new(Arc::new(Snapshot {
                 generation: -1,
                 ..Snapshot::default()
             })),
         }
+    }
+
+    /// Sign policies valid for `terms` (the default: 7 days, and 3 of grace).
+    pub fn with_policy_terms(mut self, terms: crate::config::PolicyConfig) -> Self {
+        self.terms = terms;
+        self
     }
 
     fn current(&self) -> Arc<Snapshot> {
@@ -77,8 +93,10 @@ impl DbCatalog {
                 .try_get(0)?;
         let mut snap = Snapshot {
             generation: gen_row.parse().unwrap_or(0),
+            signed_at: super::system_clock(),
             ..Snapshot::default()
         };
+        let validity = Validity::new(snap.signed_at, &self.terms);
         let mut host_keys: HashMap<u64, String> = HashMap::new();
         for r in sqlx::query(
             "SELECT id, sdk_key, sdk_secret, sdk_secret_prev, sdk_secret_prev_until FROM hosts",
@@ -156,7 +174,7 @@ impl DbCatalog {
             let grants: crate::sdk::Grants = typed_col(&r, "grants")?;
             let signed_policy = match (&self.signer, host_keys.get(&key.0)) {
                 (Some(k), Some(sdk_key)) => {
-                    Some(sign_policy(k, &key.1, sdk_key, &domains, &grants)?)
+                    Some(sign_policy(k, &key.1, sdk_key, &domains, &grants, validity)?)
                 }
                 _ => None,
             };
@@ -185,9 +203,12 @@ impl DbCatalog {
         Ok(())
     }
 
-    /// Reload if another node changed something.
+    /// Reload if another node changed something, or the policies are due to be signed
+    /// again.
     pub async fn poll(&self) -> Result<bool> {
-        if generation(&self.db).await? == self.current().generation {
+        let current = self.current();
+        let due = current.signed_at.saturating_add(self.terms.refresh_secs() as i64);
+        if generation(&self.db).await? == current.generation && super::system_clock() < due {
             return Ok(false);
         }
         self.reload().await?;
@@ -210,16 +231,42 @@ impl DbCatalog {
     }
 }
 
+/// The validity every policy of one reload is signed with.
+#[derive(Debug, Clone, Copy)]
+struct Validity {
+    issued_at: i64,
+    expires_at: i64,
+    grace_secs: i64,
+}
+
+impl Validity {
+    fn new(now: i64, terms: &crate::config::PolicyConfig) -> Self {
+        let secs = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        Validity {
+            issued_at: now,
+            expires_at: now.saturating_add(secs(terms.validity_secs)),
+            grace_secs: secs(terms.grace_secs),
+        }
+    }
+}
+
 fn sign_policy(
     key: &cove_package::KeyPair,
     app_id: &str,
     sdk_key: &str,
     domains: &crate::report::Domains,
     grants: &crate::sdk::Grants,
+    validity: Validity,
 ) -> Result<SignedPolicy> {
     use base64::Engine as _;
-    let payload = serde_json::to_vec(&serde_json::json!({"domains": domains, "grants": grants}))
-        .expect("the policy serialises");
+    let payload = serde_json::to_vec(&serde_json::json!({
+        "domains": domains,
+        "grants": grants,
+        "issued_at": validity.issued_at,
+        "expires_at": validity.expires_at,
+        "grace_secs": validity.grace_secs,
+    }))
+    .expect("the policy serialises");
     let statement = cove_wire::policy_statement(app_id, sdk_key, &payload);
     let signature = key
         .sign(&statement)

@@ -157,6 +157,8 @@ pub struct Settings {
     /// it; without one, a key of this process only is made (a test's platform), and the
     /// secrets it stores cannot be read by the next one.
     pub data_key: Option<crate::data_key::DataKey>,
+    /// How long signed policies hold on devices.
+    pub policy: crate::config::PolicyConfig,
 }
 
 impl Default for Settings {
@@ -171,6 +173,7 @@ impl Default for Settings {
             login_window: 15 * 60,
             secure_cookies: false,
             data_key: None,
+            policy: crate::config::PolicyConfig::default(),
         }
     }
 }
@@ -225,11 +228,10 @@ impl Platform {
         hosts::seal_clear_secrets(&db, &data_key).await?;
         let signing_key = Arc::new(signing_key);
         let hashing = Arc::new(crate::credentials::HashGate::new(settings.hash_concurrency));
-        let catalog = Arc::new(DbCatalog::new(
-            db.clone(),
-            Some(signing_key.clone()),
-            data_key.clone(),
-        ));
+        let catalog = Arc::new(
+            DbCatalog::new(db.clone(), Some(signing_key.clone()), data_key.clone())
+                .with_policy_terms(settings.policy.clone()),
+        );
         let p = Platform {
             db,
             blobs,

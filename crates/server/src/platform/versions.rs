@@ -449,7 +449,10 @@ impl Platform {
         };
         let next = workflow::advance(&v.state, &Step::Publish, &who.principal, &target)?;
         let mut release: Release = typed_col(&app, "release")?;
-        let rollback = release.live.is_some_and(|live| code < live);
+        let rollback = match release.live {
+            Some(live) if code < live => self.rollback_range(&mut tx, app_id, code).await?,
+            _ => None,
+        };
         self.sign_and_deliver(&mut tx, app_id, &v, rollback).await?;
         self.save_state(&mut tx, app_id, code, &next).await?;
         let before = json!({"state": v.state, "live": release.live});
@@ -499,7 +502,8 @@ impl Platform {
             ));
         }
         let before = release.clone();
-        self.sign_and_deliver(&mut tx, app_id, &v, true).await?;
+        let range = self.rollback_range(&mut tx, app_id, code).await?;
+        self.sign_and_deliver(&mut tx, app_id, &v, range).await?;
         release.live = Some(code);
         // Gray rules pointing past the rolled-back version would undo the rollback for their users.
         release.rules.retain(|r| r.version_code <= code);
@@ -554,6 +558,24 @@ impl Platform {
         Ok(release)
     }
 
+    /// What a rollback to `code` may replace: every version published above it (live, gray
+    /// or rolled back from before), so that no device keeps one, and nothing published after
+    /// the rollback. `None` when nothing above it was published (no downgrade to sign).
+    async fn rollback_range(
+        &self,
+        tx: &mut Tx,
+        app_id: &str,
+        code: u64,
+    ) -> Result<Option<cove_package::RollbackRange>> {
+        let highest = self
+            .published_codes(tx, app_id)
+            .await?
+            .into_iter()
+            .filter(|c| *c > code)
+            .max();
+        Ok(highest.map(|max| cove_package::RollbackRange { min: code + 1, max }))
+    }
+
     /// The version codes that have signed packages.
     pub(super) async fn published_codes(
         &self,
@@ -592,7 +614,7 @@ impl Platform {
         tx: &mut Tx,
         app_id: &str,
         v: &VersionRow,
-        rollback: bool,
+        rollback: Option<cove_package::RollbackRange>,
     ) -> Result<()> {
         let package = self
             .blobs
@@ -629,8 +651,16 @@ impl Platform {
             .execute(&mut **tx)
             .await?;
         for (host_id, bytes, _, sealed) in prepared.deliveries {
-            self.store_delivery(tx, app_id, v.code, host_id, bytes, sealed, rollback)
-                .await?;
+            self.store_delivery(
+                tx,
+                app_id,
+                v.code,
+                host_id,
+                bytes,
+                sealed,
+                rollback.is_some(),
+            )
+            .await?;
         }
         Ok(())
     }

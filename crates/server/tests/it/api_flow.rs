@@ -692,6 +692,22 @@ async fn flow(server: Server) {
         (staff["version"]["code"].as_u64(), staff["rule"].as_str()),
         (Some(2), Some("staff"))
     );
+    // The signed policy is the policy sent, with how long it holds: 7 days from its signing
+    // (the default `[policy]`), and 3 days more for a device that cannot reach the platform.
+    let payload: Value = {
+        use base64::Engine as _;
+        let b64 = staff["policy_signature"]["payload"].as_str().unwrap();
+        serde_json::from_slice(&base64::engine::general_purpose::STANDARD.decode(b64).unwrap())
+            .unwrap()
+    };
+    let issued = payload["issued_at"].as_i64().unwrap();
+    assert!((cove_server::platform::system_clock() - issued).abs() < 3600, "{payload}");
+    assert_eq!(payload["expires_at"].as_i64(), Some(issued + 7 * 24 * 3600));
+    assert_eq!(payload["grace_secs"], 3 * 24 * 3600);
+    assert_eq!(
+        (&payload["domains"], &payload["grants"]),
+        (&staff["policy"]["domains"], &staff["policy"]["grants"])
+    );
     let (_, public) = s
         .resolve(
             key,
@@ -734,9 +750,8 @@ async fn flow(server: Server) {
     let trust = Trust {
         signing_keys: vec![s.platform.signing_key.public()],
         host_keys: vec![host_key],
-        dev_mode: false,
         installed_version: Some(1),
-        limits: Default::default(),
+        ..Trust::default()
     };
     let opened = cove_package::open(&bytes, &trust).unwrap();
     assert_eq!(opened.manifest.version_code, 2);
@@ -809,6 +824,22 @@ async fn flow(server: Server) {
     )
     .unwrap();
     assert_eq!(opened.manifest.version_code, 1);
+    // Signed as a rollback of what was published above it (2), and nothing else.
+    let sig = opened.signature.unwrap();
+    assert!(sig.rollback);
+    assert_eq!(
+        sig.rollback_from,
+        Some(cove_package::RollbackRange { min: 2, max: 2 })
+    );
+    let later = cove_package::open(
+        &old,
+        &Trust {
+            installed_version: Some(3),
+            ..trust.clone()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(later.code(), "rollback_out_of_range");
 
     // Takedown stops delivery at once; restore brings it back.
     assert_eq!(

@@ -129,7 +129,7 @@ fn publishing_makes_what_each_host_container_accepts() {
             sealing_key: None,
         },
     ];
-    let p = prepare(&package, &platform, Channel::Release, false, &hosts).unwrap();
+    let p = prepare(&package, &platform, Channel::Release, None, &hosts).unwrap();
     assert_eq!(p.deliveries.len(), 2);
     let (_, sealed, sealed_id, is_sealed) = &p.deliveries[0];
     let (_, plain, plain_id, plain_sealed) = &p.deliveries[1];
@@ -152,15 +152,25 @@ fn publishing_makes_what_each_host_container_accepts() {
     let e = cove_package::open(sealed, &trust(vec![])).unwrap_err();
     assert_eq!(e.code(), "envelope_not_for_host");
 
-    // A rollback release is accepted over a newer installed version; a plain one is not.
-    let back = prepare(&package, &platform, Channel::Release, true, &hosts[1..]).unwrap();
-    let installed = Trust {
-        installed_version: Some(9),
+    // A rollback release is accepted over a newer installed version it was signed for; a
+    // plain one is not, and neither is the rollback over a version published after it.
+    let range = cove_package::RollbackRange { min: 9, max: 10 };
+    let back = prepare(&package, &platform, Channel::Release, Some(range), &hosts[1..]).unwrap();
+    let installed = |v| Trust {
+        installed_version: Some(v),
         ..trust(vec![])
     };
-    cove_package::open(&back.signed, &installed).unwrap();
+    let opened = cove_package::open(&back.signed, &installed(9)).unwrap();
+    assert_eq!(opened.signature.unwrap().rollback_from, Some(range));
+    cove_package::open(&back.signed, &installed(10)).unwrap();
     assert_eq!(
-        cove_package::open(&p.signed, &installed)
+        cove_package::open(&back.signed, &installed(11))
+            .unwrap_err()
+            .code(),
+        "rollback_out_of_range"
+    );
+    assert_eq!(
+        cove_package::open(&p.signed, &installed(9))
             .unwrap_err()
             .code(),
         "downgrade"
