@@ -49,6 +49,15 @@
 #define COVE_ERR_CALLBACK 4
 
 /**
+ * cove_app_open_signed refused the package or the policy before any of the app's code ran:
+ * the message starts with the stable code and a colon, e.g. "unsigned: ...",
+ * "bad_signature: ...", "digest_mismatch: ...", "wrong_channel: ...", "downgrade: ...",
+ * "policy_signature: ...", "policy_expired: ..." (docs/package.md and docs/sdk.md list
+ * them).
+ */
+#define COVE_ERR_REFUSED 5
+
+/**
  * `console.debug`.
  */
 #define COVE_LEVEL_DEBUG 0
@@ -74,11 +83,38 @@
 #define COVE_LEVEL_ERROR 4
 
 /**
- * A running mini-program. Opaque: made by `cove_app_open`, freed by `cove_app_close`.
+ * A running mini-program. Opaque: made by `cove_app_open_signed` (or, in dev mode,
+ * `cove_app_open_dev_unverified`), freed by `cove_app_close`.
  * Its functions may be called from any thread, also from several at once (they take
  * turns on the app's thread), except `cove_app_close`, which must come last.
  */
 typedef struct CoveApp CoveApp;
+
+/**
+ * What the host app trusts, for cove_app_open_signed. Strings are UTF-8, NUL-terminated.
+ */
+typedef struct CoveTrust {
+  /**
+   * A JSON array of the platform's public signing keys, each as `cove keygen` writes a
+   * `*.pub.json` file: `[{"cove_key":1,"suite":"intl","purpose":"sign","id":...,
+   * "public":...}]`. Only packages and policies they signed are accepted.
+   */
+  const char *signing_keys_json;
+  /**
+   * NULL, or a JSON array of this host app's sealing key pairs (`cove keygen --purpose
+   * seal`, with their secrets), to open packages sealed for it.
+   */
+  const char *host_keys_json;
+  /**
+   * This host app's SDK key: the platform signs each policy for one host app.
+   */
+  const char *sdk_key;
+  /**
+   * NULL for "release"; else the channels this host installs, comma-separated
+   * (e.g. "release,trial" for a testers' build).
+   */
+  const char *channels;
+} CoveTrust;
 
 /**
  * What the host app provides. Every member may be NULL. All three are called on the app's
@@ -115,9 +151,60 @@ extern "C" {
 const char *cove_version(void);
 
 /**
- * Load a compiled mini-program (the output directory of `cove build`) and open its entry
- * page, or `entry` (e.g. "pages/list/list?x=1") when it is not NULL.
+ * Open a mini-program the platform signed, the one production path (the container's
+ * launcher):
  *
+ * 1. `policy_json` is the platform's signed policy for this app on this host app, exactly
+ *    as `resolve` returns it in `policy_signature`: `{"payload": "<base64>", "key_id":
+ *    "...", "signature": "<base64>"}`. It must verify with one of `trust`'s signing keys for
+ *    `app_id` and `trust->sdk_key`, parse in full, and not be past its `expires_at` plus
+ *    its grace (`policy_expired`: reach the platform for a fresh one).
+ * 2. `package`/`package_len` are the package's bytes as downloaded (signed, and sealed for
+ *    this host or not). It must be signed by one of `trust`'s keys for one of its channels,
+ *    intact, and not older than what `app_dir` holds unless signed as a rollback of that
+ *    version. It is installed in `app_dir` (`package/`, with its signature beside it). With
+ *    `package` NULL, what `app_dir` already holds is launched, verified again as it is on
+ *    disk.
+ * 3. The app runs with `app_dir`/data as its own folder; its storage there is encrypted
+ *    under a key derived from `storage_secret` (at least 32 bytes, the host's own secret,
+ *    e.g. from its keystore) and the app id; its network reaches only the policy's
+ *    domains; its requests to the host go through the policy's grants and privacy rules.
+ *
+ * On success `*app_out` is the handle and COVE_OK is returned. A refused package or policy
+ * is COVE_ERR_REFUSED, with a message that starts with its stable code ("unsigned: ...",
+ * "digest_mismatch: ...", "policy_expired: ..."), and nothing of the app has run;
+ * COVE_ERR_ARGUMENT for NULL, non-UTF-8 or malformed arguments (keys, JSON, a short
+ * secret); COVE_ERR_APP when the app fails to start. Messages go to `*error_out` (when not
+ * NULL; free with cove_string_free). Callbacks, `entry` and `user_data` are as for
+ * cove_app_open_dev_unverified.
+ *
+ * # Safety
+ * Strings are NULL or NUL-terminated; `trust` is NULL or valid; `storage_secret` points to
+ * `storage_secret_len` bytes; `package` is NULL or points to `package_len` bytes;
+ * `app_out` and `error_out` are NULL or writable; the callbacks are valid functions that may
+ * be called with `user_data` from another thread until cove_app_close returns.
+ */
+int cove_app_open_signed(const struct CoveTrust *trust,
+                         const uint8_t *storage_secret,
+                         size_t storage_secret_len,
+                         const char *app_id,
+                         const char *policy_json,
+                         const uint8_t *package,
+                         size_t package_len,
+                         const char *app_dir,
+                         const char *entry,
+                         struct CoveHostCallbacks callbacks,
+                         void *user_data,
+                         struct CoveApp **app_out,
+                         char **error_out);
+
+/**
+ * **Dev mode, unverified**: load a compiled mini-program folder (the output of `cove
+ * build`) as it is, with no signature check, no platform policy (the network reaches any
+ * address), no grant guard and storage in plain files. For simulators, tests and tools;
+ * a host app in production opens apps with cove_app_open_signed.
+ *
+ * Opens the entry page, or `entry` (e.g. "pages/list/list?x=1") when it is not NULL.
  * `data_dir` receives everything the app may write (storage, user files). `callbacks` are
  * called with `user_data` from the app's thread, the first ones before this function
  * returns (the `hello` message and the entry page's first operations arrive that way).
@@ -130,13 +217,13 @@ const char *cove_version(void);
  * are valid functions that may be called with `user_data` from another thread until
  * cove_app_close returns.
  */
-struct CoveApp *cove_app_open(const char *app_id,
-                              const char *package_dir,
-                              const char *data_dir,
-                              const char *entry,
-                              struct CoveHostCallbacks callbacks,
-                              void *user_data,
-                              char **error_out);
+struct CoveApp *cove_app_open_dev_unverified(const char *app_id,
+                                             const char *package_dir,
+                                             const char *data_dir,
+                                             const char *entry,
+                                             struct CoveHostCallbacks callbacks,
+                                             void *user_data,
+                                             char **error_out);
 
 /**
  * Deliver a view event: `kind` (e.g. "tap", "input") on node `node` (a node id from the

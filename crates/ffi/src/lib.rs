@@ -253,7 +253,11 @@ impl From<LaunchError> for FfiError {
             LaunchError::App(e) => Self::App(e),
             LaunchError::Install(e) => Self::Refused {
                 code: e.code(),
-                message: e.to_string(),
+                // Without the "package refused [code]" the code already leads with.
+                message: match &e {
+                    cove_container::InstallError::Refused(why) => why.to_string(),
+                    other => other.to_string(),
+                },
             },
             LaunchError::Policy(e) => Self::Refused {
                 code: e.code(),

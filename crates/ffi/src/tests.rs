@@ -126,6 +126,89 @@ fn null_and_bad_arguments_are_errors_with_messages() {
     }
 }
 
+/// `cove_app_open_signed` with `trust`, `secret` and `policy`; returns (status, handle, message).
+fn open_signed(
+    trust: *const CoveTrust,
+    secret: &[u8],
+    policy: &CStr,
+    package: &[u8],
+    app_dir: &CStr,
+) -> (c_int, *mut CoveApp, Option<String>) {
+    let none = CoveHostCallbacks {
+        on_message: None,
+        on_console: None,
+        on_request: None,
+    };
+    let mut app = 1 as *mut CoveApp;
+    let mut err = ptr::null_mut();
+    let rc = unsafe {
+        cove_app_open_signed(
+            trust,
+            secret.as_ptr(),
+            secret.len(),
+            c"wxtest".as_ptr(),
+            policy.as_ptr(),
+            package.as_ptr(),
+            package.len(),
+            app_dir.as_ptr(),
+            ptr::null(),
+            none,
+            ptr::null_mut(),
+            &mut app,
+            &mut err,
+        )
+    };
+    (rc, app, take(err))
+}
+
+#[test]
+fn the_signed_open_checks_its_arguments_and_refuses_with_codes() {
+    let key = cove_package::KeyPair::generate(
+        cove_package::Suite::Intl,
+        cove_package::Purpose::Sign,
+        Some("platform"),
+    )
+    .unwrap();
+    let keys = CString::new(format!("[{}]", key.public().to_json())).unwrap();
+    let trust = CoveTrust {
+        signing_keys_json: keys.as_ptr(),
+        host_keys_json: ptr::null(),
+        sdk_key: c"host".as_ptr(),
+        channels: ptr::null(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let dir_c = CString::new(dir.path().to_str().unwrap()).unwrap();
+    let policy = c"{\"payload\":\"e30=\",\"key_id\":\"platform\",\"signature\":\"AAAA\"}";
+    let secret = [7u8; 32];
+
+    let (rc, app, msg) = open_signed(ptr::null(), &secret, policy, b"x", &dir_c);
+    assert_eq!((rc, msg.as_deref()), (COVE_ERR_ARGUMENT, Some("trust is NULL")));
+    assert!(app.is_null());
+    // A short secret: storage could not be encrypted as promised.
+    let (rc, _, msg) = open_signed(&trust, &secret[..16], policy, b"x", &dir_c);
+    assert_eq!(rc, COVE_ERR_ARGUMENT);
+    assert!(msg.unwrap().contains("at least 32 bytes"));
+    // Keys that are not keys, or none at all.
+    let no_keys = CoveTrust {
+        signing_keys_json: c"[]".as_ptr(),
+        ..trust
+    };
+    let (rc, _, msg) = open_signed(&no_keys, &secret, policy, b"x", &dir_c);
+    assert_eq!(rc, COVE_ERR_ARGUMENT, "{msg:?}");
+    let bad_channel = CoveTrust {
+        channels: c"release,beta".as_ptr(),
+        ..trust
+    };
+    let (rc, _, msg) = open_signed(&bad_channel, &secret, policy, b"x", &dir_c);
+    assert_eq!(rc, COVE_ERR_ARGUMENT, "{msg:?}");
+    // A policy that is not the platform's: refused with its code, nothing installed.
+    let (rc, app, msg) = open_signed(&trust, &secret, policy, b"x", &dir_c);
+    assert_eq!(rc, COVE_ERR_REFUSED);
+    assert!(app.is_null());
+    assert!(msg.unwrap().starts_with("policy_signature: "));
+    assert!(!dir.path().join("package").exists());
+}
+
 /// What the callbacks saw; the test's `user_data`.
 #[derive(Default)]
 struct Rec {

@@ -144,7 +144,13 @@ fn a_verified_package_runs_under_the_signed_policy_with_encrypted_storage() {
          1",
     )
     .unwrap();
-    app.settle().unwrap();
+    // The network answers on its own thread: wait for both answers (a deadline, not a
+    // measure).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while host.logs().len() < 3 && std::time::Instant::now() < deadline {
+        app.settle().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let logs = host.logs();
     let has = |needle: &str| logs.iter().any(|l| l.contains(needle));
     // The network reaches only the policy's domains: no dev mode.
