@@ -7,9 +7,11 @@
 
 pub mod app;
 pub mod bridge;
+mod data_size;
 pub mod guard;
 pub mod install;
 mod instance;
+pub mod mutation;
 pub mod oracle;
 pub mod pacer;
 pub mod services;
@@ -17,4 +19,6 @@ pub mod services;
 pub use app::{App, AppConfig, AppError, Automation};
 pub use bridge::{Host, Reply};
 pub use install::{InstallError, Installed, install};
-pub use instance::{Clock, Hooks, Instance, Level, Limits, Poster, RunError, global_fn, to_json};
+pub use instance::{
+    Clock, Hooks, Instance, Level, Limits, Poster, RunError, global_fn, runtime_fn, to_json,
+};
