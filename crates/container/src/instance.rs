@@ -277,16 +277,20 @@ pub(crate) fn clock_now() -> Duration {
 /// Installed before any other script: timers and console on top of the natives.
 const PRELUDE: &str = r#"(function (g, schedule, log) {
   'use strict';
+  // The timer table is the runtime's: app code that replaces Map's methods must not be
+  // handed it (see js/runtime/intrinsics.js).
+  const apply = Reflect.apply;
+  const [mapGet, mapSet, mapDelete] = [Map.prototype.get, Map.prototype.set, Map.prototype.delete];
   const timers = new Map();
   let next = 0;
   const add = (fn, ms, args, repeat) => {
     const id = ++next;
     const delay = Math.max(0, Number(ms) || 0);
-    timers.set(id, { fn, args, every: repeat ? Math.max(delay, 1) : -1 });
+    apply(mapSet, timers, [id, { fn, args, every: repeat ? Math.max(delay, 1) : -1 }]);
     schedule(id, delay);
     return id;
   };
-  const clear = (id) => { timers.delete(id); };
+  const clear = (id) => { apply(mapDelete, timers, [id]); };
   Object.assign(g, {
     setTimeout: (fn, ms, ...args) => add(fn, ms, args, false),
     setInterval: (fn, ms, ...args) => add(fn, ms, args, true),
@@ -305,9 +309,9 @@ const PRELUDE: &str = r#"(function (g, schedule, log) {
   console.trace = console.debug;
   g.console = console;
   return function fire(id) {
-    const t = timers.get(id);
+    const t = apply(mapGet, timers, [id]);
     if (!t) return;
-    if (t.every >= 0) schedule(id, t.every); else timers.delete(id);
+    if (t.every >= 0) schedule(id, t.every); else apply(mapDelete, timers, [id]);
     if (typeof t.fn === 'function') t.fn(...t.args);
     else if (typeof t.fn === 'string') (0, eval)(t.fn);
   };

@@ -691,7 +691,7 @@ function appHide() {
 }
 
 function copy(v) {
-  return JSON.parse(JSON.stringify(v));
+  return $parse($stringify(v));
 }
 
 // ---- EventChannel ----------------------------------------------------------------------------------
@@ -806,7 +806,7 @@ function inbound(msg) {
       return { result: r === undefined ? null : r };
     }
     default:
-      return { error: `unknown inbound message ${JSON.stringify(msg.t)}` };
+      return { error: `unknown inbound message ${$stringify(msg.t)}` };
   }
 }
 

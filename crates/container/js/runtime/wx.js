@@ -709,7 +709,7 @@ wx.connectSocket = (opts) => {
   return task;
 };
 function nativeTaskCall(id, method, args) {
-  const r = JSON.parse(native.taskCall(id, method, JSON.stringify(encodeBinary(args))));
+  const r = $parse(native.taskCall(id, method, $stringify(encodeBinary(args))));
   if (r.err !== undefined) throw new WxFail(r.err);
   return decodeBinary(r.ok);
 }
@@ -929,7 +929,7 @@ inbound = function (msg) {
   }
   if (msg && msg.t === 'device') {
     const name = msg.event;
-    if (!Object.prototype.hasOwnProperty.call(deviceListeners, name) || name === 'windowResize') return { error: `unknown device event ${JSON.stringify(name)}` };
+    if (!Object.prototype.hasOwnProperty.call(deviceListeners, name) || name === 'windowResize') return { error: `unknown device event ${$stringify(name)}` };
     const data = msg.data && typeof msg.data === 'object' ? msg.data : {};
     if (name === 'themeChange') return themeChanged(data);
     deviceEvent(name, data);

@@ -14,6 +14,7 @@ mod lifecycles;
 mod limits;
 mod malicious;
 mod net_policy;
+mod prototypes;
 mod sandbox;
 mod sandbox_storage;
 mod services_fs;
