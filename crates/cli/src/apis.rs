@@ -311,7 +311,10 @@ fn run_suite(only: &[String]) -> anyhow::Result<Report> {
 
     let names: Vec<String> = serde_json::from_value(app.api_names()?)?;
     let kinds: BTreeMap<String, String> = serde_json::from_value(app.api_kinds()?)?;
-    app.eval_json(&format!("globalThis.__conformanceKinds = {}, null", json!(kinds)))?;
+    app.eval_json(&format!(
+        "globalThis.__conformanceKinds = {}, null",
+        json!(kinds)
+    ))?;
     app.instance()
         .eval("conformance.js", CONFORMANCE)
         .context("loading the conformance suite")?;

@@ -354,7 +354,10 @@ impl App {
             {
                 let message = format!("{file}: {}", why.lines().next().unwrap_or(&why));
                 tracing::warn!(target: "cove::app", "{message}");
-                let stub = format!("(function(){{throw new SyntaxError({})}})", js_str(&message));
+                let stub = format!(
+                    "(function(){{throw new SyntaxError({})}})",
+                    js_str(&message)
+                );
                 self.define_module(file, id, &deps, stub)?;
             }
         }

@@ -199,10 +199,12 @@ pub fn install(
                 if crate::mutation::off(crate::mutation::Control::SetData) {
                     return 0.0;
                 }
-                let up_to = up_to.0.filter(|n| n.is_finite() && *n > 0.0).map_or(
-                    crate::pacer::MAX_DATA_VALUE,
-                    |n| n.min((64 << 20) as f64) as usize,
-                );
+                let up_to = up_to
+                    .0
+                    .filter(|n| n.is_finite() && *n > 0.0)
+                    .map_or(crate::pacer::MAX_DATA_VALUE, |n| {
+                        n.min((64 << 20) as f64) as usize
+                    });
                 crate::data_size::changes(&changes, up_to) as f64
             },
         )?,

@@ -40,7 +40,10 @@ pub(crate) fn changes<'js>(changes: &Value<'js>, limit: usize) -> usize {
         let Some(change) = change.as_object().filter(|_| change.is_array()) else {
             continue;
         };
-        if change.get::<_, Value>(2).is_ok_and(|p| p.as_bool() == Some(true)) {
+        if change
+            .get::<_, Value>(2)
+            .is_ok_and(|p| p.as_bool() == Some(true))
+        {
             continue;
         }
         let key = change
@@ -52,7 +55,9 @@ pub(crate) fn changes<'js>(changes: &Value<'js>, limit: usize) -> usize {
             w.total += 1;
         }
         w.total += key + 3;
-        let value = change.get::<_, Value>(1).unwrap_or_else(|_| Value::new_null(change.ctx().clone()));
+        let value = change
+            .get::<_, Value>(1)
+            .unwrap_or_else(|_| Value::new_null(change.ctx().clone()));
         if !w.value(&value, 0) {
             w.total += 4;
         }

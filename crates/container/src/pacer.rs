@@ -468,3 +468,41 @@ impl Pacer {
         )));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_view_value_over_set_datas_limit_is_refused_and_counted_as_wechat_counts() {
+        let over = "x".repeat(MAX_DATA_VALUE + 1);
+        assert!(carries_too_much_data(&json!(["text", 3, over])));
+        assert!(carries_too_much_data(&json!(["createText", 3, over])));
+        assert!(carries_too_much_data(&json!(["attr", 3, "title", over])));
+        // Other ops may be bigger (a canvas image goes in its own message).
+        assert!(!carries_too_much_data(&json!(["style", 3, over])));
+        // UTF-16 units, as WeChat counts: 600,000 CJK characters are 1.8 MB of UTF-8 but
+        // under the limit.
+        let cjk = "数".repeat(600_000);
+        assert!(!carries_too_much_data(&json!(["text", 3, cjk])));
+
+        let mut p = Pacer::default();
+        let msg = json!({"t": "ops", "ops": [["createText", 3, over], ["append", 1, 3]]});
+        let out = p.post(msg.to_string(), Duration::ZERO);
+        let sent: Vec<&String> = out
+            .iter()
+            .filter_map(|o| match o {
+                Out::Send(m) => Some(m),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            sent,
+            [&json!({"t": "ops", "ops": [["createText", 3, ""], ["append", 1, 3]]}).to_string()]
+        );
+        assert!(
+            out.iter()
+                .any(|o| matches!(o, Out::Warn(w) if w.contains("were not sent to the view")))
+        );
+    }
+}

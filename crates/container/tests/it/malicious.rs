@@ -108,7 +108,11 @@ const fn spec(name: &'static str, ctl: Ctl, reason: &'static str) -> Spec {
 const NO_METADATA_LISTENER: &str = "nothing listens at 169.254.169.254 here";
 
 const SPECS: &[Spec] = &[
-    spec("read another app's globals", Ctl::Realm, r#"returned "undefined""#),
+    spec(
+        "read another app's globals",
+        Ctl::Realm,
+        r#"returned "undefined""#,
+    ),
     spec(
         "see another app's prototype pollution",
         Ctl::Realm,
@@ -167,7 +171,7 @@ const SPECS: &[Spec] = &[
         TOO_LONG,
     ),
     spec(
-        "setData beyond 1 MB with toJSON on Object and String prototypes",
+        "setData beyond 1 MB with toJSON on the Object, Array and String prototypes",
         Ctl::SetData,
         TOO_LONG,
     ),
@@ -240,11 +244,7 @@ const SPECS: &[Spec] = &[
         Ctl::Net,
         NOT_LISTED,
     ),
-    spec(
-        "request plain http to a listed host",
-        Ctl::Net,
-        NOT_LISTED,
-    ),
+    spec("request plain http to a listed host", Ctl::Net, NOT_LISTED),
     spec("open a socket to an unlisted host", Ctl::Net, NOT_LISTED),
     spec("open a socket to 127.0.0.1", Ctl::Net, NOT_LISTED),
     spec(
@@ -289,9 +289,12 @@ const SPECS: &[Spec] = &[
 /// The setData attempts: the key they set and the one character their value repeats.
 const SET_DATA_MARKS: &[(&str, char)] = &[
     ("setData beyond 1 MB", 'a'),
-    (r#"setData beyond 1 MB with JSON.stringify answering "{}""#, 'b'),
     (
-        "setData beyond 1 MB with toJSON on Object and String prototypes",
+        r#"setData beyond 1 MB with JSON.stringify answering "{}""#,
+        'b',
+    ),
+    (
+        "setData beyond 1 MB with toJSON on the Object, Array and String prototypes",
         'c',
     ),
     (
@@ -419,7 +422,10 @@ fn malicious_mini_program_is_contained() {
     // The evil app: the bank's whitelists (its test CA and resolver), a host API it is not
     // granted, nothing granted. Behind the guard, the host would answer everything.
     let evil_host = TestHost::new();
-    evil_host.answer("getLocation", Ok(json!({"latitude": 31.2304, "longitude": 121.4737})));
+    evil_host.answer(
+        "getLocation",
+        Ok(json!({"latitude": 31.2304, "longitude": 121.4737})),
+    );
     evil_host.answer("__consent", Ok(json!({"granted": true})));
     evil_host.answer("bank.pay", Ok(json!({"paid": true})));
     let mut cfg = AppConfig::new("evil", evil_pkg.path(), &root.path().join("evil"));
@@ -429,9 +435,8 @@ fn malicious_mini_program_is_contained() {
     cfg.host_apis = vec!["bank.pay".into()];
     let mut guard = Guard::new("evil", &root.path().join("evil"));
     guard.host_apis = vec!["bank.pay".into()];
-    let guarded: Arc<dyn Host> = Arc::new(
-        Guarded::new(Arc::new(AskHost(evil_host.clone())), guard).unwrap(),
-    );
+    let guarded: Arc<dyn Host> =
+        Arc::new(Guarded::new(Arc::new(AskHost(evil_host.clone())), guard).unwrap());
     let evil = App::launch(cfg, guarded, None).unwrap();
     evil.settle().unwrap();
     // Something outside the app's reach, planted in its folder (another process could).
@@ -448,27 +453,74 @@ fn malicious_mini_program_is_contained() {
     let (p, w, h) = (fx().https, fx().wss, fx().http);
     let quick = 3000;
     let net = json!([
-        ["request a domain not on the list (evil.test)", url("evil.test", "/hit/m-unlisted")],
-        ["request 127.0.0.1", format!("https://127.0.0.1:{p}/hit/m-ip")],
-        ["request localhost", format!("https://localhost:{p}/hit/m-localhost")],
-        ["request a listed name resolving to 127.0.0.2 (loopback, outside the allowed range)", url("intranet.bank.test", "/hit/m-intranet")],
-        ["request 169.254.169.254 (cloud metadata)", format!("https://169.254.169.254:{p}/latest/meta-data/"), quick],
-        ["request a listed name resolving to 169.254.169.254", url("meta.bank.test", "/hit/m-meta"), quick],
-        ["request through a redirect to 127.0.0.2", url("api.bank.test", "/redirect/intranet")],
-        ["request through a redirect to an unlisted host", url("api.bank.test", "/redirect/unlisted")],
-        ["request through a redirect to an IP literal", url("api.bank.test", "/redirect/ip")],
-        ["request through a redirect to plain http", url("api.bank.test", "/redirect/http")],
-        ["request plain http to a listed host", format!("http://api.bank.test:{h}/hit/m-http")],
+        [
+            "request a domain not on the list (evil.test)",
+            url("evil.test", "/hit/m-unlisted")
+        ],
+        [
+            "request 127.0.0.1",
+            format!("https://127.0.0.1:{p}/hit/m-ip")
+        ],
+        [
+            "request localhost",
+            format!("https://localhost:{p}/hit/m-localhost")
+        ],
+        [
+            "request a listed name resolving to 127.0.0.2 (loopback, outside the allowed range)",
+            url("intranet.bank.test", "/hit/m-intranet")
+        ],
+        [
+            "request 169.254.169.254 (cloud metadata)",
+            format!("https://169.254.169.254:{p}/latest/meta-data/"),
+            quick
+        ],
+        [
+            "request a listed name resolving to 169.254.169.254",
+            url("meta.bank.test", "/hit/m-meta"),
+            quick
+        ],
+        [
+            "request through a redirect to 127.0.0.2",
+            url("api.bank.test", "/redirect/intranet")
+        ],
+        [
+            "request through a redirect to an unlisted host",
+            url("api.bank.test", "/redirect/unlisted")
+        ],
+        [
+            "request through a redirect to an IP literal",
+            url("api.bank.test", "/redirect/ip")
+        ],
+        [
+            "request through a redirect to plain http",
+            url("api.bank.test", "/redirect/http")
+        ],
+        [
+            "request plain http to a listed host",
+            format!("http://api.bank.test:{h}/hit/m-http")
+        ],
         // The control: a listed host is reached, so the refusals above are the policy's.
         ["control: a listed host", url("api.bank.test", "/hit/m-ok")],
     ]);
     evil.call_page_method("net", std::slice::from_ref(&net))
         .unwrap();
     for (name, to) in [
-        ("open a socket to an unlisted host", format!("wss://evil.test:{w}/m-ws-unlisted")),
-        ("open a socket to 127.0.0.1", format!("wss://127.0.0.1:{w}/m-ws-ip")),
-        ("open a socket to a listed name resolving to 127.0.0.2", format!("wss://intranet.bank.test:{w}/m-ws-intranet")),
-        ("control: a socket to a listed host", format!("wss://ws.bank.test:{w}/m-ws-ok")),
+        (
+            "open a socket to an unlisted host",
+            format!("wss://evil.test:{w}/m-ws-unlisted"),
+        ),
+        (
+            "open a socket to 127.0.0.1",
+            format!("wss://127.0.0.1:{w}/m-ws-ip"),
+        ),
+        (
+            "open a socket to a listed name resolving to 127.0.0.2",
+            format!("wss://intranet.bank.test:{w}/m-ws-intranet"),
+        ),
+        (
+            "control: a socket to a listed host",
+            format!("wss://ws.bank.test:{w}/m-ws-ok"),
+        ),
     ] {
         evil.call_page_method("socket", &[json!(name), json!(to)])
             .unwrap();
@@ -481,9 +533,11 @@ fn malicious_mini_program_is_contained() {
     for m in sent.iter().filter(|m| m["t"] == "ops") {
         tree.apply(m["ops"].as_array().unwrap());
     }
-    evil.event(tree.by_id("pay"), "tap", json!({"x": 1, "y": 2}))
-        .unwrap();
-    evil.settle().unwrap();
+    // (No such node when the runtime's messages were rewritten: the control row says so.)
+    if let Some(pay) = tree.find_id("pay") {
+        evil.event(pay, "tap", json!({"x": 1, "y": 2})).unwrap();
+        evil.settle().unwrap();
+    }
     evil.call_page_method("surface", &[]).unwrap();
     wait_for(&evil, &evil_host, 21 + 12 + 4 + 4);
     evil.settle().unwrap();
@@ -505,16 +559,37 @@ fn malicious_mini_program_is_contained() {
         ("request a domain not on the list (evil.test)", "m-unlisted"),
         ("request 127.0.0.1", "m-ip"),
         ("request localhost", "m-localhost"),
-        ("request a listed name resolving to 127.0.0.2 (loopback, outside the allowed range)", "m-intranet"),
-        ("request a listed name resolving to 169.254.169.254", "m-meta"),
-        ("request through a redirect to 127.0.0.2", "redirected-intranet"),
-        ("request through a redirect to an unlisted host", "redirected-unlisted"),
-        ("request through a redirect to an IP literal", "redirected-ip"),
-        ("request through a redirect to plain http", "redirected-http"),
+        (
+            "request a listed name resolving to 127.0.0.2 (loopback, outside the allowed range)",
+            "m-intranet",
+        ),
+        (
+            "request a listed name resolving to 169.254.169.254",
+            "m-meta",
+        ),
+        (
+            "request through a redirect to 127.0.0.2",
+            "redirected-intranet",
+        ),
+        (
+            "request through a redirect to an unlisted host",
+            "redirected-unlisted",
+        ),
+        (
+            "request through a redirect to an IP literal",
+            "redirected-ip",
+        ),
+        (
+            "request through a redirect to plain http",
+            "redirected-http",
+        ),
         ("request plain http to a listed host", "m-http"),
         ("open a socket to an unlisted host", "ws/m-ws-unlisted"),
         ("open a socket to 127.0.0.1", "ws/m-ws-ip"),
-        ("open a socket to a listed name resolving to 127.0.0.2", "ws/m-ws-intranet"),
+        (
+            "open a socket to a listed name resolving to 127.0.0.2",
+            "ws/m-ws-intranet",
+        ),
     ]
     .into_iter()
     .map(|(n, t)| (n, t.to_string()))
@@ -530,12 +605,16 @@ fn malicious_mini_program_is_contained() {
             let got = in_view.get(c).copied().unwrap_or(0);
             row.escaped = got > LIMIT;
             let bridge = console.iter().find(|l| l.contains(BRIDGE_REFUSED));
-            if *c == 'h' && let Some(b) = bridge {
+            if *c == 'h'
+                && let Some(b) = bridge
+            {
                 row.detail = format!("{}; the bridge: {b}", row.detail);
             }
             row.detail = format!("{}; the view received {got} bytes of it", row.detail);
         } else if name == "call an ungranted sensitive API (getLocation)" {
-            let asked = requests.iter().any(|r| r == "getLocation" || r == "__consent");
+            let asked = requests
+                .iter()
+                .any(|r| r == "getLocation" || r == "__consent");
             row.escaped |= asked;
             row.detail = format!("{}; the host was asked: {asked}", row.detail);
         } else if name == "call an ungranted host API (bank.pay)" {
@@ -581,7 +660,9 @@ fn malicious_mini_program_is_contained() {
         detail: format!("paid {}, forged {}", page["paid"], page["forged"]),
     });
     assert_eq!(
-        victim.eval_json("wx.getStorageSync('victim-token')").unwrap(),
+        victim
+            .eval_json("wx.getStorageSync('victim-token')")
+            .unwrap(),
         "tok-9f2c"
     );
 
@@ -591,16 +672,27 @@ fn malicious_mini_program_is_contained() {
     if off.is_empty() {
         println!("\nmalicious suite: every control on\n");
     } else {
-        println!("\nmalicious suite: COVE_MUTATE={} (switched off)\n", names.join(","));
+        println!(
+            "\nmalicious suite: COVE_MUTATE={} (switched off)\n",
+            names.join(",")
+        );
     }
-    let order = |name: &str| SPECS.iter().position(|s| s.name == name).unwrap_or(usize::MAX);
+    let order = |name: &str| {
+        SPECS
+            .iter()
+            .position(|s| s.name == name)
+            .unwrap_or(usize::MAX)
+    };
     rows.sort_by_key(|r| order(&r.name));
     println!("| attempt | control | outcome | right reason | expected | what happened |");
     println!("|---|---|---|---|---|---|");
     let mut wrong = vec![];
     for row in &rows {
         let Some(spec) = specs.get(row.name.as_str()) else {
-            wrong.push(format!("{}: not in the suite's table of attempts", row.name));
+            wrong.push(format!(
+                "{}: not in the suite's table of attempts",
+                row.name
+            ));
             continue;
         };
         let reason_ok = !row.escaped && row.detail.contains(spec.reason);
@@ -650,7 +742,10 @@ fn malicious_mini_program_is_contained() {
         }
     }
     if off.contains(&Control::Fs) {
-        assert_eq!(victim_file, "pwned", "with the sandbox off the write went through");
+        assert_eq!(
+            victim_file, "pwned",
+            "with the sandbox off the write went through"
+        );
     } else {
         assert_eq!(victim_file, "victim secret");
     }
@@ -659,7 +754,11 @@ fn malicious_mini_program_is_contained() {
         "the suite's verdicts do not hold:\n{}",
         wrong.join("\n")
     );
-    assert_eq!(hits("m-ok"), 1, "the control request reached the server once");
+    assert_eq!(
+        hits("m-ok"),
+        1,
+        "the control request reached the server once"
+    );
     assert!(rows.len() >= 40, "{} attempts", rows.len());
 }
 
@@ -698,7 +797,10 @@ fn mutation_check() {
                 String::from_utf8_lossy(&out.stderr)
             ));
         }
-        for line in text.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| attempt")) {
+        for line in text
+            .lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| attempt"))
+        {
             let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
             if cells.len() < 3 {
                 continue;
@@ -710,28 +812,42 @@ fn mutation_check() {
                     if !held.iter().any(|h: &String| h == why) {
                         held.push(why.to_string());
                     }
-                    format!("blocked ({})", held.iter().position(|h| h == why).unwrap_or(0) + 1)
+                    format!(
+                        "blocked ({})",
+                        held.iter().position(|h| h == why).unwrap_or(0) + 1
+                    )
                 }
                 (o, _) => o.to_string(),
             };
             let at = match matrix.iter().position(|(n, _, _)| n == name) {
                 Some(at) => at,
                 None => {
-                    matrix.push((name.to_string(), ctl.to_string(), vec!["?".into(); runs.len()]));
+                    matrix.push((
+                        name.to_string(),
+                        ctl.to_string(),
+                        vec!["?".into(); runs.len()],
+                    ));
                     matrix.len() - 1
                 }
             };
             matrix[at].2[i] = outcome;
         }
     }
-    println!("\nmutation check: the outcome of each attempt with every control on, then with each control off\n");
-    println!("| attempt | control | all on | net off | guard off | fs off | storage off | setdata off |");
+    println!(
+        "\nmutation check: the outcome of each attempt with every control on, then with each control off\n"
+    );
+    println!(
+        "| attempt | control | all on | net off | guard off | fs off | storage off | setdata off |"
+    );
     println!("|---|---|---|---|---|---|---|---|");
     for (name, ctl, cells) in &matrix {
         println!("| {name} | {ctl} | {} |", cells.join(" | "));
     }
     for (i, h) in held.iter().enumerate() {
-        println!("\n({}) refused with its control off, by another wall: {h}", i + 1);
+        println!(
+            "\n({}) refused with its control off, by another wall: {h}",
+            i + 1
+        );
     }
     assert!(failed.is_empty(), "runs failed:\n{}", failed.join("\n\n"));
 }

@@ -235,8 +235,7 @@ async fn wss_server(listener: TcpListener, acceptor: TlsAcceptor, f: &'static Fi
             let Ok(tls) = acceptor.accept(stream).await else {
                 return;
             };
-            let count = |req: &tokio_tungstenite::tungstenite::handshake::server::Request,
-                         res| {
+            let count = |req: &tokio_tungstenite::tungstenite::handshake::server::Request, res| {
                 let tag = format!("ws{}", req.uri().path());
                 *f.hits.lock().unwrap().entry(tag).or_default() += 1;
                 Ok(res)
