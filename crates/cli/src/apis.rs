@@ -309,8 +309,12 @@ fn run_suite(only: &[String]) -> anyhow::Result<Report> {
     let app =
         App::launch(config, host.clone(), Some(ENTRY)).context("launching the fixture app")?;
 
-    let names: Vec<String> = serde_json::from_value(app.eval_json("__cove.apiNames()")?)?;
+    let names: Vec<String> = serde_json::from_value(app.api_names()?)?;
     let kinds: BTreeMap<String, String> = serde_json::from_value(app.api_kinds()?)?;
+    app.eval_json(&format!(
+        "globalThis.__conformanceKinds = {}, null",
+        json!(kinds)
+    ))?;
     app.instance()
         .eval("conformance.js", CONFORMANCE)
         .context("loading the conformance suite")?;

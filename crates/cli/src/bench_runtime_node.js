@@ -25,6 +25,10 @@ ctx.__coveNative = {
   start() { return 0; },
   taskCall() { return JSON.stringify({ ok: null }); },
   post(msg) { const m = JSON.parse(msg); if (m.t === 'ops') ops += m.ops.length; },
+  pace() { return -1; },
+  // The runtime hands its control object over here; the bench drives it as Rust does.
+  bind(control) { ctx.__cove = control; return true; },
+  dataSize(changes) { return JSON.stringify(changes).length; },
 };
 for (const [file, code] of JSON.parse(fs.readFileSync(scriptsFile, 'utf8'))) vm.runInContext(code, ctx, { filename: file });
 

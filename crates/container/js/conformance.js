@@ -10,6 +10,8 @@
 // "<name>:fail not supported", through callbacks and without them, and `canIUse` says false.
 //
 // The driver protocol (JSON both ways):
+// - before this file, the driver sets `globalThis.__conformanceKinds` to `App::api_kinds()`
+//   (the runtime's own table is out of the app's reach);
 // - `__conformance.start(config)`: `config` is `{http, ws, appId, entry, system}` (the local
 //   server's base URLs and what the app was launched with). Runs every check in turn and
 //   returns their names.
@@ -26,6 +28,8 @@
 
   const wx = global.wx;
   const USR = () => wx.env.USER_DATA_PATH;
+  /** How each typed method is served (the driver's copy of `App::api_kinds`). */
+  const apiKinds = () => global.__conformanceKinds || {};
 
   // ---- values ---------------------------------------------------------------------------------------------------
   class CheckFailed extends Error {}
@@ -689,7 +693,7 @@
   checks.canIUse = async (wx, t) => {
     for (const s of ['request', 'wx.request', 'getStorageSync', 'request.object.method', 'getSystemInfoSync.return.windowWidth', 'onAppShow', 'view', 'button', 'scroll-view']) t.eq(wx.canIUse(s), true, s);
     for (const s of ['', 'noSuchApi', 'no-such-component', 'openBluetoothAdapter']) t.eq(wx.canIUse(s), false, s);
-    const kinds = global.__cove.apis();
+    const kinds = apiKinds();
     for (const n of Object.keys(kinds)) t.eq(wx.canIUse(n), kinds[n] !== 'unsupported', `canIUse(${n})`);
   };
   checks.nextTick = async (wx, t) => {
@@ -1078,7 +1082,7 @@
     requestPayment: [{ timeStamp: '1', nonceStr: 'n', package: 'prepay_id=1', signType: 'RSA', paySign: 's' }, {}],
     getBatteryInfo: [{}, { level: 80, isCharging: false }],
   };
-  const HOST_NAMES = Object.keys(global.__cove.apis()).filter((n) => global.__cove.apis()[n] === 'host' && !SPECIAL_HOST[n]);
+  const HOST_NAMES = Object.keys(apiKinds()).filter((n) => apiKinds()[n] === 'host' && !SPECIAL_HOST[n]);
   for (const n of Object.keys(SPECIAL_HOST)) checks[n] = SPECIAL_HOST[n];
   for (const n of HOST_NAMES) {
     const [args, answer] = HOST[n] || [{ probe: n, count: 1 }, { answered: n }];
@@ -1610,13 +1614,13 @@
     value: Object.freeze({
       /** Names of every check, served APIs and generated ones. */
       names() {
-        const kinds = global.__cove.apis();
+        const kinds = apiKinds();
         const out = Object.keys(checks).filter((n) => kinds[n] !== 'unsupported');
         for (const n of Object.keys(kinds)) if (kinds[n] === 'unsupported') out.push(n);
         return out;
       },
       start(config) {
-        const kinds = global.__cove.apis();
+        const kinds = apiKinds();
         for (const n of Object.keys(kinds)) if (kinds[n] === 'unsupported') checks[n] = unsupportedCheck(n);
         const names = this.names().filter((n) => !config.only || config.only.includes(n));
         run = { config, names, results: {}, current: null, done: false, outbox: [], nextSend: 0, ids: new Map() };

@@ -13,7 +13,7 @@ use crate::bridge::{self, Host, Services};
 use rquickjs::CatchResultExt;
 
 use crate::instance::{
-    Clock, Hooks, Instance, Level, Limits, Poster, RunError, classify, global_fn,
+    Clock, Hooks, Instance, Level, Limits, Poster, RunError, classify, runtime_fn, to_json,
 };
 use crate::services::net::{NetPolicy, Policy};
 use crate::services::storage::AtRest;
@@ -31,7 +31,8 @@ const BROWSER_GLOBALS: &str = "window,document,frames,self,location,navigator,lo
 history,Caches,screen,alert,confirm,prompt,XMLHttpRequest,WebSocket,Reporter,webkit,WeixinJSCore";
 
 /// The runtime's parts, in the order they share one scope.
-const RUNTIME: [(&str, &str); 11] = [
+const RUNTIME: [(&str, &str); 12] = [
+    ("intrinsics.js", include_str!("../js/runtime/intrinsics.js")),
     ("modules.js", include_str!("../js/runtime/modules.js")),
     ("backend.js", include_str!("../js/runtime/backend.js")),
     ("canvas.js", include_str!("../js/runtime/canvas.js")),
@@ -209,7 +210,9 @@ fn js_str(s: &str) -> String {
 }
 
 /// glass-easel, the adapter and Cove's runtime as one script each, ready to evaluate in
-/// order in a fresh global scope that defines `__coveNative` (`docs/architecture.md`).
+/// order in a fresh global scope that defines `__coveNative` (`docs/architecture.md`). The
+/// runtime hands its control object to `__coveNative.bind` and leaves nothing of itself in
+/// the global scope but the app's API (`wx`, `Page`, `getApp`...).
 /// Public so that benchmarks can run the very same code under another engine.
 pub fn runtime_scripts() -> &'static [(String, String)] {
     static SCRIPTS: OnceLock<Vec<(String, String)>> = OnceLock::new();
@@ -336,14 +339,14 @@ impl App {
                 if let Some(p) = cell.get() {
                     let msg = e.to_string();
                     p.post(move |ctx| {
-                        if let Ok(f) = global_fn(ctx, "__cove.reportError") {
+                        if let Ok(f) = runtime_fn(ctx, "reportError") {
                             let _ = f.call::<_, ()>((msg,));
                         }
                     });
                 }
             }),
             turn_end: Some(Arc::new(|ctx| {
-                if let Ok(f) = global_fn(ctx, "__cove.turnEnd") {
+                if let Ok(f) = runtime_fn(ctx, "turnEnd") {
                     let _ = f.call::<_, ()>(());
                 }
             })),
@@ -392,13 +395,12 @@ impl App {
             // names again (`const self = this`), as it may in WeChat, whose ES6-to-ES5 pass turns
             // the declaration into a `var`. All on the code's first line: its lines stay its own.
             let script = format!(
-                "__cove.defineModule({},{deps},function(require,module,exports,global){{return (function({BROWSER_GLOBALS}){{return function(){{{code}\n}}}})().call(this)}});",
-                js_str(id)
+                "(function(require,module,exports,global){{return (function({BROWSER_GLOBALS}){{return function(){{{code}\n}}}})().call(this)}})"
             );
             // A module QuickJS cannot compile (the compiler's oxc accepted it) fails where it
             // is required, with the reason, as a module that throws does; not the whole app.
-            let why = match self.instance.eval(file, &script) {
-                Ok(_) => continue,
+            let why = match self.define_module(file, id, &deps, script) {
+                Ok(()) => continue,
                 Err(RunError::Exception(why)) => why,
                 Err(e) => return Err(e.into()),
             };
@@ -406,11 +408,10 @@ impl App {
                 let message = format!("{file}: {}", why.lines().next().unwrap_or(&why));
                 tracing::warn!(target: "cove::app", "{message}");
                 let stub = format!(
-                    "__cove.defineModule({},{deps},function(){{throw new SyntaxError({})}});",
-                    js_str(id),
+                    "(function(){{throw new SyntaxError({})}})",
                     js_str(&message)
                 );
-                self.instance.eval(file, &stub)?;
+                self.define_module(file, id, &deps, stub)?;
             }
         }
         let templates = cove
@@ -448,45 +449,85 @@ impl App {
                 .and_then(|e| e.get("ext").cloned())
                 .unwrap_or_else(|| json!({}))
         });
+        let limit = self.instance.limits().cpu_time;
         self.instance
-            .eval("cove:ext", &format!("__cove.setExtConfig({ext})"))?;
+            .run(move |ctx| call_runtime(ctx, limit, "setExtConfig", &[ext], None))??;
         let mut script =
             String::from("(function(){var module={exports:{}};var exports=module.exports;\n");
         script.push_str(&wxml);
-        let _ = write!(
-            script,
-            "\n;__cove.load(module.exports,{},{},{},{},{},{});}})();",
+        script.push_str("\n;return module.exports;})()");
+        let args = vec![
             Value::Object(units),
             app_json,
-            config.system,
+            config.system.clone(),
             account,
             json!(config.host_apis),
             // DarkMode: the theme variables the view resolves `@` references with.
-            cove.get("theme").unwrap_or(&Value::Null)
-        );
-        self.instance.eval(templates, &script)?;
+            cove.get("theme").cloned().unwrap_or(Value::Null),
+        ];
+        let file = templates.to_string();
+        // The templates' exports come first.
+        self.instance.run(move |ctx| {
+            let templates = Some((file, script));
+            call_runtime_checked(ctx, limit, "load", &args, templates, true, |_| true)
+        })??;
         Ok(())
+    }
+
+    /// Give the runtime module `id`: `script` evaluates to its factory.
+    fn define_module(
+        &self,
+        file: &str,
+        id: &str,
+        deps: &Value,
+        script: String,
+    ) -> Result<(), RunError> {
+        let (file, args) = (file.to_string(), vec![json!(id), deps.clone()]);
+        let limit = self.instance.limits().cpu_time;
+        self.instance.run(move |ctx| {
+            let factory = Some((file, script));
+            call_runtime_checked(ctx, limit, "defineModule", &args, factory, false, |v| {
+                v.is_function()
+            })
+            .map(|_| ())
+        })?
     }
 
     /// Run App.onLaunch/onShow and open the entry page (or `entry`).
     pub fn start(&self, entry: Option<&str>) -> Result<(), AppError> {
-        let arg = entry.map_or("undefined".to_string(), js_str);
-        // JSON is a JS expression.
-        let referrer = self
-            .referrer
-            .as_ref()
-            .map_or("undefined".to_string(), Value::to_string);
-        self.eval(
-            "cove:launch",
-            &format!("__cove.launch({arg},{},{referrer})", self.scene),
-        )?;
+        let entry = entry.map_or(Value::Null, Value::from);
+        let referrer = self.referrer.clone().unwrap_or(Value::Null);
+        self.control("launch", vec![entry, json!(self.scene), referrer], None)?;
         Ok(())
     }
 
     /// Evaluate on the instance; a limit hit there (CPU, memory, stack) is also reported to
     /// App.onError and the log, as WeChat reports a script error, in a turn of its own.
     fn eval(&self, file: &str, code: &str) -> Result<String, AppError> {
-        match self.instance.eval(file, code) {
+        let r = self.instance.eval(file, code);
+        self.reported(r)
+    }
+
+    /// Call the runtime's control function `name` (`auto.call` reaches into `auto`) with
+    /// `args`, and, for the automator, a function evaluated from `(file, source)` in the
+    /// app's global scope; its result as JSON. Limits are reported as [`App::eval`] does.
+    fn control(
+        &self,
+        name: &'static str,
+        args: Vec<Value>,
+        function: Option<(String, String)>,
+    ) -> Result<Value, AppError> {
+        let limit = self.instance.limits().cpu_time;
+        let r = self
+            .instance
+            .run(move |ctx| call_runtime(ctx, limit, name, &args, function))
+            .and_then(|r| r);
+        let text = self.reported(r)?;
+        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    fn reported<T>(&self, r: Result<T, RunError>) -> Result<T, AppError> {
+        match r {
             Ok(v) => Ok(v),
             Err(e) => {
                 if matches!(
@@ -496,7 +537,7 @@ impl App {
                     tracing::warn!(app = %self.app_id, "{e}");
                     let msg = e.to_string();
                     let _ = self.instance.run(move |ctx| {
-                        if let Ok(f) = global_fn(ctx, "__cove.reportError") {
+                        if let Ok(f) = runtime_fn(ctx, "reportError") {
                             let _ = f.call::<_, ()>((msg,));
                         }
                     });
@@ -517,8 +558,7 @@ impl App {
     /// Deliver one message from the view (docs/protocol.md): an event, a back or tab tap,
     /// app show/hide, scroll, resize...
     pub fn send(&self, msg: &Value) -> Result<Value, AppError> {
-        let text = self.eval("cove:inbound", &format!("__cove.inbound({msg})"))?;
-        let r: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let r = self.control("inbound", vec![msg.clone()], None)?;
         if let Some(e) = r.get("error").and_then(Value::as_str) {
             return Err(AppError::Rejected(e.to_string()));
         }
@@ -533,22 +573,21 @@ impl App {
 
     /// Call a method of the top page; returns what it returned (as JSON).
     pub fn call_page_method(&self, method: &str, args: &[Value]) -> Result<Value, AppError> {
-        let code = format!(
-            "__cove.callTop({},{})",
-            js_str(method),
-            Value::from(args.to_vec())
-        );
-        self.eval_json(&code)
+        self.control(
+            "callTop",
+            vec![json!(method), Value::from(args.to_vec())],
+            None,
+        )
     }
 
     /// The top page's data.
     pub fn page_data(&self) -> Result<Value, AppError> {
-        self.eval_json("__cove.pageData()")
+        self.control("pageData", vec![], None)
     }
 
     /// The page stack, bottom first: `[{id, path, query, node}]`.
     pub fn page_stack(&self) -> Result<Value, AppError> {
-        self.eval_json("__cove.stack()")
+        self.control("stack", vec![], None)
     }
 
     /// Evaluate JS in the app's global scope and return its value as JSON.
@@ -566,16 +605,18 @@ impl App {
         params: &Value,
         function: Option<&str>,
     ) -> Result<Automation, AppError> {
-        let f = function.map_or(String::new(), |f| format!(",({f}\n)"));
-        let code = format!("__cove.auto.call({},{params}{f})", js_str(method));
-        Ok(Automation::from_answer(self.eval_json(&code)?))
+        let f = function.map(|f| ("cove:automation".to_string(), format!("({f}\n)")));
+        let answer = self.control("auto.call", vec![json!(method), params.clone()], f)?;
+        Ok(Automation::from_answer(answer))
     }
 
     /// The answer of an [`Automation::Pending`] call, once its promise settled.
     pub fn automation_poll(&self, id: u64) -> Result<Automation, AppError> {
-        Ok(Automation::from_answer(
-            self.eval_json(&format!("__cove.auto.poll({id})"))?,
-        ))
+        Ok(Automation::from_answer(self.control(
+            "auto.poll",
+            vec![json!(id)],
+            None,
+        )?))
     }
 
     /// Move a manual clock forward, firing due timers.
@@ -596,6 +637,68 @@ impl App {
 
     /// Every typed `wx` method with how it is served: `native`, `js`, `host`, `unsupported`.
     pub fn api_kinds(&self) -> Result<Value, AppError> {
-        self.eval_json("__cove.apis()")
+        self.control("apis", vec![], None)
     }
+
+    /// The typed `wx` method names of the official typings, in their order.
+    pub fn api_names(&self) -> Result<Value, AppError> {
+        self.control("apiNames", vec![], None)
+    }
+}
+
+/// Calls the runtime's control function `name` with `args` (as JS values parsed from
+/// JSON) and, last, the value of `function`'s source evaluated in the global scope; the
+/// result as JSON text.
+fn call_runtime(
+    ctx: &rquickjs::Ctx<'_>,
+    limit: Duration,
+    name: &str,
+    args: &[Value],
+    function: Option<(String, String)>,
+) -> Result<String, RunError> {
+    call_runtime_checked(ctx, limit, name, args, function, false, |_| true)
+}
+
+/// [`call_runtime`], with the evaluated `function` first when `first`, and refusing one
+/// whose value fails `check` (a module wrapper that its own text closed early is not a
+/// function).
+fn call_runtime_checked(
+    ctx: &rquickjs::Ctx<'_>,
+    limit: Duration,
+    name: &str,
+    args: &[Value],
+    function: Option<(String, String)>,
+    first: bool,
+    check: impl FnOnce(rquickjs::Value<'_>) -> bool,
+) -> Result<String, RunError> {
+    let js = |e| classify(e, limit);
+    let f = runtime_fn(ctx, name)
+        .map_err(|_| RunError::Exception(format!("the runtime has no `{name}`")))?;
+    let mut call = rquickjs::function::Args::new(ctx.clone(), args.len() + 1);
+    let mut evaluated = None;
+    if let Some((file, source)) = function {
+        let mut opts = rquickjs::context::EvalOptions::default();
+        opts.global = true;
+        opts.strict = false;
+        opts.filename = Some(file);
+        let v: rquickjs::Value = ctx.eval_with_options(source, opts).catch(ctx).map_err(js)?;
+        if !check(v.clone()) {
+            return Err(RunError::Exception(
+                "SyntaxError: the code ends its module wrapper early".into(),
+            ));
+        }
+        evaluated = Some(v);
+    }
+    if first && let Some(v) = evaluated.take() {
+        call.push_arg(v).catch(ctx).map_err(js)?;
+    }
+    for a in args {
+        let v = ctx.json_parse(a.to_string()).catch(ctx).map_err(js)?;
+        call.push_arg(v).catch(ctx).map_err(js)?;
+    }
+    if let Some(v) = evaluated {
+        call.push_arg(v).catch(ctx).map_err(js)?;
+    }
+    let out: rquickjs::Value = f.call_arg(call).catch(ctx).map_err(js)?;
+    Ok(to_json(ctx, out))
 }

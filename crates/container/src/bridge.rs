@@ -1,11 +1,15 @@
 //! The `wx.*` bridge: the native functions the JS runtime calls, on the instance's thread.
 //!
 //! JS sees one object, `__coveNative`, which the runtime takes and removes from the global
-//! scope before app code runs:
+//! scope before app code runs (app code never sees it):
+//! - `bind(control)`: the runtime hands over its control object, once; Rust calls into the
+//!   runtime only through it ([`crate::instance::runtime_fn`]), never through a global;
+//! - `dataSize(changes, upTo) -> n`: the JSON length of a data update, measured in Rust
+//!   (`data_size.rs`) for `setData`'s 1 MB limit, counted up to `upTo` at most;
 //! - `call(name, json) -> json`: a synchronous service call, answered `{"ok": v}` or
 //!   `{"err": "fail ..."}` (storage, files).
 //! - `start(name, json) -> id`: an asynchronous task (network, host requests). Its events
-//!   come back later as turns calling `__cove.deliver(id, kind, json)`; `complete` or
+//!   come back later as turns calling the runtime's `deliver(id, kind, json)`; `complete` or
 //!   `fail` ends it.
 //! - `taskCall(id, method, json) -> json`: abort a task, or send on / close a socket.
 //! - `post(json)`: a message for the view or host (ops, routes, UI), see docs/protocol.md,
@@ -116,7 +120,7 @@ impl Drop for Reply {
 fn deliver(poster: &Poster, task: u64, kind: &'static str, payload: &Value) {
     let text = payload.to_string();
     poster.post(move |ctx| {
-        let f = crate::instance::global_fn(ctx, "__cove.deliver");
+        let f = crate::instance::runtime_fn(ctx, "deliver");
         if let Ok(f) = f {
             let _ = f.call::<_, ()>((task as f64, kind, text));
         }
@@ -181,6 +185,30 @@ pub fn install(
         pacer: Pacer::default(),
     }));
     let native = Object::new(ctx.clone())?;
+    native.set(
+        "bind",
+        Function::new(ctx.clone(), |control: Object<'_>| {
+            crate::instance::bind_control(&control.ctx().clone(), control)
+        })?,
+    )?;
+    native.set(
+        "dataSize",
+        Function::new(
+            ctx.clone(),
+            |changes: rquickjs::Value<'_>, up_to: rquickjs::function::Opt<f64>| -> f64 {
+                if crate::mutation::off(crate::mutation::Control::SetData) {
+                    return 0.0;
+                }
+                let up_to = up_to
+                    .0
+                    .filter(|n| n.is_finite() && *n > 0.0)
+                    .map_or(crate::pacer::MAX_DATA_VALUE, |n| {
+                        n.min((64 << 20) as f64) as usize
+                    });
+                crate::data_size::changes(&changes, up_to) as f64
+            },
+        )?,
+    )?;
     let b = bridge.clone();
     native.set(
         "call",

@@ -216,6 +216,41 @@ thread_local! {
     static CLOCK: RefCell<Option<Rc<RefCell<Timers>>>> = const { RefCell::new(None) };
     /// A full garbage collection is wanted at the end of this turn (see [`request_gc`]).
     static GC_WANTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The runtime's control object (`js/runtime/exports.js`), handed over once through
+    /// the native `bind` before any app code runs. Only Rust holds it: nothing in the
+    /// app's global scope leads to it.
+    static CONTROL: RefCell<Option<Persistent<Object<'static>>>> = const { RefCell::new(None) };
+}
+
+/// Keep `control` as this instance's runtime control object; refused (false) once one is
+/// kept, so that nothing can replace it later.
+pub(crate) fn bind_control<'js>(ctx: &Ctx<'js>, control: Object<'js>) -> bool {
+    CONTROL.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.is_some() {
+            return false;
+        }
+        *c = Some(Persistent::save(ctx, control));
+        true
+    })
+}
+
+/// A function of the runtime's control object by dotted path (`deliver`, `auto.call`);
+/// an error when no runtime is loaded in this instance.
+pub fn runtime_fn<'js>(ctx: &Ctx<'js>, path: &str) -> rquickjs::Result<Function<'js>> {
+    let control = CONTROL
+        .with(|c| c.borrow().clone())
+        .ok_or_else(|| rquickjs::Error::new_from_js("undefined", "the runtime's control object"))?
+        .restore(ctx)?;
+    let mut obj = control;
+    let mut parts = path.split('.').peekable();
+    while let Some(p) = parts.next() {
+        if parts.peek().is_none() {
+            return obj.get(p);
+        }
+        obj = obj.get(p)?;
+    }
+    unreachable!("split yields at least one part")
 }
 
 /// Ask for a full garbage collection when the current turn ends, on an instance's thread.
@@ -242,16 +277,20 @@ pub(crate) fn clock_now() -> Duration {
 /// Installed before any other script: timers and console on top of the natives.
 const PRELUDE: &str = r#"(function (g, schedule, log) {
   'use strict';
+  // The timer table is the runtime's: app code that replaces Map's methods must not be
+  // handed it (see js/runtime/intrinsics.js).
+  const apply = Reflect.apply;
+  const [mapGet, mapSet, mapDelete] = [Map.prototype.get, Map.prototype.set, Map.prototype.delete];
   const timers = new Map();
   let next = 0;
   const add = (fn, ms, args, repeat) => {
     const id = ++next;
     const delay = Math.max(0, Number(ms) || 0);
-    timers.set(id, { fn, args, every: repeat ? Math.max(delay, 1) : -1 });
+    apply(mapSet, timers, [id, { fn, args, every: repeat ? Math.max(delay, 1) : -1 }]);
     schedule(id, delay);
     return id;
   };
-  const clear = (id) => { timers.delete(id); };
+  const clear = (id) => { apply(mapDelete, timers, [id]); };
   Object.assign(g, {
     setTimeout: (fn, ms, ...args) => add(fn, ms, args, false),
     setInterval: (fn, ms, ...args) => add(fn, ms, args, true),
@@ -270,9 +309,9 @@ const PRELUDE: &str = r#"(function (g, schedule, log) {
   console.trace = console.debug;
   g.console = console;
   return function fire(id) {
-    const t = timers.get(id);
+    const t = apply(mapGet, timers, [id]);
     if (!t) return;
-    if (t.every >= 0) schedule(id, t.every); else timers.delete(id);
+    if (t.every >= 0) schedule(id, t.every); else apply(mapDelete, timers, [id]);
     if (typeof t.fn === 'function') t.fn(...t.args);
     else if (typeof t.fn === 'string') (0, eval)(t.fn);
   };
@@ -568,6 +607,7 @@ impl Drop for Loop {
     fn drop(&mut self) {
         // Persistent values must go before the runtime that owns them.
         self.rejections.borrow_mut().clear();
+        CONTROL.with(|c| c.borrow_mut().take());
     }
 }
 
@@ -613,8 +653,8 @@ impl Loop {
         }
     }
 
-    /// Hand each still-unhandled rejection to `__cove.unhandledRejection` when the app
-    /// runtime defines it, else to the console hook.
+    /// Hand each still-unhandled rejection to the runtime's `unhandledRejection` when an
+    /// app runtime is loaded, else to the console hook.
     fn report_rejections(&mut self) {
         let list = std::mem::take(&mut *self.rejections.borrow_mut());
         if list.is_empty() {
@@ -627,7 +667,7 @@ impl Loop {
                 else {
                     continue;
                 };
-                match global_fn(&ctx, "__cove.unhandledRejection") {
+                match runtime_fn(&ctx, "unhandledRejection") {
                     Ok(f) => {
                         let _ = f.call::<_, ()>((reason, promise)).catch(&ctx);
                     }
@@ -719,7 +759,7 @@ pub fn to_json<'js>(ctx: &Ctx<'js>, v: rquickjs::Value<'js>) -> String {
         .unwrap_or_else(|| "null".into())
 }
 
-/// A global function by dotted path, e.g. `__cove.deliver`.
+/// A global function by dotted path, e.g. `JSON.parse`.
 pub fn global_fn<'js>(ctx: &Ctx<'js>, path: &str) -> rquickjs::Result<Function<'js>> {
     let mut obj: Object = ctx.globals();
     let mut parts = path.split('.').peekable();

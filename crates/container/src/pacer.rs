@@ -27,6 +27,10 @@ pub const MAX_MESSAGE_OPS: usize = 10_000;
 pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
 /// A single op bigger than this is dropped (setData is limited to 1 MB before it).
 pub const MAX_OP_BYTES: usize = 4 << 20;
+/// `setData`'s limit, as WeChat counts it (UTF-16 units of the JSON text). The runtime
+/// refuses a data update over it; here the bridge refuses any text or attribute value over
+/// it, so no such value reaches the view whatever the app's JS did to the runtime.
+pub const MAX_DATA_VALUE: usize = 1 << 20;
 /// What may wait for the view; more is dropped.
 pub const MAX_QUEUED_BYTES: usize = 32 << 20;
 /// Waiting messages leave at most this often.
@@ -191,6 +195,28 @@ impl Default for Pacer {
     }
 }
 
+/// Whether `op` sets a text or an attribute value longer than [`MAX_DATA_VALUE`]. Only a
+/// message longer than that can hold one, and such messages are always parsed here.
+fn carries_too_much_data(op: &Value) -> bool {
+    if crate::mutation::off(crate::mutation::Control::SetData) {
+        return false;
+    }
+    let Some(a) = op.as_array() else {
+        return false;
+    };
+    let value = match a.first().and_then(Value::as_str) {
+        Some("text" | "createText") => a.get(2),
+        Some("attr") => a.get(3),
+        _ => None,
+    };
+    let Some(v) = value else {
+        return false;
+    };
+    // Cheap bound first: UTF-8 bytes are never fewer than UTF-16 units.
+    let text = v.to_string();
+    text.len() > MAX_DATA_VALUE && text.encode_utf16().count() > MAX_DATA_VALUE
+}
+
 /// An upper bound of the ops in an `ops` message: each op opens a bracket.
 fn ops_bound(msg: &str) -> usize {
     msg.bytes().filter(|&b| b == b'[').count()
@@ -319,8 +345,16 @@ impl Pacer {
             unreachable!("pushed above")
         };
         let (mut queued, mut dropped) = (self.queued_bytes as isize, 0u64);
-        let mut big = 0;
+        let (mut big, mut data) = (0, 0);
         for op in &ops {
+            if carries_too_much_data(op) {
+                data += 1;
+                // The node must still exist for the ops that follow: it is created empty.
+                if op[0] == "createText" {
+                    queued += batch.push(&json!(["createText", op[1], ""]));
+                }
+                continue;
+            }
             // Cheap bound first: serializing a huge op only to drop it is waste.
             if queued as usize > MAX_QUEUED_BYTES {
                 dropped += 1;
@@ -341,6 +375,13 @@ impl Pacer {
             out.push(Out::Warn(format!(
                 "cove: {big} view operation(s) larger than {} MB dropped",
                 MAX_OP_BYTES >> 20
+            )));
+        }
+        if data > 0 {
+            out.push(Out::Warn(format!(
+                "cove: {data} view operation(s) carrying a value over setData's {} MB limit \
+                 were not sent to the view",
+                MAX_DATA_VALUE >> 20
             )));
         }
         if dropped > 0 {
@@ -425,5 +466,43 @@ impl Pacer {
             BYTE_BURST as usize >> 20,
             BYTES_PER_SECOND as usize >> 20,
         )));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_view_value_over_set_datas_limit_is_refused_and_counted_as_wechat_counts() {
+        let over = "x".repeat(MAX_DATA_VALUE + 1);
+        assert!(carries_too_much_data(&json!(["text", 3, over])));
+        assert!(carries_too_much_data(&json!(["createText", 3, over])));
+        assert!(carries_too_much_data(&json!(["attr", 3, "title", over])));
+        // Other ops may be bigger (a canvas image goes in its own message).
+        assert!(!carries_too_much_data(&json!(["style", 3, over])));
+        // UTF-16 units, as WeChat counts: 600,000 CJK characters are 1.8 MB of UTF-8 but
+        // under the limit.
+        let cjk = "数".repeat(600_000);
+        assert!(!carries_too_much_data(&json!(["text", 3, cjk])));
+
+        let mut p = Pacer::default();
+        let msg = json!({"t": "ops", "ops": [["createText", 3, over], ["append", 1, 3]]});
+        let out = p.post(msg.to_string(), Duration::ZERO);
+        let sent: Vec<&String> = out
+            .iter()
+            .filter_map(|o| match o {
+                Out::Send(m) => Some(m),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            sent,
+            [&json!({"t": "ops", "ops": [["createText", 3, ""], ["append", 1, 3]]}).to_string()]
+        );
+        assert!(
+            out.iter()
+                .any(|o| matches!(o, Out::Warn(w) if w.contains("were not sent to the view")))
+        );
     }
 }

@@ -12,48 +12,65 @@ const codeSpace = env.createCodeSpace('', true);
 const associated = env.associateBackend(backend);
 
 // WeChat refuses a setData whose data is longer than 1 MB once serialized: nothing is
-// applied, the console says why, and the call throws. Every page and component method
-// caller inherits this setData (automation's Page.setData included).
+// applied, the console says why, and the call throws. Every data update glass-easel
+// applies passes through its DataGroup's `applyDataUpdates`: `setData`, and also
+// `updateData`, `replaceDataOnPath`, `spliceArrayDataOnPath` and `groupUpdates`, which the
+// adapter offers too, and automation's `Page.setData`. Rust measures the pending changes
+// (`native.dataSize`, src/data_size.rs), so a replaced `JSON.stringify` or a `toJSON` on a
+// prototype does not change the count; the method is fixed on the prototype, and the
+// original is kept here only. Code that goes below the data layer (glass-easel's template
+// engine, the backend nodes) still cannot send the view a value over the limit: the bridge
+// refuses those (src/pacer.rs).
 const SET_DATA_LIMIT = 1024 * 1024;
+/** How far the count goes before it stops: enough for WeChat's message to give the length. */
+const SET_DATA_COUNT_UP_TO = 16 * SET_DATA_LIMIT;
 const warnConsole = console.warn;
-const callerProto = adapter.component.ComponentCaller.prototype;
-const adapterSetData = callerProto.setData;
-callerProto.setData = function setData(data, callback) {
-  let length = 0;
-  try {
-    const text = JSON.stringify(data);
-    length = text === undefined ? 0 : text.length;
-  } catch (_e) {
-    // Not serializable (a cycle): glass-easel copies what it can, as before.
-  }
-  if (length > SET_DATA_LIMIT) {
-    const message = `invokeWebviewMethod 数据传输长度为 ${length} 已经超过最大长度 ${SET_DATA_LIMIT}`;
-    warnConsole(`setData: ${message} (nothing was set)`);
-    throw new Error(message);
-  }
-  return adapterSetData.call(this, data, callback);
-};
+const dataGroupProto = ge.DataGroup.prototype;
+const applyDataUpdates = dataGroupProto.applyDataUpdates;
+$defineProperty(dataGroupProto, 'applyDataUpdates', {
+  value: function limitedApplyDataUpdates(...args) {
+    const changes = this._$pendingChanges;
+    const length = native.dataSize(changes, SET_DATA_COUNT_UP_TO);
+    if (length > SET_DATA_LIMIT) {
+      this._$pendingChanges = [];
+      const message = `invokeWebviewMethod 数据传输长度为 ${length} 已经超过最大长度 ${SET_DATA_LIMIT}`;
+      warnConsole(`setData: ${message} (nothing was set)`);
+      throw new $Error(message);
+    }
+    // What was counted is what is applied, whatever accessor app code put there.
+    $defineProperty(this, '_$pendingChanges', { value: changes, writable: true, enumerable: true, configurable: true });
+    return $apply(applyDataUpdates, this, args);
+  },
+  writable: false,
+  enumerable: false,
+  configurable: false,
+});
 
 // glass-easel leaves the `ready` lifetime to the host. Every component joins a queue when
 // attached, and the queue runs after the page's first render (before onReady) and at the
 // end of every turn, for components a later setData creates.
-const readyQueue = [];
+let readyQueue = opList();
 codeSpace.setOverallBehavior(
   codeSpace
     .behavior()
     .definition({
       lifetimes: {
         attached() {
-          readyQueue.push(this);
+          append(readyQueue, this);
         },
       },
     })
     .register()._$,
 );
 function flushReady() {
+  // Taken whole, in order: components attached meanwhile join a fresh queue, run next.
   while (readyQueue.length) {
-    const c = readyQueue.shift();
-    safe(() => c._$.triggerLifetime('ready', []));
+    const batch = readyQueue;
+    readyQueue = opList();
+    for (let i = 0; i < batch.length; i++) {
+      const c = batch[i];
+      safe(() => c._$.triggerLifetime('ready', []));
+    }
   }
 }
 
@@ -285,7 +302,7 @@ function load(templateGroup, unitConfigs, app) {
     codeSpace.addComponentStaticConfig(EMPTY_COMPONENT, { component: true });
     inUnitEnv(EMPTY_COMPONENT, () => global.Component({}));
   }
-  if (modules.has('app.js')) safe(() => requireModule('app.js'));
+  if ($mapHas(modules, 'app.js')) safe(() => requireModule('app.js'));
   if (!appInstance) App({});
 }
 /** A component that renders nothing: the default of generics that have none. */
@@ -306,7 +323,7 @@ function ensureUnit(path) {
   const deps = Object.values(config.usingComponents || {});
   for (const g of Object.values(config.componentGenerics || {})) if (g && g.default) deps.push(g.default);
   for (const dep of deps) ensureUnit(stripSlash(dep));
-  if (!modules.has(path + '.js')) return;
+  if (!$mapHas(modules, path + '.js')) return;
   try {
     inUnitEnv(path, () => requireModule(path + '.js'));
   } catch (e) {
@@ -442,7 +459,7 @@ function openPage(path, query, opener) {
   reportMissingComponents(path);
   ensureUnit(path);
   const node = backend.createElement('page', 'page');
-  ops.push(['page', node.__id, id, path]);
+  pushOp(['page', node.__id, id, path]);
   let root = null;
   let caller;
   try {
@@ -674,7 +691,7 @@ function appHide() {
 }
 
 function copy(v) {
-  return JSON.parse(JSON.stringify(v));
+  return $parse($stringify(v));
 }
 
 // ---- EventChannel ----------------------------------------------------------------------------------
@@ -721,7 +738,7 @@ function inbound(msg) {
   const top = stack[stack.length - 1];
   switch (msg.t) {
     case 'event': {
-      const target = elements.get(msg.node);
+      const target = $mapGet(elements, msg.node);
       if (!target) return { error: `no element with node id ${msg.node}` };
       const extraFields = {};
       for (const k of ['touches', 'changedTouches']) if (Array.isArray(msg[k])) extraFields[k] = msg[k];
@@ -730,14 +747,14 @@ function inbound(msg) {
       return {};
     }
     case 'model': {
-      const m = modelListeners.get(msg.node);
-      const l = m && m.get(msg.name);
+      const m = $mapGet(modelListeners, msg.node);
+      const l = m && $mapGet(m, msg.name);
       if (!l) return { error: `node ${msg.node} has no model binding for ${msg.name}` };
       safe(() => l(msg.value));
       return {};
     }
     case 'intersection': {
-      const l = intersectionListeners.get(msg.id);
+      const l = $mapGet(intersectionListeners, msg.id);
       if (l) safe(() => l(msg.entry));
       return {};
     }
@@ -789,7 +806,7 @@ function inbound(msg) {
       return { result: r === undefined ? null : r };
     }
     default:
-      return { error: `unknown inbound message ${JSON.stringify(msg.t)}` };
+      return { error: `unknown inbound message ${$stringify(msg.t)}` };
   }
 }
 

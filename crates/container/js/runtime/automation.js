@@ -155,7 +155,7 @@ function describe(n) {
 
 function elementOf(params) {
   const h = String(params.elementId);
-  const n = h[0] === 'v' ? virtualHandles.get(h) : elements.get(Number(h));
+  const n = h[0] === 'v' ? virtualHandles.get(h) : $mapGet(elements, Number(h));
   if (!n) throw new Error(`element ${h} no longer exists (its page or component was removed)`);
   return n;
 }

@@ -2,13 +2,18 @@
 // becomes one operation for the view (docs/protocol.md lists them). Node ids are numbers,
 // unique within an app; page host nodes are created by the router, not appended to 0.
 
-/** @type {unknown[][]} */
-let ops = [];
+/** What the turn drew; prototype-less arrays, see `intrinsics.js`. @type {unknown[][]} */
+let ops = opList();
+/** Queue one op for the view. */
+function pushOp(op) {
+  $setPrototypeOf(op, null);
+  append(ops, op);
+}
 let nextNodeId = 1;
 /** glass-easel elements by node id, for events from the view. */
-const elements = new Map();
+const elements = new $Map();
 /** `model:` bindings by node id and attribute, for values the view changes. */
-const modelListeners = new Map();
+const modelListeners = new $Map();
 /** Layout answers the view owes us, by request id. */
 let layoutSeq = 0;
 
@@ -18,73 +23,73 @@ class BackendNode {
     this.__id = id;
   }
   appendChild(child) {
-    ops.push(['append', this.__id, child.__id]);
+    pushOp(['append', this.__id, child.__id]);
   }
   removeChild(child, _index) {
-    ops.push(['remove', this.__id, child.__id]);
+    pushOp(['remove', this.__id, child.__id]);
   }
   insertBefore(child, before, _index) {
-    ops.push(['insert', this.__id, child.__id, before ? before.__id : null]);
+    pushOp(['insert', this.__id, child.__id, before ? before.__id : null]);
   }
   replaceChild(child, oldChild, _index) {
-    ops.push(['replace', this.__id, child.__id, oldChild ? oldChild.__id : null]);
+    pushOp(['replace', this.__id, child.__id, oldChild ? oldChild.__id : null]);
   }
   spliceBefore(before, deleteCount, list) {
-    ops.push(['spliceBefore', this.__id, before.__id, deleteCount, list.__id]);
+    pushOp(['spliceBefore', this.__id, before.__id, deleteCount, list.__id]);
   }
   spliceAppend(list) {
-    ops.push(['spliceAppend', this.__id, list.__id]);
+    pushOp(['spliceAppend', this.__id, list.__id]);
   }
   spliceRemove(before, deleteCount) {
-    ops.push(['spliceRemove', this.__id, before.__id, deleteCount]);
+    pushOp(['spliceRemove', this.__id, before.__id, deleteCount]);
   }
   setId(id) {
-    ops.push(['id', this.__id, id]);
+    pushOp(['id', this.__id, id]);
   }
   setStyleScope(styleScope, extraStyleScope, hostStyleScope) {
-    ops.push(['styleScope', this.__id, scopePrefix(styleScope), scopePrefix(extraStyleScope), scopePrefix(hostStyleScope)]);
+    pushOp(['styleScope', this.__id, scopePrefix(styleScope), scopePrefix(extraStyleScope), scopePrefix(hostStyleScope)]);
   }
   setStyle(styleText) {
-    ops.push(['style', this.__id, styleText]);
+    pushOp(['style', this.__id, styleText]);
   }
   addClass(name, styleScope) {
-    ops.push(['class', this.__id, name, scopePrefix(styleScope)]);
+    pushOp(['class', this.__id, name, scopePrefix(styleScope)]);
   }
   removeClass(name, styleScope) {
-    ops.push(['removeClass', this.__id, name, scopePrefix(styleScope)]);
+    pushOp(['removeClass', this.__id, name, scopePrefix(styleScope)]);
   }
   clearClasses() {
-    ops.push(['clearClasses', this.__id]);
+    pushOp(['clearClasses', this.__id]);
   }
   setAttribute(name, value) {
     // rich-text HTML is parsed here (html5ever, natively): the view never parses HTML.
     if (name === 'nodes' && typeof value === 'string' && this.__tag === 'rich-text') {
       value = nativeCall('html', { html: value });
     }
-    ops.push(['attr', this.__id, name, value === undefined ? null : value]);
+    pushOp(['attr', this.__id, name, value === undefined ? null : value]);
   }
   removeAttribute(name) {
-    ops.push(['removeAttr', this.__id, name]);
+    pushOp(['removeAttr', this.__id, name]);
   }
   setText(content) {
-    ops.push(['text', this.__id, content]);
+    pushOp(['text', this.__id, content]);
   }
   setListenerStats(type, capture, mutLevel) {
-    ops.push(['listen', this.__id, type, capture, mutLevel]);
+    pushOp(['listen', this.__id, type, capture, mutLevel]);
   }
   setModelBindingStat(attributeName, listener) {
-    let m = modelListeners.get(this.__id);
-    if (!m) modelListeners.set(this.__id, (m = new Map()));
-    m.set(attributeName, listener);
-    ops.push(['model', this.__id, attributeName]);
+    let m = $mapGet(modelListeners, this.__id);
+    if (!m) $mapSet(modelListeners, this.__id, (m = new $Map()));
+    $mapSet(m, attributeName, listener);
+    pushOp(['model', this.__id, attributeName]);
   }
   associateValue(v) {
-    elements.set(this.__id, v);
+    $mapSet(elements, this.__id, v);
   }
   release() {
-    elements.delete(this.__id);
-    modelListeners.delete(this.__id);
-    ops.push(['release', this.__id]);
+    $mapDelete(elements, this.__id);
+    $mapDelete(modelListeners, this.__id);
+    pushOp(['release', this.__id]);
   }
   // Layout lives in the view: ask it, and answer when it replies (or zeros headless).
   getBoundingClientRect(cb) {
@@ -95,12 +100,12 @@ class BackendNode {
   }
   createIntersectionObserver(relativeTo, margin, thresholds, listener) {
     const id = ++layoutSeq;
-    intersectionListeners.set(id, listener);
-    ops.push(['observe', id, this.__id, relativeTo ? relativeTo.__id : null, margin, thresholds]);
+    $mapSet(intersectionListeners, id, listener);
+    pushOp(['observe', id, this.__id, relativeTo ? relativeTo.__id : null, margin, thresholds]);
     return {
       disconnect() {
-        intersectionListeners.delete(id);
-        ops.push(['unobserve', id]);
+        $mapDelete(intersectionListeners, id);
+        pushOp(['unobserve', id]);
       },
     };
   }
@@ -114,7 +119,7 @@ class BackendNode {
   }
 }
 
-const intersectionListeners = new Map();
+const intersectionListeners = new $Map();
 
 /** The class prefix of a style scope (the compiled CSS has `.<prefix>--<name>`); null for the shared scope. */
 function scopePrefix(scope) {
@@ -127,7 +132,8 @@ function orNull(v) {
 }
 
 function askLayout(node, what, cb, headless) {
-  hostRequest('layout', { node, what }).then(
+  $then(
+    hostRequest('layout', { node, what }),
     (r) => cb(r === undefined || r === null ? headless : r),
     () => cb(headless),
   );
@@ -146,11 +152,11 @@ const backend = {
   registerStyleSheetContent(_path, _content) {},
   appendStyleSheetPath(path, styleScope) {
     sheetIndex += 1;
-    ops.push(['styleSheet', path, scopePrefix(styleScope), sheetIndex]);
+    pushOp(['styleSheet', path, scopePrefix(styleScope), sheetIndex]);
     return sheetIndex;
   },
   disableStyleSheet(index) {
-    ops.push(['disableStyleSheet', index]);
+    pushOp(['disableStyleSheet', index]);
   },
   render(cb) {
     setTimeout(() => cb(null), 0);
@@ -158,19 +164,19 @@ const backend = {
   getRootNode: () => rootNode,
   createElement(tagName, stylingName) {
     const id = nextNodeId++;
-    ops.push(['create', id, tagName, stylingName]);
+    pushOp(['create', id, tagName, stylingName]);
     const node = new BackendNode(id);
     node.__tag = tagName;
     return node;
   },
   createTextNode(text) {
     const id = nextNodeId++;
-    ops.push(['createText', id, text]);
+    pushOp(['createText', id, text]);
     return new BackendNode(id);
   },
   createFragment() {
     const id = nextNodeId++;
-    ops.push(['createFragment', id]);
+    pushOp(['createFragment', id]);
     return new BackendNode(id);
   },
   onEvent(_listener) {},
@@ -182,9 +188,11 @@ const backend = {
 /** Send what the turn drew as one batch. */
 function flushOps() {
   if (ops.length > 0) {
-    const batch = ops;
-    ops = [];
-    post({ t: 'ops', ops: batch });
+    const msg = record();
+    msg.t = 'ops';
+    msg.ops = ops;
+    ops = opList();
+    post(msg);
   }
   pace();
 }

@@ -2,7 +2,7 @@
 // `require` resolves through the dependency map the compiler wrote for it.
 
 /** @type {Map<string, {deps: Record<string,string>, factory: Function, module?: {exports: any}}>} */
-const modules = new Map();
+const modules = new $Map();
 /**
  * What modules see as `global`: in WeChat an object every module shares, not the global
  * scope (`global.a = 1` does not make `a` a variable). uni-app and others store their
@@ -11,11 +11,11 @@ const modules = new Map();
 const sharedGlobal = {};
 
 function defineModule(id, deps, factory) {
-  modules.set(id, { deps, factory });
+  $mapSet(modules, id, { deps, factory });
 }
 
 function requireModule(id) {
-  const m = modules.get(id);
+  const m = $mapGet(modules, id);
   if (!m) throw new Error('no such module: ' + id);
   if (m.module) return m.module.exports;
   const module = { exports: {} };
@@ -26,7 +26,7 @@ function requireModule(id) {
     // Not resolved at build time (a computed path, or a file that was missing): WeChat
     // resolves it against the package's modules when it runs, and throws if none matches.
     const spec = String(specifier);
-    const found = runTimeCandidates(id, spec).find((c) => modules.has(c));
+    const found = runTimeCandidates(id, spec).find((c) => $mapHas(modules, c));
     if (found) return requireModule(found);
     throw new Error(`module '${runTimeCandidates(id, spec)[0]}' is not defined, require args is '${spec}'`);
   };
@@ -50,7 +50,7 @@ function requireModule(id) {
   /** `require.async(path)`: the module, as a promise. */
   req.async = (specifier) => new Promise((ok) => ok(resolve(specifier)));
   try {
-    m.factory.call(module.exports, req, module, module.exports, sharedGlobal);
+    $apply(m.factory, module.exports, [req, module, module.exports, sharedGlobal]);
   } catch (e) {
     m.module = undefined;
     throw e;

@@ -75,24 +75,24 @@ function decodeBinary(v) {
 
 /** A synchronous native call; throws WxFail with WeChat's errMsg tail. */
 function nativeCall(name, args) {
-  const r = JSON.parse(native.call(name, JSON.stringify(encodeBinary(args === undefined ? null : args))));
+  const r = $parse(native.call(name, $stringify(encodeBinary(args === undefined ? null : args))));
   if (r.err !== undefined) throw new WxFail(r.err);
   return decodeBinary(r.ok);
 }
 
 /** Native tasks by id: `events(kind, payload)` for progress etc., then `done`. */
-const tasks = new Map();
+const tasks = new $Map();
 function nativeStart(name, args, handlers) {
-  const id = native.start(name, JSON.stringify(encodeBinary(args)));
-  tasks.set(id, handlers);
+  const id = native.start(name, $stringify(encodeBinary(args)));
+  $mapSet(tasks, id, handlers);
   return id;
 }
 /** Called by Rust with a task's event; `complete`/`fail` end it. */
 function deliver(id, kind, json) {
-  const h = tasks.get(id);
+  const h = $mapGet(tasks, id);
   if (!h) return;
-  const payload = decodeBinary(JSON.parse(json));
-  if (kind === 'complete' || kind === 'fail' || kind === 'close') tasks.delete(id);
+  const payload = decodeBinary($parse(json));
+  if (kind === 'complete' || kind === 'fail' || kind === 'close') $mapDelete(tasks, id);
   safe(() => h(kind, payload));
 }
 
@@ -100,7 +100,7 @@ function deliver(id, kind, json) {
 function hostRequest(api, args) {
   // The host may answer from the view, which must have the nodes this turn drew so far.
   flushOps();
-  return new Promise((resolve, reject) => {
+  return new $Promise((resolve, reject) => {
     nativeStart('host', { api, args: args === undefined ? {} : args }, (kind, payload) => {
       if (kind === 'complete') resolve(payload);
       else if (kind === 'fail') reject(new WxFail(String(payload)));
@@ -108,9 +108,11 @@ function hostRequest(api, args) {
   });
 }
 
+/** A message for the view or host, built where the app's prototypes cannot rewrite it. */
 function post(msg) {
-  native.post(JSON.stringify(msg));
-  if (msg.t === 'route') routeAnnounced(msg);
+  const t = msg.t;
+  native.post($stringify($getPrototypeOf(msg) === null ? msg : sealed(msg)));
+  if (t === 'route') routeAnnounced(msg);
 }
 
 // ---- calling conventions -------------------------------------------------------------------------------
@@ -707,7 +709,7 @@ wx.connectSocket = (opts) => {
   return task;
 };
 function nativeTaskCall(id, method, args) {
-  const r = JSON.parse(native.taskCall(id, method, JSON.stringify(encodeBinary(args))));
+  const r = $parse(native.taskCall(id, method, $stringify(encodeBinary(args))));
   if (r.err !== undefined) throw new WxFail(r.err);
   return decodeBinary(r.ok);
 }
@@ -927,7 +929,7 @@ inbound = function (msg) {
   }
   if (msg && msg.t === 'device') {
     const name = msg.event;
-    if (!Object.prototype.hasOwnProperty.call(deviceListeners, name) || name === 'windowResize') return { error: `unknown device event ${JSON.stringify(name)}` };
+    if (!Object.prototype.hasOwnProperty.call(deviceListeners, name) || name === 'windowResize') return { error: `unknown device event ${$stringify(name)}` };
     const data = msg.data && typeof msg.data === 'object' ? msg.data : {};
     if (name === 'themeChange') return themeChanged(data);
     deviceEvent(name, data);

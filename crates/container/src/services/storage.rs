@@ -252,6 +252,19 @@ impl Storage {
         at_rest: &AtRest,
         app_id: &str,
     ) -> Result<Storage, ServiceError> {
+        // The mutation check's "isolation off": one store, under one key, for every app
+        // whose data directories share a parent.
+        let shared;
+        let (dir, app_id) = if crate::mutation::off(crate::mutation::Control::Storage) {
+            shared = dir
+                .parent()
+                .and_then(Path::parent)
+                .unwrap_or(dir)
+                .join("mutation-shared-storage");
+            (shared.as_path(), "")
+        } else {
+            (dir, app_id)
+        };
         let sealer = match at_rest {
             AtRest::Plain => None,
             AtRest::Encrypted { suite, secret } => Some(Sealer::new(*suite, secret, app_id)),

@@ -3,9 +3,13 @@
 //! private ranges without touching the system's DNS: domain lists, IP literals, private
 //! addresses behind names, redirects, sockets and certificate pinning.
 //!
-//! Only 127.0.0.1 is ever connected to: names that resolve elsewhere (10.0.0.5,
-//! 169.254.169.254, ...) must be refused before any connection, which is what is tested;
-//! that such ranges can be allowed is checked on the policy, without traffic.
+//! The servers listen on 127.0.0.1 and, for a loopback address outside the policy's
+//! allowed range, on 127.0.0.2 (the same ports), so that a refused connection is refused
+//! by the policy and not by an empty port; a plain HTTP listener stands behind `http://`
+//! URLs, and the certificate covers every name and IP the tests reach (127.0.0.1 and
+//! localhost included). Names that resolve elsewhere (10.0.0.5, 169.254.169.254) have no
+//! listener: they must be refused before any connection, which is what is tested; that
+//! such ranges can be allowed is checked on the policy, without traffic.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -36,8 +40,12 @@ const NOT_LISTED: &str = "fail url not in domain list";
 const NOT_ALLOWED: &str = "fail address not allowed";
 
 pub(crate) struct Fixture {
+    /// HTTPS, on 127.0.0.1 and 127.0.0.2.
     pub(crate) https: u16,
-    wss: u16,
+    /// WSS (an echo server), on 127.0.0.1 and 127.0.0.2.
+    pub(crate) wss: u16,
+    /// Plain HTTP, on 127.0.0.1.
+    pub(crate) http: u16,
     /// The test CA (DER), trusted through `NetPolicy::extra_roots`.
     ca: Vec<u8>,
     /// The server key's pin: base64 SHA-256 of its SubjectPublicKeyInfo, computed from the
@@ -58,17 +66,26 @@ pub(crate) fn fx() -> &'static Fixture {
                 .unwrap();
             rt.block_on(async move {
                 let (acceptor, ca, pin) = tls();
-                let https = TcpListener::bind("127.0.0.1:0").await.unwrap();
-                let wss = TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let (https, https2) = loopback_pair().await;
+                let (wss, wss2) = loopback_pair().await;
+                let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
                 let f: &'static Fixture = Box::leak(Box::new(Fixture {
                     https: https.local_addr().unwrap().port(),
                     wss: wss.local_addr().unwrap().port(),
+                    http: http.local_addr().unwrap().port(),
                     ca,
                     pin,
                     hits: Mutex::default(),
                 }));
                 tx.send(f).unwrap();
-                tokio::spawn(wss_server(wss, acceptor.clone()));
+                tokio::spawn(wss_server(wss, acceptor.clone(), f));
+                tokio::spawn(wss_server(wss2, acceptor.clone(), f));
+                tokio::spawn(async move { axum::serve(http, app(f)).await.unwrap() });
+                let second = TlsListener {
+                    tcp: https2,
+                    acceptor: acceptor.clone(),
+                };
+                tokio::spawn(async move { axum::serve(second, app(f)).await.unwrap() });
                 let listener = TlsListener {
                     tcp: https,
                     acceptor,
@@ -78,6 +95,17 @@ pub(crate) fn fx() -> &'static Fixture {
         });
         rx.recv().unwrap()
     })
+}
+
+/// Listeners on 127.0.0.1 and 127.0.0.2 with the same port.
+async fn loopback_pair() -> (TcpListener, TcpListener) {
+    loop {
+        let first = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = first.local_addr().unwrap().port();
+        if let Ok(second) = TcpListener::bind(("127.0.0.2", port)).await {
+            return (first, second);
+        }
+    }
 }
 
 /// A CA, and a server certificate it signed for the test names; the acceptor serving it,
@@ -97,12 +125,18 @@ fn tls() -> (TlsAcceptor, Vec<u8>, String) {
     let ca_cert = ca_params.self_signed(&ca_key).unwrap();
     let issuer = Issuer::new(ca_params, ca_key);
 
+    // Every name and address a test reaches, so that no refusal is a certificate's.
     let names = [
         "api.bank.test",
         "other.bank.test",
         "sub.api.bank.test",
         "ws.bank.test",
         "evil.test",
+        "intranet.bank.test",
+        "private.bank.test",
+        "meta.bank.test",
+        "localhost",
+        "127.0.0.1",
     ];
     let mut params = CertificateParams::new(names.map(String::from).to_vec()).unwrap();
     params
@@ -179,7 +213,10 @@ fn app(f: &'static Fixture) -> Router {
                     "private" => format!("https://private.bank.test:{p}/hit/redirected-private"),
                     "unlisted" => format!("https://evil.test:{p}/hit/redirected-unlisted"),
                     "ip" => format!("https://127.0.0.1:{p}/hit/redirected-ip"),
-                    "http" => format!("http://api.bank.test:{p}/hit/redirected-http"),
+                    "http" => format!("http://api.bank.test:{}/hit/redirected-http", f.http),
+                    "intranet" => {
+                        format!("https://intranet.bank.test:{p}/hit/redirected-intranet")
+                    }
                     _ => return StatusCode::NOT_FOUND.into_response(),
                 };
                 (StatusCode::FOUND, [(header::LOCATION, loc)]).into_response()
@@ -187,8 +224,8 @@ fn app(f: &'static Fixture) -> Router {
         )
 }
 
-/// Echoes text frames, over TLS.
-async fn wss_server(listener: TcpListener, acceptor: TlsAcceptor) {
+/// Echoes text frames, over TLS; each opened socket counts as a hit on `ws<path>`.
+async fn wss_server(listener: TcpListener, acceptor: TlsAcceptor, f: &'static Fixture) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
@@ -198,7 +235,12 @@ async fn wss_server(listener: TcpListener, acceptor: TlsAcceptor) {
             let Ok(tls) = acceptor.accept(stream).await else {
                 return;
             };
-            let Ok(mut ws) = tokio_tungstenite::accept_async(tls).await else {
+            let count = |req: &tokio_tungstenite::tungstenite::handshake::server::Request, res| {
+                let tag = format!("ws{}", req.uri().path());
+                *f.hits.lock().unwrap().entry(tag).or_default() += 1;
+                Ok(res)
+            };
+            let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tls, count).await else {
                 return;
             };
             while let Some(Ok(msg)) = ws.next().await {
@@ -218,7 +260,7 @@ fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
-fn resolver() -> FixedResolver {
+pub(crate) fn resolver() -> FixedResolver {
     let lo = [ip("127.0.0.1")];
     FixedResolver::new()
         .with("api.bank.test", lo)
@@ -226,6 +268,8 @@ fn resolver() -> FixedResolver {
         .with("sub.api.bank.test", lo)
         .with("ws.bank.test", lo)
         .with("evil.test", lo)
+        .with("localhost", lo)
+        .with("intranet.bank.test", [ip("127.0.0.2")])
         .with("private.bank.test", [ip("10.0.0.5")])
         .with("meta.bank.test", [ip("169.254.169.254")])
         .with("loop.bank.test", [ip("127.0.0.2")])
@@ -249,6 +293,7 @@ pub(crate) fn policy() -> NetPolicy {
             "loop.bank.test",
             "loop6.bank.test",
             "mapped.bank.test",
+            "intranet.bank.test",
             // Never valid entries: IP literals and localhost are refused whatever the list.
             "localhost",
             "127.0.0.1",
@@ -259,6 +304,7 @@ pub(crate) fn policy() -> NetPolicy {
             "ws.bank.test".into(),
             "api.bank.test".into(),
             "private.bank.test".into(),
+            "intranet.bank.test".into(),
         ],
         allowed_private: vec!["127.0.0.1/32".parse().unwrap()],
         extra_roots: vec![f.ca.clone()],
@@ -389,7 +435,8 @@ fn unlisted_hosts_and_ports_are_refused() {
 #[test]
 fn plain_http_and_ws_are_refused_outside_dev_mode() {
     let net = bank();
-    let plain = format!("http://api.bank.test:{}/hit/plain", fx().https);
+    // A plain HTTP server listens there: the refusal is the policy's.
+    let plain = format!("http://api.bank.test:{}/hit/plain", fx().http);
     assert_eq!(request(&net, &plain), Err(NOT_LISTED.into()));
     assert_eq!(hits("plain"), 0);
     let ws = format!("ws://ws.bank.test:{}/", fx().wss);
@@ -502,6 +549,7 @@ fn redirects_are_checked_hop_by_hop() {
     assert_eq!(r["data"], json!("hello redirected-ok"));
     for (to, err) in [
         ("private", NOT_ALLOWED),
+        ("intranet", NOT_ALLOWED),
         ("unlisted", NOT_LISTED),
         ("ip", NOT_LISTED),
         ("http", NOT_LISTED),

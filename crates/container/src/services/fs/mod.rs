@@ -672,6 +672,9 @@ fn move_path(from: &Path, to: &Path, is_dir: bool) -> io::Result<()> {
 /// path (the roots are canonical, so a real path has none), elsewhere, or on kernels
 /// without it, `O_NOFOLLOW` guards the last component.
 fn open_read(p: &Path) -> io::Result<File> {
+    if crate::mutation::off(crate::mutation::Control::Fs) {
+        return File::open(p);
+    }
     #[cfg(target_os = "linux")]
     match open_no_symlinks(p) {
         // No openat2 (before Linux 5.6, or filtered by seccomp).

@@ -92,6 +92,9 @@ impl Roots {
             return Err(denied());
         }
         let (area, rest) = split_area(vpath).ok_or_else(denied)?;
+        if crate::mutation::off(crate::mutation::Control::Fs) {
+            return Ok(self.unchecked(vpath, area, rest));
+        }
         let allowed = match access {
             Access::Read => true,
             Access::Write => area == Area::Usr,
@@ -139,6 +142,34 @@ impl Roots {
             is_root: comps.is_empty(),
             real,
         })
+    }
+}
+
+impl Roots {
+    /// The mutation check's "sandbox off": the path joined to its root as written, `..`
+    /// and symlinks left to the operating system, absolute paths taken as the host's.
+    fn unchecked(&self, vpath: &str, area: Area, rest: &str) -> Resolved {
+        let root = match area {
+            Area::Usr => &self.usr,
+            Area::Store => &self.store,
+            Area::Temp => &self.temp,
+            Area::Package => {
+                let real = match &self.package {
+                    Some(p) if !vpath.starts_with('/') => p.join(rest),
+                    _ => PathBuf::from(vpath),
+                };
+                return Resolved {
+                    area,
+                    is_root: false,
+                    real,
+                };
+            }
+        };
+        Resolved {
+            area,
+            is_root: rest.is_empty(),
+            real: root.join(rest),
+        }
     }
 }
 
