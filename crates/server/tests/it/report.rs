@@ -514,3 +514,68 @@ fn real_apps_manual_review_is_not_a_flood() {
     println!("{}", table.join("\n"));
     assert!(floods.is_empty(), "{floods:#?}");
 }
+
+/// The OpenAPI document describes the manual-review section field by field, and a report
+/// with items of every kind is valid against it.
+#[test]
+fn evasion_items_are_in_the_openapi_schema() {
+    let doc = cove_server::api::openapi::build();
+    let schemas = &doc["components"]["schemas"];
+    let review = &schemas["Report"]["properties"]["manual_review"];
+    assert_eq!(review["type"], "array", "{review}");
+    assert_eq!(review["items"]["$ref"], "#/components/schemas/ReviewItem");
+    let item = &schemas["ReviewItem"];
+    for field in ["file", "line", "column", "code", "reason", "snippet"] {
+        assert!(item["properties"][field].is_object(), "{field}: {item}");
+        assert!(
+            item["required"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f == field),
+            "{field}"
+        );
+    }
+    assert_eq!(
+        schemas["ApiUse"]["properties"]["indirect"]["type"], "integer",
+        "{}",
+        schemas["ApiUse"]
+    );
+
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/evasions");
+    let files: Files = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "js"))
+        .map(|p| {
+            (
+                format!("pages/{}", p.file_name().unwrap().to_string_lossy()),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    let report = serde_json::to_value(analyze(&files, &evasion_whitelist(), None)).unwrap();
+    // `$ref`s point at `#/components/...`: carry the components along, as the API tests do.
+    let mut schema = schemas["Report"].clone();
+    schema
+        .as_object_mut()
+        .unwrap()
+        .insert("components".into(), doc["components"].clone());
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let codes: std::collections::BTreeSet<&str> = report["manual_review"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes.len(),
+        10,
+        "every kind of item is in the corpus: {codes:?}"
+    );
+}
