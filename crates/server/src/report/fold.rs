@@ -5,6 +5,8 @@
 //! bindings (and `let`/`var` never written again) of such, `String.fromCharCode` of numbers,
 //! `[...].join(sep)` and `'a'.concat(...)`. Anything else is a hole.
 
+use std::cell::Cell;
+
 use oxc::ast::AstKind;
 use oxc::ast::ast::{
     Argument, ArrayExpressionElement, BinaryOperator, BindingPattern, Expression,
@@ -84,36 +86,66 @@ pub struct Built {
     pub raw: Vec<String>,
 }
 
+/// Steps one question may take (`const` bindings can double at each level: `const b = a + a`),
+/// and the longest string folded: past either, the answer is "not known".
+const STEPS: u32 = 4096;
+const MAX_LEN: usize = 16 << 10;
+
 pub struct Folder<'s, 'a> {
     semantic: &'s Semantic<'a>,
+    steps: Cell<u32>,
 }
 
 impl<'s, 'a> Folder<'s, 'a> {
     pub fn new(semantic: &'s Semantic<'a>) -> Self {
-        Self { semantic }
+        Self {
+            semantic,
+            steps: Cell::new(0),
+        }
+    }
+
+    /// Start a question with a fresh budget.
+    fn fresh(&self) {
+        self.steps.set(0);
+    }
+
+    /// Spend a step; false once the budget is gone.
+    fn step(&self) -> bool {
+        let n = self.steps.get() + 1;
+        self.steps.set(n);
+        n <= STEPS
     }
 
     /// The string `e` always evaluates to, if it is known statically.
     pub fn string(&self, e: &Expression<'a>) -> Option<String> {
+        self.fresh();
         self.value(e, 0).map(Const::into_string)
     }
 
     /// Does `e` evaluate to a string (known or not): a literal, a template, or a `+` with
     /// a string on either side?
     pub fn is_stringish(&self, e: &Expression<'a>) -> bool {
+        self.fresh();
+        self.stringish(e, 0)
+    }
+
+    fn stringish(&self, e: &Expression<'a>, depth: u32) -> bool {
+        if depth > DEPTH {
+            return false;
+        }
         match e.without_parentheses() {
             Expression::StringLiteral(_) | Expression::TemplateLiteral(_) => true,
             Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition => {
-                self.is_stringish(&b.left) || self.is_stringish(&b.right)
+                self.stringish(&b.left, depth + 1) || self.stringish(&b.right, depth + 1)
             }
-            other => matches!(self.value(other, 0), Some(Const::Str(_))),
+            other => matches!(self.value(other, depth), Some(Const::Str(_))),
         }
     }
 
     /// `e` as pieces of text and holes, appended to `out`: `'https://' + host + '/v1'` is
     /// `[Text("https://"), Hole, Text("/v1")]`.
     fn pieces_into(&self, e: &Expression<'a>, depth: u32, out: &mut Vec<Piece>) {
-        if depth > DEPTH {
+        if depth > DEPTH || !self.step() {
             out.push(Piece::Hole);
             return;
         }
@@ -148,10 +180,18 @@ impl<'s, 'a> Folder<'s, 'a> {
     }
 
     fn value(&self, e: &Expression<'a>, depth: u32) -> Option<Const> {
-        if depth > DEPTH {
+        if depth > DEPTH || !self.step() {
             return None;
         }
         let d = depth + 1;
+        let v = self.value_of(e, d)?;
+        match &v {
+            Const::Str(s) if s.len() > MAX_LEN => None,
+            _ => Some(v),
+        }
+    }
+
+    fn value_of(&self, e: &Expression<'a>, d: u32) -> Option<Const> {
         Some(match e {
             Expression::StringLiteral(s) => Const::Str(s.value.to_string()),
             Expression::NumericLiteral(n) => Const::Num(n.value),
@@ -269,6 +309,21 @@ impl<'s, 'a> Folder<'s, 'a> {
         let mut out = vec![];
         for node in nodes.iter() {
             let id = node.id();
+            let candidate = match node.kind() {
+                AstKind::StringLiteral(_) | AstKind::TemplateLiteral(_) => true,
+                AstKind::BinaryExpression(b) => b.operator == BinaryOperator::Addition,
+                AstKind::CallExpression(c) => matches!(
+                    &c.callee,
+                    Expression::StaticMemberExpression(m)
+                        if matches!(m.property.name.as_str(), "join" | "concat" | "fromCharCode")
+                ),
+                _ => false,
+            };
+            // Only whole strings: a piece of a larger one is folded with it.
+            if !candidate || self.is_part(id) {
+                continue;
+            }
+            self.fresh();
             let (span, pieces) = match node.kind() {
                 AstKind::StringLiteral(s) => (s.span, vec![Piece::Text(s.value.to_string())]),
                 AstKind::TemplateLiteral(t) => {
@@ -298,9 +353,6 @@ impl<'s, 'a> Folder<'s, 'a> {
                 },
                 _ => continue,
             };
-            if self.is_part(id) {
-                continue;
-            }
             let raw = pieces
                 .iter()
                 .filter_map(|p| match p {

@@ -204,6 +204,44 @@ impl<'s, 'a> Analysis<'s, 'a> {
         }
     }
 
+    /// The variables whose kinds [`Self::eval`] of `e` depends on.
+    fn reads(&self, e: &Expression<'a>, depth: u32, out: &mut Vec<SymbolId>) {
+        if depth > DEPTH {
+            return;
+        }
+        let d = depth + 1;
+        match e {
+            Expression::ParenthesizedExpression(p) => self.reads(&p.expression, d, out),
+            Expression::SequenceExpression(s) => {
+                if let Some(x) = s.expressions.last() {
+                    self.reads(x, d, out);
+                }
+            }
+            Expression::ConditionalExpression(c) => {
+                self.reads(&c.consequent, d, out);
+                self.reads(&c.alternate, d, out);
+            }
+            Expression::LogicalExpression(l) => {
+                self.reads(&l.left, d, out);
+                self.reads(&l.right, d, out);
+            }
+            Expression::AssignmentExpression(a) => self.reads(&a.right, d, out),
+            Expression::AwaitExpression(a) => self.reads(&a.argument, d, out),
+            Expression::Identifier(id) => {
+                if let Some(s) = id
+                    .reference_id
+                    .get()
+                    .and_then(|r| self.semantic.scoping().get_reference(r).symbol_id())
+                {
+                    out.push(s);
+                }
+            }
+            Expression::StaticMemberExpression(m) => self.reads(&m.object, d, out),
+            Expression::ComputedMemberExpression(m) => self.reads(&m.object, d, out),
+            _ => {}
+        }
+    }
+
     /// Is this `this` the global object: at the top level of a script, or in a sloppy-mode
     /// function called with no receiver (`(function () { return this })()`)?
     fn this_is_global(&self, id: NodeId) -> bool {
@@ -444,18 +482,28 @@ impl<'s, 'a> Analysis<'s, 'a> {
 
     /// Each variable's kinds, to a fixed point (kinds only grow, so this ends).
     fn solve(&mut self, defs: &[Def<'a>]) {
-        loop {
-            let mut changed = false;
-            for def in defs {
-                let k = self.def_kind(def);
-                let cur = self.kinds.entry(def.symbol).or_default();
-                if k & !*cur != 0 {
-                    *cur |= k;
-                    changed = true;
+        // A worklist: a definition is evaluated again only when a variable it reads gains a
+        // kind, so a long chain of aliases costs its length, not its length squared.
+        let mut readers: HashMap<SymbolId, Vec<usize>> = HashMap::new();
+        for (i, def) in defs.iter().enumerate() {
+            if let Some(e) = def.expr {
+                let mut read = vec![];
+                self.reads(e, 0, &mut read);
+                for s in read {
+                    readers.entry(s).or_default().push(i);
                 }
             }
-            if !changed {
-                break;
+        }
+        let mut work: Vec<usize> = (0..defs.len()).rev().collect();
+        while let Some(i) = work.pop() {
+            let def = &defs[i];
+            let k = self.def_kind(def);
+            let cur = self.kinds.entry(def.symbol).or_default();
+            if k & !*cur != 0 {
+                *cur |= k;
+                if let Some(r) = readers.get(&def.symbol) {
+                    work.extend(r.iter().copied());
+                }
             }
         }
         self.kinds.retain(|_, k| *k != 0);

@@ -97,3 +97,30 @@ fn a_sloppy_function_called_bare_sees_the_global_this() {
     assert_eq!(r.hits.len(), 1);
     assert_eq!(r.hits[0].code, "unknown_wx_property");
 }
+
+/// Inputs built to make the analysis slow finish, with the safe answer.
+#[test]
+fn adversarial_inputs_end() {
+    // A long alias chain written backwards resolves (each link is followed once).
+    let mut src = String::from("function f() { a0.getLocation() }\n");
+    for i in 0..2000 {
+        src.push_str(&format!("var a{i} = a{};\n", i + 1));
+    }
+    src.push_str("var a2000 = wx;\n");
+    assert_eq!(apis(&run(&src)), [("getLocation", true)]);
+
+    // Constants that double at each level: folding gives up, and the key is unknown.
+    let mut src = String::from("const c0 = 'x';\n");
+    for i in 1..64 {
+        src.push_str(&format!("const c{i} = c{} + c{};\n", i - 1, i - 1));
+    }
+    src.push_str("wx[c63]();\n");
+    let r = run(&src);
+    assert_eq!(r.hits.len(), 1);
+    assert_eq!(r.hits[0].code, "computed_member");
+
+    // A long `+` chain of literals as a key folds (or, past the budget, is a hit): it ends.
+    let key = vec!["'a'"; 3000].join(" + ");
+    let r = run(&format!("wx[{key}]();"));
+    assert_eq!(r.hits.len() + r.apis.len(), 1);
+}

@@ -551,21 +551,30 @@ impl<'a> Analysis<'_, 'a> {
     /// called or kept?
     fn only_tested(&self, id: NodeId) -> bool {
         let nodes = self.semantic.nodes();
-        let span = nodes.kind(id).span();
-        match nodes.parent_kind(id) {
-            AstKind::UnaryExpression(u) => matches!(
-                u.operator,
-                UnaryOperator::Typeof | UnaryOperator::LogicalNot | UnaryOperator::Void
-            ),
-            AstKind::BinaryExpression(_) => true,
-            AstKind::IfStatement(i) => i.test.span() == span,
-            AstKind::ConditionalExpression(c) => c.test.span() == span,
-            AstKind::LogicalExpression(l) => {
-                l.operator == LogicalOperator::And && l.left.span() == span
-                    || self.only_tested(nodes.parent_id(id))
-            }
-            AstKind::ParenthesizedExpression(_) => self.only_tested(nodes.parent_id(id)),
-            _ => false,
+        let mut id = id;
+        // Up through `&&`/`||` and parentheses (a loop: minified chains are long).
+        loop {
+            let span = nodes.kind(id).span();
+            let parent = nodes.parent_id(id);
+            return match nodes.kind(parent) {
+                AstKind::UnaryExpression(u) => matches!(
+                    u.operator,
+                    UnaryOperator::Typeof | UnaryOperator::LogicalNot | UnaryOperator::Void
+                ),
+                AstKind::BinaryExpression(_) => true,
+                AstKind::IfStatement(i) => i.test.span() == span,
+                AstKind::ConditionalExpression(c) => c.test.span() == span,
+                AstKind::LogicalExpression(l)
+                    if l.operator == LogicalOperator::And && l.left.span() == span =>
+                {
+                    true
+                }
+                AstKind::LogicalExpression(_) | AstKind::ParenthesizedExpression(_) => {
+                    id = parent;
+                    continue;
+                }
+                _ => false,
+            };
         }
     }
 
