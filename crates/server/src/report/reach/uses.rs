@@ -341,7 +341,11 @@ impl<'a> Analysis<'_, 'a> {
                         escape_code(kind),
                         escapes(&format!("is stored in `{target}`")),
                     );
-                } else if kind & WX != 0 && !direct {
+                } else if kind & WX != 0
+                    && !direct
+                    && !matches!(nodes.kind(child), AstKind::IdentifierReference(_))
+                {
+                    // `globalThis.wx = …` (an alias assigned is one of its definitions).
                     self.flag(site, at, "wx_overwritten", format!("{what} is replaced: later calls through it reach code in the package, not the API"));
                 }
             }
