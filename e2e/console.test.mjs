@@ -383,6 +383,9 @@ test('a mini-program: versions, and the latest version\'s review report', async 
   await report.locator('#report-diff').waitFor();
   if (r.diff == null) assert.match(await text(report.locator('#report-diff')), /nothing was live to compare against/);
   else assert.equal(await report.locator('#report-diff details.file').count(), r.diff.length);
+  // Needs manual review: a row per item (or one saying there is none).
+  assert.equal(await report.locator('#report-review tbody tr').count(), Math.max(1, r.manual_review.length));
+  assert.match(await text(report.locator('#report-review-title')), new RegExp(`Needs manual review \\(${r.manual_review.length}\\)`));
   // The reviewer opens the candidate in the simulator: a link to a running simulator of it.
   await latest.getByRole('button', { name: 'Preview' }).click();
   const link = latest.locator('a.preview-link');
@@ -412,12 +415,15 @@ test('gray release: explain which version a user gets', async () => {
 test('review workflow: a risky version is flagged and rejected with a reason', async () => {
   const app = demoApps.find((a) => a.app_id === 'wxcove0000demo01');
   const dev = await apiAs(serve.developer);
-  // The developer uploads a version calling a sensitive API and an unlisted domain.
-  const risky = demoProject((name, text) =>
-    name === 'miniprogram/app.js'
-      ? `${text}\nfunction track() {\n  wx.getLocation({ type: 'wgs84' });\n  wx.request({ url: 'https://tracker.example.net/collect' });\n}\n`
-      : text,
-  );
+  // The developer uploads a version calling a sensitive API and an unlisted domain, and one
+  // API chosen at run time.
+  let dynamicLine = 0;
+  const risky = demoProject((name, text) => {
+    if (name !== 'miniprogram/app.js') return text;
+    const added = `${text}\nfunction track() {\n  wx.getLocation({ type: 'wgs84' });\n  wx.request({ url: 'https://tracker.example.net/collect' });\n  wx[pickApi()]({});\n}\n`;
+    dynamicLine = added.split('\n').findIndex((l) => l.includes('wx[pickApi()]')) + 1;
+    return added;
+  });
   const v2 = await dev('POST', `/apps/${app.app_id}/versions?kind=source&version_name=1.1.0&note=${encodeURIComponent('定位上报')}`, risky, 'application/zip');
   await dev('POST', `/apps/${app.app_id}/versions/${v2.code}/submit`);
 
@@ -438,9 +444,14 @@ test('review workflow: a risky version is flagged and rejected with a reason', a
   assert.ok(await domain.evaluate((el) => el.classList.contains('violation')));
   assert.match(await text(report.locator('.findings')), /sensitive_api/);
   assert.match(await text(report.locator('.findings')), /domain_not_whitelisted/);
+  assert.match(await text(report.locator('.findings')), /needs_manual_review/);
+  // The computed member is a row of Needs manual review, with its place and the code.
+  const item = report.locator('#report-review tbody tr[data-code="computed_member"]', { hasText: `app.js:${dynamicLine}:3` });
+  assert.match(await text(item), /Computed member computed_member/);
+  assert.match(await text(item), /wx\[pickApi\(\)\]\(\{\}\);/);
   // The diff against the live version shows exactly the added lines, in a unified diff.
   const file = report.locator('#report-diff details.file', { hasText: 'app.js' }).first();
-  assert.match(await text(file.locator('summary')), /changed .*app\.js.* \+5 −0/);
+  assert.match(await text(file.locator('summary')), /changed .*app\.js.* \+6 −0/);
   const added = await file.locator('pre.patch .line.add').allInnerTexts();
   assert.ok(added.some((l) => l.includes("wx.getLocation({ type: 'wgs84' });")), added.join('\n'));
   assert.ok((await file.locator('pre.patch .line.hunk').count()) >= 1);
@@ -872,6 +883,10 @@ test('zh-CN: the console in Chinese, by the browser or by the switch', async () 
   const findings = await text(report.locator('.findings'));
   assert.match(findings, /敏感接口 sensitive_api/);
   assert.match(findings, /域名未列入白名单 domain_not_whitelisted/);
+  assert.match(findings, /需人工审核 needs_manual_review/);
+  assert.match(await text(report.locator('#report-review-title')), /^需人工审核（\d+）$/);
+  assert.match(await text(report.locator('#report-review thead')), /位置.*类型.*原因.*代码/);
+  assert.match(await text(report.locator('#report-review tr[data-code="computed_member"]')), /计算成员访问 computed_member/);
   assert.match(await text(report.locator('h3')), /^审核报告/);
   assert.match(await text(p.locator('table#versions thead')), /大小（压缩包）/);
   assert.match(await text(report.locator('#report-sizes thead')), /大小（解压后）/);

@@ -54,6 +54,18 @@ const CODE_WORDS = {
   insecure_scheme: 'Insecure scheme (http/ws)',
   unparsed_js: 'JavaScript not analysed',
   package_too_large: 'Package too large',
+  needs_manual_review: 'Needs manual review',
+  host_not_whitelisted: 'Host-like string not whitelisted',
+  computed_member: 'Computed member',
+  alias_escapes: 'wx handed on',
+  alias_reassigned: 'Alias reassigned',
+  unknown_wx_property: 'Unknown object’s wx',
+  wx_overwritten: 'wx replaced',
+  eval: 'eval',
+  function_constructor: 'Function constructor',
+  string_timer: 'Timer given a string',
+  dynamic_require: 'Computed module path',
+  host_fragment: 'Host-like string',
   uploaded: 'uploaded',
   in_review: 'in review',
   approved: 'approved',
@@ -301,6 +313,26 @@ const ZH = {
   'Files': '文件',
   'sensitive': '敏感',
   'No wx APIs called.': '未调用 wx 接口。',
+  'indirect': '间接',
+  '{n} through an alias or a computed key': '其中 {n} 次经别名或计算键名',
+  'Needs manual review ({n})': '需人工审核（{n}）',
+  'These places reach wx, the global object or code built from strings in ways the analysis cannot follow, or name hosts on no whitelist. Read each one before approving.': '以下位置以静态分析无法追踪的方式访问 wx、全局对象或由字符串构造的代码，或包含未列入白名单的疑似域名。审核通过前请逐一阅读。',
+  'Nothing needs manual review.': '没有需人工审核的位置。',
+  'Where': '位置',
+  'What': '类型',
+  'Why': '原因',
+  'Code': '代码',
+  'Needs manual review': '需人工审核',
+  'Host-like string not whitelisted': '疑似域名未列入白名单',
+  'Computed member': '计算成员访问',
+  'wx handed on': 'wx 被传递',
+  'Alias reassigned': '别名被重新赋值',
+  'Unknown object’s wx': '未知对象的 wx 属性',
+  'wx replaced': 'wx 被替换',
+  'Function constructor': 'Function 构造器',
+  'Timer given a string': '定时器参数为字符串',
+  'Computed module path': '计算得到的模块路径',
+  'Host-like string': '疑似域名',
   'Domains referenced vs whitelist': '引用的域名与白名单对照',
   'Domain': '域名',
   'Whitelisted in': '所在白名单',
@@ -1438,8 +1470,8 @@ async function reportView(app, code) {
           'tr',
           { class: u.sensitive ? 'flag' : '' },
           h('td', {}, h('code', {}, `wx.${name}`)),
-          h('td', {}, u.sensitive ? badge(t('sensitive'), 'warn') : ''),
-          h('td', { class: 'num' }, u.calls),
+          h('td', {}, u.sensitive ? badge(t('sensitive'), 'warn') : '', u.indirect ? [' ', badge(t('indirect'), 'info')] : ''),
+          h('td', { class: 'num', title: u.indirect ? t('{n} through an alias or a computed key', { n: u.indirect }) : null }, u.calls),
           h('td', { class: 'files' }, [...(u.files || [])].join(', ')),
         ),
       )
@@ -1494,6 +1526,21 @@ async function reportView(app, code) {
     ? r.npm.map((m) => h('tr', {}, h('td', {}, h('code', {}, m.name)), h('td', { class: 'num' }, m.files), h('td', { class: 'num' }, fmtBytes(m.bytes))))
     : [empty(3, t('No npm modules.'))];
 
+  // Reports made before the manual-review section have no `manual_review`.
+  const review = r.manual_review || [];
+  const reviewRows = review.length
+    ? review.map((i) =>
+        h(
+          'tr',
+          { class: 'flag', 'data-code': i.code },
+          h('td', { class: 'files' }, h('code', {}, `${i.file}:${i.line}:${i.column}`)),
+          h('td', {}, codeWord(i.code)),
+          h('td', {}, i.reason),
+          h('td', {}, h('code', { class: 'snippet' }, i.snippet)),
+        ),
+      )
+    : [empty(4, t('Nothing needs manual review.'))];
+
   const scopes = [...(r.scopes || [])];
   const th = (...xs) => xs.map((x) => (x.endsWith('#') ? `${t(x.slice(0, -1))}#` : t(x)));
   return h(
@@ -1505,6 +1552,9 @@ async function reportView(app, code) {
     (v.warnings || []).length ? h('ul', { class: 'findings' }, v.warnings.map((w) => h('li', { class: 'warn' }, badge('upload', 'warn'), ' ', w))) : null,
     h('h4', {}, t('Findings')),
     findings,
+    h('h4', { id: 'report-review-title' }, t('Needs manual review ({n})', { n: review.length })),
+    review.length ? h('p', { class: 'muted' }, t('These places reach wx, the global object or code built from strings in ways the analysis cannot follow, or name hosts on no whitelist. Read each one before approving.')) : null,
+    table(th('Where', 'What', 'Why', 'Code'), reviewRows, { id: 'report-review' }),
     h('h4', {}, t('wx APIs ({n}, {s} sensitive)', { n: apis.length, s: apis.filter(([, u]) => u.sensitive).length })),
     table(th('API', '', 'Calls#', 'Files'), apiRows, { id: 'report-apis' }),
     h('h4', {}, t('Domains referenced vs whitelist')),

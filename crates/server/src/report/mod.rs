@@ -1,19 +1,24 @@
 //! The review report: what a reviewer must see before approving a version, computed from the
 //! compiled package alone.
 //!
-//! - the `wx` APIs the code calls (from the JS syntax tree, not text search), sensitive ones
-//!   marked;
-//! - the domains the code and templates reference, each checked against the whitelists;
+//! - the `wx` APIs the code calls (from the JS syntax tree and its symbols, not text search:
+//!   aliases, constant keys and destructuring are followed), sensitive ones marked;
+//! - the places where code reaches `wx`, the global object or code-from-strings in a way that
+//!   cannot be read statically ("needs manual review", with file:line:col and why);
+//! - the domains the code and templates reference, each checked against the whitelists, and
+//!   host-like strings (bare, `//host`, IP addresses, built from pieces) on no whitelist;
 //! - the permission scopes it asks for, named or implied by the APIs it calls;
 //! - the size of the main package and of each subpackage, against WeChat's limits;
 //! - the third-party npm modules it ships;
 //! - a line diff against the live version.
 
+mod fold;
+mod hosts;
+mod reach;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use oxc::allocator::Allocator;
-use oxc::ast::AstKind;
-use oxc::ast::ast::Expression;
 use oxc::parser::Parser;
 use oxc::semantic::SemanticBuilder;
 use oxc::span::SourceType;
@@ -64,8 +69,31 @@ pub struct Domains {
 #[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 pub struct ApiUse {
     pub calls: usize,
+    /// Of `calls`, those not written as `wx.X`/`ft.X`: through an alias (`const w = wx`), a
+    /// constant key (`wx['get' + 'Location']`), destructuring or the global object.
+    pub indirect: usize,
     pub files: BTreeSet<String>,
     pub sensitive: bool,
+}
+
+/// A place in the code a reviewer must read: what it reaches cannot be known without running
+/// it (a computed member of `wx`, `wx` passed away, `eval`...), or a host-like string that is
+/// on no whitelist.
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
+pub struct ReviewItem {
+    /// The package file (compiled JS: the source's lines unless minified or transpiled).
+    pub file: String,
+    /// 1-based.
+    pub line: usize,
+    /// 1-based, in characters.
+    pub column: usize,
+    /// `computed_member`, `alias_escapes`, `alias_reassigned`, `unknown_wx_property`,
+    /// `wx_overwritten`, `eval`, `function_constructor`, `string_timer`, `dynamic_require`
+    /// or `host_fragment`.
+    pub code: &'static str,
+    pub reason: String,
+    /// The line around that place, shortened.
+    pub snippet: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
@@ -124,6 +152,8 @@ pub struct Report {
     /// Against the live version; `None` when nothing is live.
     pub diff: Option<Vec<FileChange>>,
     pub findings: Vec<Finding>,
+    /// Needs manual review, by file and position.
+    pub manual_review: Vec<ReviewItem>,
 }
 
 /// Analyse a compiled package (its files, `manifest.json` among them).
@@ -136,17 +166,30 @@ pub fn analyze(files: &Files, whitelist: &Domains, live: Option<&Files>) -> Repo
     let mut domains: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
     let mut scopes = BTreeSet::new();
     let mut findings = vec![];
+    let mut review = vec![];
+    let mut fragments = vec![];
     for (path, bytes) in files {
         let Ok(text) = std::str::from_utf8(bytes) else {
             continue;
         };
         if path.ends_with(".js") {
-            let strings = scan_js(path, text, &mut apis, &mut findings);
-            for s in &strings {
-                if s.starts_with("scope.") && s[6..].chars().all(|c| c.is_ascii_alphanumeric()) {
-                    scopes.insert(s.clone());
+            let strings = scan_js(
+                path,
+                text,
+                &mut apis,
+                &mut findings,
+                &mut review,
+                &mut fragments,
+            );
+            for b in &strings {
+                // A scope named in any piece (`'scope.record'`), whole or in a larger string.
+                for s in std::iter::once(&b.whole).chain(&b.raw) {
+                    if s.starts_with("scope.") && s[6..].chars().all(|c| c.is_ascii_alphanumeric())
+                    {
+                        scopes.insert(s.clone());
+                    }
                 }
-                urls(s, path, &mut domains);
+                urls(&b.whole, path, &mut domains);
             }
         } else if path.ends_with(".css") || path.ends_with(".json") {
             urls(text, path, &mut domains);
@@ -157,16 +200,22 @@ pub fn analyze(files: &Files, whitelist: &Domains, live: Option<&Files>) -> Repo
             scopes.insert(scope.to_string());
         }
         if use_.sensitive {
+            let indirect = if use_.indirect > 0 {
+                format!(", {} through an alias or a computed key", use_.indirect)
+            } else {
+                String::new()
+            };
             findings.push(Finding {
                 level: "warn",
                 code: "sensitive_api",
                 message: format!(
-                    "wx.{name} ({} calls) needs a grant for this host app",
+                    "wx.{name} ({} calls{indirect}) needs a grant for this host app",
                     use_.calls
                 ),
             });
         }
     }
+    dynamic_findings(&review, &mut findings);
     let domains: Vec<DomainUse> = domains
         .into_iter()
         .map(|((scheme, host), files)| {
@@ -209,6 +258,8 @@ pub fn analyze(files: &Files, whitelist: &Domains, live: Option<&Files>) -> Repo
             }
         })
         .collect();
+    host_findings(&fragments, whitelist, &domains, &mut review, &mut findings);
+    review.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     let (sizes, total_bytes) = sizes(files, &manifest, &mut findings);
     Report {
         apis,
@@ -219,16 +270,35 @@ pub fn analyze(files: &Files, whitelist: &Domains, live: Option<&Files>) -> Repo
         npm: npm(files),
         diff: live.map(|l| diff(l, files)),
         findings,
+        manual_review: review,
     }
 }
 
-/// Record `wx.X` / `ft.X` uses (global `wx` only) and return every string in the file.
+/// A host-like string found in a script, before the whitelist check.
+struct Located {
+    file: String,
+    line: usize,
+    column: usize,
+    snippet: String,
+    fragment: hosts::Fragment,
+}
+
+/// A string of a script: whole (holes as [`fold::HOLE`]) and the texts it was built from.
+struct ScriptString {
+    whole: String,
+    raw: Vec<String>,
+}
+
+/// Record the `wx` APIs a script reaches and the places that need manual review, collect its
+/// host-like strings, and return every string in it (constant-folded where built from pieces).
 fn scan_js(
     path: &str,
     text: &str,
     apis: &mut BTreeMap<String, ApiUse>,
     findings: &mut Vec<Finding>,
-) -> Vec<String> {
+    review: &mut Vec<ReviewItem>,
+    fragments: &mut Vec<Located>,
+) -> Vec<ScriptString> {
     let alloc = Allocator::default();
     let ret = Parser::new(&alloc, text, SourceType::unambiguous()).parse();
     if ret.panicked || !ret.diagnostics.is_empty() {
@@ -243,42 +313,206 @@ fn scan_js(
         .with_build_nodes(true)
         .build(&ret.program)
         .semantic;
-    let scoping = semantic.scoping();
+    let lines = Lines::new(text);
+
+    let reach = reach::analyze(&semantic, text);
+    for hit in reach.apis {
+        let e = apis.entry(hit.name.clone()).or_insert_with(|| ApiUse {
+            calls: 0,
+            indirect: 0,
+            files: BTreeSet::new(),
+            sensitive: SENSITIVE.contains(&hit.name.as_str()),
+        });
+        e.calls += 1;
+        e.indirect += usize::from(hit.indirect);
+        e.files.insert(path.to_string());
+    }
+    for hit in reach.hits {
+        let (line, column) = lines.position(hit.at.start as usize);
+        review.push(ReviewItem {
+            file: path.to_string(),
+            line,
+            column,
+            code: hit.code,
+            reason: hit.reason,
+            snippet: lines.snippet(hit.at.start as usize),
+        });
+    }
+
+    let folder = fold::Folder::new(&semantic);
     let mut strings = vec![];
-    for node in semantic.nodes().iter() {
-        match node.kind() {
-            AstKind::StringLiteral(s) => strings.push(s.value.to_string()),
-            AstKind::TemplateLiteral(t) => {
-                strings.extend(t.quasis.iter().map(|q| q.value.raw.to_string()))
+    for b in folder.strings() {
+        let joined = fold::joined(&b.pieces);
+        let mut seen = BTreeSet::new();
+        for f in hosts::fragments(&joined) {
+            // A URL written whole in one literal is a domain (listed above), not a fragment.
+            if f.shape == hosts::Shape::Url && b.raw.iter().any(|r| r.contains(&f.display())) {
+                continue;
             }
-            AstKind::StaticMemberExpression(m) => {
-                let Expression::Identifier(obj) = &m.object else {
-                    continue;
-                };
-                if obj.name != "wx" && obj.name != "ft" {
-                    continue;
-                }
-                // A local variable named `wx` is not the API.
-                let global = obj
-                    .reference_id
-                    .get()
-                    .is_none_or(|r| scoping.get_reference(r).symbol_id().is_none());
-                if !global {
-                    continue;
-                }
-                let name = m.property.name.to_string();
-                let e = apis.entry(name.clone()).or_insert_with(|| ApiUse {
-                    calls: 0,
-                    files: BTreeSet::new(),
-                    sensitive: SENSITIVE.contains(&name.as_str()),
-                });
-                e.calls += 1;
-                e.files.insert(path.to_string());
+            if !seen.insert(f.display()) {
+                continue;
             }
-            _ => {}
+            let (line, column) = lines.position(b.span.start as usize);
+            fragments.push(Located {
+                file: path.to_string(),
+                line,
+                column,
+                snippet: lines.snippet(b.span.start as usize),
+                fragment: f,
+            });
         }
+        strings.push(ScriptString {
+            whole: joined,
+            raw: b.raw,
+        });
     }
     strings
+}
+
+/// Line starts of a text, for 1-based line and column numbers.
+struct Lines<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self { text, starts }
+    }
+
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts[line - 1];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(1, |s| s.chars().count() + 1);
+        (line, column)
+    }
+
+    /// The line at `offset`, whitespace collapsed, at most 40 characters before the place
+    /// and 60 after (minified files are one long line).
+    fn snippet(&self, offset: usize) -> String {
+        let (line, _) = self.position(offset);
+        let start = self.starts[line - 1];
+        let end = self.starts.get(line).map_or(self.text.len(), |e| e - 1);
+        let (Some(before), Some(after)) =
+            (self.text.get(start..offset), self.text.get(offset..end))
+        else {
+            return String::new();
+        };
+        let before: Vec<char> = before.trim_start().chars().collect();
+        let cut_before = before.len() > 40;
+        let before: String = before[before.len().saturating_sub(40)..].iter().collect();
+        let after: Vec<char> = after.trim_end().chars().collect();
+        let cut_after = after.len() > 60;
+        let after: String = after[..after.len().min(60)].iter().collect();
+        let mut s = String::new();
+        if cut_before {
+            s.push('…');
+        }
+        s.push_str(&before);
+        s.push_str(&after);
+        if cut_after {
+            s.push('…');
+        }
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// One finding that sums up the dynamic places, so approval and the sign-off record them.
+fn dynamic_findings(review: &[ReviewItem], findings: &mut Vec<Finding>) {
+    if review.is_empty() {
+        return;
+    }
+    let first: Vec<String> = review
+        .iter()
+        .take(3)
+        .map(|r| format!("{}:{}:{}", r.file, r.line, r.column))
+        .collect();
+    let more = if review.len() > 3 { ", …" } else { "" };
+    findings.push(Finding {
+        level: "warn",
+        code: "needs_manual_review",
+        message: format!(
+            "{} places reach wx, the global object or code built from strings in ways the analysis cannot follow ({}{more}): read them under Needs manual review",
+            review.len(),
+            first.join(", ")
+        ),
+    });
+}
+
+/// Host-like strings on no whitelist: a review item each, and a finding per host (unless the
+/// host is already a `domain_not_whitelisted` finding).
+fn host_findings(
+    fragments: &[Located],
+    whitelist: &Domains,
+    domains: &[DomainUse],
+    review: &mut Vec<ReviewItem>,
+    findings: &mut Vec<Finding>,
+) {
+    let entries: Vec<&String> = [
+        &whitelist.request,
+        &whitelist.socket,
+        &whitelist.upload,
+        &whitelist.download,
+        &whitelist.web_view,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut by_host: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for l in fragments {
+        let f = &l.fragment;
+        if entries.iter().any(|e| f.whitelisted(e)) {
+            continue;
+        }
+        let shown = f.display();
+        let reason = match f.shape {
+            hosts::Shape::Url => format!("`{shown}` is built from pieces and is on no whitelist"),
+            hosts::Shape::Suffix => format!(
+                "`{shown}` ends a host computed at run time, and no whitelist entry ends with it"
+            ),
+            hosts::Shape::Ip => format!("`{shown}` is an IP address on no whitelist"),
+            hosts::Shape::Bare | hosts::Shape::Slashes => {
+                format!("`{shown}` looks like a host and is on no whitelist")
+            }
+        };
+        review.push(ReviewItem {
+            file: l.file.clone(),
+            line: l.line,
+            column: l.column,
+            code: "host_fragment",
+            reason,
+            snippet: l.snippet.clone(),
+        });
+        let listed = domains.iter().any(|d| d.host == f.host);
+        if !listed {
+            by_host
+                .entry(shown)
+                .or_default()
+                .push(format!("{}:{}", l.file, l.line));
+        }
+    }
+    for (host, places) in by_host {
+        let more = if places.len() > 5 { ", …" } else { "" };
+        findings.push(Finding {
+            level: "warn",
+            code: "host_not_whitelisted",
+            message: format!(
+                "{host} appears in the code ({}{more}) but on no whitelist",
+                places
+                    .iter()
+                    .take(5)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
 }
 
 /// Every `scheme://host[:port]` in `text`.
@@ -299,6 +533,10 @@ fn urls(text: &str, path: &str, out: &mut BTreeMap<(String, String), BTreeSet<St
                     c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']')
                 })
                 .collect();
+            // `'https://api.' + region`: the host is not known.
+            if rest[host.len()..].starts_with(fold::HOLE) {
+                continue;
+            }
             let host = host.trim_end_matches(['.', ':']).to_ascii_lowercase();
             if host.is_empty() || !host.contains(|c: char| c.is_ascii_alphabetic() || c == '.') {
                 continue;
