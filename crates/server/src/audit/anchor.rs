@@ -391,10 +391,12 @@ pub fn check(
     let mut by_seq: Vec<&Located> = read.anchors.iter().collect();
     by_seq.sort_by_key(|l| (l.anchor.seq, l.anchor.at));
     for l in &by_seq {
-        let stored = match l.anchor.seq.checked_sub(1) {
-            Some(i) => entries[i as usize].hash.as_str(),
-            None => "",
-        };
+        let stored = l
+            .anchor
+            .seq
+            .checked_sub(1)
+            .and_then(|i| entries.get(i as usize))
+            .map_or("", |e| e.hash.as_str());
         if stored != l.anchor.hash {
             return Err(AnchorBreak::Rewritten {
                 seq: l.anchor.seq,
