@@ -391,12 +391,16 @@ pub fn check(
     let mut by_seq: Vec<&Located> = read.anchors.iter().collect();
     by_seq.sort_by_key(|l| (l.anchor.seq, l.anchor.at));
     for l in &by_seq {
-        let stored = l
+        // A head past the end is the cut above's to report.
+        let Some(stored) = l
             .anchor
             .seq
             .checked_sub(1)
             .and_then(|i| entries.get(i as usize))
-            .map_or("", |e| e.hash.as_str());
+            .map(|e| e.hash.as_str())
+        else {
+            continue;
+        };
         if stored != l.anchor.hash {
             return Err(AnchorBreak::Rewritten {
                 seq: l.anchor.seq,
