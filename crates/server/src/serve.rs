@@ -128,6 +128,10 @@ fn private_files(cfg: &ServerConfig) -> Result<(), StartError> {
     crate::fsperm::tighten_and_warn(&keys, "the key directory");
     if let Ok(entries) = std::fs::read_dir(&keys) {
         for e in entries.flatten() {
+            // Public halves are for handing out (0644, in the 0700 directory).
+            if e.file_name().to_string_lossy().ends_with(".pub.json") {
+                continue;
+            }
             crate::fsperm::tighten_and_warn(&e.path(), "the key file");
         }
     }
@@ -160,13 +164,17 @@ fn private_files(cfg: &ServerConfig) -> Result<(), StartError> {
 pub async fn open(cfg: &ServerConfig) -> Result<Platform, StartError> {
     private_files(cfg)?;
     let key = signing_key(cfg)?;
-    open_with_key(cfg, key).await
+    open_on(cfg, key).await
 }
 
 /// [`open`] with a signing key other than the config's (`cove keys rotate` re-signs with the
 /// new key before it replaces the old one's file).
 pub async fn open_with_key(cfg: &ServerConfig, key: KeyPair) -> Result<Platform, StartError> {
     private_files(cfg)?;
+    open_on(cfg, key).await
+}
+
+async fn open_on(cfg: &ServerConfig, key: KeyPair) -> Result<Platform, StartError> {
     let db = Db::connect(&cfg.database_url())
         .await
         .map_err(|e| setup("database")(e.to_string()))?;
