@@ -3,17 +3,21 @@
 //! The hash chain and its head row live in the same database, so whoever can write to it can
 //! append a row with a correct-looking hash, re-hash an edited chain, or cut the tail, and
 //! move the head along. The platform therefore signs, with its signing key, the sequence
-//! number and hash of every entry it writes, right after the entry commits, and appends the
-//! signed head to a file of its own (`DIR/NODE.log`, one JSON line each, opened `O_APPEND`,
-//! 0600, synced before the call returns). Someone with the database alone cannot add a line
-//! that verifies, nor take one back.
+//! number and hash of every entry it writes, and appends the signed head to a file of its own
+//! (`DIR/NODE.log`, one JSON line each, opened `O_APPEND`, 0600): an `intent` inside the
+//! transaction, before the commit, and a `write` right after the commit, synced before the
+//! call returns. Someone with the database alone cannot add a line that verifies, nor take
+//! one back.
 //!
 //! [`check`] compares the rows with the signed heads of every node's file:
 //! - a signed head whose entry is gone: the tail was cut ([`AnchorBreak::Cut`]);
 //! - a signed head whose entry now has another hash: the chain was rewritten
 //!   ([`AnchorBreak::Rewritten`]);
 //! - an entry after the first signed head that no node signed as written: it was added
-//!   outside the platform ([`AnchorBreak::Unanchored`]).
+//!   outside the platform ([`AnchorBreak::Unanchored`]). An `intent` whose hash is the
+//!   entry's also covers it: the node signed it before committing and stopped before the
+//!   `write` (a crash, a kill). An `intent` that matches nothing is a transaction that rolled
+//!   back, and is ignored.
 //!
 //! Entries written before anchoring existed are covered by the first signed head (a
 //! `baseline` a node writes when it starts with an empty file), through the chain.
@@ -43,6 +47,9 @@ pub enum Kind {
     /// The node found this head when it started with no signed heads of its own: it covers
     /// the entries before it, not the entry itself as written by the node.
     Baseline,
+    /// Signed inside the transaction, before the commit: covers the entry if it is there with
+    /// this hash, and means nothing otherwise (the transaction may have rolled back).
+    Intent,
 }
 
 impl Kind {
@@ -50,6 +57,7 @@ impl Kind {
         match self {
             Kind::Write => "write",
             Kind::Baseline => "baseline",
+            Kind::Intent => "intent",
         }
     }
 }
@@ -216,8 +224,11 @@ fn read_file(path: &Path, out: &mut Read) -> std::io::Result<()> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
     pub entries: u64,
-    /// Signed heads read, all valid.
+    /// Signed heads read (`write` and `baseline`), all valid.
     pub anchors: usize,
+    /// Entries covered only by the head signed before their commit (the node stopped
+    /// between the commit and the `write`).
+    pub intent_only: Vec<u64>,
     /// The newest signed head (highest entry).
     pub latest: Option<Anchor>,
     /// The first entry a signed head covers: entries up to it are covered through the
@@ -243,6 +254,14 @@ impl std::fmt::Display for Verified {
                 a.seq,
                 time(a.at),
                 a.key_id
+            )?;
+        }
+        if !self.intent_only.is_empty() {
+            let seqs: Vec<String> = self.intent_only.iter().map(u64::to_string).collect();
+            write!(
+                f,
+                "; entries signed only before their commit (the node stopped right after it): {}",
+                seqs.join(", ")
             )?;
         }
         if let Some(first) = self.first.filter(|&s| s > 1) {
@@ -355,9 +374,27 @@ pub fn check(
             },
         })?;
     }
+    let stored = |seq: u64| {
+        seq.checked_sub(1)
+            .and_then(|i| entries.get(i as usize))
+            .map(|e| e.hash.as_str())
+    };
+    // `write` and `baseline` heads stand for themselves; an `intent` only where its entry is.
+    let firm: Vec<&Located> = read
+        .anchors
+        .iter()
+        .filter(|l| l.anchor.kind != Kind::Intent)
+        .collect();
+    let kept_intents: BTreeSet<u64> = read
+        .anchors
+        .iter()
+        .filter(|l| l.anchor.kind == Kind::Intent && stored(l.anchor.seq) == Some(&l.anchor.hash))
+        .map(|l| l.anchor.seq)
+        .collect();
     let mut verified = Verified {
         entries: last,
-        anchors: read.anchors.len(),
+        anchors: firm.len(),
+        intent_only: vec![],
         latest: None,
         first: None,
         keys: read
@@ -367,15 +404,11 @@ pub fn check(
             .collect(),
         unfinished: read.unfinished.clone(),
     };
-    let Some(newest) = read
-        .anchors
-        .iter()
-        .max_by_key(|l| (l.anchor.seq, l.anchor.at))
-    else {
-        return if last == 0 {
-            Ok(verified)
-        } else {
-            Err(AnchorBreak::NoAnchors { entries: last })
+    let Some(newest) = firm.iter().max_by_key(|l| (l.anchor.seq, l.anchor.at)) else {
+        return match (last, kept_intents.first()) {
+            (0, _) => Ok(verified),
+            (_, None) => Err(AnchorBreak::NoAnchors { entries: last }),
+            (_, Some(&first)) => covered(verified, first, last, &BTreeSet::new(), &kept_intents, 0),
         };
     };
     // The tail: a signed entry that is no longer there.
@@ -388,17 +421,11 @@ pub fn check(
         });
     }
     // Rewritten: the first signed entry whose hash moved.
-    let mut by_seq: Vec<&Located> = read.anchors.iter().collect();
+    let mut by_seq = firm.clone();
     by_seq.sort_by_key(|l| (l.anchor.seq, l.anchor.at));
     for l in &by_seq {
         // A head past the end is the cut above's to report.
-        let Some(stored) = l
-            .anchor
-            .seq
-            .checked_sub(1)
-            .and_then(|i| entries.get(i as usize))
-            .map(|e| e.hash.as_str())
-        else {
+        let Some(stored) = stored(l.anchor.seq) else {
             continue;
         };
         if stored != l.anchor.hash {
@@ -411,16 +438,38 @@ pub fn check(
             });
         }
     }
-    // Added: an entry after the first signed head that no node signed as its own write.
-    let first = by_seq[0].anchor.seq;
-    let written: BTreeSet<u64> = read
-        .anchors
+    let first = by_seq[0]
+        .anchor
+        .seq
+        .min(kept_intents.first().copied().unwrap_or(u64::MAX));
+    let written: BTreeSet<u64> = firm
         .iter()
         .filter(|l| l.anchor.kind == Kind::Write)
         .map(|l| l.anchor.seq)
         .collect();
+    verified.latest = Some(newest.anchor.clone());
+    covered(
+        verified,
+        first,
+        last,
+        &written,
+        &kept_intents,
+        newest.anchor.seq,
+    )
+}
+
+/// Added: an entry after the first signed head that no node signed as its own write (after
+/// or, failing that, before its commit).
+fn covered(
+    mut verified: Verified,
+    first: u64,
+    last: u64,
+    written: &BTreeSet<u64>,
+    intents: &BTreeSet<u64>,
+    latest: u64,
+) -> Result<Verified, AnchorBreak> {
     let missing: Vec<u64> = (first + 1..=last)
-        .filter(|s| !written.contains(s))
+        .filter(|s| !written.contains(s) && !intents.contains(s))
         .collect();
     if let Some(&from) = missing.first() {
         let to = missing
@@ -433,10 +482,12 @@ pub fn check(
             from,
             to,
             count: missing.len() as u64,
-            latest: newest.anchor.seq,
+            latest,
         });
     }
-    verified.latest = Some(newest.anchor.clone());
+    verified.intent_only = (first..=last)
+        .filter(|s| !written.contains(s) && intents.contains(s))
+        .collect();
     verified.first = Some(first);
     Ok(verified)
 }
@@ -567,7 +618,7 @@ impl AnchorLog {
                     &hash,
                     unix_ms(),
                 )?;
-                log.append(a.line()).await.map_err(io)?;
+                log.append(a.line(), true).await.map_err(io)?;
                 tracing::info!(
                     "signed the audit log's head (entry {seq}) as this node's baseline in {}",
                     path.display()
@@ -606,8 +657,30 @@ impl AnchorLog {
         keys
     }
 
-    /// An entry written inside a transaction: signed once [`AnchorLog::flush`] sees it
-    /// committed.
+    /// An entry written inside a transaction, before it commits: its head is signed as an
+    /// `intent` now (written, not synced: it must outlive the process, not the machine),
+    /// and as a `write` once [`AnchorLog::flush`] sees it committed. An error here should
+    /// abort the transaction: a change is not made that could not be anchored.
+    pub async fn intend(&self, seq: u64, hash: &str) -> Result<(), AnchorError> {
+        let a = Anchor::sign(
+            &self.key,
+            Kind::Intent,
+            &self.settings.node,
+            seq,
+            hash,
+            unix_ms(),
+        )?;
+        self.append(a.line(), false)
+            .await
+            .map_err(|source| AnchorError::Io {
+                path: self.settings.file(),
+                source,
+            })?;
+        self.note(seq, hash);
+        Ok(())
+    }
+
+    /// An entry to sign once [`AnchorLog::flush`] sees it committed (without an `intent`).
     pub fn note(&self, seq: u64, hash: &str) {
         self.pending
             .lock()
@@ -682,7 +755,7 @@ impl AnchorLog {
                 }
             }
         }
-        if let Err(source) = self.append(text).await {
+        if let Err(source) = self.append(text, true).await {
             restore(sign);
             return Err(AnchorError::Io {
                 path: self.settings.file(),
@@ -692,13 +765,13 @@ impl AnchorLog {
         Ok(sign.len())
     }
 
-    /// Append whole lines in one write and sync them to disk.
-    async fn append(&self, text: String) -> std::io::Result<()> {
+    /// Append whole lines in one write, and sync them to disk when `sync`.
+    async fn append(&self, text: String, sync: bool) -> std::io::Result<()> {
         let file = self.file.clone();
         tokio::task::spawn_blocking(move || {
             let mut f = file.lock().unwrap_or_else(|e| e.into_inner());
             f.write_all(text.as_bytes())?;
-            f.sync_data()
+            if sync { f.sync_data() } else { Ok(()) }
         })
         .await
         .map_err(std::io::Error::other)?

@@ -307,7 +307,9 @@ impl Platform {
         };
         let e = audit::store::append_in(tx, self.db.dialect, &change).await?;
         if let Some(a) = &self.anchors {
-            a.note(e.seq, &e.hash);
+            a.intend(e.seq, &e.hash)
+                .await
+                .map_err(|e| Error::invalid("internal", e.to_string()))?;
         }
         Ok(())
     }
@@ -384,6 +386,7 @@ impl Platform {
                 .map(|entries| audit::anchor::Verified {
                     entries,
                     anchors: 0,
+                    intent_only: vec![],
                     latest: None,
                     first: None,
                     keys: Default::default(),

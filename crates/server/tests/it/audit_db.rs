@@ -140,15 +140,15 @@ mod anchored {
         }
     }
 
-    /// What the platform does for each change: append in the transaction, note, commit,
-    /// sign.
+    /// What the platform does for each change: append and sign the intent in the
+    /// transaction, commit, sign the write.
     async fn write(db: &Db, log: &AnchorLog, i: usize) -> Entry {
         let (b, a) = (json!({"percent": i}), json!({"percent": i + 1}));
         let mut tx = db.begin_write().await.unwrap();
         let e = store::append_in(&mut tx, db.dialect, &change(i, &b, &a))
             .await
             .unwrap();
-        log.note(e.seq, &e.hash);
+        log.intend(e.seq, &e.hash).await.unwrap();
         tx.commit().await.unwrap();
         log.flush(db).await.unwrap();
         e
@@ -229,7 +229,7 @@ mod anchored {
         let log = AnchorLog::open(settings.clone(), key.clone(), db)
             .await
             .unwrap();
-        for i in 20..30 {
+        for i in 20..29 {
             write(db, &log, i).await;
         }
         // A transaction that rolls back leaves nothing signed, and the next entry, which
@@ -239,10 +239,32 @@ mod anchored {
         let gone = store::append_in(&mut tx, db.dialect, &change(99, &b, &a))
             .await
             .unwrap();
-        log.note(gone.seq, &gone.hash);
+        log.intend(gone.seq, &gone.hash).await.unwrap();
         tx.rollback().await.unwrap();
         assert_eq!(log.flush(db).await.unwrap(), 0);
         assert_eq!(write(db, &log, 30).await.seq, gone.seq);
+
+        // A node that dies between a commit and its `write` head: at its restart the entry
+        // is covered by the head it signed before the commit, and the check says so.
+        let (b, a) = (json!("crash"), json!("crash"));
+        let mut tx = db.begin_write().await.unwrap();
+        let crashed = store::append_in(&mut tx, db.dialect, &change(98, &b, &a))
+            .await
+            .unwrap();
+        log.intend(crashed.seq, &crashed.hash).await.unwrap();
+        tx.commit().await.unwrap();
+        drop(log);
+        let log = AnchorLog::open(settings.clone(), key.clone(), db)
+            .await
+            .unwrap();
+        let ok = check(db, dir, &key).await.unwrap();
+        assert_eq!((ok.entries, ok.intent_only.clone()), (31, vec![31]));
+        assert!(
+            ok.to_string().contains(
+                "entries signed only before their commit (the node stopped right after it): 31"
+            ),
+            "{ok}"
+        );
 
         // Eight writers at once (two nodes' worth of anchor files in one directory).
         let other = Arc::new(
@@ -277,9 +299,10 @@ mod anchored {
             t.await.unwrap();
         }
         let ok = check(db, dir, &key).await.unwrap();
-        // 71 entries; 1 baseline per node and one signed head per write since.
+        // 71 entries; 1 baseline per node and one signed head per write since, but for
+        // the entry of the crash.
         assert_eq!((ok.entries, ok.first), (71, Some(20)));
-        assert_eq!(ok.anchors, 2 + 51);
+        assert_eq!(ok.anchors, 2 + 50);
         assert_eq!(ok.latest.as_ref().map(|a| a.seq), Some(71));
         assert_eq!(store::check(db).await.unwrap(), Ok(71));
         let clean = store::load(db).await.unwrap();
