@@ -10,6 +10,7 @@ mod build;
 mod check;
 mod dev;
 mod inspect;
+mod keys;
 mod npm;
 mod package;
 mod platform_client;
@@ -68,8 +69,11 @@ enum Command {
     Publish(platform_client::StepArgs),
     /// Which version of a mini-program a user gets, and why.
     Explain(platform_client::ExplainArgs),
-    /// The platform's audit log: `cove audit verify --database URL`.
+    /// The platform's audit log: `cove audit verify --data-dir DIR` checks it against the
+    /// platform's signed heads.
     Audit(audit::AuditArgs),
+    /// The platform's signing key: `cove keys rotate` replaces it and re-signs what it signed.
+    Keys(keys::KeysArgs),
     /// Run a benchmark and print a table.
     Bench(bench::BenchArgs),
     /// `wx.*` coverage against the official typings, counted by running the conformance suite.
@@ -110,6 +114,7 @@ fn main() -> ExitCode {
         Command::Publish(args) => platform_client::publish(args),
         Command::Explain(args) => platform_client::explain(args),
         Command::Audit(args) => audit::run(args),
+        Command::Keys(args) => keys::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Apis(args) => apis::run(args),
         Command::Render(args) => render::run(args),

@@ -42,24 +42,42 @@ pub struct ServeArgs {
 }
 
 fn config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
-    let mut cfg = match &args.config {
-        Some(path) => ServerConfig::from_file(path)?,
-        None => ServerConfig::default(),
-    };
-    if let Some(v) = &args.data_dir {
-        cfg.data_dir = v.clone();
-    }
+    let mut cfg = server_config(
+        args.config.as_deref(),
+        args.data_dir.as_deref(),
+        args.database.as_deref(),
+        args.blobs.as_deref(),
+    )?;
     if let Some(v) = &args.listen {
         cfg.listen = v.clone();
     }
-    if let Some(v) = &args.database {
-        cfg.database = Some(v.clone());
-    }
-    if let Some(v) = &args.blobs {
-        cfg.blobs = Some(v.clone());
-    }
     if let Some(v) = &args.suite {
         cfg.suite = v.clone();
+    }
+    Ok(cfg)
+}
+
+/// The server's config as `cove serve` reads it (file, then flags, then `COVE_*`
+/// variables), for the commands that work on a server's data: `cove audit verify`,
+/// `cove keys rotate`.
+pub fn server_config(
+    file: Option<&std::path::Path>,
+    data_dir: Option<&std::path::Path>,
+    database: Option<&str>,
+    blobs: Option<&str>,
+) -> anyhow::Result<ServerConfig> {
+    let mut cfg = match file {
+        Some(path) => ServerConfig::from_file(path)?,
+        None => ServerConfig::default(),
+    };
+    if let Some(v) = data_dir {
+        cfg.data_dir = v.to_path_buf();
+    }
+    if let Some(v) = database {
+        cfg.database = Some(v.to_string());
+    }
+    if let Some(v) = blobs {
+        cfg.blobs = Some(v.to_string());
     }
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     if let Some(v) = env("COVE_S3_ENDPOINT") {
@@ -83,6 +101,13 @@ fn config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     // A cluster's shared data-protection key (base64 of 32 bytes).
     if let Some(v) = env("COVE_DATA_KEY") {
         cfg.data_key = Some(v);
+    }
+    // Each node of a cluster signs the audit log's heads into a file of its own.
+    if let Some(v) = env("COVE_AUDIT_NODE") {
+        cfg.audit_node = Some(v);
+    }
+    if let Some(v) = env("COVE_AUDIT_ANCHORS") {
+        cfg.audit_anchors = Some(v.into());
     }
     Ok(cfg)
 }

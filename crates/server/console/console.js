@@ -2482,7 +2482,7 @@ async function auditView() {
         result.replaceChildren(h('p', { class: 'verify ok' }, t('✓ Chain intact: {rows} rows verified.', { rows: fmtNum(v.rows) })));
       } else {
         // `broken` is `{seq, why}`, or the server's sentence naming the row.
-        const b = typeof v.broken === 'string' ? { seq: /\bseq\D{0,3}(\d+)/i.exec(v.broken)?.[1], why: v.broken } : v.broken || {};
+        const b = typeof v.broken === 'string' ? { seq: /\b(?:seq|entry)\D{0,3}(\d+)/i.exec(v.broken)?.[1], why: v.broken } : v.broken || {};
         const where = b.seq != null ? ` at seq ${b.seq}` : '';
         const checked = v.rows != null ? ` (${fmtNum(v.rows)} rows checked)` : '';
         result.replaceChildren(h('p', { class: 'verify bad' }, `✗ Chain broken${where}: ${b.why || 'unknown'}${checked}.`));

@@ -6,6 +6,12 @@
 //! sequence or the links. Deleting the newest rows leaves a shorter valid chain: the head
 //! (last sequence number and hash) is therefore also kept apart from the log, and
 //! [`verify`] checks against it when given.
+//!
+//! The head row sits in the same database, so it stops nobody who can write there: the
+//! platform also signs every entry's head into a file of its own ([`anchor`]), and
+//! `cove audit verify` checks the rows against those signed heads.
+
+pub mod anchor;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

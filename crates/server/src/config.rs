@@ -40,6 +40,18 @@ pub struct ServerConfig {
     pub preview: PreviewConfig,
     /// How long the policies the platform signs for devices hold (`[policy]`).
     pub policy: PolicyConfig,
+
+    // The audit log's signed heads and the signing key's rotation (`docs/deploy.md`).
+    /// The directory of signed audit heads, `DATA/audit-anchors` by default: every node's
+    /// file when the nodes of a cluster share it.
+    pub audit_anchors: Option<PathBuf>,
+    /// This node's file in it is `NODE.log`; `anchors` by default. Each node of a cluster
+    /// needs a name of its own.
+    pub audit_node: Option<String>,
+    /// Public halves of retired signing keys, still trusted to check what they signed (the
+    /// audit log's signed heads); every `*.pub.json` in [`ServerConfig::retired_keys_dir`]
+    /// is too.
+    pub retired_signing_keys: Vec<PathBuf>,
 }
 
 /// The validity of each signed policy (`docs/server.md`, "Policy expiry"). A device applies
@@ -108,6 +120,9 @@ impl Default for ServerConfig {
             max_upload: 32 << 20,
             preview: PreviewConfig::default(),
             policy: PolicyConfig::default(),
+            audit_anchors: None,
+            audit_node: None,
+            retired_signing_keys: vec![],
         }
     }
 }
@@ -119,6 +134,8 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{path}: {message}")]
+    Key { path: PathBuf, message: String },
     #[error("{path}: {source}")]
     Parse {
         path: PathBuf,
@@ -167,6 +184,55 @@ impl ServerConfig {
                 .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
                 .join("data-protection.key")
         })
+    }
+
+    pub fn audit_anchors_dir(&self) -> PathBuf {
+        self.audit_anchors
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit-anchors"))
+    }
+
+    pub fn audit_node_name(&self) -> String {
+        self.audit_node.clone().unwrap_or_else(|| "anchors".into())
+    }
+
+    /// Where `cove keys rotate` keeps the retired keys' public halves: `retired/` beside the
+    /// signing key.
+    pub fn retired_keys_dir(&self) -> PathBuf {
+        let signing = self.signing_key_path();
+        signing
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            .join("retired")
+    }
+
+    /// The retired signing keys' public halves: [`ServerConfig::retired_signing_keys`] and
+    /// every `*.pub.json` in [`ServerConfig::retired_keys_dir`].
+    pub fn retired_keys(&self) -> Result<Vec<cove_package::PublicKey>, ConfigError> {
+        let mut paths = self.retired_signing_keys.clone();
+        if let Ok(dir) = std::fs::read_dir(self.retired_keys_dir()) {
+            let mut found: Vec<PathBuf> = dir
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.to_string_lossy().ends_with(".pub.json"))
+                .collect();
+            found.sort();
+            paths.extend(found);
+        }
+        let mut keys: Vec<cove_package::PublicKey> = vec![];
+        for path in paths {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let key = cove_package::PublicKey::from_json(&text).map_err(|e| ConfigError::Key {
+                path,
+                message: e.to_string(),
+            })?;
+            if !keys.iter().any(|k| k.id() == key.id()) {
+                keys.push(key);
+            }
+        }
+        Ok(keys)
     }
 
     /// The SQLite database file, when the database is SQLite on a file.

@@ -8,7 +8,8 @@
 //! - [`data_key`]: the data-protection key that encrypts SDK secrets at rest (AES-256-GCM);
 //!   [`fsperm`]: the data directory and its files owner-only;
 //! - [`audit`]: the hash-chained audit log and its verification, stored through [`db`]
-//!   (SQLite or PostgreSQL);
+//!   (SQLite or PostgreSQL), with every entry's head signed into a file outside the database
+//!   ([`audit::anchor`]);
 //! - [`report`]: the review report of a compiled package (APIs, domains, scopes, sizes, npm
 //!   modules, the diff against the live version);
 //! - [`blobs`] and [`download`]: content-addressed package storage; delivered packages are
@@ -27,7 +28,9 @@
 //!   releases), authorised and audited in one transaction, and the SDK catalog it keeps;
 //! - [`api`]: the JSON API over it, with sessions, CSRF and API tokens; [`console`] the web
 //!   console; [`serve`] the node that serves them all from a [`config::ServerConfig`];
-//! - [`demo`]: the seeded platform of `cove serve --demo`.
+//! - [`demo`]: the seeded platform of `cove serve --demo`;
+//! - [`rotation`]: `cove keys rotate`, the signing key replaced and what it signed signed
+//!   again.
 
 pub mod api;
 pub mod audit;
@@ -46,6 +49,7 @@ pub mod nonce_log;
 pub mod platform;
 pub mod preview;
 pub mod report;
+pub mod rotation;
 pub mod sdk;
 pub mod sdk_auth;
 pub mod serve;

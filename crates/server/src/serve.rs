@@ -128,6 +128,10 @@ fn private_files(cfg: &ServerConfig) -> Result<(), StartError> {
     crate::fsperm::tighten_and_warn(&keys, "the key directory");
     if let Ok(entries) = std::fs::read_dir(&keys) {
         for e in entries.flatten() {
+            // Public halves are for handing out (0644, in the 0700 directory).
+            if e.file_name().to_string_lossy().ends_with(".pub.json") {
+                continue;
+            }
             crate::fsperm::tighten_and_warn(&e.path(), "the key file");
         }
     }
@@ -159,16 +163,35 @@ fn private_files(cfg: &ServerConfig) -> Result<(), StartError> {
 /// Open everything the config names.
 pub async fn open(cfg: &ServerConfig) -> Result<Platform, StartError> {
     private_files(cfg)?;
+    let key = signing_key(cfg)?;
+    open_on(cfg, key).await
+}
+
+/// [`open`] with a signing key other than the config's (`cove keys rotate` re-signs with the
+/// new key before it replaces the old one's file).
+pub async fn open_with_key(cfg: &ServerConfig, key: KeyPair) -> Result<Platform, StartError> {
+    private_files(cfg)?;
+    open_on(cfg, key).await
+}
+
+async fn open_on(cfg: &ServerConfig, key: KeyPair) -> Result<Platform, StartError> {
     let db = Db::connect(&cfg.database_url())
         .await
         .map_err(|e| setup("database")(e.to_string()))?;
     let blobs =
         Blobs::open(&cfg.blobs_spec(), &cfg.s3).map_err(|e| setup("blob store")(e.to_string()))?;
-    let key = signing_key(cfg)?;
     let data_key = data_key(cfg)?;
+    let retired = cfg
+        .retired_keys()
+        .map_err(|e| setup("retired signing keys")(e.to_string()))?;
     let settings = Settings {
         data_key: Some(data_key),
         policy: cfg.policy.clone(),
+        audit_anchors: Some(crate::audit::anchor::AnchorSettings {
+            dir: cfg.audit_anchors_dir(),
+            node: cfg.audit_node_name(),
+            retired,
+        }),
         secure_cookies: cfg.secure_cookies,
         upload: crate::upload::UploadLimits {
             max_upload: cfg.max_upload,

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
+use crate::data_key::DataKey;
 use crate::db::{Db, DbError};
 
 /// The largest request body.
@@ -484,22 +485,83 @@ fn user_hash(key: &[u8], host_id: i64, user_id: &str) -> String {
     hex::encode(&mac.finalize().into_bytes()[..16])
 }
 
-/// The key of [`user_hash`]: random, made by the first node that records anything, shared by
-/// every node through the database.
-async fn user_key(db: &Db) -> Result<Vec<u8>, sqlx::Error> {
-    let mut fresh = [0u8; 32];
-    getrandom::fill(&mut fresh).map_err(|e| sqlx::Error::Protocol(format!("random: {e}")))?;
-    sqlx::query(
-        "INSERT INTO meta (key, value) VALUES ('stats_user_key', $1) ON CONFLICT (key) DO NOTHING",
-    )
-    .bind(hex::encode(fresh))
-    .execute(&db.pool)
-    .await?;
-    let v: String = sqlx::query("SELECT value FROM meta WHERE key = 'stats_user_key'")
-        .fetch_one(&db.pool)
-        .await?
-        .try_get(0)?;
-    Ok(v.into_bytes())
+/// The associated data of the stored statistics key.
+pub const USER_KEY_CONTEXT: &str = "cove meta.stats_user_key";
+
+/// The key of [`user_hash`], in clear in memory only (cheap to clone; never printed).
+#[derive(Clone)]
+pub struct UserKey(std::sync::Arc<zeroize::Zeroizing<Vec<u8>>>);
+
+impl std::fmt::Debug for UserKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UserKey(…)")
+    }
+}
+
+impl UserKey {
+    fn new(bytes: Vec<u8>) -> Self {
+        UserKey(std::sync::Arc::new(zeroize::Zeroizing::new(bytes)))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UserKeyError {
+    #[error("the statistics key: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("the statistics key: {0}")]
+    Key(#[from] crate::data_key::DataKeyError),
+    #[error("the statistics key: system random source: {0}")]
+    Random(String),
+}
+
+/// The key of [`user_hash`]: random, made by the first node that starts, shared by every
+/// node through the database, where it is stored encrypted under the data-protection key
+/// (which is not in the database). A key an older version stored in clear is encrypted in
+/// place, and keeps its value, so users hashed before stay the same users.
+pub async fn user_key(db: &Db, data_key: &DataKey) -> Result<UserKey, UserKeyError> {
+    for _ in 0..3 {
+        let stored: Option<String> =
+            sqlx::query("SELECT value FROM meta WHERE key = 'stats_user_key'")
+                .fetch_optional(&db.pool)
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?;
+        match stored {
+            Some(v) if DataKey::is_sealed(&v) => {
+                let plain = data_key.open(USER_KEY_CONTEXT, &v)?;
+                return Ok(UserKey::new(plain.to_vec()));
+            }
+            Some(plain) => {
+                let sealed = data_key.seal(USER_KEY_CONTEXT, plain.as_bytes())?;
+                // Another node may be doing the same; either encryption of the one value does.
+                sqlx::query(
+                    "UPDATE meta SET value = $1 WHERE key = 'stats_user_key' AND value = $2",
+                )
+                .bind(&sealed)
+                .bind(&plain)
+                .execute(&db.pool)
+                .await?;
+                tracing::info!("encrypted the statistics key stored in clear");
+                return Ok(UserKey::new(plain.into_bytes()));
+            }
+            None => {
+                let mut fresh = zeroize::Zeroizing::new([0u8; 32]);
+                getrandom::fill(&mut *fresh).map_err(|e| UserKeyError::Random(e.to_string()))?;
+                // The key is the hex text's bytes, as it has always been.
+                let text = zeroize::Zeroizing::new(hex::encode(*fresh));
+                let sealed = data_key.seal(USER_KEY_CONTEXT, text.as_bytes())?;
+                sqlx::query(
+                    "INSERT INTO meta (key, value) VALUES ('stats_user_key', $1) ON CONFLICT (key) DO NOTHING",
+                )
+                .bind(&sealed)
+                .execute(&db.pool)
+                .await?;
+            }
+        }
+    }
+    Err(UserKeyError::Db(sqlx::Error::Protocol(
+        "the statistics key row keeps changing".into(),
+    )))
 }
 
 fn fold(key: &[u8], host_id: i64, events: &[&Event]) -> Folded {
@@ -590,6 +652,7 @@ fn retryable(e: &sqlx::Error) -> bool {
 /// may report on). Events are checked again (not the clock window, which needs `now`).
 pub async fn record(
     db: &Db,
+    key: &UserKey,
     host_id: i64,
     events: &[Event],
     allowed: &(dyn Fn(&str) -> bool + Sync),
@@ -608,8 +671,7 @@ pub async fn record(
     if kept.is_empty() {
         return Ok(done);
     }
-    let key = user_key(db).await?;
-    let folded = fold(&key, host_id, &kept);
+    let folded = fold(&key.0, host_id, &kept);
     let mut attempt = 1;
     loop {
         match write(db, &folded).await {

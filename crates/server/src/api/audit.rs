@@ -72,7 +72,13 @@ async fn audit(
 
 async fn audit_verify(State(p): State<Platform>, Authed(who): Authed) -> ApiResult<Json<Value>> {
     Ok(Json(match p.audit_verify(&who).await? {
-        Ok(rows) => json!({"ok": true, "rows": rows}),
+        Ok(v) => json!({
+            "ok": true,
+            "rows": v.entries,
+            "anchors": v.anchors,
+            "anchored_to": v.latest.as_ref().map(|a| a.seq),
+            "summary": v.to_string(),
+        }),
         Err(b) => json!({"ok": false, "broken": b.to_string()}),
     }))
 }

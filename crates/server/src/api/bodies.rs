@@ -109,7 +109,8 @@ pub struct ReleaseBody {
     pub release: Release,
 }
 
-/// The audit log's hash chain: whole (with its length) or broken (where).
+/// The audit log's hash chain, checked against this node's anchor directory's signed heads:
+/// whole (with its length) or broken (where).
 #[derive(JsonSchema)]
 #[serde(untagged)]
 pub enum AuditVerify {
@@ -117,6 +118,12 @@ pub enum AuditVerify {
         #[schemars(extend("const" = true))]
         ok: bool,
         rows: u64,
+        /// Signed heads checked (0 when this server does not anchor the log).
+        anchors: u64,
+        /// The newest signed head's entry.
+        anchored_to: Option<u64>,
+        /// The check's result in words.
+        summary: String,
     },
     Broken {
         #[schemars(extend("const" = false))]

@@ -44,7 +44,15 @@ async fn events(State(s): State<Events>, headers: HeaderMap, uri: Uri, body: Byt
     };
     let catalog = s.platform.catalog.clone();
     let allowed = move |app_id: &str| catalog.app_on_host(host.id, app_id).is_some();
-    match stats::record(&s.platform.db, host.id as i64, &batch, &allowed).await {
+    match stats::record(
+        &s.platform.db,
+        &s.platform.stats_key,
+        host.id as i64,
+        &batch,
+        &allowed,
+    )
+    .await
+    {
         Ok(r) => axum::Json(json!({"recorded": r.recorded, "dropped": r.dropped})).into_response(),
         Err(e) if e.is_client_error() => {
             error(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())

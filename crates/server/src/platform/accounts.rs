@@ -693,7 +693,7 @@ impl Platform {
         let hash = match hash {
             Ok(h) => h,
             Err(e) => {
-                tx.commit().await?;
+                self.commit(tx).await?;
                 return Err(e);
             }
         };
@@ -766,7 +766,7 @@ impl Platform {
             }
         }
         let Some((key, failures, until, noted)) = locked else {
-            tx.commit().await?;
+            self.commit(tx).await?;
             return Ok(());
         };
         tx.rollback().await?;
@@ -782,7 +782,7 @@ impl Platform {
                     json!({"key": key, "client": client, "failures": failures, "until": until});
                 self.audit_signin(&mut tx, "session.lockout", &what).await?;
             }
-            tx.commit().await?;
+            self.commit(tx).await?;
         }
         let wait = until - now;
         tracing::info!(key, wait, "sign-in refused: too many failures");
@@ -816,7 +816,7 @@ impl Platform {
             &json!({"username": name, "client": client}),
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -911,7 +911,7 @@ impl Platform {
             None
         };
         if let Some(e) = refusal {
-            tx.commit().await?;
+            self.commit(tx).await?;
             return Err(e);
         }
         let secret =
@@ -944,7 +944,7 @@ impl Platform {
             &json!({"client": client}),
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         let csrf = credentials::csrf_token(&self.csrf_key, &secret);
         Ok((
             Session {

@@ -7,6 +7,7 @@ pub mod apps;
 pub mod audit_query;
 mod catalog;
 mod hosts;
+mod resign;
 pub mod review;
 mod versions;
 
@@ -22,6 +23,7 @@ pub use accounts::{Org, Session, TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS, TokenInfo, 
 pub use apps::{AppDetail, AppSummary, DomainChange};
 pub use catalog::DbCatalog;
 pub use hosts::{Host, NewHost, RotatedSecret};
+pub use resign::Resigned;
 pub use versions::{Upload, VersionRow};
 
 use crate::audit::{self, Change};
@@ -159,6 +161,9 @@ pub struct Settings {
     pub data_key: Option<crate::data_key::DataKey>,
     /// How long signed policies hold on devices.
     pub policy: crate::config::PolicyConfig,
+    /// Where this node signs the audit log's heads (`cove serve` always sets it); `None`
+    /// leaves the chain unanchored (a test's platform).
+    pub audit_anchors: Option<crate::audit::anchor::AnchorSettings>,
 }
 
 impl Default for Settings {
@@ -174,6 +179,7 @@ impl Default for Settings {
             secure_cookies: false,
             data_key: None,
             policy: crate::config::PolicyConfig::default(),
+            audit_anchors: None,
         }
     }
 }
@@ -198,6 +204,10 @@ pub struct Platform {
     /// Signs the download tickets resolve hands out, shared by every node through the
     /// database like the CSRF key.
     pub download_tickets: crate::download::Tickets,
+    /// Signs each audit entry's head once it commits ([`crate::audit::anchor`]).
+    pub anchors: Option<Arc<crate::audit::anchor::AnchorLog>>,
+    /// Keys the statistics' user hashes; stored encrypted under the data-protection key.
+    pub stats_key: crate::stats::UserKey,
 }
 
 pub fn system_clock() -> i64 {
@@ -226,7 +236,18 @@ impl Platform {
             }
         };
         hosts::seal_clear_secrets(&db, &data_key).await?;
+        let stats_key = crate::stats::user_key(&db, &data_key)
+            .await
+            .map_err(|e| Error::invalid("internal", e.to_string()))?;
         let signing_key = Arc::new(signing_key);
+        let anchors = match &settings.audit_anchors {
+            Some(a) => Some(Arc::new(
+                crate::audit::anchor::AnchorLog::open(a.clone(), signing_key.clone(), &db)
+                    .await
+                    .map_err(|e| Error::invalid("internal", e.to_string()))?,
+            )),
+            None => None,
+        };
         let hashing = Arc::new(crate::credentials::HashGate::new(settings.hash_concurrency));
         let catalog = Arc::new(
             DbCatalog::new(db.clone(), Some(signing_key.clone()), data_key.clone())
@@ -244,6 +265,8 @@ impl Platform {
             csrf_key: Arc::new(csrf_key),
             data_key,
             download_tickets: crate::download::Tickets::new(download_key),
+            anchors,
+            stats_key,
         };
         p.catalog.reload().await?;
         Ok(p)
@@ -284,13 +307,32 @@ impl Platform {
             before,
             after,
         };
-        audit::store::append_in(tx, self.db.dialect, &change).await?;
+        let e = audit::store::append_in(tx, self.db.dialect, &change).await?;
+        if let Some(a) = &self.anchors {
+            a.intend(e.seq, &e.hash)
+                .await
+                .map_err(|e| Error::invalid("internal", e.to_string()))?;
+        }
         Ok(())
     }
 
+    /// Commit, then sign the heads of the audit entries it holds.
     async fn commit(&self, tx: Tx) -> Result<()> {
         tx.commit().await?;
+        self.anchor().await;
         Ok(())
+    }
+
+    /// Sign the heads of the audit entries committed since the last time. The change is
+    /// committed already: a failure here is logged (the entries stay waiting for the next
+    /// commit, and `cove audit verify` names them until then), not answered as the
+    /// change's failure.
+    pub async fn anchor(&self) {
+        if let Some(a) = &self.anchors
+            && let Err(e) = a.flush(&self.db).await
+        {
+            tracing::error!("audit entries committed but not yet anchored: {e}");
+        }
     }
 
     /// Commit a change to what the SDK endpoints deliver: every node's catalog sees it,
@@ -298,6 +340,7 @@ impl Platform {
     async fn commit_delivery(&self, mut tx: Tx) -> Result<()> {
         catalog::bump(&mut tx).await?;
         tx.commit().await?;
+        self.anchor().await;
         self.catalog.reload().await?;
         Ok(())
     }
@@ -332,10 +375,30 @@ impl Platform {
         Ok(all)
     }
 
-    /// Verify the whole chain against its head.
-    pub async fn audit_verify(&self, who: &Actor) -> Result<Result<u64, audit::Break>> {
+    /// Verify the whole chain against its head and, when this node anchors, against the
+    /// signed heads in its anchor directory (every node's file, when they share it).
+    pub async fn audit_verify(
+        &self,
+        who: &Actor,
+    ) -> Result<Result<audit::anchor::Verified, audit::anchor::AnchorBreak>> {
         self.allow(who, Action::ViewAudit, &Target::default(), "audit log")?;
-        Ok(audit::store::check(&self.db).await?)
+        let Some(a) = &self.anchors else {
+            return Ok(audit::store::check(&self.db)
+                .await?
+                .map(|entries| audit::anchor::Verified {
+                    entries,
+                    anchors: 0,
+                    intent_only: vec![],
+                    latest: None,
+                    first: None,
+                    keys: Default::default(),
+                    unfinished: vec![],
+                })
+                .map_err(audit::anchor::AnchorBreak::Chain));
+        };
+        audit::anchor::check_with(&self.db, &[a.settings().dir.clone()], &a.trusted())
+            .await
+            .map_err(|e| Error::invalid("internal", e.to_string()))
     }
 }
 

@@ -7,6 +7,7 @@ mod audit_db;
 mod blobs_s3;
 mod console_api;
 mod download;
+mod key_rotation;
 mod pg;
 mod report;
 mod rules;

@@ -511,3 +511,54 @@ async fn a_rotated_sdk_secret_keeps_working_for_its_overlap_then_stops() {
     let text = log.to_string();
     assert!(!text.contains(&new_secret) && !text.contains(&newest));
 }
+
+/// The statistics key (the HMAC key of the stored user hashes) is in the database only
+/// encrypted under the data-protection key; one an older version stored in clear is
+/// encrypted at the next start and keeps its value (the same users stay the same).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_statistics_key_is_stored_encrypted() {
+    use cove_server::data_key::DataKey;
+    use cove_server::stats::USER_KEY_CONTEXT;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (p, _app) = open(&data).await;
+    seed(&p, &data).await;
+    let data_key = DataKey::load_or_create(&data.join("keys/data-protection.key")).unwrap();
+    let stored = column(&p, "SELECT value FROM meta WHERE key = 'stats_user_key'").await;
+    assert_eq!(stored.len(), 1);
+    assert!(DataKey::is_sealed(&stored[0]), "{}", stored[0]);
+    let plain = data_key.open(USER_KEY_CONTEXT, &stored[0]).unwrap();
+    let plain = String::from_utf8(plain.to_vec()).unwrap();
+    assert_eq!(plain.len(), 64, "32 random bytes in hex");
+    // Made sealed, so never written in clear: not in any of the database's files.
+    for f in ["cove.db", "cove.db-wal"] {
+        let raw = std::fs::read(data.join(f)).unwrap_or_default();
+        assert!(
+            !raw.windows(plain.len()).any(|w| w == plain.as_bytes()),
+            "the statistics key is in {f} in clear"
+        );
+    }
+
+    // An older version's key in clear: encrypted at the next start, with the same value.
+    let old = "5".repeat(64);
+    sqlx::query("UPDATE meta SET value = $1 WHERE key = 'stats_user_key'")
+        .bind(&old)
+        .execute(&p.db.pool)
+        .await
+        .unwrap();
+    p.db.pool.close().await;
+    drop(p);
+    let (p, _app) = open(&data).await;
+    let stored = column(&p, "SELECT value FROM meta WHERE key = 'stats_user_key'").await;
+    assert!(DataKey::is_sealed(&stored[0]), "{}", stored[0]);
+    assert_eq!(
+        &*data_key.open(USER_KEY_CONTEXT, &stored[0]).unwrap(),
+        old.as_bytes()
+    );
+    // A copy of the value on another row (another context) does not open.
+    assert!(
+        data_key
+            .open(&cove_server::data_key::sdk_secret_context("x"), &stored[0])
+            .is_err()
+    );
+}

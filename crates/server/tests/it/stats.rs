@@ -48,8 +48,16 @@ fn everything(_: &str) -> bool {
     true
 }
 
+/// The statistics key, as the platform keeps it (encrypted under a fixed data key here).
+async fn key(db: &Db) -> stats::UserKey {
+    let data_key = cove_server::data_key::DataKey::from_bytes([7; 32]);
+    stats::user_key(db, &data_key).await.unwrap()
+}
+
 async fn send(db: &Db, host: i64, events: &[Value]) -> Recorded {
-    record(db, host, &parse(events), &everything).await.unwrap()
+    record(db, &key(db).await, host, &parse(events), &everything)
+        .await
+        .unwrap()
 }
 
 fn refused(events: &[Value]) -> StatsError {
@@ -263,9 +271,11 @@ async fn days_and_versions(db: &Db) {
 
     // The caller's filter: events for apps the host may not report on are dropped.
     let events = parse(&[launch("wx1", 2, "u9", d1), launch("wx_secret", 1, "u9", d1)]);
-    let r = record(db, 1, &events, &|app: &str| app != "wx_secret")
-        .await
-        .unwrap();
+    let r = record(db, &key(db).await, 1, &events, &|app: &str| {
+        app != "wx_secret"
+    })
+    .await
+    .unwrap();
     assert_eq!(
         r,
         Recorded {
@@ -284,7 +294,9 @@ async fn days_and_versions(db: &Db) {
     if let Event::Launch(l) = &mut bad[1] {
         l.app_id.clear();
     }
-    let e = record(db, 1, &bad, &everything).await.unwrap_err();
+    let e = record(db, &key(db).await, 1, &bad, &everything)
+        .await
+        .unwrap_err();
     assert_eq!((e.code(), e.index()), ("bad_event", Some(1)));
 
     for (from, to) in [(today(), today() - 1), (today() - 366, today())] {
