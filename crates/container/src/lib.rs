@@ -21,9 +21,9 @@ pub mod services;
 pub use app::{App, AppConfig, AppError, Automation};
 pub use bridge::{Host, Reply};
 pub use install::{InstallError, Installed, install, verify_installed};
-pub use services::storage::HostSecret;
+pub use instance::{Clock, Hooks, Instance, Level, Limits, Poster, RunError, global_fn, to_json};
 pub use launch::{
     HostNetwork, HostSecrets, LaunchError, LaunchOptions, Launcher, PlatformPolicy, PlatformTrust,
     PolicyError, SignedPolicy, verify_policy,
 };
-pub use instance::{Clock, Hooks, Instance, Level, Limits, Poster, RunError, global_fn, to_json};
+pub use services::storage::HostSecret;

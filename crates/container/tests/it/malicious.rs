@@ -55,7 +55,8 @@ fn malicious_mini_program_is_contained() {
     let (victim_pkg, evil_pkg) = (build(&fixture("victim")), build(&fixture("evil")));
 
     let victim_host = TestHost::new();
-    let mut victim_cfg = AppConfig::dev_mode_unverified("victim", victim_pkg.path(), &root.path().join("victim"));
+    let mut victim_cfg =
+        AppConfig::dev_mode_unverified("victim", victim_pkg.path(), &root.path().join("victim"));
     victim_cfg.clock = Clock::Manual;
     let victim = App::launch(victim_cfg, victim_host.clone(), None).unwrap();
     victim.settle().unwrap();
@@ -63,7 +64,8 @@ fn malicious_mini_program_is_contained() {
 
     // The evil app: the bank's whitelists (and its test CA and resolver), nothing granted.
     let evil_host = TestHost::new();
-    let mut cfg = AppConfig::dev_mode_unverified("evil", evil_pkg.path(), &root.path().join("evil"));
+    let mut cfg =
+        AppConfig::dev_mode_unverified("evil", evil_pkg.path(), &root.path().join("evil"));
     cfg.clock = Clock::Manual;
     cfg.net = policy();
     let guarded: Arc<dyn Host> = Arc::new(

@@ -173,9 +173,9 @@ impl DbCatalog {
             let domains: crate::report::Domains = typed_col(&r, "domains")?;
             let grants: crate::sdk::Grants = typed_col(&r, "grants")?;
             let signed_policy = match (&self.signer, host_keys.get(&key.0)) {
-                (Some(k), Some(sdk_key)) => {
-                    Some(sign_policy(k, &key.1, sdk_key, &domains, &grants, validity)?)
-                }
+                (Some(k), Some(sdk_key)) => Some(sign_policy(
+                    k, &key.1, sdk_key, &domains, &grants, validity,
+                )?),
                 _ => None,
             };
             let app = AppOnHost {
@@ -207,7 +207,9 @@ impl DbCatalog {
     /// again.
     pub async fn poll(&self) -> Result<bool> {
         let current = self.current();
-        let due = current.signed_at.saturating_add(self.terms.refresh_secs() as i64);
+        let due = current
+            .signed_at
+            .saturating_add(self.terms.refresh_secs() as i64);
         if generation(&self.db).await? == current.generation && super::system_clock() < due {
             return Ok(false);
         }
