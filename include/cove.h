@@ -6,6 +6,14 @@
  * `COVE_BLESS_HEADER=1 cargo test -p cove-ffi` rewrites it. docs/sdk.md ("C ABI") has a
  * walk-through.
  *
+ * Opening: a host app opens mini-programs with cove_app_open_signed, the one production
+ * path: the platform's trusted keys (CoveTrust), the host's storage secret, the platform's
+ * signed policy and the package as downloaded; what the platform did not sign exactly as it
+ * is, or a policy past its expiry and grace, is refused (COVE_ERR_REFUSED, the message
+ * starting with its code) before any of the app's code runs, and the app's storage is
+ * encrypted. cove_app_open_dev_unverified is dev mode only (an unverified folder, open
+ * network, no grant guard, plain storage): simulators, tools and tests.
+ *
  * Threads: each app runs its JavaScript on a thread of its own, and the callbacks in
  * CoveHostCallbacks are called on that thread (sometimes while a call such as
  * cove_app_event is still running on yours). From inside a callback only cove_app_reply

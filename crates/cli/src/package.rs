@@ -284,7 +284,9 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         trust.channels = args
             .channels
             .iter()
-            .map(|c| Channel::parse(c).with_context(|| format!("--channel {c:?}: release or trial")))
+            .map(|c| {
+                Channel::parse(c).with_context(|| format!("--channel {c:?}: release or trial"))
+            })
             .collect::<anyhow::Result<_>>()?;
     }
     let bytes = read(&args.package)?;

@@ -154,12 +154,8 @@ pub fn verify_installed(
     let mut warnings = vec![];
     match fs::read(app_dir.join(SIGNATURE)) {
         Ok(sig) => {
-            let sig = cove_package::sign::verify(
-                &sig,
-                &manifest_bytes,
-                &manifest,
-                &trust.signing_keys,
-            )?;
+            let sig =
+                cove_package::sign::verify(&sig, &manifest_bytes, &manifest, &trust.signing_keys)?;
             let trust = Trust {
                 installed_version: None,
                 ..trust.clone()

@@ -236,7 +236,7 @@ impl PlatformTrust {
             dev_mode: false,
             installed_version,
             channels: self.channels.clone(),
-            limits: self.limits.clone(),
+            limits: self.limits,
         }
     }
 }

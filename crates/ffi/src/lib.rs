@@ -549,10 +549,11 @@ pub unsafe extern "C" fn cove_app_open_signed(
             what: "storage_secret",
             why: e.to_string(),
         })?;
-        let policy: SignedPolicy = serde_json::from_str(policy).map_err(|source| FfiError::Json {
-            what: "policy_json",
-            source,
-        })?;
+        let policy: SignedPolicy =
+            serde_json::from_str(policy).map_err(|source| FfiError::Json {
+                what: "policy_json",
+                source,
+            })?;
         if IN_CALLBACK.with(Cell::get) {
             return Err(FfiError::Callback("cove_app_open_signed"));
         }

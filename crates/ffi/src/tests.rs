@@ -139,7 +139,7 @@ fn open_signed(
         on_console: None,
         on_request: None,
     };
-    let mut app = 1 as *mut CoveApp;
+    let mut app = ptr::dangling_mut::<CoveApp>();
     let mut err = ptr::null_mut();
     let rc = unsafe {
         cove_app_open_signed(
@@ -182,7 +182,10 @@ fn the_signed_open_checks_its_arguments_and_refuses_with_codes() {
     let secret = [7u8; 32];
 
     let (rc, app, msg) = open_signed(ptr::null(), &secret, policy, b"x", &dir_c);
-    assert_eq!((rc, msg.as_deref()), (COVE_ERR_ARGUMENT, Some("trust is NULL")));
+    assert_eq!(
+        (rc, msg.as_deref()),
+        (COVE_ERR_ARGUMENT, Some("trust is NULL"))
+    );
     assert!(app.is_null());
     // A short secret: storage could not be encrypted as promised.
     let (rc, _, msg) = open_signed(&trust, &secret[..16], policy, b"x", &dir_c);

@@ -275,10 +275,13 @@ impl Sdk {
         if !dir.join("package").is_dir() {
             return Ok(None);
         }
-        let signature = s.policy_signature.as_ref().ok_or_else(|| SdkError::Policy {
-            app_id: app_id.into(),
-            source: PolicyError::Missing,
-        })?;
+        let signature = s
+            .policy_signature
+            .as_ref()
+            .ok_or_else(|| SdkError::Policy {
+                app_id: app_id.into(),
+                source: PolicyError::Missing,
+            })?;
         let launcher = Launcher::installed(
             &self.platform_trust(),
             &self.config.secrets,

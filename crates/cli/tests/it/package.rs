@@ -140,6 +140,55 @@ fn wux_round_trip_for_both_suites() {
             &"8",
         ]));
         assert!(e.contains("[downgrade]"), "{e}");
+        // A rollback of versions 8 and 9: over 8 it installs, over 10 it does not.
+        let back = t.join(format!("wux-{suite}.rollback.zip"));
+        let out = ok(cove(&[
+            &"sign",
+            &zip,
+            &"--key",
+            &platform,
+            &"--rollback-from",
+            &"8-9",
+            &"-o",
+            &back,
+        ]));
+        assert!(out.contains("rollback of 8..=9"), "{out}");
+        let verify_over = |installed: &str| {
+            cove(&[
+                &"verify",
+                &back,
+                &"--trust",
+                &platform_pub,
+                &"--installed",
+                &installed,
+            ])
+        };
+        let out = ok(verify_over("8"));
+        assert!(out.contains("rollback of 8..=9"), "{out}");
+        let e = refused(verify_over("10"));
+        assert!(e.contains("[rollback_out_of_range]"), "{e}");
+        // A trial build: refused by a release host, accepted by one that takes trial.
+        let trial = t.join(format!("wux-{suite}.trial.zip"));
+        ok(cove(&[
+            &"sign",
+            &zip,
+            &"--key",
+            &platform,
+            &"--channel",
+            &"trial",
+            &"-o",
+            &trial,
+        ]));
+        let e = refused(cove(&[&"verify", &trial, &"--trust", &platform_pub]));
+        assert!(e.contains("[wrong_channel]"), "{e}");
+        ok(cove(&[
+            &"verify",
+            &trial,
+            &"--trust",
+            &platform_pub,
+            &"--channel",
+            &"trial",
+        ]));
 
         // inspect: the envelope without a key; everything with one.
         let out = ok(cove(&[&"inspect", &sealed]));

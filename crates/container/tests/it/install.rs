@@ -51,7 +51,8 @@ fn only_signed_and_sealed_for_this_host_runs() {
     let installed = install(&sealed, &trust, Some(app_id), app_dir.path()).unwrap();
     assert_eq!(installed.version_code, 2);
     let host_impl = common::TestHost::new();
-    let mut config = AppConfig::dev_mode_unverified(app_id, &installed.dir, &app_dir.path().join("data"));
+    let mut config =
+        AppConfig::dev_mode_unverified(app_id, &installed.dir, &app_dir.path().join("data"));
     config.clock = Clock::Manual;
     let app = App::launch(config, host_impl.clone(), None).unwrap();
     app.settle().unwrap();

@@ -180,7 +180,10 @@ fn a_verified_package_runs_under_the_signed_policy_with_encrypted_storage() {
     assert!(!files.is_empty());
     for f in &files {
         assert!(f.starts_with(b"COVESTOR"), "{}", String::from_utf8_lossy(f));
-        assert!(!f.windows(10).any(|w| w == b"card-4111-"), "stored in clear");
+        assert!(
+            !f.windows(10).any(|w| w == b"card-4111-"),
+            "stored in clear"
+        );
     }
 
     // Launched again from what is installed, verified again: the value is there.
@@ -267,10 +270,7 @@ fn a_rollback_replaces_only_the_versions_it_was_signed_for() {
     assert_eq!(code(p.install(&back, dir.path())), "ok");
     // Version 4 is published later; the old rollback cannot take a device back from it.
     p.install(&release(&p.key, 4), dir.path()).unwrap();
-    assert_eq!(
-        code(p.install(&back, dir.path())),
-        "rollback_out_of_range"
-    );
+    assert_eq!(code(p.install(&back, dir.path())), "rollback_out_of_range");
     assert_eq!(p.installed(dir.path()).unwrap().version_code(), 4);
 }
 

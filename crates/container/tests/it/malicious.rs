@@ -412,7 +412,8 @@ fn malicious_mini_program_is_contained() {
     let (victim_pkg, evil_pkg) = (build(&fixture("victim")), build(&fixture("evil")));
 
     let victim_host = TestHost::new();
-    let mut victim_cfg = AppConfig::dev_mode_unverified("victim", victim_pkg.path(), &root.path().join("victim"));
+    let mut victim_cfg =
+        AppConfig::dev_mode_unverified("victim", victim_pkg.path(), &root.path().join("victim"));
     victim_cfg.clock = Clock::Manual;
     victim_cfg.storage_at_rest = secret();
     let victim = App::launch(victim_cfg, victim_host.clone(), None).unwrap();
@@ -428,7 +429,8 @@ fn malicious_mini_program_is_contained() {
     );
     evil_host.answer("__consent", Ok(json!({"granted": true})));
     evil_host.answer("bank.pay", Ok(json!({"paid": true})));
-    let mut cfg = AppConfig::dev_mode_unverified("evil", evil_pkg.path(), &root.path().join("evil"));
+    let mut cfg =
+        AppConfig::dev_mode_unverified("evil", evil_pkg.path(), &root.path().join("evil"));
     cfg.clock = Clock::Manual;
     cfg.net = policy();
     cfg.storage_at_rest = secret();

@@ -285,7 +285,10 @@ fn a_package_signed_for_another_channel_is_refused() {
     assert_eq!(code(open(&trial, &trust(&k))), "wrong_channel");
     assert_eq!(code(open(&release, &trust(&k))), "ok");
     let e = open(&trial, &trust(&k)).unwrap_err().to_string();
-    assert!(e.contains("signed for the trial channel") && e.contains("accepts release"), "{e}");
+    assert!(
+        e.contains("signed for the trial channel") && e.contains("accepts release"),
+        "{e}"
+    );
     // A tester's host takes trial builds (and release ones, if it says so).
     let tester = Trust {
         channels: vec![Channel::Trial],

@@ -203,7 +203,10 @@ fn gray_versions_offline_cache_and_takedown() {
     assert_eq!(policy.grace_secs, 3 * 86_400);
     let data = tempfile::tempdir().unwrap();
     let host = Arc::new(Recorder::default());
-    let app = public.launcher.launch(data.path(), host.clone(), None).unwrap();
+    let app = public
+        .launcher
+        .launch(data.path(), host.clone(), None)
+        .unwrap();
     app.settle().unwrap();
     assert!(
         host.0.lock().unwrap().iter().any(|m| m.contains("\"ops\"")),
@@ -215,7 +218,10 @@ fn gray_versions_offline_cache_and_takedown() {
         .map(|e| std::fs::read(e.unwrap().path()).unwrap())
         .collect();
     assert!(!stored.is_empty(), "the demo stores its launch count");
-    assert!(stored.iter().all(|f| f.starts_with(b"COVESTOR")), "stored in clear");
+    assert!(
+        stored.iter().all(|f| f.starts_with(b"COVESTOR")),
+        "stored in clear"
+    );
 
     // Events reach the platform's statistics.
     let now_ms = cove_server::platform::system_clock() * 1000;
@@ -301,7 +307,9 @@ fn gray_versions_offline_cache_and_takedown() {
     };
     let l = days_later(9).prepare(DEMO, &User::new("u-public")).unwrap();
     assert!(l.offline);
-    let err = days_later(11).prepare(DEMO, &User::new("u-public")).unwrap_err();
+    let err = days_later(11)
+        .prepare(DEMO, &User::new("u-public"))
+        .unwrap_err();
     assert_eq!(err.code(), "policy_expired", "{err}");
 
     // Events wait for the platform to come back.

@@ -173,9 +173,9 @@ impl DbCatalog {
             let domains: crate::report::Domains = typed_col(&r, "domains")?;
             let grants: crate::sdk::Grants = typed_col(&r, "grants")?;
             let signed_policy = match (&self.signer, host_keys.get(&key.0)) {
-                (Some(k), Some(sdk_key)) => {
-                    Some(sign_policy(k, &key.1, sdk_key, &domains, &grants, validity)?)
-                }
+                (Some(k), Some(sdk_key)) => Some(sign_policy(
+                    k, &key.1, sdk_key, &domains, &grants, validity,
+                )?),
                 _ => None,
             };
             let app = AppOnHost {
@@ -207,8 +207,9 @@ impl DbCatalog {
     /// again.
     pub async fn poll(&self) -> Result<bool> {
         let current = self.current();
-        let due = current.signed_at.saturating_add(self.terms.refresh_secs() as i64);
-        if generation(&self.db).await? == current.generation && super::system_clock() < due {
+        if generation(&self.db).await? == current.generation
+            && !resign_due(current.signed_at, super::system_clock(), &self.terms)
+        {
             return Ok(false);
         }
         self.reload().await?;
@@ -229,6 +230,11 @@ impl DbCatalog {
             }
         });
     }
+}
+
+/// Whether policies signed at `signed_at` are to be signed again at `now`.
+fn resign_due(signed_at: i64, now: i64, terms: &crate::config::PolicyConfig) -> bool {
+    now >= signed_at.saturating_add(terms.refresh_secs() as i64)
 }
 
 /// The validity every policy of one reload is signed with.
@@ -295,5 +301,52 @@ impl Catalog for DbCatalog {
         self.current()
             .delivered
             .contains(&(host_id, blob.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::PolicyConfig;
+
+    #[test]
+    fn policies_are_signed_again_long_before_they_expire() {
+        let terms = PolicyConfig::default();
+        // 7 days of validity: signed again after a day at most, so a device that reaches
+        // the platform has at least 6 days (and the grace) ahead of it.
+        assert_eq!(terms.refresh_secs(), 24 * 3600);
+        assert!(!resign_due(1000, 1000 + 24 * 3600 - 1, &terms));
+        assert!(resign_due(1000, 1000 + 24 * 3600, &terms));
+        let short = PolicyConfig {
+            validity_secs: 3600,
+            grace_secs: 0,
+        };
+        assert_eq!(short.refresh_secs(), 900);
+        let tiny = PolicyConfig {
+            validity_secs: 10,
+            grace_secs: 0,
+        };
+        assert_eq!(tiny.refresh_secs(), 60);
+        let v = Validity::new(1000, &terms);
+        assert_eq!(
+            (v.issued_at, v.expires_at, v.grace_secs),
+            (1000, 1000 + 7 * 86_400, 3 * 86_400)
+        );
+    }
+
+    #[test]
+    fn the_policy_terms_come_from_the_config_file() {
+        let cfg: crate::config::ServerConfig =
+            toml::from_str("[policy]\nvalidity_secs = 86400\ngrace_secs = 0\n").unwrap();
+        assert_eq!(
+            cfg.policy,
+            PolicyConfig {
+                validity_secs: 86_400,
+                grace_secs: 0
+            }
+        );
+        let defaults: crate::config::ServerConfig = toml::from_str("").unwrap();
+        assert_eq!(defaults.policy, PolicyConfig::default());
+        assert!(toml::from_str::<crate::config::ServerConfig>("[policy]\nvalidity = 1\n").is_err());
     }
 }

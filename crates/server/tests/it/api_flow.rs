@@ -697,11 +697,18 @@ async fn flow(server: Server) {
     let payload: Value = {
         use base64::Engine as _;
         let b64 = staff["policy_signature"]["payload"].as_str().unwrap();
-        serde_json::from_slice(&base64::engine::general_purpose::STANDARD.decode(b64).unwrap())
-            .unwrap()
+        serde_json::from_slice(
+            &base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap(),
+        )
+        .unwrap()
     };
     let issued = payload["issued_at"].as_i64().unwrap();
-    assert!((cove_server::platform::system_clock() - issued).abs() < 3600, "{payload}");
+    assert!(
+        (cove_server::platform::system_clock() - issued).abs() < 3600,
+        "{payload}"
+    );
     assert_eq!(payload["expires_at"].as_i64(), Some(issued + 7 * 24 * 3600));
     assert_eq!(payload["grace_secs"], 3 * 24 * 3600);
     assert_eq!(

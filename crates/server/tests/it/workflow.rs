@@ -155,7 +155,14 @@ fn publishing_makes_what_each_host_container_accepts() {
     // A rollback release is accepted over a newer installed version it was signed for; a
     // plain one is not, and neither is the rollback over a version published after it.
     let range = cove_package::RollbackRange { min: 9, max: 10 };
-    let back = prepare(&package, &platform, Channel::Release, Some(range), &hosts[1..]).unwrap();
+    let back = prepare(
+        &package,
+        &platform,
+        Channel::Release,
+        Some(range),
+        &hosts[1..],
+    )
+    .unwrap();
     let installed = |v| Trust {
         installed_version: Some(v),
         ..trust(vec![])
