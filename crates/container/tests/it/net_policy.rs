@@ -235,6 +235,8 @@ async fn wss_server(listener: TcpListener, acceptor: TlsAcceptor, f: &'static Fi
             let Ok(tls) = acceptor.accept(stream).await else {
                 return;
             };
+            // The error type is tungstenite's handshake callback's, not ours.
+            #[allow(clippy::result_large_err)]
             let count = |req: &tokio_tungstenite::tungstenite::handshake::server::Request, res| {
                 let tag = format!("ws{}", req.uri().path());
                 *f.hits.lock().unwrap().entry(tag).or_default() += 1;
