@@ -33,7 +33,10 @@ pub(super) fn add_template(
             break;
         };
         diags.extend(notes);
-        source = fixed;
+        // A recovery can move a non-ASCII space from text into a tag (`<w c=s>"\u{a0}`
+        // quoted as `c="s>"`), where glass-easel loops on it, growing its warnings until
+        // memory runs out (found by fuzzing): screen the new text again.
+        source = ascii_spaces_outside_text(&fixed).into_owned();
     }
     for err in errors {
         if err.level() < ParseErrorLevel::Warn {
@@ -642,6 +645,27 @@ mod tests {
             let screened = ascii_spaces_outside_text(&text);
             // Returns at all: the bug was an endless loop.
             let _ = TmplGroup::new().add_tmpl("t", &screened);
+        }
+    }
+
+    #[test]
+    fn a_recovery_that_moves_a_unicode_space_into_a_tag_is_screened_again() {
+        // Quoting `c=s>"` as wcc reads it pulls the U+00A0 after it into the tag; glass-easel
+        // then looped, and its warnings filled the memory (found by fuzzing).
+        for seed in [
+            "unicode-space-after-recovery",
+            "unicode-space-after-recovery-full",
+        ] {
+            let path = format!(
+                "{}/../../fuzz/seeds/wxml/{seed}",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let raw = std::fs::read(&path).unwrap();
+            let text = String::from_utf8_lossy(&raw);
+            let mut group = TmplGroup::new();
+            // Returns at all: the bug was an endless loop.
+            let diags = add_template(&mut group, "t", &text, false);
+            assert!(diags.len() < 100, "{}", diags.len());
         }
     }
 
