@@ -25,16 +25,8 @@ enum Audit {
 
 #[derive(clap::Args)]
 struct VerifyArgs {
-    /// The server's config file, as `cove serve --config` reads it.
-    #[arg(long, env = "COVE_CONFIG")]
-    config: Option<PathBuf>,
-    /// The server's data directory: its database (unless --database), its signed heads
-    /// (`audit-anchors/`) and its keys.
-    #[arg(long, env = "COVE_DATA_DIR")]
-    data_dir: Option<PathBuf>,
-    /// The platform's database: `sqlite://DATA/cove.db` or `postgres://…`.
-    #[arg(long, env = "COVE_DATABASE")]
-    database: Option<String>,
+    #[command(flatten)]
+    place: crate::serve::ServerPlace,
     /// Signed heads: an anchor file, or a directory of them (every node's); repeat for
     /// more. By default the config's `audit_anchors` (`DATA/audit-anchors`).
     #[arg(long)]
@@ -77,12 +69,7 @@ fn trusted(
 
 pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     let Audit::Verify(args) = args.what;
-    let cfg = crate::serve::server_config(
-        args.config.as_deref(),
-        args.data_dir.as_deref(),
-        args.database.as_deref(),
-        None,
-    )?;
+    let cfg = args.place.config(None)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -23,15 +23,8 @@ enum Keys {
 
 #[derive(clap::Args)]
 struct RotateArgs {
-    /// The server's config file, as `cove serve --config` reads it.
-    #[arg(long, env = "COVE_CONFIG")]
-    config: Option<PathBuf>,
-    /// The server's data directory.
-    #[arg(long, env = "COVE_DATA_DIR")]
-    data_dir: Option<PathBuf>,
-    /// `postgres://…` for a cluster (default: SQLite under the data dir).
-    #[arg(long, env = "COVE_DATABASE")]
-    database: Option<String>,
+    #[command(flatten)]
+    place: crate::serve::ServerPlace,
     /// `s3://bucket[/prefix]` for a cluster (default: a directory under the data dir).
     #[arg(long, env = "COVE_BLOBS")]
     blobs: Option<String>,
@@ -43,12 +36,7 @@ struct RotateArgs {
 
 pub fn run(args: KeysArgs) -> anyhow::Result<ExitCode> {
     let Keys::Rotate(args) = args.what;
-    let cfg = crate::serve::server_config(
-        args.config.as_deref(),
-        args.data_dir.as_deref(),
-        args.database.as_deref(),
-        args.blobs.as_deref(),
-    )?;
+    let cfg = args.place.config(args.blobs.as_deref())?;
     let new = match &args.new_key {
         Some(p) => {
             let text = std::fs::read_to_string(p).with_context(|| p.display().to_string())?;

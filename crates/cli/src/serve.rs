@@ -57,6 +57,33 @@ fn config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
     Ok(cfg)
 }
 
+/// Where an offline command (`cove audit verify`, `cove keys rotate`) finds a server's state,
+/// read as `cove serve` reads it.
+#[derive(clap::Args)]
+pub struct ServerPlace {
+    /// The server's config file, as `cove serve --config` reads it.
+    #[arg(long, env = "COVE_CONFIG")]
+    pub config: Option<std::path::PathBuf>,
+    /// The server's data directory: its database (unless --database), its signed audit heads
+    /// (`audit-anchors/`) and its keys.
+    #[arg(long, env = "COVE_DATA_DIR")]
+    pub data_dir: Option<std::path::PathBuf>,
+    /// The platform's database: `sqlite://DATA/cove.db` or `postgres://…` for a cluster.
+    #[arg(long, env = "COVE_DATABASE")]
+    pub database: Option<String>,
+}
+
+impl ServerPlace {
+    pub fn config(&self, blobs: Option<&str>) -> anyhow::Result<ServerConfig> {
+        server_config(
+            self.config.as_deref(),
+            self.data_dir.as_deref(),
+            self.database.as_deref(),
+            blobs,
+        )
+    }
+}
+
 /// The server's config as `cove serve` reads it (file, then flags, then `COVE_*`
 /// variables), for the commands that work on a server's data: `cove audit verify`,
 /// `cove keys rotate`.

@@ -242,6 +242,13 @@ impl<'s, 'a> Analysis<'s, 'a> {
         }
     }
 
+    /// Whether `f`'s body is strict-mode code (`this` is then never the global object).
+    fn is_strict(&self, f: &oxc::ast::ast::Function) -> bool {
+        f.scope_id
+            .get()
+            .is_some_and(|s| self.semantic.scoping().scope_flags(s).is_strict_mode())
+    }
+
     /// Is this `this` the global object: at the top level of a script, or in a sloppy-mode
     /// function called with no receiver (`(function () { return this })()`)?
     fn this_is_global(&self, id: NodeId) -> bool {
@@ -249,11 +256,7 @@ impl<'s, 'a> Analysis<'s, 'a> {
         for anc in nodes.ancestors(id) {
             match anc.kind() {
                 AstKind::Function(f) => {
-                    let strict = f
-                        .scope_id
-                        .get()
-                        .is_some_and(|s| self.semantic.scoping().scope_flags(s).is_strict_mode());
-                    return !strict && self.called_without_receiver(anc.id());
+                    return !self.is_strict(f) && self.called_without_receiver(anc.id());
                 }
                 AstKind::Class(_) | AstKind::StaticBlock(_) => return false,
                 AstKind::Program(_) => return !self.semantic.source_type().is_module(),
@@ -270,11 +273,7 @@ impl<'s, 'a> Analysis<'s, 'a> {
         for anc in nodes.ancestors(id) {
             match anc.kind() {
                 AstKind::Function(f) => {
-                    let strict = f
-                        .scope_id
-                        .get()
-                        .is_some_and(|s| self.semantic.scoping().scope_flags(s).is_strict_mode());
-                    if strict {
+                    if self.is_strict(f) {
                         return false;
                     }
                     let span = f.span;
