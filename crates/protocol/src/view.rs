@@ -1,0 +1,1 @@
+//! The container <-> view protocol as types (`docs/protocol.md`).
