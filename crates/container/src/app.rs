@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use cove_protocol::view::{Event, PROTOCOL_VERSION, ViewMessage};
+use serde::Deserialize as _;
 use serde_json::{Map, Value, json};
 
 use crate::bridge::{self, Host, Services};
@@ -229,6 +231,7 @@ pub fn runtime_scripts() -> &'static [(String, String)] {
             "(function(global,native,ge,adapter){'use strict';\n",
         );
         let _ = writeln!(rt, "const API_NAMES={API_NAMES};");
+        let _ = writeln!(rt, "const PROTOCOL={PROTOCOL_VERSION};");
         for (name, code) in RUNTIME {
             let _ = writeln!(rt, "// ---- {name}\n{code}");
         }
@@ -556,9 +559,18 @@ impl App {
     }
 
     /// Deliver one message from the view (docs/protocol.md): an event, a back or tab tap,
-    /// app show/hide, scroll, resize...
+    /// app show/hide, scroll, resize... A message that is not a [`ViewMessage`] (an unknown
+    /// type, an unknown or missing field) is refused here, before the app sees it.
     pub fn send(&self, msg: &Value) -> Result<Value, AppError> {
-        let r = self.control("inbound", vec![msg.clone()], None)?;
+        let typed = ViewMessage::deserialize(msg)
+            .map_err(|e| AppError::Rejected(format!("a malformed view message: {e}")))?;
+        self.send_message(&typed)
+    }
+
+    /// [`App::send`] for a message built in Rust.
+    pub fn send_message(&self, msg: &ViewMessage) -> Result<Value, AppError> {
+        let msg = serde_json::to_value(msg).expect("a ViewMessage is JSON");
+        let r = self.control("inbound", vec![msg], None)?;
         if let Some(e) = r.get("error").and_then(Value::as_str) {
             return Err(AppError::Rejected(e.to_string()));
         }
@@ -567,8 +579,16 @@ impl App {
 
     /// A view event on node `node`, e.g. `tap`.
     pub fn event(&self, node: u64, kind: &str, detail: Value) -> Result<(), AppError> {
-        self.send(&json!({"t": "event", "node": node, "type": kind, "detail": detail}))
-            .map(|_| ())
+        self.send_message(&ViewMessage::Event(Event {
+            node,
+            event_type: kind.to_string(),
+            detail: Some(detail),
+            touches: None,
+            changed_touches: None,
+            bubbles: None,
+            time_stamp: None,
+        }))
+        .map(|_| ())
     }
 
     /// Call a method of the top page; returns what it returned (as JSON).

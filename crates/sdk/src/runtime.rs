@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, Weak};
 
 use cove_container::guard::ReleaseSink;
 use cove_container::{App, AppError, Host, HostNetwork, LaunchError, Level, Reply};
+use cove_protocol::view::ViewMessage;
 use serde_json::{Value, json};
 
 use crate::sdk::{Launch, SdkError};
@@ -160,20 +161,25 @@ impl Runtime {
             if top.app_id == app_id {
                 return Ok(());
             }
-            top.app.send(&json!({"t": "hide"}))?;
+            top.app.send_message(&ViewMessage::Hide {})?;
             self.host.event(RuntimeEvent::Hidden {
                 app_id: top.app_id.clone(),
             });
         }
         if let Some(i) = stack.iter().position(|r| r.app_id == app_id) {
             let r = stack.remove(i);
-            let mut show = json!({"t": "show"});
+            let mut show = ViewMessage::Show {
+                referrer_info: None,
+                scene: None,
+            };
             if let Some((opener, extra)) = &from {
-                show["referrerInfo"] = json!({"appId": opener, "extraData": extra});
-                show["scene"] = json!(SCENE_FROM_MINI_PROGRAM);
+                show = ViewMessage::Show {
+                    referrer_info: Some(json!({"appId": opener, "extraData": extra})),
+                    scene: Some(SCENE_FROM_MINI_PROGRAM),
+                };
                 self.set_opener(app_id, Some(opener));
             }
-            r.app.send(&show)?;
+            r.app.send_message(&show)?;
             stack.push(r);
             self.host.event(RuntimeEvent::Shown {
                 app_id: app_id.into(),
@@ -277,13 +283,20 @@ impl Runtime {
             app_id: app_id.into(),
         });
         if was_top && let Some(top) = stack.last() {
-            let mut show = json!({"t": "show"});
-            if opener.as_deref() == Some(top.app_id.as_str()) {
-                show["referrerInfo"] =
-                    json!({"appId": app_id, "extraData": back.unwrap_or(json!({}))});
-                show["scene"] = json!(SCENE_BACK_FROM_MINI_PROGRAM);
-            }
-            top.app.send(&show)?;
+            let show = if opener.as_deref() == Some(top.app_id.as_str()) {
+                ViewMessage::Show {
+                    referrer_info: Some(
+                        json!({"appId": app_id, "extraData": back.unwrap_or(json!({}))}),
+                    ),
+                    scene: Some(SCENE_BACK_FROM_MINI_PROGRAM),
+                }
+            } else {
+                ViewMessage::Show {
+                    referrer_info: None,
+                    scene: None,
+                }
+            };
+            top.app.send_message(&show)?;
             self.host.event(RuntimeEvent::Shown {
                 app_id: top.app_id.clone(),
             });
@@ -369,8 +382,10 @@ impl Host for Routed {
                             "failed"
                         }
                     };
-                    let sent =
-                        rt.with_app(&from, |a| a.send(&json!({"t": "update", "state": state})));
+                    let update = ViewMessage::Update {
+                        state: state.into(),
+                    };
+                    let sent = rt.with_app(&from, |a| a.send_message(&update));
                     if let Some(Err(e)) = sent {
                         tracing::warn!("telling {from} of its update: {e}");
                     }

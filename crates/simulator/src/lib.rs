@@ -23,7 +23,9 @@ use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use cove_protocol::view::{self, HostMessage, ThemeName, ViewToHost};
 use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize as _;
 use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 
@@ -579,12 +581,12 @@ impl Shared {
     /// phone's would (`themeChange`; the app and its view follow, docs/view.md "Themes").
     /// Views opened later carry the theme in their URL (`theme=dark`).
     fn set_theme(&self, theme: &Value) {
-        let Some(theme) = theme.as_str().filter(|t| matches!(*t, "light" | "dark")) else {
+        let Ok(theme) = ThemeName::deserialize(theme) else {
             return;
         };
         let drivers = self.drivers.lock().unwrap_or_else(|e| e.into_inner());
         for s in drivers.values() {
-            let _ = s.driver.send(Inbound::Theme(theme.to_string()));
+            let _ = s.driver.send(Inbound::Theme(theme));
         }
     }
 
@@ -605,6 +607,11 @@ struct SessionHandle {
 }
 
 type DriverMap = HashMap<u64, SessionHandle>;
+
+/// A host message as the view's socket carries it.
+fn host_message(msg: &HostMessage) -> String {
+    serde_json::to_string(msg).expect("a HostMessage is JSON")
+}
 
 /// The headless view's phone: CSS width, height and pixel ratio (an iPhone 6/7/8).
 const HEADLESS: (u32, u32, f64) = (375, 667, 2.0);
@@ -638,14 +645,22 @@ async fn view_session(socket: WebSocket, q: HashMap<String, String>, shared: Arc
     let mut builds = shared.builds.subscribe();
     let mut stop = shared.stop.subscribe();
     let build = current(&shared);
-    let config = json!({
-        "t": "config", "dev": true,
-        "styles": match &*build { Build::Ready(p) => p.styles.clone(), _ => json!([]) },
-        "domains": {"image": [], "media": [], "webView": []},
-        "device": {"width": q.get("width"), "height": q.get("height"), "ratio": q.get("ratio"), "name": q.get("device")},
-        "watermark": shared.watermark,
+    let config = HostMessage::Config(view::Config {
+        dev: true,
+        styles: match &*build {
+            Build::Ready(p) => p.styles.clone(),
+            _ => vec![],
+        },
+        domains: Default::default(),
+        device: view::Device {
+            width: q.get("width").cloned(),
+            height: q.get("height").cloned(),
+            ratio: q.get("ratio").cloned(),
+            name: q.get("device").cloned(),
+        },
+        watermark: shared.watermark.clone(),
     });
-    let _ = to_view.send(config.to_string());
+    let _ = to_view.send(host_message(&config));
     let host = Arc::new(ViewHost::new(
         session,
         to_view.clone(),
@@ -657,7 +672,9 @@ async fn view_session(socket: WebSocket, q: HashMap<String, String>, shared: Arc
     let (drive_tx, drive_rx) = std::sync::mpsc::channel::<Inbound>();
     let running = match &*build {
         Build::Failed(d) => {
-            let _ = to_view.send(json!({"t": "compileError", "diagnostics": d}).to_string());
+            let _ = to_view.send(host_message(&HostMessage::CompileError {
+                diagnostics: d.clone(),
+            }));
             false
         }
         Build::Ready(pkg) => {
@@ -712,34 +729,41 @@ async fn view_session(socket: WebSocket, q: HashMap<String, String>, shared: Arc
             },
             ev = builds.recv() => {
                 let msg = match ev {
-                    Ok(BuildEvent::Reload) => json!({"t": "reload"}),
-                    Ok(BuildEvent::Failed(d)) => json!({"t": "compileError", "diagnostics": &*d}),
+                    Ok(BuildEvent::Reload) => HostMessage::Reload { path: None, query: None },
+                    Ok(BuildEvent::Failed(d)) => HostMessage::CompileError { diagnostics: d.to_vec() },
                     Err(broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(_) => break,
                 };
                 // A reload keeps the page: the view knows its path from the last route.
-                if ws_tx.send(Message::text(msg.to_string())).await.is_err() { break }
+                if ws_tx.send(Message::text(host_message(&msg))).await.is_err() { break }
             }
             m = ws_rx.next() => match m {
                 Some(Ok(Message::Text(t))) => {
                     let Ok(v) = serde_json::from_str::<Value>(&t) else { continue };
-                    match v["t"].as_str().unwrap_or("") {
-                        "reply" => host.reply(&v),
-                        "viewError" => {
+                    // The view's words for this host are typed here; the rest is the app's,
+                    // and `App::send` refuses what is off the protocol (`viewRefused`).
+                    let for_host = matches!(v["t"].as_str(), Some("reply" | "viewError" | "host"));
+                    if !for_host {
+                        if running { let _ = drive_tx.send(Inbound::View(v)); }
+                        continue;
+                    }
+                    match ViewToHost::deserialize(&v) {
+                        Ok(ViewToHost::Reply { id, ok, fail }) => host.reply(id, ok, fail),
+                        Ok(ViewToHost::ViewError { message }) => {
                             shared.view_errors.fetch_add(1, Ordering::Relaxed);
-                            let text = format!("[view] {}", v["message"].as_str().unwrap_or(""));
+                            let text = format!("[view] {message}");
                             tracing::warn!("{text}");
                             shared.devtools.console("error", &text);
                         }
-                        "host" if running => {
-                            let _ = drive_tx.send(Inbound::Host {
-                                id: v["id"].clone(),
-                                api: v["api"].as_str().unwrap_or("").to_string(),
-                                args: v["args"].clone(),
-                            });
+                        Ok(ViewToHost::Host { id, api, args }) => if running {
+                            let _ = drive_tx.send(Inbound::Host { id, api, args });
+                        },
+                        Err(e) => {
+                            shared.view_errors.fetch_add(1, Ordering::Relaxed);
+                            let text = format!("[view] a malformed message for the host: {e}");
+                            tracing::warn!("{text}");
+                            shared.devtools.console("error", &text);
                         }
-                        _ if running => { let _ = drive_tx.send(Inbound::View(v)); }
-                        _ => {}
                     }
                 }
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,

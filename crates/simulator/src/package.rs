@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use cove_compiler::{BuildError, CompileOptions, Diagnostic};
 use cove_package::Trust;
+use cove_protocol::view::StyleSheet;
 use serde_json::{Value, json};
 
 /// Where the app comes from.
@@ -76,7 +77,7 @@ pub struct Package {
     pub dir: PathBuf,
     pub app_id: String,
     /// Stylesheets for the view, app-wide first (`docs/view.md`, the `config` message).
-    pub styles: Value,
+    pub styles: Vec<StyleSheet>,
     /// Compiler (or package) warnings as diagnostics (`diagnostic_json`), for the Problems
     /// panel.
     pub warnings: Vec<Value>,
@@ -240,7 +241,12 @@ fn open(dir: PathBuf, tmp: Option<tempfile::TempDir>) -> Result<Package, LoadErr
         .to_string();
     let mut styles = Vec::new();
     if dir.join("app.css").is_file() {
-        styles.push(json!({"path": "app.css", "scope": null, "page": false}));
+        styles.push(StyleSheet {
+            path: "app.css".into(),
+            scope: None,
+            page: false,
+            css: None,
+        });
     }
     if let Some(units) = cove.get("units").and_then(Value::as_object) {
         for (unit, info) in units {
@@ -250,11 +256,15 @@ fn open(dir: PathBuf, tmp: Option<tempfile::TempDir>) -> Result<Package, LoadErr
             let Some(style) = config.get("style").and_then(Value::as_str) else {
                 continue;
             };
-            styles.push(json!({
-                "path": style,
-                "scope": config.get("styleScope"),
-                "page": info.get("kind").and_then(Value::as_str) == Some("page"),
-            }));
+            styles.push(StyleSheet {
+                path: style.to_string(),
+                scope: config
+                    .get("styleScope")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                page: info.get("kind").and_then(Value::as_str) == Some("page"),
+                css: None,
+            });
         }
     }
     let summary = json!({
@@ -265,17 +275,12 @@ fn open(dir: PathBuf, tmp: Option<tempfile::TempDir>) -> Result<Package, LoadErr
     });
     // The text goes along with the list: one message instead of a request per sheet.
     for entry in &mut styles {
-        if let Some(css) = entry["path"]
-            .as_str()
-            .and_then(|p| fs::read_to_string(dir.join(p)).ok())
-        {
-            entry["css"] = Value::String(css);
-        }
+        entry.css = fs::read_to_string(dir.join(&entry.path)).ok();
     }
     Ok(Package {
         dir,
         app_id,
-        styles: Value::Array(styles),
+        styles,
         warnings: Vec::new(),
         summary,
         _tmp: tmp,

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cove_container::{App, AppConfig, AppError, Host, Level, Reply};
+use cove_protocol::view::{HostMessage, ThemeName, ViewMessage};
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::{broadcast, oneshot};
@@ -23,10 +24,10 @@ pub type Job = Box<dyn FnOnce(&App) + Send>;
 
 /// What a session's driver thread is asked to do.
 pub enum Inbound {
-    /// A message from the view, for the app.
+    /// A message from the view, for the app (which refuses one off the protocol).
     View(Value),
     /// A `host` call from the view (`navigate`, `openType`), answered with `hostReply`.
-    Host { id: Value, api: String, args: Value },
+    Host { id: u64, api: String, args: Value },
     /// The devtools asked to clear the app's storage.
     ClearStorage,
     /// Push the panels' state now.
@@ -34,7 +35,7 @@ pub enum Inbound {
     /// Run this with the app, between two view messages.
     Automator(Job),
     /// The system theme changed (the simulator's light/dark switch).
-    Theme(String),
+    Theme(ThemeName),
 }
 
 /// The view-facing host of one app.
@@ -111,9 +112,12 @@ impl ViewHost {
         panel["t"] = json!("appStopped");
         panel["session"] = json!(self.session);
         self.devtools.send(panel);
-        let mut view = stop.to_json();
-        view["t"] = json!("fatal");
-        self.to_view(view);
+        self.to_view(&HostMessage::Fatal {
+            code: stop.code.to_string(),
+            title: stop.title.clone(),
+            message: stop.message.clone(),
+            help: stop.help.clone(),
+        });
         self.automator_event("App.exceptionThrown", || {
             json!({"message": stop.sentence(), "stack": format!("{}\n{}", stop.sentence(), stop.help)})
         });
@@ -144,20 +148,17 @@ impl ViewHost {
         }
     }
 
-    /// The view answered a `request`.
-    pub fn reply(&self, msg: &Value) {
-        let Some(id) = msg.get("id").and_then(Value::as_u64) else {
-            return;
-        };
+    /// The view answered request `id` with `ok` or `fail`.
+    pub fn reply(&self, id: u64, ok: Option<Value>, fail: Option<String>) {
         let call = self
             .view_calls
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&id);
         if let Some(tx) = call {
-            let _ = tx.send(match msg.get("fail") {
-                Some(f) => Err(f.as_str().unwrap_or("fail").to_string()),
-                None => Ok(msg.get("ok").cloned().unwrap_or(Value::Null)),
+            let _ = tx.send(match fail {
+                Some(f) => Err(f),
+                None => Ok(ok.unwrap_or(Value::Null)),
             });
             return;
         }
@@ -169,14 +170,16 @@ impl ViewHost {
         else {
             return;
         };
-        match msg.get("fail") {
-            Some(f) => reply.fail(f.as_str().unwrap_or("fail").to_string()),
-            None => reply.ok(msg.get("ok").cloned().unwrap_or_else(|| json!({}))),
+        match fail {
+            Some(f) => reply.fail(f),
+            None => reply.ok(ok.unwrap_or_else(|| json!({}))),
         }
     }
 
-    pub fn to_view(&self, msg: Value) {
-        let _ = self.to_view.send(msg.to_string());
+    /// A message of the host's own for its view.
+    pub fn to_view(&self, msg: &HostMessage) {
+        let text = serde_json::to_string(msg).expect("a HostMessage is JSON");
+        let _ = self.to_view.send(text);
     }
 
     /// Ask the view to act on or measure something for the automator (`docs/automator.md`);
@@ -188,7 +191,11 @@ impl ViewHost {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(id, tx);
-        self.to_view(json!({"t": "request", "id": id, "api": "automator", "args": args}));
+        self.to_view(&HostMessage::Request {
+            id,
+            api: "automator".into(),
+            args,
+        });
         rx
     }
 
@@ -247,7 +254,11 @@ impl Host for ViewHost {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(id, reply);
-                self.to_view(json!({"t": "request", "id": id, "api": api, "args": args}));
+                self.to_view(&HostMessage::Request {
+                    id,
+                    api: api.to_string(),
+                    args,
+                });
             }
             _ => match device_answer(api, &args) {
                 Some(v) => reply.ok(v),
@@ -433,17 +444,15 @@ fn run(
                     }
                     let text = format!("{e}");
                     devtools.console("error", &text);
-                    host.to_view(json!({"t": "viewRefused", "message": text}));
+                    host.to_view(&HostMessage::ViewRefused { message: text });
                 }
             }
             Ok(Inbound::Host { id, api, args }) => {
-                let answer = host_call(&app, &api, &args);
-                let mut msg = json!({"t": "hostReply", "id": id});
-                match answer {
-                    Ok(v) => msg["ok"] = v,
-                    Err(e) => msg["fail"] = json!(e),
-                }
-                host.to_view(msg);
+                let (ok, fail) = match host_call(&app, &api, &args) {
+                    Ok(v) => (Some(v), None),
+                    Err(e) => (None, Some(e)),
+                };
+                host.to_view(&HostMessage::HostReply { id, ok, fail });
             }
             Ok(Inbound::ClearStorage) => {
                 let _ = app.eval_json("wx.clearStorageSync(), null");
@@ -451,9 +460,11 @@ fn run(
             }
             Ok(Inbound::RefreshState) => host.dirty.store(true, Ordering::Relaxed),
             Ok(Inbound::Theme(theme)) => {
-                let event =
-                    json!({"t": "device", "event": "themeChange", "data": {"theme": theme}});
-                if let Err(e) = app.send(&event) {
+                let event = ViewMessage::Device {
+                    event: "themeChange".into(),
+                    data: Some(json!({ "theme": theme })),
+                };
+                if let Err(e) = app.send_message(&event) {
                     if fatal(Stage::Running, &e) {
                         return;
                     }
@@ -502,7 +513,9 @@ fn host_call(app: &App, api: &str, args: &Value) -> Result<Value, String> {
         }
         "openType" => match args["type"].as_str().unwrap_or("") {
             "share" => app
-                .send(&json!({"t": "share", "from": "button"}))
+                .send_message(&ViewMessage::Share {
+                    from: Some("button".into()),
+                })
                 .map_err(|e| e.to_string()),
             other => Err(format!(
                 "fail open-type {other} is not available in the simulator"

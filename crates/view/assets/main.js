@@ -1,3 +1,4 @@
+// @ts-check
 // The page's transport: one WebSocket to the simulator, `/__cove/ws` with our query string.
 // The socket opens before the renderer's modules load, so the container starts the app while
 // the browser is still fetching them; messages wait in `early`.

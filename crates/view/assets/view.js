@@ -1,5 +1,11 @@
+// @ts-check
 // The view's entry: builds the phone screen and routes the container's messages to the parts
 // (docs/view.md). `transport` is {send(obj), onMessage(fn)}; messages apply strictly in order.
+// The messages are typed by ../types/protocol.d.ts, generated from crates/protocol.
+/** @typedef {import('../types/protocol').ToView} ToView */
+/** @typedef {import('../types/protocol').FromView} FromView */
+/** @template {ToView['t']} T @typedef {import('../types/view').Received<T>} Received */
+/** @typedef {{send(m: FromView): void, onMessage(fn: (m: ToView) => unknown): void}} Transport */
 import { h } from './components/util.js';
 import { Ops } from './core/ops.js';
 import { Styles } from './core/styles.js';
@@ -14,6 +20,7 @@ import { automation } from './core/automation.js';
 import { Watermark } from './core/watermark.js';
 import { Theme } from './core/theme.js';
 
+/** @type {import('../types/protocol').ProtocolVersion} */
 export const PROTOCOL = 1;
 const MAX_VIEW_ERRORS = 500;
 // The container sends at most 10,000 ops a message (crates/container/src/pacer.rs); a batch
@@ -22,6 +29,9 @@ export const MAX_BATCH_OPS = 50_000;
 
 const msgOf = (e) => (e && e.message ? e.message : String(e));
 
+/** The view: what its parts share (`v`). @typedef {ReturnType<typeof start>} View */
+
+/** @param {Transport} transport */
 export function start(transport) {
   const root = h('div', 'cove-app', document.body);
   root.id = 'cove-app';
@@ -32,8 +42,10 @@ export function start(transport) {
 
   const v = {
     root,
+    /** @type {Received<'config'> | null} */
     config: null,
     components: {},
+    /** @param {FromView} m */
     send(m) {
       try {
         transport.send(m);
@@ -41,11 +53,13 @@ export function start(transport) {
         console.error('[cove] send failed', e);
       }
     },
+    /** @param {unknown} message */
     viewError(message) {
       console.error('[cove view]', message);
       if (++viewErrors <= MAX_VIEW_ERRORS) v.send({ t: 'viewError', message: String(message) });
     },
     /** A call into the host (`navigate`, `openType`, ...), answered by `hostReply`. */
+    /** @param {string} api @param {any} [args] */
     host(api, args) {
       const id = ++hostSeq;
       v.send({ t: 'host', id, api: String(api), args: args === undefined ? {} : args });
@@ -112,6 +126,7 @@ export function start(transport) {
     ),
   ]);
 
+  /** @param {Received<'ui'>} m */
   function uiMessage(m) {
     const a = (m.args && typeof m.args === 'object') ? m.args : {};
     const page = m.page;
@@ -140,7 +155,7 @@ export function start(transport) {
       case 'pageScrollTo': return v.pages.scrollTo(a);
       case 'hideHomeButton': return undefined;
       case 'hideKeyboard': {
-        const el = document.activeElement;
+        const el = /** @type {HTMLElement | null} */ (document.activeElement);
         if (el && el !== document.body && typeof el.blur === 'function') el.blur();
         return undefined;
       }
@@ -151,6 +166,7 @@ export function start(transport) {
   }
 
   /** Host requests: answered with `reply` whenever the person (or the layout) answers. */
+  /** @param {Received<'request'>} m */
   async function request(m) {
     const ok = (value) => v.send({ t: 'reply', id: m.id, ok: value === undefined ? {} : value });
     const fail = (text) => v.send({ t: 'reply', id: m.id, fail: text });
@@ -186,6 +202,7 @@ export function start(transport) {
   }
 
   /** Live reload at the page shown now (or the one the message names), keeping its query. */
+  /** @param {{path?: string, query?: any}} m */
   function reload(m) {
     let { path, query } = m;
     const top = v.pages.stack[v.pages.stack.length - 1];
@@ -206,6 +223,7 @@ export function start(transport) {
     location.replace(u.href);
   }
 
+  /** @param {ToView} m */
   async function handle(m) {
     if (!m || typeof m !== 'object') return v.viewError('a message that is not an object');
     if (refused && m.t !== 'reload' && m.t !== 'compileError' && m.t !== 'compileOk') return undefined;
@@ -268,8 +286,13 @@ export function start(transport) {
       case 'reload': return reload(m);
       case 'compileError': return v.overlay.compileError(m.diagnostics);
       case 'compileOk': return v.overlay.compileOk();
-      default:
-        return v.viewError(`unknown message ${JSON.stringify(m.t)}`);
+      default: {
+        // Only what no view handles gets here (`automator` is for the host): a message type
+        // added to the protocol without a case above fails `tsc` (crates/view/tsconfig.json).
+        /** @type {Received<'automator'>} */
+        const unhandled = m;
+        return v.viewError(`unknown message ${JSON.stringify(unhandled.t)}`);
+      }
     }
   }
 

@@ -4,8 +4,8 @@
 // Every typed wx method we do not serve still exists and fails as WeChat does.
 for (const name of API_NAMES) if (!apiKinds[name]) unsupported(name);
 
-/** docs/protocol.md: bump on any incompatible change to messages or ops. */
-const PROTOCOL = 1;
+// `PROTOCOL` (the view protocol's version, `hello`) is cove-protocol's PROTOCOL_VERSION,
+// declared by Rust before the runtime's parts (src/app.rs).
 
 function turnEnd() {
   flushReady();

@@ -27,6 +27,8 @@ pub struct TestHost {
     pub answers: Mutex<HashMap<String, Result<Value, String>>>,
     /// Messages other than ops that `take_ops` passed over, in order.
     pub kept: Mutex<Vec<Value>>,
+    /// Every message as sent, never taken (tests/it/protocol.rs types them all).
+    pub sent: Mutex<Vec<String>>,
 }
 
 impl TestHost {
@@ -76,6 +78,7 @@ impl Host for TestHost {
     fn send(&self, msg: &str) {
         let v: Value = serde_json::from_str(msg).expect("the container sends JSON");
         self.messages.lock().unwrap().push(v);
+        self.sent.lock().unwrap().push(msg.to_string());
     }
 
     fn console(&self, level: Level, text: &str) {

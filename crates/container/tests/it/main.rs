@@ -15,6 +15,7 @@ mod lifecycles;
 mod limits;
 mod malicious;
 mod net_policy;
+mod protocol;
 mod prototypes;
 mod sandbox;
 mod sandbox_storage;

@@ -233,8 +233,10 @@ async fn exit(c: &Client) -> Result<Value, String> {
         crate::Build::Failed(_) => String::new(),
     };
     c.min_session.store(id + 1, Ordering::Relaxed);
-    s.host
-        .to_view(json!({"t": "reload", "path": entry, "query": ""}));
+    s.host.to_view(&cove_protocol::view::HostMessage::Reload {
+        path: Some(entry),
+        query: Some(json!("")),
+    });
     // The next step waits for the new session; this one waits so that `exit` means exited.
     c.session().await?;
     Ok(json!({}))

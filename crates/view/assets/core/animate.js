@@ -1,3 +1,4 @@
+// @ts-check
 // WeChat's keyframe animations (`this.animate`, `this.clearAnimation`), played with the Web
 // Animations API. The container resolved the selector and turned each keyframe into CSS values
 // keyed by WeChat's field names (`{offset, easing, props: {opacity: "0.5", rotate: "rotate(45deg)"}}`);
@@ -50,6 +51,7 @@ export function keyframes(frames) {
 }
 
 export class Animations {
+  /** @param {import('../view.js').View} v */
   constructor(v) {
     this.v = v;
     /** element -> Set of {anim, frames, dispose} */

@@ -1,3 +1,4 @@
+// @ts-check
 // The page chrome WeChat draws around a page: the navigation bar (with the status bar strip and
 // the capsule), and the tabBar.
 import { h } from '../components/util.js';
@@ -8,6 +9,7 @@ function color(c, d) {
 }
 
 export class Chrome {
+  /** @param {import('../view.js').View} v @param {unknown} [app] */
   constructor(v, app) {
     this.v = v;
     this.nav = h('div', 'cove-nav');
@@ -34,9 +36,13 @@ export class Chrome {
     this.current = null;
     this.custom = false;
     this.nav.hidden = true; // until the first route
+    this.stackLen = 0;
   }
 
-  /** `hello`: the app's tabBar (window defaults come with each route). */
+  /**
+   * `hello`: the app's tabBar (window defaults come with each route).
+   * @param {import('../../types/protocol').HelloApp} app
+   */
   setApp(app) {
     const tb = app && app.tabBar;
     if (!tb || !Array.isArray(tb.list) || tb.list.length === 0) return;
@@ -53,10 +59,11 @@ export class Chrome {
     this.renderTabs();
   }
 
+  /** @param {import('../../types/view').Received<'route'>} msg @param {any} info the top page's layer */
   route(msg, info) {
     this.current = msg.tab ? String(msg.tab).replace(/^\/+/, '') : null;
     this.stackLen = msg.stack.length;
-    this.window(this.v.pages.windowOf(info), info);
+    this.window(this.v.pages.windowOf(info));
     this.renderTabs();
   }
 

@@ -1,3 +1,4 @@
+// @ts-check
 // The `ctx` a built-in component gets (docs/view.md, Components).
 import { safeUrl } from './url.js';
 
@@ -20,6 +21,7 @@ export function recordOf(node) {
   return null;
 }
 
+/** @param {import('../view.js').View} v @param {import('./ops.js').NodeRecord} r */
 export function makeCtx(v, r) {
   const el = r.node;
   return {

@@ -1,3 +1,4 @@
+// @ts-check
 // WeChat's touch events from real touches (touch events) and the mouse or pen (pointer events):
 // touchstart/move/end/cancel, tap, longpress/longtap, hover-class; mouse drags scroll the page and
 // scroll containers as a finger would, and pull to refresh.
@@ -58,11 +59,13 @@ function scrollable(n, axis) {
 }
 
 export class Events {
+  /** @param {import('../view.js').View} v */
   constructor(v, area) {
     this.v = v;
     this.area = area;
     /** identifier -> {id, rec, info, x, y, force} */
     this.active = new Map();
+    /** @type {any} */
     this.g = null; // the primary (single-finger) gesture: tap, longpress, hover, drag
     this.noClickUntil = 0;
     // Capture: a component stopping propagation must not hide touches from the page.

@@ -1,3 +1,4 @@
+// @ts-check
 // Layout queries (`createSelectorQuery`) and intersection observers. Coordinates are relative
 // to the page viewport (the page layer, below the navigation bar), as WeChat reports them.
 import { property } from './automation.js';
@@ -52,6 +53,7 @@ function intersect(a, b) {
 }
 
 export class Layout {
+  /** @param {import('../view.js').View} v */
   constructor(v) {
     this.v = v;
     this.observers = new Map();

@@ -1,3 +1,4 @@
+// @ts-check
 // Applies the container's op batches (docs/protocol.md) to the DOM. Nothing the mini-program
 // sends is parsed as HTML: elements are `wx-<tag>`, text goes through Text nodes, attributes
 // reach only the built-in components' `attr()` (plus `hidden` and the hover attributes).
@@ -9,7 +10,30 @@
 import { bool } from '../components/util.js';
 import { makeCtx } from './ctx.js';
 
-/** A node record: what the container told us about one node. */
+/** @typedef {import('../../types/protocol').Op} Op */
+
+/**
+ * A node record: what the container told us about one node.
+ * @typedef {object} NodeRecord
+ * @property {number} id
+ * @property {any} node the DOM node: an element, a text or a fragment
+ * @property {string} tag
+ * @property {any} inst built-in component instance
+ * @property {Map<string, {capture: boolean, mutLevel: number}> | null} listens
+ * @property {Set<string> | null} models
+ * @property {Set<string> | null} classes
+ * @property {string | null} scope
+ * @property {string | null} [extraScope]
+ * @property {{cls?: string, start?: number, stay?: number, stop?: boolean} | null} hover
+ * @property {{disabled?: boolean} | null} attrs
+ * @property {Map<string, unknown> | null} props
+ * @property {string} [hoverDefault]
+ */
+
+/**
+ * @param {number} id @param {Node} node @param {string} tag
+ * @returns {NodeRecord}
+ */
 function record(id, node, tag) {
   return {
     id, node, tag,
@@ -35,14 +59,17 @@ function elementName(tag) {
 const HOVER = new Set(['hover-class', 'hover-start-time', 'hover-stay-time', 'hover-stop-propagation']);
 
 export class Ops {
-  /** @param {object} v the view (send, viewError, components, pages, styles, layout) */
+  /** @param {import('../view.js').View} v */
   constructor(v) {
     this.v = v;
-    /** @type {Map<number, ReturnType<typeof record>>} */
+    /** @type {Map<number, NodeRecord>} */
     this.nodes = new Map();
   }
 
-  /** Apply one batch; a bad op is reported and skipped, the rest still apply. */
+  /**
+   * Apply one batch; a bad op is reported and skipped, the rest still apply.
+   * @param {Op[]} batch
+   */
   apply(batch) {
     if (!Array.isArray(batch)) return this.v.viewError('ops: the batch is not an array');
     for (const op of batch) {
@@ -51,7 +78,7 @@ export class Ops {
           this.v.viewError(`unknown op ${JSON.stringify(Array.isArray(op) ? op[0] : op)}`);
           continue;
         }
-        OPS[op[0]].call(this, ...op.slice(1));
+        /** @type {(this: Ops, ...fields: unknown[]) => void} */ (OPS[op[0]]).call(this, ...op.slice(1));
       } catch (e) {
         this.v.viewError(`op ${op[0]}: ${e && e.message ? e.message : e}`);
       }
@@ -101,6 +128,11 @@ function owned(p) {
   return !p.isConnected;
 }
 
+/**
+ * Every op (`Op`, docs/protocol.md) by name: an op renamed, added or removed in the protocol
+ * fails `tsc` here until this table follows.
+ * @type {import('../../types/view').OpTable<Ops>}
+ */
 const OPS = {
   create(id, tag, _stylingName) {
     if (this.nodes.has(id)) throw new Error(`node ${id} exists`);

@@ -1,3 +1,4 @@
+// @ts-check
 // Page layers: one scrolling layer per page on the stack, only the top one shown. Each layer is
 // WeChat's page scroll (onPageScroll, onReachBottom, pull-down refresh).
 import { h } from '../components/util.js';
@@ -6,6 +7,7 @@ const PULL_HEIGHT = 50; // the refreshing indicator's height, px
 const PULL_MAX = 130;
 
 export class Pages {
+  /** @param {import('../view.js').View} v */
   constructor(v, container) {
     this.v = v;
     this.container = container;
@@ -14,16 +16,17 @@ export class Pages {
     /** pageId -> layer info */
     this.byId = new Map();
     this.stack = [];
+    /** @type {import('../../types/view').Received<'route'> | null} */
     this.pending = null;
     this.topLayer = null;
     this.knownPaths = new Set();
   }
 
+  /** @param {import('../../types/protocol').HelloApp} app */
   setApp(app) {
+    // `hello` lists the main package's pages; a subpackage page's path is learned from its
+    // `page` op (`add`).
     for (const p of (app && app.pages) || []) this.knownPaths.add(String(p));
-    for (const sp of (app && (app.subpackages || app.subPackages)) || []) {
-      for (const p of sp.pages || []) this.knownPaths.add(`${sp.root.replace(/\/+$/, '')}/${p}`);
-    }
   }
 
   isPagePath(path) {
@@ -75,12 +78,16 @@ export class Pages {
     if (this.topLayer === info) this.topLayer = null;
   }
 
+  /** @param {import('../../types/view').Received<'pageClosed'>} msg */
   closed(msg) {
     const info = this.byId.get(msg.id);
     if (info) this.drop(info);
   }
 
-  /** `route`: applied once the top page's node exists (its ops follow the route message). */
+  /**
+   * `route`: applied once the top page's node exists (its ops follow the route message).
+   * @param {import('../../types/view').Received<'route'>} msg
+   */
   route(msg) {
     this.pending = msg;
     this.flush();
@@ -136,7 +143,7 @@ export class Pages {
   rethemed() {
     for (const info of this.byId.values()) this.applyWindow(info);
     const top = this.topLayer;
-    if (top) this.v.chrome.window(this.windowOf(top), top);
+    if (top) this.v.chrome.window(this.windowOf(top));
     this.v.chrome.renderTabs();
   }
 
@@ -146,7 +153,7 @@ export class Pages {
     if (!info) return;
     Object.assign(info.over, patch);
     this.applyWindow(info);
-    if (info === this.topLayer) this.v.chrome.window(this.windowOf(info), info);
+    if (info === this.topLayer) this.v.chrome.window(this.windowOf(info));
   }
 
   layerOf(node) {

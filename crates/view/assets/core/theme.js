@@ -1,3 +1,4 @@
+// @ts-check
 // DarkMode in the view (docs/view.md "Themes").
 // - The host states the system theme (`hello.theme`, then `theme` messages). An app with
 //   app.json `"darkmode": true` runs in it; any other app runs in `light`.
@@ -36,6 +37,7 @@ function schemeRules(rules, out) {
 }
 
 export class Theme {
+  /** @param {import('../view.js').View} v */
   constructor(v) {
     this.v = v;
     /** The system theme the host states. */
@@ -56,7 +58,10 @@ export class Theme {
     return this.darkmode ? this.system : 'light';
   }
 
-  /** `hello`: the app's settings and the system theme now. */
+  /**
+   * `hello`: the app's settings and the system theme now.
+   * @param {import('../../types/protocol').HelloApp} app @param {import('../../types/protocol').ThemeName} system
+   */
   setApp(app, system) {
     this.darkmode = !!(app && app.darkmode === true);
     const t = app && app.theme;
@@ -64,7 +69,10 @@ export class Theme {
     this.setSystem(system, false);
   }
 
-  /** The system theme changed (`theme` message): media queries and the chrome follow. */
+  /**
+   * The system theme changed (`theme` message): media queries and the chrome follow.
+   * @param {import('../../types/protocol').ThemeName} theme
+   */
   setSystem(theme, refresh = true) {
     this.system = theme === 'dark' ? 'dark' : 'light';
     document.documentElement.setAttribute('cove-theme', this.current);

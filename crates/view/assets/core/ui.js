@@ -1,3 +1,4 @@
+// @ts-check
 // Interaction overlays drawn over the phone screen: toast/loading, modal and action sheet.
 // Text from the mini-program goes through textContent only.
 import { h, bool } from '../components/util.js';
@@ -33,6 +34,7 @@ function spinner(cls) {
 const str = (x, d = '') => (x == null ? d : String(x));
 
 export class Ui {
+  /** @param {import('../view.js').View} v */
   constructor(v, layer) {
     this.v = v;
     this.layer = layer; // .cove-ui, over the whole phone screen
