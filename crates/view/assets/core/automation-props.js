@@ -1,3 +1,4 @@
+// @ts-check
 // The public properties of the built-ins with WeChat's documented defaults, for the automator's
 // `properties` (core/automation.js): `element.property(name)` must know a property the page never
 // set. Kebab-case, as WXML writes them; the type of a default also types a string attribute.

@@ -1,3 +1,4 @@
+// @ts-check
 // The view's side of WeChat's `miniprogram-automator` protocol: the server resolves selectors in
 // the container and asks the view (`request` api `automator`) to act on or measure one node.
 // Gestures go through core/events.js so they look exactly like a finger's.
@@ -327,6 +328,7 @@ function windowProperty(v, path) {
     return top ? plain(top.layer[key]) : 0;
   }
   // Reading only: getters run, functions are never called.
+  /** @type {any} */
   let cur = window;
   for (const seg of path.split('.')) {
     if (cur == null || (typeof cur !== 'object' && typeof cur !== 'function')) return null;

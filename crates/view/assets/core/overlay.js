@@ -1,3 +1,4 @@
+// @ts-check
 // Developer overlays in the phone (textContent only):
 // - compile errors: full screen, until the build is good again;
 // - the app stopped for good (`fatal`: it did not load or start, ran out of memory, hung,

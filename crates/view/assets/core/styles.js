@@ -1,3 +1,4 @@
+// @ts-check
 // The package's compiled stylesheets: parsed by the browser (constructed CSSStyleSheets), type
 // selectors renamed to our elements (`view` -> `wx-view`), page sheets confined to their page
 // and every other sheet to the pages (never the document, the view's chrome or the host's

@@ -1,3 +1,4 @@
+// @ts-check
 // URLs a component may load: package files and allowed web origins only (docs/view.md, `ctx.url`).
 
 /** The package path of a file as the simulator serves it. */
