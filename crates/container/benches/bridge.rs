@@ -251,7 +251,10 @@ fn main() {
         println!("bridge bench: every case ran once (use `cargo bench` to measure)");
         return;
     }
-    println!("\n{:<32} {:>12} {:>12}   ({RUNS} runs)", "case", "median", "fastest");
+    println!(
+        "\n{:<32} {:>12} {:>12}   ({RUNS} runs)",
+        "case", "median", "fastest"
+    );
     for (name, (median, fastest)) in rows {
         println!(
             "{name:<32} {:>9.2} ms {:>9.2} ms",

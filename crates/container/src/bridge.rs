@@ -99,7 +99,12 @@ impl Reply {
         match &mut self.to {
             To::App { poster, task } => match r {
                 Ok(v) => deliver(poster, *task, "complete", Payload::from_json(v)),
-                Err(tail) => deliver(poster, *task, "fail", Payload::from_json(Value::String(tail))),
+                Err(tail) => deliver(
+                    poster,
+                    *task,
+                    "fail",
+                    Payload::from_json(Value::String(tail)),
+                ),
             },
             To::Callback(f) => {
                 if let Some(f) = f.take() {
@@ -259,7 +264,9 @@ fn read_bufs(bufs: Option<rquickjs::Array<'_>>) -> rquickjs::Result<Bin> {
             None => TypedArray::<u8>::from_value(v)?.as_raw(),
         };
         // SAFETY: the bytes are copied at once, before any JS runs again.
-        let bytes = raw.map(|p| unsafe { p.as_ref() }.to_vec()).unwrap_or_default();
+        let bytes = raw
+            .map(|p| unsafe { p.as_ref() }.to_vec())
+            .unwrap_or_default();
         out.push(Some(bytes));
     }
     Ok(Bin(out))
@@ -599,10 +606,15 @@ impl Bridge {
     }
 
     fn fail_now(&self, id: u64, e: ServiceError) -> u64 {
-        deliver(&self.poster, id, "fail", Payload {
-            json: Value::String(e.msg),
-            bufs: Vec::new(),
-        });
+        deliver(
+            &self.poster,
+            id,
+            "fail",
+            Payload {
+                json: Value::String(e.msg),
+                bufs: Vec::new(),
+            },
+        );
         id
     }
 
@@ -841,7 +853,10 @@ mod tests {
             }
         }
         let typed: BTreeSet<String> = all.iter().map(|n| n.to_string()).collect();
-        assert_eq!(used, typed, "the runtime's names and the typed table differ");
+        assert_eq!(
+            used, typed,
+            "the runtime's names and the typed table differ"
+        );
     }
 
     /// A name renamed on one side only fails here: every native name the runtime's JS
@@ -937,6 +952,10 @@ mod tests {
         assert_eq!(bin.take_field(&mut args, "data"), Some(vec![1]));
         assert_eq!(args["deep"], json!([{"$bytes": "AP8="}]));
         assert_eq!(args["n"], json!({"$buf": 7}), "no such part: left as it is");
-        assert_eq!(bin.take(&json!({"$buf": 1})), None, "each part is taken once");
+        assert_eq!(
+            bin.take(&json!({"$buf": 1})),
+            None,
+            "each part is taken once"
+        );
     }
 }

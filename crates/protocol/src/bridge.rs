@@ -403,7 +403,10 @@ mod tests {
     #[test]
     fn arguments_are_typed() {
         assert_eq!(
-            Call::parse("storage.batchSet", json!({"kvList": [{"key": "a", "value": [1]}]})),
+            Call::parse(
+                "storage.batchSet",
+                json!({"kvList": [{"key": "a", "value": [1]}]})
+            ),
             Ok(Call::StorageBatchSet {
                 kv_list: vec![KeyValue {
                     key: "a".into(),
@@ -412,7 +415,10 @@ mod tests {
             })
         );
         assert_eq!(
-            Call::parse("fs", json!({"method": "readFile", "args": {"filePath": "p"}})),
+            Call::parse(
+                "fs",
+                json!({"method": "readFile", "args": {"filePath": "p"}})
+            ),
             Ok(Call::Fs {
                 method: FsMethod::ReadFile,
                 args: json!({"filePath": "p"})
@@ -427,7 +433,10 @@ mod tests {
         );
         assert!(matches!(
             Call::parse("storage.get", json!({"key": 5})),
-            Err(BridgeError::Args { name: "storage.get", .. })
+            Err(BridgeError::Args {
+                name: "storage.get",
+                ..
+            })
         ));
         assert!(matches!(
             Call::parse("fs", json!({"method": "format", "args": {}})),
@@ -442,7 +451,9 @@ mod tests {
             Err(BridgeError::UnknownCall("storage.drop".into()))
         );
         assert_eq!(
-            Task::parse("teleport", Value::Null).unwrap_err().to_string(),
+            Task::parse("teleport", Value::Null)
+                .unwrap_err()
+                .to_string(),
             "teleport is not a native task"
         );
         assert_eq!(

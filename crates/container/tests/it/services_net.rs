@@ -710,7 +710,10 @@ fn websocket_echo_and_client_close() {
     sock.send(Data::Json(json!("hello"))).unwrap();
     assert_eq!(next(&rx), NetEvent::Message(Data::Json(json!("hello"))));
     sock.send(Data::Bytes(vec![0, 1, 2, 255])).unwrap();
-    assert_eq!(next(&rx), NetEvent::Message(Data::Bytes(vec![0, 1, 2, 255])));
+    assert_eq!(
+        next(&rx),
+        NetEvent::Message(Data::Bytes(vec![0, 1, 2, 255]))
+    );
     assert!(sock.send(Data::Json(json!(5))).is_err());
     sock.close(4000, "done").unwrap();
     assert_eq!(

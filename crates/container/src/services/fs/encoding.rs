@@ -114,7 +114,11 @@ mod tests {
         let s = json!("héllo ✓");
         for enc in ["utf8", "utf-8", "ucs2", "utf16le"] {
             let b = encode(&s, Some(enc)).unwrap();
-            assert_eq!(decode(b, Some(enc)).unwrap(), Data::Json(s.clone()), "{enc}");
+            assert_eq!(
+                decode(b, Some(enc)).unwrap(),
+                Data::Json(s.clone()),
+                "{enc}"
+            );
         }
     }
 

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use super::{
     Inner, NetEvent, NetKind, TaskState, cookies_json, fail_reason, header_pairs, headers_json,
 };
-use crate::services::{Answer, Data};
 use crate::services::binary::value_bytes;
+use crate::services::{Answer, Data};
 
 const METHODS: [&str; 8] = [
     "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT",

@@ -20,8 +20,8 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use url::Url;
 
 use super::{Inner, NetEvent, NetKind, Sink, header_pairs, headers_json, policy, timeout_of};
-use crate::services::ServiceError;
 use crate::services::Data;
+use crate::services::ServiceError;
 
 const CONNECTING: u8 = 0;
 const OPEN: u8 = 1;
