@@ -259,15 +259,23 @@ fn read_bufs(bufs: Option<rquickjs::Array<'_>>) -> rquickjs::Result<Bin> {
     let mut out = Vec::with_capacity(bufs.len());
     for v in bufs.iter::<rquickjs::Value<'_>>() {
         let v = v?;
+        let ctx = v.ctx().clone();
         let raw = match ArrayBuffer::from_value(v.clone()) {
             Some(ab) => ab.as_raw(),
             None => TypedArray::<u8>::from_value(v)?.as_raw(),
         };
+        let Some(raw) = raw else {
+            // A detached buffer: QuickJS has thrown a TypeError, which goes back to JS as
+            // it did when the runtime read the buffer itself.
+            let e = ctx.catch();
+            if e.is_undefined() || e.is_null() {
+                out.push(Some(Vec::new()));
+                continue;
+            }
+            return Err(ctx.throw(e));
+        };
         // SAFETY: the bytes are copied at once, before any JS runs again.
-        let bytes = raw
-            .map(|p| unsafe { p.as_ref() }.to_vec())
-            .unwrap_or_default();
-        out.push(Some(bytes));
+        out.push(Some(unsafe { raw.as_ref() }.to_vec()));
     }
     Ok(Bin(out))
 }

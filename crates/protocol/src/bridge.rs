@@ -13,7 +13,8 @@
 //! arrays) do not go into it. Each crosses as bytes, in `bufs`, an array of ArrayBuffers
 //! beside the text, and the JSON holds `{"$buf": i}` ([`BUF_KEY`]) where `bufs[i]` belongs.
 //! An answer without binary parts is the text `{"ok": value}` or `{"err": "fail ..."}`; with
-//! them it is `[text, buf0, buf1, ...]`.
+//! them it is `[text, buf0, buf1, ...]`. (Like `{"$bytes"}` before it, an app's own object
+//! that is exactly `{"$buf": n}`, sent beside binary data, would be read as a marker.)
 
 use std::fmt;
 use std::str::FromStr;

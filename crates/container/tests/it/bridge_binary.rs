@@ -37,6 +37,12 @@ fn files_take_and_give_bytes() {
                part: Array.from(new Uint8Array(part)),
                hex: fs.readFileSync(p, 'hex'),
                empty: fs.readFileSync((fs.writeFileSync(p, new ArrayBuffer(0)), p)).byteLength,
+               // A detached buffer throws, as reading it in JS did.
+               detached: (() => {
+                 const d = new ArrayBuffer(2);
+                 d.transfer();
+                 try { fs.writeFileSync(p, d); return 'written'; } catch (e) { return e.constructor.name; }
+               })(),
              })",
         )
         .unwrap();
@@ -48,6 +54,7 @@ fn files_take_and_give_bytes() {
             "part": [2, 3],
             "hex": "010203040506",
             "empty": 0,
+            "detached": "TypeError",
         })
     );
 }
