@@ -17,83 +17,89 @@ class WxFail extends Error {
   }
 }
 
-// ---- natives: JSON across, binary as {$bytes: base64} ---------------------------------------------
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const B64_INDEX = new Map([...B64].map((c, i) => [c, i]));
-function bytesToBase64(u8) {
-  let out = '';
-  let i = 0;
-  for (; i + 2 < u8.length; i += 3) {
-    const n = (u8[i] << 16) | (u8[i + 1] << 8) | u8[i + 2];
-    out += B64[n >> 18] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + B64[n & 63];
+// ---- natives: JSON across, binary as bytes beside it ---------------------------------------------------------
+// The names below are the typed table of `cove_protocol::bridge` (crates/protocol/src/bridge.rs);
+// a test in crates/container/src/bridge.rs checks every one this runtime uses against it.
+// An ArrayBuffer or typed array in the arguments does not go into the JSON: it crosses as
+// bytes in `bufs`, and the JSON holds `{$buf: i}` where it was. Answers and task events
+// come back the same way.
+
+/** `v` for the JSON text, each ArrayBuffer or view in it replaced by `{$buf: i}`, its bytes `bufs[i]`. */
+function packBinary(v, bufs) {
+  if (v instanceof $ArrayBuffer || $isView(v)) {
+    const i = bufs.length;
+    bufs[i] = v instanceof $ArrayBuffer ? v : new $Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    return { $buf: i };
   }
-  const rest = u8.length - i;
-  if (rest === 1) {
-    const n = u8[i] << 16;
-    out += B64[n >> 18] + B64[(n >> 12) & 63] + '==';
-  } else if (rest === 2) {
-    const n = (u8[i] << 16) | (u8[i + 1] << 8);
-    out += B64[n >> 18] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + '=';
+  if ($isArray(v)) {
+    const out = [];
+    for (let i = 0; i < v.length; i++) out[i] = packBinary(v[i], bufs);
+    return out;
   }
-  return out;
-}
-function base64ToBytes(s) {
-  const clean = String(s).replace(/[^A-Za-z0-9+/]/g, '');
-  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
-  let o = 0;
-  for (let i = 0; i < clean.length; i += 4) {
-    const a = B64_INDEX.get(clean[i]) || 0;
-    const b = B64_INDEX.get(clean[i + 1]) || 0;
-    const c = B64_INDEX.get(clean[i + 2]);
-    const d = B64_INDEX.get(clean[i + 3]);
-    const n = (a << 18) | (b << 12) | ((c || 0) << 6) | (d || 0);
-    out[o++] = n >> 16;
-    if (c !== undefined) out[o++] = (n >> 8) & 255;
-    if (d !== undefined) out[o++] = n & 255;
-  }
-  return out.slice(0, o);
-}
-function encodeBinary(v) {
-  if (v instanceof ArrayBuffer) return { $bytes: bytesToBase64(new Uint8Array(v)) };
-  if (ArrayBuffer.isView(v)) return { $bytes: bytesToBase64(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) };
-  if (Array.isArray(v)) return v.map(encodeBinary);
-  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+  if (v && typeof v === 'object' && $getPrototypeOf(v) === $ObjectPrototype) {
     const o = {};
-    for (const k of Object.keys(v)) if (typeof v[k] !== 'function') o[k] = encodeBinary(v[k]);
+    const keys = $keys(v);
+    for (let i = 0; i < keys.length; i++) if (typeof v[keys[i]] !== 'function') o[keys[i]] = packBinary(v[keys[i]], bufs);
     return o;
   }
   return v;
 }
-function decodeBinary(v) {
-  if (Array.isArray(v)) return v.map(decodeBinary);
-  if (v && typeof v === 'object') {
-    if (typeof v.$bytes === 'string' && Object.keys(v).length === 1) return base64ToBytes(v.$bytes).buffer;
-    for (const k of Object.keys(v)) v[k] = decodeBinary(v[k]);
+/** Parsed JSON with each `{$buf: i}` replaced by the ArrayBuffer `bufs[i]`. */
+function unpackBinary(v, bufs) {
+  if ($isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = unpackBinary(v[i], bufs);
+  } else if (v && typeof v === 'object') {
+    const keys = $keys(v);
+    if (keys.length === 1 && keys[0] === '$buf') return bufs[v.$buf];
+    for (let i = 0; i < keys.length; i++) v[keys[i]] = unpackBinary(v[keys[i]], bufs);
   }
   return v;
+}
+/** A native's answer: `{ok}`/`{err}` as text, or `[text, buf0, buf1...]` when it has binary parts. */
+function readAnswer(r) {
+  if (typeof r === 'string') return $parse(r);
+  const bufs = [];
+  for (let i = 1; i < r.length; i++) bufs[i - 1] = r[i];
+  return unpackBinary($parse(r[0]), bufs);
+}
+/** The JSON text of `args`; binary parts go to `bufs`. */
+function packArgs(args, bufs) {
+  return $stringify(packBinary(args === undefined ? null : args, bufs));
 }
 
 /** A synchronous native call; throws WxFail with WeChat's errMsg tail. */
 function nativeCall(name, args) {
-  const r = $parse(native.call(name, $stringify(encodeBinary(args === undefined ? null : args))));
+  const bufs = [];
+  const json = packArgs(args, bufs);
+  const r = readAnswer(bufs.length ? native.call(name, json, bufs) : native.call(name, json));
   if (r.err !== undefined) throw new WxFail(r.err);
-  return decodeBinary(r.ok);
+  return r.ok;
 }
 
 /** Native tasks by id: `events(kind, payload)` for progress etc., then `done`. */
 const tasks = new $Map();
 function nativeStart(name, args, handlers) {
-  const id = native.start(name, $stringify(encodeBinary(args)));
+  const bufs = [];
+  const json = packArgs(args, bufs);
+  const id = bufs.length ? native.start(name, json, bufs) : native.start(name, json);
   $mapSet(tasks, id, handlers);
   return id;
 }
 /** Called by Rust with a task's event; `complete`/`fail` end it. */
-function deliver(id, kind, json) {
+function deliver(id, kind, json, bufs) {
   const h = $mapGet(tasks, id);
   if (!h) return;
-  const payload = decodeBinary($parse(json));
+  const payload = bufs ? unpackBinary($parse(json), bufs) : $parse(json);
   if (kind === 'complete' || kind === 'fail' || kind === 'close') $mapDelete(tasks, id);
   safe(() => h(kind, payload));
+}
+/** A call on a running task; throws WxFail with WeChat's errMsg tail. */
+function nativeTaskCall(id, method, args) {
+  const bufs = [];
+  const json = packArgs(args, bufs);
+  const r = readAnswer(bufs.length ? native.taskCall(id, method, json, bufs) : native.taskCall(id, method, json));
+  if (r.err !== undefined) throw new WxFail(r.err);
+  return r.ok;
 }
 
 /** Ask the host (a person or a device) and get a promise of its answer. */
@@ -415,8 +421,9 @@ const BUILTIN_COMPONENTS = new Set(['view', 'text', 'image', 'icon', 'rich-text'
 syncApi('nextTick', 'js', (fn) => {
   Promise.resolve().then(() => safe(fn));
 });
-syncApi('arrayBufferToBase64', 'js', (buf) => bytesToBase64(ArrayBuffer.isView(buf) ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : new Uint8Array(buf)));
-syncApi('base64ToArrayBuffer', 'js', (s) => base64ToBytes(s).buffer);
+// Base64 runs in Rust (the `base64` crate); the coercions of the argument stay JS's own.
+syncApi('arrayBufferToBase64', 'js', (buf) => native.base64Encode(ArrayBuffer.isView(buf) ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : new Uint8Array(buf)));
+syncApi('base64ToArrayBuffer', 'js', (s) => native.base64Decode(String(s)));
 
 // ---- the update manager: the host (the SDK) asks the platform, and fetches in the background --------------------
 const update = { checked: null, result: null, manager: null, listeners: { check: [], ready: [], failed: [] } };
@@ -693,13 +700,17 @@ wx.connectSocket = (opts) => {
     else if (kind === 'complete' || kind === 'close') emit('Close', payload);
     else if (kind === 'fail') emit('Error', { errMsg: String(payload) });
   });
-  const call = (api, method, args) => {
-    nativeTaskCall(id, method, args);
-    return { errMsg: `${api}:ok` };
-  };
   // WeChat names these results after the legacy functions: `sendSocketMessage:ok`.
-  task.send = (so) => settle('sendSocketMessage', so || {}, new Promise((res) => res(call('sendSocketMessage', 'send', { data: (so || {}).data }))));
-  task.close = (co) => settle('closeSocket', co || {}, new Promise((res) => res(call('closeSocket', 'close', { code: (co || {}).code, reason: (co || {}).reason }))));
+  task.send = (so) =>
+    settle('sendSocketMessage', so || {}, new Promise((res) => {
+      nativeTaskCall(id, 'send', { data: (so || {}).data });
+      res({ errMsg: 'sendSocketMessage:ok' });
+    }));
+  task.close = (co) =>
+    settle('closeSocket', co || {}, new Promise((res) => {
+      nativeTaskCall(id, 'close', { code: (co || {}).code, reason: (co || {}).reason });
+      res({ errMsg: 'closeSocket:ok' });
+    }));
   delete task.abort;
   // The call itself succeeds once the task exists; connection errors come as onError.
   const settled = settle('connectSocket', o, Promise.resolve({}));
@@ -708,11 +719,6 @@ wx.connectSocket = (opts) => {
   for (const k of Object.keys(legacySocketListeners)) task['on' + k]((v) => legacySocketListeners[k].forEach((fn) => safe(() => fn(v))));
   return task;
 };
-function nativeTaskCall(id, method, args) {
-  const r = $parse(native.taskCall(id, method, $stringify(encodeBinary(args))));
-  if (r.err !== undefined) throw new WxFail(r.err);
-  return decodeBinary(r.ok);
-}
 asyncApi('sendSocketMessage', 'native', (o) => {
   if (!legacySocket) throw new WxFail('fail WebSocket is not connected');
   return new Promise((res, rej) => legacySocket.send({ data: o.data, success: () => res({}), fail: (e) => rej(new WxFail(e.errMsg.replace(/^[^:]*:/, ''))) }));

@@ -3,6 +3,7 @@
 mod animate_query;
 mod apis_persistence;
 mod automation;
+mod bridge_binary;
 mod common;
 mod demo_app;
 mod event_loop;

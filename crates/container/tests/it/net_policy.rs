@@ -24,6 +24,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use base64::Engine as _;
 use cove_container::services::net::{FixedResolver, NetEvent, NetKind, NetPolicy, Network, Sink};
+use cove_container::services::{Answer, Data};
 use futures_util::{SinkExt as _, StreamExt as _};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
@@ -350,7 +351,7 @@ fn sink() -> (Sink, Events) {
 fn complete(rx: &Events) -> Result<Value, String> {
     loop {
         if let NetEvent::Complete(r) = rx.recv_timeout(WAIT).expect("task did not complete") {
-            return r;
+            return r.map(Answer::into_json);
         }
     }
 }
@@ -389,8 +390,8 @@ fn socket_echo(net: &Network, url: &str) {
     let s = net.connect_socket(json!({"url": url}), on);
     let ev = next(&rx);
     assert!(matches!(ev, NetEvent::Open(_)), "{url}: {ev:?}");
-    s.send(json!("ping")).unwrap();
-    assert_eq!(next(&rx), NetEvent::Message(json!("ping")));
+    s.send(Data::Json(json!("ping"))).unwrap();
+    assert_eq!(next(&rx), NetEvent::Message(Data::Json(json!("ping"))));
     s.close(1000, "").unwrap();
     assert!(matches!(next(&rx), NetEvent::Close { code: 1000, .. }));
 }

@@ -12,7 +12,7 @@ use axum::extract::{Multipart, Path};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
-use cove_container::services::{NetEvent, NetKind, Network};
+use cove_container::services::{Answer, Data, NetEvent, NetKind, Network};
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -243,7 +243,7 @@ fn until_complete(rx: &Events) -> (Vec<NetEvent>, Result<Value, String>) {
     let mut seen = Vec::new();
     loop {
         match rx.recv_timeout(WAIT).expect("task did not complete") {
-            NetEvent::Complete(r) => return (seen, r),
+            NetEvent::Complete(r) => return (seen, r.map(Answer::into_json)),
             ev => seen.push(ev),
         }
     }
@@ -696,7 +696,7 @@ fn websocket_echo_and_client_close() {
         on,
     );
     assert_eq!(
-        sock.send(json!("too early")).unwrap_err().msg,
+        sock.send(Data::Json(json!("too early"))).unwrap_err().msg,
         "fail WebSocket is not connected"
     );
     match next(&rx) {
@@ -707,11 +707,14 @@ fn websocket_echo_and_client_close() {
         other => panic!("{other:?}"),
     }
     assert!(sock.is_open());
-    sock.send(json!("hello")).unwrap();
-    assert_eq!(next(&rx), NetEvent::Message(json!("hello")));
-    sock.send(json!({"$bytes": "AAEC/w=="})).unwrap();
-    assert_eq!(next(&rx), NetEvent::Message(json!({"$bytes": "AAEC/w=="})));
-    assert!(sock.send(json!(5)).is_err());
+    sock.send(Data::Json(json!("hello"))).unwrap();
+    assert_eq!(next(&rx), NetEvent::Message(Data::Json(json!("hello"))));
+    sock.send(Data::Bytes(vec![0, 1, 2, 255])).unwrap();
+    assert_eq!(
+        next(&rx),
+        NetEvent::Message(Data::Bytes(vec![0, 1, 2, 255]))
+    );
+    assert!(sock.send(Data::Json(json!(5))).is_err());
     sock.close(4000, "done").unwrap();
     assert_eq!(
         next(&rx),
@@ -721,7 +724,7 @@ fn websocket_echo_and_client_close() {
         }
     );
     assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
-    assert!(sock.send(json!("late")).is_err());
+    assert!(sock.send(Data::Json(json!("late"))).is_err());
 }
 
 #[test]
@@ -733,7 +736,7 @@ fn websocket_server_close_code() {
         on,
     );
     assert!(matches!(next(&rx), NetEvent::Open(_)));
-    sock.send(json!("close-me")).unwrap();
+    sock.send(Data::Json(json!("close-me"))).unwrap();
     assert_eq!(
         next(&rx),
         NetEvent::Close {
@@ -794,7 +797,7 @@ fn events_serialise_for_the_bridge() {
         serde_json::to_value(&ev).unwrap(),
         json!({"type": "close", "data": {"code": 1000, "reason": ""}})
     );
-    let ev = NetEvent::Message(json!({"$bytes": "AA=="}));
+    let ev = NetEvent::Message(Data::Bytes(vec![0]));
     assert_eq!(
         serde_json::to_value(&ev).unwrap(),
         json!({"type": "message", "data": {"$bytes": "AA=="}})

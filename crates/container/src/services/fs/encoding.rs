@@ -7,7 +7,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::Value;
 
 use crate::services::ServiceError;
-use crate::services::binary::{bytes_value, value_bytes};
+use crate::services::binary::{Data, value_bytes};
 
 /// Lenient like Node: padding optional, whitespace and stray characters skipped.
 const LENIENT_B64: GeneralPurpose = GeneralPurpose::new(
@@ -15,15 +15,15 @@ const LENIENT_B64: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// Bytes → the value `readFile` answers: a string for an encoding, `$bytes` without one.
-pub fn decode(bytes: &[u8], encoding: Option<&str>) -> Result<Value, ServiceError> {
+/// Bytes → the data `readFile` answers: a string for an encoding, the bytes without one.
+pub fn decode(bytes: Vec<u8>, encoding: Option<&str>) -> Result<Data, ServiceError> {
     let Some(enc) = encoding else {
-        return Ok(bytes_value(bytes));
+        return Ok(Data::Bytes(bytes));
     };
     let s = match normalize(enc)? {
-        Enc::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
-        Enc::Base64 => base64::engine::general_purpose::STANDARD.encode(bytes),
-        Enc::Hex => hex::encode(bytes),
+        Enc::Utf8 => String::from_utf8_lossy(&bytes).into_owned(),
+        Enc::Base64 => base64::engine::general_purpose::STANDARD.encode(&bytes),
+        Enc::Hex => hex::encode(&bytes),
         Enc::Latin1 => bytes.iter().map(|&b| b as char).collect(),
         Enc::Ascii => bytes.iter().map(|&b| (b & 0x7f) as char).collect(),
         Enc::Utf16Le => {
@@ -34,7 +34,7 @@ pub fn decode(bytes: &[u8], encoding: Option<&str>) -> Result<Value, ServiceErro
             String::from_utf16_lossy(&units)
         }
     };
-    Ok(Value::String(s))
+    Ok(Data::Json(Value::String(s)))
 }
 
 /// The bytes `writeFile`/`appendFile` write: `$bytes` as they are, a string in `encoding`
@@ -105,15 +105,20 @@ mod tests {
     fn round_trips() {
         let bytes = [0u8, 0x41, 0xe9, 0xff];
         for enc in ["base64", "hex", "latin1", "binary"] {
-            let v = decode(&bytes, Some(enc)).unwrap();
+            let v = decode(bytes.to_vec(), Some(enc)).unwrap().into_json();
             assert_eq!(encode(&v, Some(enc)).unwrap(), bytes, "{enc}");
         }
-        let v = decode(&bytes, None).unwrap();
-        assert_eq!(encode(&v, Some("utf8")).unwrap(), bytes);
+        let v = decode(bytes.to_vec(), None).unwrap();
+        assert_eq!(v, Data::Bytes(bytes.to_vec()));
+        assert_eq!(encode(&v.into_json(), Some("utf8")).unwrap(), bytes);
         let s = json!("héllo ✓");
         for enc in ["utf8", "utf-8", "ucs2", "utf16le"] {
             let b = encode(&s, Some(enc)).unwrap();
-            assert_eq!(decode(&b, Some(enc)).unwrap(), s, "{enc}");
+            assert_eq!(
+                decode(b, Some(enc)).unwrap(),
+                Data::Json(s.clone()),
+                "{enc}"
+            );
         }
     }
 
@@ -122,7 +127,10 @@ mod tests {
         assert_eq!(encode(&json!("aGk"), Some("base64")).unwrap(), b"hi");
         assert_eq!(encode(&json!("aG k=\n"), Some("base64")).unwrap(), b"hi");
         assert_eq!(encode(&json!("6869zz41"), Some("hex")).unwrap(), b"hi");
-        assert_eq!(decode(&[0xc1], Some("ascii")).unwrap(), json!("A"));
+        assert_eq!(
+            decode(vec![0xc1], Some("ascii")).unwrap(),
+            Data::Json(json!("A"))
+        );
         assert!(encode(&json!("x"), Some("klingon")).is_err());
         assert!(encode(&json!(5), None).is_err());
     }

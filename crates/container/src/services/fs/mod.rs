@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use cove_protocol::bridge::FsMethod;
 use md5::Md5;
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
@@ -22,7 +23,8 @@ use sha1::{Digest, Sha1};
 use path::{Access, Resolved, Roots, io_err, is_hidden, path_err};
 pub use path::{Area, STORE_DIR, USER_DATA_PATH};
 
-use super::ServiceError;
+use super::{Answer, ServiceError};
+
 use super::atomic::{TEMP_PREFIX, sync_dir, write_atomic, write_atomic_with};
 
 /// WeChat's local file quota per app.
@@ -99,79 +101,108 @@ impl FileSystem {
         dir_size(&self.roots.usr)
     }
 
-    /// Runs one FileSystemManager method (see the module docs).
+    /// Runs one FileSystemManager method (see the module docs), binary data as
+    /// `{"$bytes"}` both ways.
     pub fn call(&mut self, method: &str, args: &Value) -> Result<Value, ServiceError> {
+        let method: FsMethod = method
+            .parse()
+            .map_err(|_| ServiceError::fail("not supported"))?;
+        self.call_data(method, args, None).map(Answer::into_json)
+    }
+
+    /// Runs one FileSystemManager method with binary data as bytes: `data`, when given,
+    /// is the `data` argument (`writeFile`, `appendFile`, `writeTemp`), and `readFile`
+    /// without an encoding answers its `data` in [`Answer::bytes`].
+    pub fn call_data(
+        &mut self,
+        method: FsMethod,
+        args: &Value,
+        data: Option<Vec<u8>>,
+    ) -> Result<Answer, ServiceError> {
         let a = Args(args);
-        let done = Ok(json!({}));
+        let done = Ok(Answer::json(json!({})));
+        // The bytes to write: given as they are, or `args.data` in its encoding.
+        let bytes = |a: &Args, data: Option<Vec<u8>>| -> Result<Vec<u8>, ServiceError> {
+            let enc = a.opt_str("encoding")?;
+            match data {
+                Some(b) => Ok(b),
+                None => encoding::encode(a.get("data"), enc),
+            }
+        };
+        let json = |r: Result<Value, ServiceError>| r.map(Answer::json);
         match method {
-            "access" => {
+            FsMethod::Access => {
                 let p = a.str("path")?;
                 self.existing(p, "access", Access::Read)?;
                 done
             }
-            "readFile" => self.read_file(&a),
-            "writeFile" => {
+            FsMethod::ReadFile => self.read_file(&a),
+            FsMethod::WriteFile => {
                 let p = a.str("filePath")?;
-                let bytes = encoding::encode(a.get("data"), a.opt_str("encoding")?)?;
+                let bytes = bytes(&a, data)?;
                 self.write_file(p, &bytes, false)?;
                 done
             }
-            // A new temp file from bytes the runtime made (canvasToTempFilePath).
-            "writeTemp" => {
-                let bytes = encoding::encode(a.get("data"), a.opt_str("encoding")?)?;
+            FsMethod::WriteTemp => {
+                let bytes = bytes(&a, data)?;
                 let (virt, real) = self.temp_path(a.opt_str("ext")?.unwrap_or("png"));
                 write_atomic(&real, &bytes).map_err(|e| ServiceError::fail(format!("fail {e}")))?;
-                Ok(json!({"tempFilePath": virt}))
+                json(Ok(json!({"tempFilePath": virt})))
             }
-            "appendFile" => {
+            FsMethod::AppendFile => {
                 let p = a.str("filePath")?;
-                let bytes = encoding::encode(a.get("data"), a.opt_str("encoding")?)?;
+                let bytes = bytes(&a, data)?;
                 self.write_file(p, &bytes, true)?;
                 done
             }
-            "copyFile" => {
+            FsMethod::CopyFile => {
                 self.copy_file(a.str("srcPath")?, a.str("destPath")?)?;
                 done
             }
-            "getFileInfo" => self.file_info(a.str("filePath")?, a.opt_str("digestAlgorithm")?),
-            "mkdir" => {
+            FsMethod::GetFileInfo => {
+                json(self.file_info(a.str("filePath")?, a.opt_str("digestAlgorithm")?))
+            }
+            FsMethod::Mkdir => {
                 self.mkdir(a.str("dirPath")?, a.bool("recursive"))?;
                 done
             }
-            "readdir" => self.readdir(a.str("dirPath")?),
-            "rename" => {
+            FsMethod::Readdir => json(self.readdir(a.str("dirPath")?)),
+            FsMethod::Rename => {
                 self.rename(a.str("oldPath")?, a.str("newPath")?)?;
                 done
             }
-            "rmdir" => {
+            FsMethod::Rmdir => {
                 self.rmdir(a.str("dirPath")?, a.bool("recursive"))?;
                 done
             }
-            "stat" => self.stat(a.str("path")?, a.bool("recursive")),
-            "unlink" => {
+            FsMethod::Stat => json(self.stat(a.str("path")?, a.bool("recursive"))),
+            FsMethod::Unlink => {
                 self.unlink(a.str("filePath")?, "unlink")?;
                 done
             }
-            "truncate" => {
+            FsMethod::Truncate => {
                 self.truncate(a.str("filePath")?, a.opt_u64("length")?.unwrap_or(0))?;
                 done
             }
-            "saveFile" => self.save_file(a.str("tempFilePath")?, a.opt_str("filePath")?),
-            "unzip" => {
+            FsMethod::SaveFile => {
+                json(self.save_file(a.str("tempFilePath")?, a.opt_str("filePath")?))
+            }
+            FsMethod::Unzip => {
                 self.unzip(a.str("zipFilePath")?, a.str("targetPath")?)?;
                 done
             }
-            "removeSavedFile" => {
+            FsMethod::RemoveSavedFile => {
                 self.unlink(a.str("filePath")?, "unlink")?;
                 done
             }
-            "getSavedFileList" => self.saved_file_list(),
-            "getSavedFileInfo" => {
+            FsMethod::GetSavedFileList => json(self.saved_file_list()),
+            FsMethod::GetSavedFileInfo => {
                 let p = a.str("filePath")?;
                 let (_, m) = self.existing(p, "stat", Access::Read)?;
-                Ok(json!({"size": m.len(), "createTime": secs(m.modified().ok())}))
+                json(Ok(
+                    json!({"size": m.len(), "createTime": secs(m.modified().ok())}),
+                ))
             }
-            _ => Err(ServiceError::fail("not supported")),
         }
     }
 
@@ -218,7 +249,7 @@ impl FileSystem {
         Ok(())
     }
 
-    fn read_file(&self, a: &Args) -> Result<Value, ServiceError> {
+    fn read_file(&self, a: &Args) -> Result<Answer, ServiceError> {
         let vpath = a.str("filePath")?;
         let enc = a.opt_str("encoding")?;
         let (r, m) = self.existing(vpath, "open", Access::Read)?;
@@ -246,7 +277,7 @@ impl FileSystem {
         f.seek(SeekFrom::Start(start))
             .and_then(|_| f.take(count).read_to_end(&mut buf))
             .map_err(|e| io_err(&e, "open", vpath))?;
-        Ok(json!({"data": encoding::decode(&buf, enc)?}))
+        Ok(Answer::with_data(json!({}), encoding::decode(buf, enc)?))
     }
 
     fn write_file(&self, vpath: &str, bytes: &[u8], append: bool) -> Result<(), ServiceError> {

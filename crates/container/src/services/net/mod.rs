@@ -29,7 +29,7 @@ pub use socket::SocketHandle;
 
 use policy::{Guard, Rules};
 
-use super::ServiceError;
+use super::{Answer, Data, ServiceError};
 
 /// What a connection is for; the policy may treat each differently (domain lists are kept
 /// per kind in WeChat).
@@ -63,16 +63,25 @@ pub enum NetEvent {
     /// totalBytesExpectedToWrite}` for downloads.
     Progress(Value),
     /// The end of a request, upload or download, exactly once: the success object (with
-    /// `errMsg`) or the `errMsg` tail (`"fail timeout"`, `"fail abort"`, ...).
-    Complete(Result<Value, String>),
+    /// `errMsg`; a binary `data` out of line) or the `errMsg` tail (`"fail timeout"`,
+    /// `"fail abort"`, ...).
+    Complete(#[serde(serialize_with = "answer_json")] Result<Answer, String>),
     /// Socket open: `{"header": {...}}` of the handshake response.
     Open(Value),
-    /// Socket message: a string, or `{"$bytes"}` for a binary frame.
-    Message(Value),
+    /// Socket message: a string (a text frame) or bytes (a binary frame).
+    Message(Data),
     /// Socket error, as an `errMsg`.
     Error(String),
     /// Socket closed; the last event of a socket.
     Close { code: u16, reason: String },
+}
+
+/// `Complete`'s success object as the JSON contract has it (`data` as `{"$bytes"}`).
+fn answer_json<S: serde::Serializer>(r: &Result<Answer, String>, s: S) -> Result<S::Ok, S::Error> {
+    match r {
+        Ok(a) => Ok::<_, String>(a.clone().into_json()).serialize(s),
+        Err(e) => Err::<Value, _>(e).serialize(s),
+    }
 }
 
 /// WeChat's default timeout for every network API.
@@ -150,27 +159,34 @@ impl Network {
         self.inner.check(url, kind).map_err(ServiceError::new)
     }
 
-    /// `wx.request`.
+    /// `wx.request`, a binary body as `args.data: {"$bytes"}`.
     pub fn request(&self, args: Value, on: Sink) -> TaskHandle {
+        self.request_data(args, None, on)
+    }
+
+    /// `wx.request` with a binary body as bytes: `body`, when given, stands for `args.data`.
+    pub fn request_data(&self, args: Value, body: Option<Vec<u8>>, on: Sink) -> TaskHandle {
         let inner = self.inner.clone();
         self.spawn_task(on, timeout_of(&args), move |st| {
-            request::run(inner, args, st)
+            request::run(inner, args, body, st)
         })
     }
 
     /// `wx.uploadFile`; `args.filePath` is the real path, resolved by the caller.
     pub fn upload_file(&self, args: Value, on: Sink) -> TaskHandle {
         let inner = self.inner.clone();
-        self.spawn_task(on, timeout_of(&args), move |st| {
-            transfer::upload(inner, args, st)
+        self.spawn_task(on, timeout_of(&args), move |st| async move {
+            transfer::upload(inner, args, st).await.map(Answer::json)
         })
     }
 
     /// `wx.downloadFile` into `dest` (from `FileSystem::temp_path`), written atomically.
     pub fn download_file(&self, args: Value, dest: std::path::PathBuf, on: Sink) -> TaskHandle {
         let inner = self.inner.clone();
-        self.spawn_task(on, timeout_of(&args), move |st| {
+        self.spawn_task(on, timeout_of(&args), move |st| async move {
             transfer::download(inner, args, dest, st)
+                .await
+                .map(Answer::json)
         })
     }
 
@@ -190,7 +206,7 @@ impl Network {
         work: impl FnOnce(Arc<TaskState>) -> F,
     ) -> TaskHandle
     where
-        F: Future<Output = Result<Value, String>> + Send + 'static,
+        F: Future<Output = Result<Answer, String>> + Send + 'static,
     {
         let state = Arc::new(TaskState {
             done: Mutex::new(false),
@@ -319,7 +335,7 @@ impl TaskState {
         }
     }
 
-    fn finish(&self, r: Result<Value, String>) {
+    fn finish(&self, r: Result<Answer, String>) {
         let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
         if !*done {
             *done = true;

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use super::{
     Inner, NetEvent, NetKind, TaskState, cookies_json, fail_reason, header_pairs, headers_json,
 };
-use crate::services::binary::{bytes_value, value_bytes};
+use crate::services::binary::value_bytes;
+use crate::services::{Answer, Data};
 
 const METHODS: [&str; 8] = [
     "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT",
@@ -18,8 +19,9 @@ const METHODS: [&str; 8] = [
 pub(super) async fn run(
     inner: Arc<Inner>,
     args: Value,
+    bin: Option<Vec<u8>>,
     st: Arc<TaskState>,
-) -> Result<Value, String> {
+) -> Result<Answer, String> {
     let url = args.get("url").and_then(Value::as_str).unwrap_or_default();
     let mut url = inner.check(url, NetKind::Request)?;
     let method = args
@@ -48,7 +50,9 @@ pub(super) async fn run(
 
     let data = args.get("data").unwrap_or(&Value::Null);
     let mut body: Option<Vec<u8>> = None;
-    if let Some(bytes) = value_bytes(data) {
+    if let Some(bytes) = bin {
+        body = Some(bytes);
+    } else if let Some(bytes) = value_bytes(data) {
         body = Some(bytes.map_err(|e| e.msg)?);
     } else if method == Method::GET {
         let q = match data {
@@ -98,9 +102,20 @@ pub(super) async fn run(
     })));
 
     let array_buffer = args.get("responseType").and_then(Value::as_str) == Some("arraybuffer");
-    let data = if array_buffer {
-        bytes_value(&resp.bytes().await.map_err(|e| fail_reason(&e))?)
-    } else {
+    let fields = json!({
+        "statusCode": status,
+        "header": header,
+        "cookies": cookies,
+        "errMsg": "request:ok",
+    });
+    if array_buffer {
+        let body = resp.bytes().await.map_err(|e| fail_reason(&e))?;
+        return Ok(Answer {
+            json: fields,
+            bytes: Some(body.into()),
+        });
+    }
+    let data = {
         let text = resp.text().await.map_err(|e| fail_reason(&e))?;
         let json_wanted = args
             .get("dataType")
@@ -115,13 +130,7 @@ pub(super) async fn run(
             _ => Value::String(text),
         }
     };
-    Ok(json!({
-        "data": data,
-        "statusCode": status,
-        "header": header,
-        "cookies": cookies,
-        "errMsg": "request:ok",
-    }))
+    Ok(Answer::with_data(fields, Data::Json(data)))
 }
 
 /// `k=v&...` as WeChat builds it: `encodeURIComponent` on both sides, strings as they are,

@@ -20,8 +20,8 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use url::Url;
 
 use super::{Inner, NetEvent, NetKind, Sink, header_pairs, headers_json, policy, timeout_of};
+use crate::services::Data;
 use crate::services::ServiceError;
-use crate::services::binary::{bytes_value, value_bytes};
 
 const CONNECTING: u8 = 0;
 const OPEN: u8 = 1;
@@ -42,14 +42,14 @@ pub struct SocketHandle {
 }
 
 impl SocketHandle {
-    /// `SocketTask.send`: a string as a text frame, `{"$bytes"}` as a binary frame.
-    pub fn send(&self, data: Value) -> Result<(), ServiceError> {
+    /// `SocketTask.send`: a string as a text frame, bytes as a binary frame.
+    pub fn send(&self, data: Data) -> Result<(), ServiceError> {
         if self.state.load(Ordering::SeqCst) != OPEN {
             return Err(ServiceError::fail("WebSocket is not connected"));
         }
-        let msg = match (value_bytes(&data), data) {
-            (Some(b), _) => Message::binary(b?),
-            (None, Value::String(s)) => Message::text(s),
+        let msg = match data {
+            Data::Bytes(b) => Message::binary(b),
+            Data::Json(Value::String(s)) => Message::text(s),
             _ => {
                 return Err(ServiceError::fail(
                     "parameter error: parameter.data should be String/ArrayBuffer",
@@ -184,8 +184,8 @@ async fn run(
                 }
             }
             msg = ws.next() => match msg {
-                Some(Ok(Message::Text(t))) => on(NetEvent::Message(Value::String(t.to_string()))),
-                Some(Ok(Message::Binary(b))) => on(NetEvent::Message(bytes_value(&b))),
+                Some(Ok(Message::Text(t))) => on(NetEvent::Message(Data::Json(Value::String(t.to_string())))),
+                Some(Ok(Message::Binary(b))) => on(NetEvent::Message(Data::Bytes(b.into()))),
                 Some(Ok(Message::Close(frame))) => {
                     state.store(CLOSED, Ordering::SeqCst);
                     received = Some(match frame {
