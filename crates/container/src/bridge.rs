@@ -703,12 +703,8 @@ impl Bridge {
 
 /// `len` bytes from the operating system's random source.
 fn random_bytes(len: usize) -> Result<Vec<u8>, ServiceError> {
-    use std::io::Read as _;
-    let mut buf = vec![0u8; len];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut buf))
-        .map_err(|e| ServiceError::fail(format!("no random source: {e}")))?;
-    Ok(buf)
+    cove_package::random::bytes(len)
+        .map_err(|e| ServiceError::fail(format!("no random source: {e}")))
 }
 
 /// Report a network task to the host's log as it starts and as its events pass.

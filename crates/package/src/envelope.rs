@@ -6,7 +6,7 @@
 //! ```text
 //! magic      8 bytes  "COVEENV1"
 //! version    u8       1
-//! suite      u8       1 = intl (AES-256-GCM), 2 = sm (SM4-GCM)
+//! suite      u8       `Suite::code`: 1 = intl (AES-256-GCM), 2 = sm (SM4-GCM)
 //! chunk_log2 u8       log2 of the plaintext chunk size (12..=24; default 16 = 64 KiB)
 //! nonce_base 7 bytes  random; the STREAM nonce prefix
 //! count      u8       number of recipients (1..=32)
@@ -101,6 +101,12 @@ pub enum EnvelopeError {
     Io(#[from] std::io::Error),
 }
 
+impl From<crate::random::RandomError> for EnvelopeError {
+    fn from(e: crate::random::RandomError) -> Self {
+        Self::Crypto(e.to_string())
+    }
+}
+
 impl EnvelopeError {
     /// A stable code for logs and counters.
     pub fn code(&self) -> &'static str {
@@ -133,13 +139,6 @@ pub struct Header {
 /// Whether `bytes` starts like an envelope.
 pub fn is_envelope(bytes: &[u8]) -> bool {
     bytes.starts_with(MAGIC)
-}
-
-fn suite_byte(suite: Suite) -> u8 {
-    match suite {
-        Suite::Intl => 1,
-        Suite::Sm => 2,
-    }
 }
 
 fn content_key_len(suite: Suite) -> usize {
@@ -195,11 +194,8 @@ fn parse_header(r: &mut impl Read) -> Result<Parsed, EnvelopeError> {
             "version {version} is not supported (only {VERSION})"
         )));
     }
-    let suite = match suite {
-        1 => Suite::Intl,
-        2 => Suite::Sm,
-        other => return Err(header_err(format!("unknown suite {other}"))),
-    };
+    let suite =
+        Suite::from_code(suite).ok_or_else(|| header_err(format!("unknown suite {suite}")))?;
     if !(MIN_CHUNK_LOG2..=MAX_CHUNK_LOG2).contains(&chunk_log2) {
         return Err(header_err(format!(
             "chunk_log2 {chunk_log2} is outside {MIN_CHUNK_LOG2}..={MAX_CHUNK_LOG2}"
@@ -251,12 +247,6 @@ pub fn read_header(bytes: &[u8]) -> Result<(Header, usize), EnvelopeError> {
     Ok((parsed.header, parsed.raw.len()))
 }
 
-fn random(len: usize) -> Result<Zeroizing<Vec<u8>>, EnvelopeError> {
-    let mut buf = Zeroizing::new(vec![0u8; len]);
-    getrandom::fill(&mut buf).map_err(|e| EnvelopeError::Crypto(format!("system random: {e}")))?;
-    Ok(buf)
-}
-
 /// Encrypt `input` to `out` for every recipient (all must be purpose `seal` and of `suite`);
 /// `chunk_log2` None = 16 (64 KiB chunks). Returns the number of bytes written.
 pub fn seal(
@@ -299,14 +289,14 @@ pub fn seal(
         }
     }
 
-    let content_key = random(content_key_len(suite))?;
-    let nonce_base: [u8; NONCE_BASE_LEN] = random(NONCE_BASE_LEN)?[..]
+    let content_key = crate::random::secret(content_key_len(suite))?;
+    let nonce_base: [u8; NONCE_BASE_LEN] = crate::random::secret(NONCE_BASE_LEN)?[..]
         .try_into()
         .expect("random of that length");
 
     let mut header = Vec::with_capacity(256);
     header.extend_from_slice(MAGIC);
-    header.extend_from_slice(&[VERSION, suite_byte(suite), chunk_log2]);
+    header.extend_from_slice(&[VERSION, suite.code(), chunk_log2]);
     header.extend_from_slice(&nonce_base);
     header.push(recipients.len() as u8);
     for r in recipients {

@@ -87,6 +87,12 @@ pub enum KeyError {
     Crypto(String),
 }
 
+impl From<crate::random::RandomError> for KeyError {
+    fn from(e: crate::random::RandomError) -> Self {
+        Self::Crypto(e.to_string())
+    }
+}
+
 impl KeyError {
     /// A stable code for logs and counters.
     pub fn code(&self) -> &'static str {
@@ -123,12 +129,6 @@ pub fn validate_id(id: &str) -> Result<(), KeyError> {
 /// The default id of a public key: 16 hex digits of the suite's digest of its bytes.
 pub fn default_id(suite: Suite, public: &[u8]) -> String {
     hex::encode(&suite.digest(public)[..8])
-}
-
-fn random(len: usize) -> Result<Zeroizing<Vec<u8>>, KeyError> {
-    let mut buf = Zeroizing::new(vec![0u8; len]);
-    getrandom::fill(&mut buf).map_err(|e| KeyError::Crypto(format!("system random: {e}")))?;
-    Ok(buf)
 }
 
 fn array32(bytes: &[u8], what: &str) -> Result<[u8; 32], KeyError> {
@@ -318,7 +318,7 @@ impl KeyPair {
             validate_id(id)?;
         }
         let secret = match suite {
-            Suite::Intl => random(32)?,
+            Suite::Intl => crate::random::secret(32)?,
             Suite::Sm => {
                 use sm2::elliptic_curve::Generate as _;
                 // Rejection-sampled into [1, n-1] by the library.
@@ -600,8 +600,7 @@ impl PublicKey {
                 let recipient: [u8; 32] =
                     self.bytes[..].try_into().expect("checked at construction");
                 let mut eph_secret = Zeroizing::new([0u8; 32]);
-                getrandom::fill(&mut eph_secret[..])
-                    .map_err(|e| KeyError::Crypto(format!("system random: {e}")))?;
+                crate::random::fill(&mut eph_secret[..])?;
                 let eph = x25519_dalek::StaticSecret::from(*eph_secret);
                 let eph_pub = x25519_dalek::PublicKey::from(&eph).to_bytes();
                 let shared = eph.diffie_hellman(&x25519_dalek::PublicKey::from(recipient));

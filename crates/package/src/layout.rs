@@ -259,7 +259,7 @@ impl<'a> Layout<'a> {
         // free: its CRC is checked here, its text by `sign::verify`.
         for (i, e) in layout.entries.iter().enumerate() {
             let name = std::str::from_utf8(layout.name(e)).ok();
-            let normalised = name.and_then(|n| crate::zip::normalise(n).ok().flatten());
+            let normalised = name.and_then(|n| crate::path::normalise(n).ok().flatten());
             if normalised.as_deref() == Some(SIGNATURE) {
                 if name != Some(SIGNATURE) {
                     return Err(bad(format!(

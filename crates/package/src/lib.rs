@@ -8,6 +8,8 @@ mod error;
 pub mod keys;
 pub mod layout;
 mod open;
+pub mod path;
+pub mod random;
 pub mod raw;
 pub mod sign;
 pub mod suite;

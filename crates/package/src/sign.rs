@@ -172,10 +172,10 @@ impl Manifest {
             let raw = f["path"]
                 .as_str()
                 .ok_or_else(|| bad("a file without a path".into()))?;
-            let path = zip::normalise(raw)
-                .map_err(|why| PackageError::UnsafePath {
+            let path = crate::path::normalise(raw)
+                .map_err(|e| PackageError::UnsafePath {
                     name: raw.to_string(),
-                    why,
+                    why: e.why(),
                 })?
                 .ok_or_else(|| bad(format!("{raw:?} is a directory")))?;
             let size = f["size"]

@@ -37,6 +37,22 @@ impl Suite {
         }
     }
 
+    /// The suite's byte in binary headers (the envelope's, encrypted storage's): 1 for
+    /// `intl`, 2 for `sm`.
+    pub fn code(self) -> u8 {
+        match self {
+            Suite::Intl => 1,
+            Suite::Sm => 2,
+        }
+    }
+
+    /// The suite of a header byte; `None` for any other byte.
+    pub fn from_code(code: u8) -> Option<Suite> {
+        [Suite::Intl, Suite::Sm]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
+
     /// The digest's name as written in manifests: `"sha256"` or `"sm3"`.
     pub fn digest_name(self) -> &'static str {
         match self {
@@ -150,6 +166,13 @@ mod tests {
             assert_eq!(serde_json::from_str::<Suite>(&json).unwrap(), s);
         }
         assert_eq!(Suite::parse("SM"), None);
+        for s in [Suite::Intl, Suite::Sm] {
+            assert_eq!(Suite::from_code(s.code()), Some(s));
+        }
+        // Written in envelopes and stored data: these bytes never change.
+        assert_eq!((Suite::Intl.code(), Suite::Sm.code()), (1, 2));
+        assert_eq!(Suite::from_code(0), None);
+        assert_eq!(Suite::from_code(3), None);
         assert_eq!(Suite::parse(""), None);
     }
 

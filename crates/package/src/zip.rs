@@ -1,6 +1,6 @@
 //! The inner ZIP, read defensively: bounded in size, count and compression ratio (measured on
 //! the bytes actually inflated, not the sizes the headers claim), with every name normalised
-//! and refused when it could escape the package or collide with another.
+//! ([`crate::path`]) and refused when it could escape the package or collide with another.
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Write};
@@ -38,36 +38,6 @@ impl Default for Limits {
             ratio_floor: 64 << 10,
         }
     }
-}
-
-/// A safe relative path: `/`-separated, no `..`, no absolute or drive prefix, no backslash or
-/// control characters; `.` and empty segments are dropped. Directory entries give `None`.
-pub fn normalise(name: &str) -> Result<Option<String>, &'static str> {
-    if name.starts_with('/') {
-        return Err("absolute path");
-    }
-    if name.contains('\\') {
-        return Err("backslash in a name");
-    }
-    if name.chars().any(char::is_control) {
-        return Err("control character in a name");
-    }
-    let mut parts = vec![];
-    for seg in name.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => return Err("`..` segment"),
-            s if s.contains(':') => return Err("drive or stream prefix"),
-            s => parts.push(s),
-        }
-    }
-    if name.ends_with('/') {
-        return Ok(None);
-    }
-    if parts.is_empty() {
-        return Err("empty name");
-    }
-    Ok(Some(parts.join("/")))
 }
 
 /// The entries of a ZIP, checked by name and kind, not yet inflated.
@@ -176,7 +146,7 @@ fn index_with<'a>(
                 entry.compression()
             )));
         }
-        let Some(path) = normalise(&name).map_err(unsafe_path)? else {
+        let Some(path) = crate::path::normalise(&name).map_err(|e| unsafe_path(e.why()))? else {
             continue;
         };
         if let Some(other) = seen.insert(path.to_lowercase(), path.clone()) {

@@ -89,9 +89,7 @@ pub struct PlatformClient {
 }
 
 fn nonce() -> String {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).expect("the system random source works");
-    hex::encode(b)
+    hex::encode(cove_package::random::array::<16>().expect("the system random source works"))
 }
 
 fn unix_now() -> i64 {

@@ -39,9 +39,7 @@ fn argon2() -> Argon2<'static> {
 }
 
 fn random_bytes<const N: usize>() -> Result<[u8; N], CredentialError> {
-    let mut b = [0u8; N];
-    getrandom::fill(&mut b).map_err(|e| CredentialError::Random(e.to_string()))?;
-    Ok(b)
+    cove_package::random::array().map_err(|e| CredentialError::Random(e.to_string()))
 }
 
 /// The PHC string to store for `password`.

@@ -55,8 +55,7 @@ impl DataKey {
     }
 
     pub fn generate() -> Result<Self, DataKeyError> {
-        let mut b = [0u8; 32];
-        getrandom::fill(&mut b).map_err(|e| DataKeyError::Random(e.to_string()))?;
+        let b = cove_package::random::array().map_err(|e| DataKeyError::Random(e.to_string()))?;
         Ok(Self::from_bytes(b))
     }
 
@@ -105,8 +104,8 @@ impl DataKey {
 
     /// Encrypt `plain`, bound to `context`.
     pub fn seal(&self, context: &str, plain: &[u8]) -> Result<String, DataKeyError> {
-        let mut nonce = [0u8; NONCE];
-        getrandom::fill(&mut nonce).map_err(|e| DataKeyError::Random(e.to_string()))?;
+        let nonce: [u8; NONCE] =
+            cove_package::random::array().map_err(|e| DataKeyError::Random(e.to_string()))?;
         let ct = self
             .cipher()
             .encrypt(

@@ -57,9 +57,7 @@ impl Tickets {
 
     /// A key of this process only (tests, and an SDK router without a platform).
     pub fn random() -> Self {
-        let mut key = vec![0u8; 32];
-        getrandom::fill(&mut key).expect("the system random source works");
-        Self::new(key)
+        Self::new(cove_package::random::bytes(32).expect("the system random source works"))
     }
 
     fn mac(&self, blob: &str, host: u64, expires: i64) -> HmacSha256 {

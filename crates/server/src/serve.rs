@@ -39,11 +39,8 @@ pub fn signing_key(cfg: &ServerConfig) -> Result<KeyPair, StartError> {
         write_public_half(&path, &key);
         return Ok(key);
     }
-    let suite = match cfg.suite.as_str() {
-        "intl" => Suite::Intl,
-        "sm" => Suite::Sm,
-        other => return Err(err(format!("suite {other:?}: use intl or sm"))),
-    };
+    let suite = Suite::parse(&cfg.suite)
+        .ok_or_else(|| err(format!("suite {:?}: use intl or sm", cfg.suite)))?;
     let key = KeyPair::generate(suite, Purpose::Sign, None).map_err(|e| err(e.to_string()))?;
     if let Some(dir) = path.parent() {
         crate::fsperm::create_private_dir(dir)

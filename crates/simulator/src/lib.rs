@@ -474,17 +474,15 @@ async fn file_response(file: &Path) -> Response {
     }
 }
 
-/// A file inside the package, never outside it (no `..`, no absolute parts).
+/// A file inside the package, never outside it: the shared check ([`cove_package::path`]),
+/// `..` refused. A leading `/` names the package root, as in the app's own paths.
 fn package_path(root: &Path, path: &str) -> Option<PathBuf> {
-    let mut out = root.to_path_buf();
-    for part in path.split('/') {
-        match part {
-            "" | "." => continue,
-            ".." => return None,
-            p if p.contains('\\') || p.contains(':') => return None,
-            p => out.push(p),
-        }
-    }
+    let segs = cove_package::path::segments(
+        path.trim_start_matches('/'),
+        cove_package::path::Dots::Refuse,
+    )
+    .ok()?;
+    let out = segs.iter().fold(root.to_path_buf(), |p, s| p.join(s));
     out.is_file().then_some(out)
 }
 
@@ -779,4 +777,37 @@ async fn view_session(socket: WebSocket, q: HashMap<String, String>, shared: Arc
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .remove(&session);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_paths_stay_in_the_package() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("pkg");
+        std::fs::create_dir_all(root.join("img")).unwrap();
+        std::fs::write(root.join("img/a.png"), b"a").unwrap();
+        std::fs::write(dir.path().join("secret"), b"s").unwrap();
+        assert_eq!(
+            package_path(&root, "img/a.png"),
+            Some(root.join("img/a.png"))
+        );
+        assert_eq!(
+            package_path(&root, "/img/./a.png"),
+            Some(root.join("img/a.png"))
+        );
+        for p in [
+            "../secret",
+            "img/../../secret",
+            "img/..",
+            "img\\..\\..\\secret",
+            "img/a.png\0",
+            "C:/secret",
+            "img",
+        ] {
+            assert_eq!(package_path(&root, p), None, "{p:?}");
+        }
+    }
 }

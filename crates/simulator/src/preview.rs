@@ -248,8 +248,7 @@ pub fn own_addresses(ip: IpAddr) -> Vec<IpNet> {
 
 /// 256 random bits, hex.
 fn token() -> Result<String, PreviewError> {
-    let mut b = [0u8; 32];
-    getrandom::fill(&mut b).map_err(|e| PreviewError::Random(e.to_string()))?;
+    let b = cove_package::random::array::<32>().map_err(|e| PreviewError::Random(e.to_string()))?;
     Ok(hex::encode(b))
 }
 

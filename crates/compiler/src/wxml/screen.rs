@@ -2,6 +2,17 @@
 //! WeChat's `wcc` takes, and never hangs or panics. Every rewrite keeps the text's line
 //! breaks and, but for one last resort in [`quote_unquoted_values`], its byte length, so
 //! glass-easel's positions are positions in the source.
+//!
+//! What glass-easel-template-compiler 0.12.1 does that each rule works around:
+//! - [`screen_numbers`]: it panics on some number literals;
+//! - [`ascii_spaces_outside_text`]: it loops forever on a non-ASCII space inside a tag;
+//! - [`legacy_aliases`]: it does not know the deprecated `wx:for-items`;
+//! - [`quote_unquoted_values`]: it reads an unquoted value only as far as a name goes;
+//! - [`last_attribute_wins`]: it keeps the first of a repeated attribute;
+//! - the inline WXS rename in [`recover`]: it copies inline WXS into its JS as it is;
+//! - [`wechat_accepts`]: it fails the build on what wcc lets through.
+//!
+//! (`<fts>` for `<wxs>` in [`prepare`] is FinClip's spelling, not a glass-easel matter.)
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -85,8 +96,8 @@ fn recover(
             .map(|e| span(source, &e.location))
             .collect()
     };
-    // `a=b"`: wcc reads an unquoted value up to the next `"`; glass-easel only a name (or,
-    // for `a=:b"`, no value at all: it points at the `=`).
+    // `a=b"`: wcc reads an unquoted value up to the next `"`; glass-easel 0.12.1 only a name
+    // (or, for `a=:b"`, no value at all: it points at the `=`), and fails the file.
     let unquoted: Vec<usize> = spans_of(ParseErrorKind::ShouldQuoted)
         .into_iter()
         .map(|(s, _)| s)
@@ -111,7 +122,7 @@ fn recover(
             .collect();
         return Some((fixed, notes));
     }
-    // An attribute given twice: WeChat keeps the last, glass-easel the first.
+    // An attribute given twice: WeChat keeps the last, glass-easel 0.12.1 the first.
     let duplicates = spans_of(ParseErrorKind::DuplicatedAttribute);
     if let Some(fixed) = last_attribute_wins(source, &duplicates) {
         let notes = duplicates
@@ -123,7 +134,9 @@ fn recover(
             .collect();
         return Some((fixed, notes));
     }
-    // Inline WXS naming a variable `class`: fine in WXS, not in JS.
+    // Inline WXS naming a variable `class`: fine in WXS, not in JS. glass-easel 0.12.1 copies
+    // inline WXS into the group's code as it is, where such a name is a syntax error for the
+    // whole group; `wxs::to_js` renames it (same length, so positions hold).
     let tree = group.get_tree(key).ok()?;
     let mut fixed = source.to_string();
     for script in &tree.globals.scripts {
@@ -143,9 +156,9 @@ fn recover(
     (fixed != source).then_some((fixed, vec![]))
 }
 
-/// Errors of glass-easel that WeChat's own compiler lets through, where glass-easel's output
-/// renders what wcc's does: failing the build on them would reject programs that run in
-/// WeChat. The warning to give instead, if so. (`source` is the text glass-easel parsed.)
+/// Errors of glass-easel 0.12.1 that WeChat's own compiler lets through, where glass-easel's
+/// output renders what wcc's does: failing the build on them would reject programs that run
+/// in WeChat. The warning to give instead, if so. (`source` is the text glass-easel parsed.)
 fn wechat_accepts(err: &ParseError, source: &str) -> Option<String> {
     let message = match err.kind {
         // Fallback content inside `<slot>`: WeChat ignores it.
@@ -377,7 +390,8 @@ fn last_attribute_wins(text: &str, dups: &[(usize, usize)]) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// WeChat still accepts the deprecated `wx:for-items` for `wx:for`; glass-easel does not.
+/// WeChat still accepts the deprecated `wx:for-items` for `wx:for`; glass-easel 0.12.1 takes
+/// it for a plain attribute, so nothing repeats.
 /// The rewrite keeps every byte offset (the name is padded with leading spaces).
 fn legacy_aliases(text: &str) -> std::borrow::Cow<'_, str> {
     const OLD: &str = "wx:for-items";
@@ -582,6 +596,104 @@ fn ascii_spaces_outside_text(text: &str) -> std::borrow::Cow<'_, str> {
 mod tests {
     use super::*;
 
+    /// `f`'s result, or a failure when it has not returned in ten seconds: the inputs screened
+    /// for made glass-easel loop forever. (The thread is left to the process's exit.)
+    fn returns_in_time<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(10))
+            .expect("glass-easel did not return (or panicked): is the screen still there?")
+    }
+
+    /// The template as glass-easel holds it after [`add_template`], and the diagnostics.
+    fn parsed(src: &str) -> (String, Vec<Diagnostic>) {
+        let mut group = TmplGroup::new();
+        let diags = add_template(&mut group, "t", src, false);
+        (group.stringify_tmpl("t").unwrap_or_default(), diags)
+    }
+
+    #[test]
+    fn number_literals_glass_easel_panics_on_are_errors() {
+        // The fuzzer's finds, whole: each panicked inside glass-easel.
+        for seed in [
+            "hex-literal-panic",
+            "long-decimal-overflow",
+            "spread-long-number",
+            "unclosed-expression-overflow",
+        ] {
+            let path = format!(
+                "{}/../../fuzz/seeds/wxml/{seed}",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+            returns_in_time(move || add_template(&mut TmplGroup::new(), "t", &text, false));
+        }
+        let (_, diags) = parsed("<view>{{0xzz}}</view>");
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.is_error() && d.message.contains("hexadecimal")),
+            "{diags:?}"
+        );
+        let (out, diags) = parsed("<view>{{12345678901234567890}}</view>");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(out.contains("12345678901234567000"), "{out}");
+    }
+
+    #[test]
+    fn unicode_spaces_in_tags_do_not_hang_the_parse() {
+        for seed in [
+            "unicode-space-hang",
+            "unicode-space-stray-quote",
+            "unicode-space-double-eq",
+            "unicode-space-after-end-tag",
+        ] {
+            let path = format!(
+                "{}/../../fuzz/seeds/wxml/{seed}",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+            returns_in_time(move || add_template(&mut TmplGroup::new(), "t", &text, false));
+        }
+    }
+
+    #[test]
+    fn wx_for_items_is_wx_for() {
+        let (out, diags) = parsed("<view wx:for-items=\"{{list}}\">{{item}}</view>");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(out.contains("wx:for=\"{{list}}\""), "{out}");
+        assert!(!out.contains("for-items"), "{out}");
+    }
+
+    #[test]
+    fn the_last_of_a_repeated_attribute_is_the_one_glass_easel_sees() {
+        let (out, diags) = parsed("<view id=\"a\" class=\"c\" id=\"b\"/>");
+        assert!(
+            out.contains("id=\"b\"") && !out.contains("id=\"a\""),
+            "{out}"
+        );
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(!diags[0].is_error(), "{diags:?}");
+    }
+
+    #[test]
+    fn inline_wxs_may_name_a_variable_as_js_reserves() {
+        let mut group = TmplGroup::new();
+        let src = "<wxs module=\"m\">var class = 1; module.exports = class;</wxs>";
+        let diags = add_template(&mut group, "t", src, false);
+        assert!(diags.is_empty(), "{diags:?}");
+        let tree = group.get_tree("t").unwrap();
+        let Some(Script::Inline { content, .. }) = tree.globals.scripts.first() else {
+            panic!("no inline module");
+        };
+        assert!(!content.contains("class"), "{content}");
+        // glass-easel copies it into the group's code, which must parse as JS.
+        let js = group.get_tmpl_gen_object("t").unwrap();
+        assert!(!js.contains("var class"), "{js}");
+    }
+
     #[test]
     fn screens_number_literals_glass_easel_would_panic_on() {
         let (out, errs) = screen_numbers("<view a=\"{{0xzz + 1}}\">{{ '0xzz' }} {{a0xzz}}</view>");
@@ -661,10 +773,10 @@ mod tests {
                 env!("CARGO_MANIFEST_DIR")
             );
             let raw = std::fs::read(&path).unwrap();
-            let text = String::from_utf8_lossy(&raw);
-            let mut group = TmplGroup::new();
+            let text = String::from_utf8_lossy(&raw).into_owned();
             // Returns at all: the bug was an endless loop.
-            let diags = add_template(&mut group, "t", &text, false);
+            let diags =
+                returns_in_time(move || add_template(&mut TmplGroup::new(), "t", &text, false));
             assert!(diags.len() < 100, "{}", diags.len());
         }
     }
@@ -713,15 +825,21 @@ mod tests {
 
     #[test]
     fn errors_wechat_lets_through_are_warnings() {
-        for src in [
-            "<import/><include/>",
-            "<template><view/></template>",
-            "<view>&unknown;</view>",
-            "<view>{{ '\\u00zz' }}</view>",
+        // Each with the words of Cove's warning, not glass-easel's.
+        for (src, says) in [
+            ("<import/><include/>", "without `src` does nothing"),
+            ("<template><view/></template>", "renders nothing"),
+            ("<view>&unknown;</view>", "kept as written"),
+            ("<view>{{ '\\u00zz' }}</view>", "read as a space"),
+            ("<slot><view>fallback</view></slot>", ""),
         ] {
             let diags = add_template(&mut TmplGroup::new(), "t", src, false);
             assert!(
                 !diags.is_empty() && diags.iter().all(|d| !d.is_error()),
+                "{src}: {diags:?}"
+            );
+            assert!(
+                diags.iter().any(|d| d.message.contains(says)),
                 "{src}: {diags:?}"
             );
         }

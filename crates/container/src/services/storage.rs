@@ -14,7 +14,7 @@
 //! ```text
 //! magic   8 bytes  "COVESTOR"
 //! version u8       1
-//! suite   u8       1 = intl (AES-256-GCM), 2 = sm (SM4-GCM)
+//! suite   u8       `Suite::code`: 1 = intl (AES-256-GCM), 2 = sm (SM4-GCM)
 //! nonce   12 bytes random, fresh for every write
 //! sealed  the JSON's ciphertext + 16-byte tag
 //! ```
@@ -114,13 +114,6 @@ struct Sealer {
     aad: Vec<u8>,
 }
 
-fn suite_code(suite: Suite) -> u8 {
-    match suite {
-        Suite::Intl => 1,
-        Suite::Sm => 2,
-    }
-}
-
 impl Sealer {
     fn new(suite: Suite, secret: &HostSecret, app_id: &str) -> Sealer {
         let mut info = KEY_INFO.to_vec();
@@ -131,7 +124,7 @@ impl Sealer {
         let mut key = Zeroizing::new([0u8; 32]);
         let cipher = match suite {
             Suite::Intl => {
-                hkdf::Hkdf::<sha2_11::Sha256>::new(None, &secret.0)
+                hkdf::Hkdf::<Sha256>::new(None, &secret.0)
                     .expand(&info, &mut key[..])
                     .expect("32 bytes is a valid HKDF-SHA256 length");
                 Cipher::Aes(Box::new(
@@ -154,7 +147,7 @@ impl Sealer {
 
     fn seal(&self, plain: &[u8]) -> Result<Vec<u8>, String> {
         let mut nonce = [0u8; NONCE_LEN];
-        getrandom::fill(&mut nonce).map_err(|e| format!("system random: {e}"))?;
+        cove_package::random::fill(&mut nonce).map_err(|e| e.to_string())?;
         let n = Nonce::from(nonce);
         let payload = Payload {
             msg: plain,
@@ -181,7 +174,7 @@ impl Sealer {
         if version != FORMAT_VERSION {
             return Err(format!("unsupported encrypted format version {version}"));
         }
-        if suite != suite_code(self.suite) {
+        if suite != self.suite.code() {
             return Err(format!(
                 "encrypted with another cipher (suite {suite}), storage uses {}",
                 self.suite.cipher_name()
@@ -210,7 +203,7 @@ fn header(suite: Suite) -> [u8; HEADER_LEN] {
     let mut h = [0u8; HEADER_LEN];
     h[..MAGIC.len()].copy_from_slice(MAGIC);
     h[MAGIC.len()] = FORMAT_VERSION;
-    h[MAGIC.len() + 1] = suite_code(suite);
+    h[MAGIC.len() + 1] = suite.code();
     h
 }
 

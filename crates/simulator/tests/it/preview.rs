@@ -228,6 +228,20 @@ async fn preview_opens_only_with_its_secret() {
         file.contains("content-security-policy: sandbox\r\n"),
         "{file}"
     );
+    // The package's files only: a climb out of it (as written, or percent-encoded past the
+    // router) finds nothing, though `/etc/passwd` is there to find.
+    let up = "../".repeat(32);
+    let up_encoded = "..%2f".repeat(32);
+    for path in [
+        format!("/__cove/pkg/{up}etc/passwd"),
+        format!("/__cove/pkg/{up_encoded}etc%2fpasswd"),
+        format!("/__cove/pkg/pages/{up_encoded}etc/passwd"),
+        format!("/__cove/pkg//{up_encoded}etc/passwd"),
+    ] {
+        let (status, body) = get(addr, &path, Some(cookie));
+        assert_eq!(status, 404, "{path}: {body}");
+        assert!(!body.contains("root:"), "{path}: {body}");
+    }
     assert!(ws(addr, "/__cove/ws", Some(cookie)).await.is_ok());
     assert!(ws(addr, "/__cove/devtools", Some(cookie)).await.is_ok());
     previews.stop_all().await;

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use cove_package::path::{Dots, segments};
 use cove_protocol::bridge::FsMethod;
 use md5::Md5;
 use serde_json::{Value, json};
@@ -610,23 +611,17 @@ impl FileSystem {
 }
 
 /// A zip entry's name as components under the target; `None` for any name that could
-/// leave it or reach a hidden name: absolute, `..`, NUL, backslashes (a Windows separator
-/// to some tools), temp names, or the saved files' folder at the usr root.
+/// leave it ([`cove_package::path`]: absolute, `..`, a backslash, a control character, a drive
+/// or stream prefix) or reach a hidden name: temp names, or the saved files' folder at the
+/// usr root.
 fn entry_components(name: &str, usr_root: bool) -> Option<Vec<String>> {
-    if name.starts_with('/') || name.contains('\\') || name.contains('\0') {
+    let segs = segments(name, Dots::Refuse).ok()?;
+    if segs.iter().any(|c| c.starts_with(TEMP_PREFIX))
+        || (usr_root && segs.first() == Some(&STORE_DIR))
+    {
         return None;
     }
-    let mut out = Vec::new();
-    for c in name.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => return None,
-            c if c.starts_with(TEMP_PREFIX) => return None,
-            c if usr_root && out.is_empty() && c == STORE_DIR => return None,
-            c => out.push(c.to_string()),
-        }
-    }
-    Some(out)
+    Some(segs.into_iter().map(str::to_string).collect())
 }
 
 /// Visits everything under `dir` depth-first in name order, never following symlinks and
@@ -846,6 +841,24 @@ fn type_err(name: &str, want: &str, got: &Value) -> ServiceError {
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
+
+    #[test]
+    fn unzip_entries_stay_under_the_target() {
+        assert_eq!(entry_components("a/./b", false).unwrap(), vec!["a", "b"]);
+        for name in [
+            "../x",
+            "a/../../x",
+            "/etc/x",
+            "a\\..\\x",
+            "a\0b",
+            "C:x",
+            "a/.cove-tmp.f",
+        ] {
+            assert_eq!(entry_components(name, false), None, "{name:?}");
+        }
+        assert_eq!(entry_components(".cove-store/x", true), None);
+        assert!(entry_components(".cove-store/x", false).is_some());
+    }
 
     /// `resolve` checks components before use; `open_read` must still refuse a link that
     /// appears afterwards, in the last component everywhere and in any component on Linux.

@@ -10,6 +10,8 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use cove_package::path::{Dots, segments};
+
 use crate::services::ServiceError;
 use crate::services::atomic::TEMP_PREFIX;
 
@@ -207,19 +209,13 @@ fn split_area(vpath: &str) -> Option<(Area, &str)> {
     Some((Area::Package, vpath.trim_start_matches('/')))
 }
 
-/// Folds `.` and `..`; `None` when `..` would climb above the root.
+/// The segments under an area's root: the shared check ([`cove_package::path`]) with `..`
+/// folded as WeChat folds it; `None` when refused (`..` above the root, a backslash, a control
+/// character, a drive or stream prefix). The part after a root may start with `/`
+/// (`wxfile://usr//a` is `usr/a`): the root is already chosen.
 fn normalize(rest: &str) -> Option<Vec<String>> {
-    let mut out: Vec<String> = Vec::new();
-    for c in rest.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                out.pop()?;
-            }
-            c => out.push(c.to_string()),
-        }
-    }
-    Some(out)
+    let segs = segments(rest.trim_start_matches('/'), Dots::Fold).ok()?;
+    Some(segs.into_iter().map(str::to_string).collect())
 }
 
 /// The name a real path has in the virtual tree, for listings.
@@ -281,5 +277,11 @@ mod tests {
         assert_eq!(normalize("a/../.."), None);
         assert_eq!(normalize("../x"), None);
         assert_eq!(normalize("").unwrap(), Vec::<String>::new());
+        assert_eq!(normalize("/a//b").unwrap(), vec!["a", "b"]);
+        // The shared rules hold here too, whatever the host.
+        assert_eq!(normalize("a\\..\\..\\x"), None);
+        assert_eq!(normalize("C:/x"), None);
+        assert_eq!(normalize("a/b:c"), None);
+        assert_eq!(normalize("a\nb"), None);
     }
 }

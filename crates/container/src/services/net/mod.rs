@@ -27,7 +27,7 @@ pub use policy::{
 };
 pub use socket::SocketHandle;
 
-use policy::{Guard, Rules};
+use policy::{AddressGuard, Rules};
 
 use super::{Answer, Data, ServiceError};
 
@@ -98,7 +98,7 @@ pub struct Network {
 struct Inner {
     rules: Arc<Rules>,
     extra: Option<Policy>,
-    guard: Guard,
+    addresses: AddressGuard,
     /// Decoded pins and extra roots, until the TLS configs are built (on first use: the
     /// platform verifier reads the system's roots).
     tls_input: Mutex<Option<policy::TlsInput>>,
@@ -135,7 +135,7 @@ impl Network {
         Ok(Network {
             rt: Some(rt),
             inner: Arc::new(Inner {
-                guard: Guard {
+                addresses: AddressGuard {
                     resolver,
                     rules: rules.clone(),
                 },
@@ -300,7 +300,7 @@ impl Inner {
             .redirect(redirect)
             .gzip(true)
             .no_proxy()
-            .dns_resolver(Arc::new(self.guard.clone()))
+            .dns_resolver(Arc::new(self.addresses.clone()))
             .tls_backend_preconfigured(tls);
         if cookies {
             b = b.cookie_provider(self.jar.clone());

@@ -4,9 +4,10 @@
 //!
 //! Three layers, each checked where it cannot be bypassed:
 //! - the URL ([`Rules::check_url`]): before connecting and on every redirect hop;
-//! - the address ([`Guard`]): every name is resolved by our resolver, which drops private
-//!   and special addresses, and the connection goes only to what it returned (reqwest's
-//!   connector and our WebSocket connect alike), so DNS cannot rebind in between;
+//! - the address ([`AddressGuard`], not the grants guard of `crate::guard`): every name is
+//!   resolved by our resolver, which drops private and special addresses, and the connection
+//!   goes only to what it returned (reqwest's connector and our WebSocket connect alike), so
+//!   DNS cannot rebind in between;
 //! - the certificate ([`PinningVerifier`]): normal WebPKI verification, then the leaf's
 //!   SubjectPublicKeyInfo hash against the host's pins.
 
@@ -405,23 +406,23 @@ fn embedded_v4(a: Ipv6Addr) -> Option<Ipv4Addr> {
 /// Resolves names through the [`Resolver`] and keeps only the addresses the rules allow;
 /// the one place both reqwest and the WebSocket path get addresses from.
 #[derive(Clone)]
-pub(super) struct Guard {
+pub(super) struct AddressGuard {
     pub(super) resolver: Arc<dyn Resolver>,
     pub(super) rules: Arc<Rules>,
 }
 
 /// Why a name gave no address to connect to.
 #[derive(Debug, thiserror::Error)]
-pub(super) enum GuardError {
+pub(super) enum AddressError {
     #[error("{ADDRESS_NOT_ALLOWED}")]
     NotAllowed,
     #[error(transparent)]
     Lookup(#[from] io::Error),
 }
 
-impl Guard {
+impl AddressGuard {
     /// The allowed addresses of `host` (a name or an IP literal as the url crate writes it).
-    pub(super) async fn resolve(&self, host: &Host<&str>) -> Result<Vec<IpAddr>, GuardError> {
+    pub(super) async fn resolve(&self, host: &Host<&str>) -> Result<Vec<IpAddr>, AddressError> {
         let all = match host {
             Host::Domain(d) => self.resolver.lookup(d).await?,
             Host::Ipv4(ip) => vec![IpAddr::V4(*ip)],
@@ -436,13 +437,13 @@ impl Guard {
             // The addresses go to the log only: errMsg reaches the mini-program, which
             // must not learn the intranet's names.
             tracing::warn!(%host, addrs = ?all, "refused connection to non-public address");
-            return Err(GuardError::NotAllowed);
+            return Err(AddressError::NotAllowed);
         }
         Ok(ok)
     }
 }
 
-impl reqwest::dns::Resolve for Guard {
+impl reqwest::dns::Resolve for AddressGuard {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let g = self.clone();
         let name = name.as_str().to_string();

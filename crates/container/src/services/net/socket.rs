@@ -216,14 +216,14 @@ async fn run(
 
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
 
-/// Resolves the host through the policy's guard, connects to an address it allowed (never
-/// letting tungstenite resolve the name again), then does TLS for the URL's host name and
-/// the WebSocket handshake over that connection. `Err` is the errMsg tail.
+/// Resolves the host through the policy's address guard, connects to an address it allowed
+/// (never letting tungstenite resolve the name again), then does TLS for the URL's host name
+/// and the WebSocket handshake over that connection. `Err` is the errMsg tail.
 async fn open(inner: &Inner, url: &Url, req: Request) -> Result<(Ws, Response), String> {
     let host = url.host().ok_or("fail invalid url")?;
     let port = url.port_or_known_default().ok_or("fail invalid url")?;
     let addrs = inner
-        .guard
+        .addresses
         .resolve(&host)
         .await
         .map_err(|e| format!("fail {e}"))?;
