@@ -2,13 +2,14 @@
 
 use std::collections::BTreeSet;
 
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::{Value, json};
+
 use super::{Actor, Error, Platform, Result, Tx, from_json, next_id};
 use crate::authz::{self, Action, Principal, Role, Scope, Target};
 use crate::credentials;
 use crate::db::Db;
-use schemars::JsonSchema;
-use serde::Serialize;
-use serde_json::{Value, json};
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Org {

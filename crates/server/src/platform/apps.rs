@@ -1,13 +1,14 @@
 //! Mini-programs: their records, their domain whitelists (changed only through review), and
 //! what they deliver: gray rules, the live version, rollback and takedown.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
 use super::{Actor, Error, Platform, Result, Tx, from_json, next_id};
 use crate::authz::{Action, Target};
 use crate::gray::{Context, Decision, Release, Rule};
 use crate::report::Domains;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct AppSummary {

@@ -6,16 +6,17 @@
 //! A secret is rotated with an overlap: the new one works at once, the old one until a set
 //! time, so the bank can ship the new secret in its app before the old one stops.
 
+use cove_package::PublicKey;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
 use super::{Actor, Error, Platform, Result, from_json, next_id};
 use crate::authz::{Action, Target};
 use crate::credentials;
 use crate::data_key::{DataKey, sdk_secret_context};
 use crate::db::{Db, DbError};
 use crate::sdk::Grants;
-use cove_package::PublicKey;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 /// The longest overlap a rotation may give the old secret.
 pub const MAX_OVERLAP: i64 = 30 * 24 * 3600;

@@ -3,14 +3,15 @@
 //! [`authz::decide`], the table the server enforces, so the console never offers a button
 //! the server would refuse.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
 use super::apps::AppState;
 use super::versions::{VersionRecord, VersionRow};
 use super::{Actor, Error, Platform, Result, Tx, from_json};
 use crate::authz::{self, Action, Decision, Principal, Target};
 use crate::workflow::State;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 /// The longest approval comment, in characters.
 pub const MAX_COMMENT: usize = 2000;
