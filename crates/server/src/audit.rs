@@ -159,10 +159,67 @@ pub fn verify(entries: &[Entry], head: Option<(u64, &str)>) -> Result<u64, Break
 /// The log in the database: appends are serialised on the head row, so concurrent writers
 /// on any node extend one chain.
 pub mod store {
-    use sqlx::Row;
-
     use super::{Break, Change, Entry, GENESIS, after, verify};
     use crate::db::{Db, DbError, Dialect};
+
+    /// The columns of an [`Entry`] ([`EntryRecord`]), as a select list.
+    pub const ENTRY_COLUMNS: &str =
+        "seq, at, actor, org, action, target, before, after, prev, hash";
+
+    /// A stored [`Entry`], read by column name.
+    #[derive(sqlx::FromRow)]
+    pub struct EntryRecord {
+        seq: i64,
+        at: i64,
+        actor: String,
+        org: String,
+        action: String,
+        target: String,
+        before: String,
+        after: String,
+        prev: String,
+        hash: String,
+    }
+
+    impl From<EntryRecord> for Entry {
+        fn from(r: EntryRecord) -> Entry {
+            Entry {
+                seq: r.seq as u64,
+                at: r.at,
+                actor: r.actor,
+                org: r.org,
+                action: r.action,
+                target: r.target,
+                before: r.before,
+                after: r.after,
+                prev: r.prev,
+                hash: r.hash,
+            }
+        }
+    }
+
+    /// The head row: the last entry's sequence number and hash (0 and empty before any).
+    /// `audit_log` rows read as `seq, hash` are the same pair.
+    #[derive(Debug, Clone, sqlx::FromRow)]
+    pub struct Head {
+        seq: i64,
+        pub hash: String,
+    }
+
+    impl Head {
+        pub fn seq(&self) -> u64 {
+            self.seq as u64
+        }
+    }
+
+    /// The head row, as it is now.
+    pub async fn head(db: &Db) -> Result<Head, DbError> {
+        Ok(
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(&db.pool)
+                .await?,
+        )
+    }
 
     /// Append `change` in its own transaction; returns the stored entry.
     pub async fn append(db: &Db, change: &Change<'_>) -> Result<Entry, DbError> {
@@ -183,11 +240,13 @@ pub mod store {
             Dialect::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
             Dialect::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
         };
-        let row = sqlx::query(lock).fetch_one(&mut **tx).await?;
-        let seq: i64 = row.try_get(0)?;
-        let hash: String = row.try_get(1)?;
-        let prev_hash = if seq == 0 { GENESIS.to_string() } else { hash };
-        let e = after(seq as u64, &prev_hash, change);
+        let head: Head = sqlx::query_as(lock).fetch_one(&mut **tx).await?;
+        let seq = head.seq();
+        let prev_hash = match seq {
+            0 => GENESIS.to_string(),
+            _ => head.hash,
+        };
+        let e = after(seq, &prev_hash, change);
         sqlx::query(
             "INSERT INTO audit_log (seq, at, actor, org, action, target, before, after, prev, hash)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -212,43 +271,20 @@ pub mod store {
         Ok(e)
     }
 
-    /// One row of `SELECT seq, at, actor, org, action, target, before, after, prev, hash`.
-    pub fn entry_of(r: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
-        Ok(Entry {
-            seq: r.try_get::<i64, _>(0)? as u64,
-            at: r.try_get(1)?,
-            actor: r.try_get(2)?,
-            org: r.try_get(3)?,
-            action: r.try_get(4)?,
-            target: r.try_get(5)?,
-            before: r.try_get(6)?,
-            after: r.try_get(7)?,
-            prev: r.try_get(8)?,
-            hash: r.try_get(9)?,
-        })
-    }
-
     /// Every entry, oldest first.
     pub async fn load(db: &Db) -> Result<Vec<Entry>, DbError> {
-        let rows = sqlx::query(
-            "SELECT seq, at, actor, org, action, target, before, after, prev, hash FROM audit_log ORDER BY seq",
-        )
+        let rows: Vec<EntryRecord> = sqlx::query_as(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM audit_log ORDER BY seq"
+        ))
         .fetch_all(&db.pool)
         .await?;
-        rows.iter()
-            .map(entry_of)
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(DbError::from)
+        Ok(rows.into_iter().map(Entry::from).collect())
     }
 
     /// `cove audit verify`: the stored log against itself and its head.
     pub async fn check(db: &Db) -> Result<Result<u64, Break>, DbError> {
         let entries = load(db).await?;
-        let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&db.pool)
-            .await?;
-        let seq: i64 = row.try_get(0)?;
-        let hash: String = row.try_get(1)?;
-        Ok(verify(&entries, Some((seq as u64, hash.as_str()))))
+        let head = head(db).await?;
+        Ok(verify(&entries, Some((head.seq(), head.hash.as_str()))))
     }
 }

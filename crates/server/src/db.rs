@@ -1,6 +1,12 @@
 //! The database: embedded SQLite by default, PostgreSQL for a cluster, one code path through
 //! sqlx's `Any` driver. Each migration is written once per dialect, where they differ;
 //! statements use `$1`-style parameters, which both accept.
+//!
+//! Rows are read by column name into `#[derive(sqlx::FromRow)]` structs, so every selected
+//! expression carries an alias. Through `Any` a column decodes only as what both dialects
+//! give alike: integers as `i64` (every integer column is BIGINT), flags as `i64` 0/1
+//! (SQLite has no boolean), JSON as its `TEXT`, and sums cast back to BIGINT (PostgreSQL's
+//! SUM of BIGINT is NUMERIC, which `Any` cannot read).
 
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
@@ -185,8 +191,8 @@ impl Db {
         .await?;
         for (version, name, sqlite, postgres) in MIGRATIONS {
             let mut tx = self.pool.begin().await?;
-            let done: Option<(i64,)> =
-                sqlx::query_as("SELECT version FROM cove_migrations WHERE version = $1")
+            let done: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM cove_migrations WHERE version = $1")
                     .bind(*version)
                     .fetch_optional(&mut *tx)
                     .await?;

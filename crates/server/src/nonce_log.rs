@@ -10,7 +10,6 @@
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
-use sqlx::Row as _;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::Db;
@@ -90,6 +89,13 @@ async fn writer(db: Db, mut rx: mpsc::UnboundedReceiver<Pending>) {
     }
 }
 
+/// A nonce the insert recorded (`RETURNING key, nonce`).
+#[derive(sqlx::FromRow)]
+struct Inserted {
+    key: String,
+    nonce: String,
+}
+
 /// Insert the batch; returns the (key, nonce) pairs that were new.
 async fn insert(db: &Db, batch: &[Pending]) -> Result<HashSet<(String, String)>, sqlx::Error> {
     let mut sql = String::from("INSERT INTO nonces (key, nonce, expires) VALUES ");
@@ -103,12 +109,10 @@ async fn insert(db: &Db, batch: &[Pending]) -> Result<HashSet<(String, String)>,
     // RETURNING lists only the rows inserted, so a conflict (a nonce already recorded,
     // before a restart or by another node) is a replay.
     sql.push_str(" ON CONFLICT (key, nonce) DO NOTHING RETURNING key, nonce");
-    let mut q = sqlx::query(&sql);
+    let mut q = sqlx::query_as::<_, Inserted>(&sql);
     for p in batch {
         q = q.bind(&p.key).bind(&p.nonce).bind(p.expires);
     }
     let rows = q.fetch_all(&db.pool).await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))
-        .collect()
+    Ok(rows.into_iter().map(|r| (r.key, r.nonce)).collect())
 }

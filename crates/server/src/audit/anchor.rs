@@ -30,7 +30,6 @@ use std::sync::Arc;
 use base64::Engine as _;
 use cove_package::{KeyPair, PublicKey};
 use serde::{Deserialize, Serialize};
-use sqlx::Row as _;
 
 use super::{Break, Entry};
 use crate::db::{Db, DbError};
@@ -499,15 +498,13 @@ pub async fn check_db(
     trusted: &[PublicKey],
 ) -> Result<Result<Verified, AnchorBreak>, DbError> {
     let entries = super::store::load(db).await?;
-    let (seq, hash) = head(db).await?;
-    Ok(check(&entries, Some((seq, hash.as_str())), read, trusted))
-}
-
-async fn head(db: &Db) -> Result<(u64, String), DbError> {
-    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-        .fetch_one(&db.pool)
-        .await?;
-    Ok((row.try_get::<i64, _>(0)? as u64, row.try_get(1)?))
+    let head = super::store::head(db).await?;
+    Ok(check(
+        &entries,
+        Some((head.seq(), head.hash.as_str())),
+        read,
+        trusted,
+    ))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -607,7 +604,8 @@ impl AnchorLog {
             pending: std::sync::Mutex::new(vec![]),
             flushing: tokio::sync::Mutex::new(()),
         };
-        let (seq, hash) = head(db).await?;
+        let head = super::store::head(db).await?;
+        let (seq, hash) = (head.seq(), head.hash);
         match own.anchors.iter().max_by_key(|l| l.anchor.seq) {
             None if seq > 0 => {
                 let a = Anchor::sign(
@@ -626,14 +624,12 @@ impl AnchorLog {
             }
             None => {}
             Some(l) => {
-                let stored = sqlx::query("SELECT hash FROM audit_log WHERE seq = $1")
-                    .bind(l.anchor.seq as i64)
-                    .fetch_optional(&db.pool)
-                    .await
-                    .map_err(DbError::from)?
-                    .map(|r| r.try_get::<String, _>(0))
-                    .transpose()
-                    .map_err(DbError::from)?;
+                let stored: Option<String> =
+                    sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1")
+                        .bind(l.anchor.seq as i64)
+                        .fetch_optional(&db.pool)
+                        .await
+                        .map_err(DbError::from)?;
                 if stored.as_deref() != Some(l.anchor.hash.as_str()) {
                     tracing::error!(
                         "the audit log no longer holds entry {} as this node signed it ({}); run `cove audit verify`",
@@ -707,16 +703,16 @@ impl AnchorLog {
         // The head first: an entry not found at or below it was rolled back (the row and
         // the head commit together); one above it may still commit.
         let committed = async {
-            let (head_seq, _) = head(db).await?;
-            let rows = sqlx::query("SELECT seq, hash FROM audit_log WHERE seq >= $1 AND seq <= $2")
-                .bind(lo as i64)
-                .bind(hi as i64)
-                .fetch_all(&db.pool)
-                .await?;
-            let mut stored = BTreeMap::new();
-            for r in rows {
-                stored.insert(r.try_get::<i64, _>(0)? as u64, r.try_get::<String, _>(1)?);
-            }
+            let head_seq = super::store::head(db).await?.seq();
+            // The same two columns as the head row.
+            let rows: Vec<super::store::Head> =
+                sqlx::query_as("SELECT seq, hash FROM audit_log WHERE seq >= $1 AND seq <= $2")
+                    .bind(lo as i64)
+                    .bind(hi as i64)
+                    .fetch_all(&db.pool)
+                    .await?;
+            let stored: BTreeMap<u64, String> =
+                rows.into_iter().map(|r| (r.seq(), r.hash)).collect();
             Ok::<_, DbError>((head_seq, stored))
         }
         .await;

@@ -5,9 +5,8 @@ use std::collections::BTreeSet;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Value, json};
-use sqlx::Row as _;
 
-use super::{Actor, Error, Platform, Result, Tx, next_id, typed_col};
+use super::{Actor, Error, Platform, Result, Tx, from_json, next_id};
 use crate::authz::{self, Action, Principal, Role, Scope, Target};
 use crate::credentials;
 use crate::db::Db;
@@ -85,34 +84,116 @@ pub(super) async fn shared_secret(db: &Db, key: &str) -> Result<Vec<u8>> {
         .bind(&fresh)
         .execute(&db.pool)
         .await?;
-    let row = sqlx::query("SELECT value FROM meta WHERE key = $1")
+    let value: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
         .bind(key)
         .fetch_one(&db.pool)
         .await?;
-    Ok(row.try_get::<String, _>(0)?.into_bytes())
+    Ok(value.into_bytes())
 }
 
 const USER_COLUMNS: &str = "u.id, u.username, u.org_id, u.roles, u.disabled, u.must_change_password, u.pending_roles, o.name AS org_name, o.operator";
 
-fn user_of(row: &sqlx::any::AnyRow) -> Result<User> {
-    let pending: Option<String> = row.try_get("pending_roles")?;
-    Ok(User {
-        id: row.try_get::<i64, _>("id")? as u64,
-        username: row.try_get("username")?,
-        org_id: row.try_get::<i64, _>("org_id")? as u64,
-        org_name: row.try_get("org_name")?,
-        operator: row.try_get::<i64, _>("operator")? != 0,
-        roles: typed_col(row, "roles")?,
-        disabled: row.try_get::<i64, _>("disabled")? != 0,
-        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
-        pending_roles: pending
-            .map(|s| serde_json::from_str(&s))
-            .transpose()
-            .map_err(|e| Error::Db(crate::db::DbError::Invalid(format!("pending_roles: {e}"))))?,
-        pending_by: None,
-        links: BTreeSet::new(),
-        scope: Scope::Full,
-    })
+/// A user's row ([`USER_COLUMNS`]), with its organisation.
+#[derive(sqlx::FromRow)]
+struct UserRecord {
+    id: i64,
+    username: String,
+    org_id: i64,
+    /// JSON.
+    roles: String,
+    disabled: i64,
+    must_change_password: i64,
+    /// JSON, when roles wait for a second admin.
+    pending_roles: Option<String>,
+    org_name: String,
+    operator: i64,
+}
+
+impl UserRecord {
+    fn into_user(self) -> Result<User> {
+        Ok(User {
+            id: self.id as u64,
+            username: self.username,
+            org_id: self.org_id as u64,
+            org_name: self.org_name,
+            operator: self.operator != 0,
+            roles: from_json("roles", &self.roles)?,
+            disabled: self.disabled != 0,
+            must_change_password: self.must_change_password != 0,
+            pending_roles: self
+                .pending_roles
+                .map(|s| from_json("pending_roles", &s))
+                .transpose()?,
+            pending_by: None,
+            links: BTreeSet::new(),
+            scope: Scope::Full,
+        })
+    }
+}
+
+/// A user's row with who asked for its pending roles (the organisation's user list).
+#[derive(sqlx::FromRow)]
+struct ManagedRecord {
+    #[sqlx(flatten)]
+    user: UserRecord,
+    pending_by: Option<i64>,
+}
+
+impl ManagedRecord {
+    fn into_user(self) -> Result<User> {
+        let mut user = self.user.into_user()?;
+        user.pending_by = self.pending_by.map(|v| v as u64);
+        Ok(user)
+    }
+}
+
+/// A user's row with its password hash (sign-in).
+#[derive(sqlx::FromRow)]
+struct LoginRecord {
+    #[sqlx(flatten)]
+    user: UserRecord,
+    password: String,
+}
+
+/// A user's row with the token it signed in with.
+#[derive(sqlx::FromRow)]
+struct TokenUserRecord {
+    #[sqlx(flatten)]
+    user: UserRecord,
+    token_scope: String,
+    last_used_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct OrgRecord {
+    id: i64,
+    name: String,
+    operator: i64,
+}
+
+/// A pair of accounts linked for separation of duties.
+#[derive(sqlx::FromRow)]
+struct Link {
+    controller: i64,
+    account: i64,
+}
+
+/// A sign-in counter after counting one attempt.
+#[derive(sqlx::FromRow)]
+struct Attempts {
+    failures: i64,
+    window_start: i64,
+    noted: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRecord {
+    public_id: String,
+    name: String,
+    scope: String,
+    created_at: i64,
+    expires_at: i64,
+    last_used_at: Option<i64>,
 }
 
 impl User {
@@ -224,15 +305,16 @@ impl Platform {
     }
 
     pub async fn orgs(&self, who: &Actor) -> Result<Vec<Org>> {
-        let rows = sqlx::query("SELECT id, name, operator FROM orgs ORDER BY id")
-            .fetch_all(&self.db.pool)
-            .await?;
+        let rows: Vec<OrgRecord> =
+            sqlx::query_as("SELECT id, name, operator FROM orgs ORDER BY id")
+                .fetch_all(&self.db.pool)
+                .await?;
         let mut out = vec![];
         for r in rows {
             let org = Org {
-                id: r.try_get::<i64, _>(0)? as u64,
-                name: r.try_get(1)?,
-                operator: r.try_get::<i64, _>(2)? != 0,
+                id: r.id as u64,
+                name: r.name,
+                operator: r.operator != 0,
             };
             if who.principal.operator_org || org.id == who.principal.org_id {
                 out.push(org);
@@ -280,12 +362,12 @@ impl Platform {
             .await
             .map_err(|e| Error::invalid("weak_password", e.to_string()))?;
         let mut tx = self.db.begin_write().await?;
-        let org = sqlx::query("SELECT name, operator FROM orgs WHERE id = $1")
+        let org: OrgRecord = sqlx::query_as("SELECT id, name, operator FROM orgs WHERE id = $1")
             .bind(org_id as i64)
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| Error::NotFound("organisation not found".into()))?;
-        let operator_org = org.try_get::<i64, _>(1)? != 0;
+        let operator_org = org.operator != 0;
         check_org_roles(operator_org, roles)?;
         let taken = sqlx::query("SELECT id FROM users WHERE username = $1")
             .bind(username)
@@ -324,7 +406,7 @@ impl Platform {
             id: id as u64,
             username: username.to_string(),
             org_id,
-            org_name: org.try_get(0)?,
+            org_name: org.name,
             operator: operator_org,
             roles: active,
             disabled: false,
@@ -387,15 +469,14 @@ impl Platform {
 
     /// The accounts linked to `user` for separation of duties.
     async fn with_links(&self, mut user: User) -> Result<User> {
-        let rows = sqlx::query(
+        let rows: Vec<Link> = sqlx::query_as(
             "SELECT controller, account FROM credential_links WHERE controller = $1 OR account = $1",
         )
         .bind(user.id as i64)
         .fetch_all(&self.db.pool)
         .await?;
         for r in rows {
-            for col in [0, 1] {
-                let id = r.try_get::<i64, _>(col)? as u64;
+            for id in [r.controller as u64, r.account as u64] {
                 if id != user.id {
                     user.links.insert(id);
                 }
@@ -410,21 +491,13 @@ impl Platform {
             uploader: None,
         };
         self.allow(who, Action::ManageUsers, &target, "organisation")?;
-        let rows = sqlx::query(&format!(
+        let rows: Vec<ManagedRecord> = sqlx::query_as(&format!(
             "SELECT {USER_COLUMNS}, u.pending_by FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.org_id = $1 ORDER BY u.id"
         ))
         .bind(org_id as i64)
         .fetch_all(&self.db.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let mut user = user_of(row)?;
-                user.pending_by = row
-                    .try_get::<Option<i64>, _>("pending_by")?
-                    .map(|v| v as u64);
-                Ok(user)
-            })
-            .collect()
+        rows.into_iter().map(ManagedRecord::into_user).collect()
     }
 
     /// A user `who` may manage (an admin of its organisation or of the operator), never
@@ -435,14 +508,17 @@ impl Platform {
         who: &Actor,
         user_id: u64,
     ) -> Result<(User, Option<u64>)> {
-        let row = sqlx::query(&format!(
+        let row: ManagedRecord = sqlx::query_as(&format!(
             "SELECT {USER_COLUMNS}, u.pending_by FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1"
         ))
         .bind(user_id as i64)
         .fetch_optional(&mut **tx)
         .await?
         .ok_or_else(|| Error::NotFound("user not found".into()))?;
-        let user = user_of(&row)?;
+        // Who asked is returned beside the user, not in it (the audit records show the user
+        // without it).
+        let pending_by = row.pending_by.map(|v| v as u64);
+        let user = row.user.into_user()?;
         let target = Target {
             owner_org: Some(user.org_id),
             uploader: None,
@@ -453,9 +529,6 @@ impl Platform {
                 "you cannot change your own account this way (change your password at PUT /api/v1/session/password)".into(),
             ));
         }
-        let pending_by = row
-            .try_get::<Option<i64>, _>("pending_by")?
-            .map(|v| v as u64);
         Ok((user, pending_by))
     }
 
@@ -671,11 +744,10 @@ impl Platform {
         let name = who.username.to_lowercase();
         let keys = self.limit_keys(&name, client);
         self.reserve(&keys, client).await?;
-        let row = sqlx::query("SELECT password FROM users WHERE id = $1")
+        let stored: String = sqlx::query_scalar("SELECT password FROM users WHERE id = $1")
             .bind(who.principal.user_id as i64)
             .fetch_one(&self.db.pool)
             .await?;
-        let stored: String = row.try_get(0)?;
         if !self.hashing.verify(current.to_string(), stored).await {
             self.note_failure(&name, client).await?;
             return Err(Error::invalid(
@@ -745,7 +817,7 @@ impl Platform {
         let mut tx = self.db.begin_write().await?;
         let mut locked = None;
         for (key, limit) in keys {
-            let row = sqlx::query(
+            let row: Attempts = sqlx::query_as(
                 "INSERT INTO login_attempts (key, window_start, failures, noted) VALUES ($1, $2, 1, 0)
                  ON CONFLICT (key) DO UPDATE SET
                    failures = CASE WHEN login_attempts.window_start + $3 <= $2 THEN 1 ELSE login_attempts.failures + 1 END,
@@ -758,11 +830,13 @@ impl Platform {
             .bind(window)
             .fetch_one(&mut *tx)
             .await?;
-            let failures: i64 = row.try_get(0)?;
-            let start: i64 = row.try_get(1)?;
-            let noted: i64 = row.try_get(2)?;
-            if failures > *limit && locked.is_none() {
-                locked = Some((key, failures - 1, start + window, noted != 0));
+            if row.failures > *limit && locked.is_none() {
+                locked = Some((
+                    key,
+                    row.failures - 1,
+                    row.window_start + window,
+                    row.noted != 0,
+                ));
             }
         }
         let Some((key, failures, until, noted)) = locked else {
@@ -825,20 +899,19 @@ impl Platform {
         let now = self.now();
         let window = self.settings.login_window;
         let key = "audit:signin";
-        let row = sqlx::query(
+        let row: Attempts = sqlx::query_as(
             "INSERT INTO login_attempts (key, window_start, failures, noted) VALUES ($1, $2, 1, 0)
              ON CONFLICT (key) DO UPDATE SET
                failures = CASE WHEN login_attempts.window_start + $3 <= $2 THEN 1 ELSE login_attempts.failures + 1 END,
                window_start = CASE WHEN login_attempts.window_start + $3 <= $2 THEN $2 ELSE login_attempts.window_start END
-             RETURNING failures, window_start",
+             RETURNING failures, window_start, noted",
         )
         .bind(key)
         .bind(now)
         .bind(window)
         .fetch_one(&mut **tx)
         .await?;
-        let n: i64 = row.try_get(0)?;
-        let start: i64 = row.try_get(1)?;
+        let (n, start) = (row.failures, row.window_start);
         if n <= SIGNIN_AUDIT_BUDGET {
             self.record(tx, None, action, "session", &json!(null), what)
                 .await?;
@@ -874,7 +947,7 @@ impl Platform {
         let name: String = username.trim().to_lowercase().chars().take(100).collect();
         let keys = self.limit_keys(&name, client);
         self.reserve(&keys, client).await?;
-        let row = sqlx::query(&format!(
+        let row: Option<LoginRecord> = sqlx::query_as(&format!(
             "SELECT {USER_COLUMNS}, u.password FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.username = $1"
         ))
         .bind(username.trim())
@@ -882,12 +955,12 @@ impl Platform {
         .await?;
         // Hash even for an unknown name, so timing does not tell which names exist.
         let stored = match &row {
-            Some(r) => r.try_get::<String, _>("password")?,
+            Some(r) => r.password.clone(),
             None => DUMMY_HASH.to_string(),
         };
         let ok = self.hashing.verify(password.to_string(), stored).await;
         let user = match row {
-            Some(r) if ok => user_of(&r)?,
+            Some(r) if ok => r.user.into_user()?,
             _ => {
                 self.note_failure(&name, client).await?;
                 return Err(Error::Unauthenticated);
@@ -958,7 +1031,7 @@ impl Platform {
 
     /// The user behind a session cookie, if it is live.
     pub async fn session_user(&self, secret: &str) -> Result<Option<User>> {
-        let row = sqlx::query(&format!(
+        let row: Option<UserRecord> = sqlx::query_as(&format!(
             "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id
              WHERE s.digest = $1 AND s.expires_at > $2 AND u.disabled = 0"
         ))
@@ -966,7 +1039,7 @@ impl Platform {
         .bind(self.now())
         .fetch_optional(&self.db.pool)
         .await?;
-        match row.as_ref().map(user_of).transpose()? {
+        match row.map(UserRecord::into_user).transpose()? {
             Some(u) if !u.is_pending() => Ok(Some(self.with_links(u).await?)),
             _ => Ok(None),
         }
@@ -1052,24 +1125,23 @@ impl Platform {
 
     /// The caller's own tokens, newest first (expired ones too, marked by their date).
     pub async fn tokens(&self, who: &Actor) -> Result<Vec<TokenInfo>> {
-        let rows = sqlx::query(
+        let rows: Vec<TokenRecord> = sqlx::query_as(
             "SELECT public_id, name, scope, created_at, expires_at, last_used_at FROM tokens WHERE user_id = $1 ORDER BY created_at DESC, public_id",
         )
         .bind(who.principal.user_id as i64)
         .fetch_all(&self.db.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(TokenInfo {
-                    id: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    scope: scope_of(&r.try_get::<String, _>(2)?),
-                    created_at: r.try_get(3)?,
-                    expires_at: r.try_get(4)?,
-                    last_used_at: r.try_get(5)?,
-                })
+        Ok(rows
+            .into_iter()
+            .map(|r| TokenInfo {
+                scope: scope_of(&r.scope),
+                id: r.public_id,
+                name: r.name,
+                created_at: r.created_at,
+                expires_at: r.expires_at,
+                last_used_at: r.last_used_at,
             })
-            .collect()
+            .collect())
     }
 
     /// Revoke one of the caller's tokens: it stops working at once.
@@ -1103,7 +1175,7 @@ impl Platform {
         }
         let digest = credentials::secret_digest(token);
         let now = self.now();
-        let row = sqlx::query(&format!(
+        let row: Option<TokenUserRecord> = sqlx::query_as(&format!(
             "SELECT {USER_COLUMNS}, t.scope AS token_scope, t.last_used_at FROM tokens t JOIN users u ON u.id = t.user_id JOIN orgs o ON o.id = u.org_id
              WHERE t.digest = $1 AND t.expires_at > $2 AND u.disabled = 0"
         ))
@@ -1112,12 +1184,12 @@ impl Platform {
         .fetch_optional(&self.db.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let mut user = user_of(&row)?;
+        let mut user = row.user.into_user()?;
         if user.is_pending() {
             return Ok(None);
         }
-        user.scope = scope_of(&row.try_get::<String, _>("token_scope")?);
-        let last: Option<i64> = row.try_get("last_used_at")?;
+        user.scope = scope_of(&row.token_scope);
+        let last = row.last_used_at;
         if last.is_none_or(|t| t + TOKEN_TOUCH_EVERY <= now) {
             // Best effort: a busy database must not fail the request over a timestamp.
             if let Err(e) = sqlx::query("UPDATE tokens SET last_used_at = $1 WHERE digest = $2")

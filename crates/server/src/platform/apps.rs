@@ -4,9 +4,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sqlx::Row as _;
 
-use super::{Actor, Error, Platform, Result, Tx, next_id, typed_col};
+use super::{Actor, Error, Platform, Result, Tx, from_json, next_id};
 use crate::authz::{Action, Target};
 use crate::gray::{Context, Decision, Release, Rule};
 use crate::report::Domains;
@@ -74,6 +73,78 @@ pub struct NewApp {
 
 const APP_COLUMNS: &str = "a.app_id, a.name, a.category, a.icon, a.org_id, o.name AS org_name, a.release, a.taken_down, a.takedown_reason, a.domains";
 
+/// A mini-program's row ([`APP_COLUMNS`]), with its organisation's name.
+#[derive(sqlx::FromRow)]
+pub(super) struct AppRecord {
+    pub(super) app_id: String,
+    name: String,
+    category: String,
+    icon: String,
+    org_name: String,
+    takedown_reason: String,
+    /// [`Domains`] as JSON.
+    domains: String,
+    #[sqlx(flatten)]
+    pub(super) state: AppState,
+}
+
+/// What the caller's permissions on a mini-program depend on (`org_id`, `release`,
+/// `taken_down`), as stored; [`super::review::AppCtx`] is it read.
+#[derive(sqlx::FromRow)]
+pub(super) struct AppState {
+    org_id: i64,
+    /// [`Release`] as JSON.
+    release: String,
+    taken_down: i64,
+}
+
+impl AppState {
+    pub(super) fn owner_org(&self) -> u64 {
+        self.org_id as u64
+    }
+
+    pub(super) fn release(&self) -> Result<Release> {
+        from_json("release", &self.release)
+    }
+
+    pub(super) fn taken_down(&self) -> bool {
+        self.taken_down != 0
+    }
+}
+
+impl AppRecord {
+    pub(super) fn release(&self) -> Result<Release> {
+        self.state.release()
+    }
+
+    pub(super) fn domains(&self) -> Result<Domains> {
+        from_json("domains", &self.domains)
+    }
+
+    fn summary(&self) -> Result<AppSummary> {
+        Ok(AppSummary {
+            app_id: self.app_id.clone(),
+            name: self.name.clone(),
+            category: self.category.clone(),
+            icon: self.icon.clone(),
+            org_id: self.state.owner_org(),
+            org_name: self.org_name.clone(),
+            live_version: self.release()?.live,
+            taken_down: self.state.taken_down(),
+        })
+    }
+}
+
+/// A pending whitelist change.
+#[derive(sqlx::FromRow)]
+struct DomainChangeRecord {
+    id: i64,
+    /// [`Domains`] as JSON.
+    domains: String,
+    proposed_by: i64,
+    proposed_at: i64,
+}
+
 /// WeChat's app ids are `wx` and 16 hex digits; a bank's own may be any short slug.
 fn valid_app_id(id: &str) -> bool {
     (3..=64).contains(&id.len())
@@ -113,27 +184,14 @@ fn check_domains(d: &Domains) -> Result<()> {
 }
 
 impl Platform {
-    pub(super) async fn app_row(
-        &self,
-        tx: Option<&mut Tx>,
-        app_id: &str,
-    ) -> Result<sqlx::any::AnyRow> {
+    pub(super) async fn app_row(&self, tx: Option<&mut Tx>, app_id: &str) -> Result<AppRecord> {
         let q = format!(
             "SELECT {APP_COLUMNS} FROM apps a JOIN orgs o ON o.id = a.org_id WHERE a.app_id = $1"
         );
+        let query = sqlx::query_as::<_, AppRecord>(&q).bind(app_id);
         let row = match tx {
-            Some(tx) => {
-                sqlx::query(&q)
-                    .bind(app_id)
-                    .fetch_optional(&mut **tx)
-                    .await?
-            }
-            None => {
-                sqlx::query(&q)
-                    .bind(app_id)
-                    .fetch_optional(&self.db.pool)
-                    .await?
-            }
+            Some(tx) => query.fetch_optional(&mut **tx).await?,
+            None => query.fetch_optional(&self.db.pool).await?,
         };
         row.ok_or_else(|| Error::NotFound(format!("mini-program {app_id} not found")))
     }
@@ -142,30 +200,20 @@ impl Platform {
     pub(super) fn check_app(
         &self,
         who: &Actor,
-        row: &sqlx::any::AnyRow,
+        app: &AppRecord,
         action: Action,
         uploader: Option<u64>,
     ) -> Result<()> {
-        let app_id: String = row.try_get("app_id")?;
         let target = Target {
-            owner_org: Some(row.try_get::<i64, _>("org_id")? as u64),
+            owner_org: Some(app.state.owner_org()),
             uploader,
         };
-        self.allow(who, action, &target, &format!("mini-program {app_id}"))
-    }
-
-    fn summary(row: &sqlx::any::AnyRow) -> Result<AppSummary> {
-        let release: Release = typed_col(row, "release")?;
-        Ok(AppSummary {
-            app_id: row.try_get("app_id")?,
-            name: row.try_get("name")?,
-            category: row.try_get("category")?,
-            icon: row.try_get("icon")?,
-            org_id: row.try_get::<i64, _>("org_id")? as u64,
-            org_name: row.try_get("org_name")?,
-            live_version: release.live,
-            taken_down: row.try_get::<i64, _>("taken_down")? != 0,
-        })
+        self.allow(
+            who,
+            action,
+            &target,
+            &format!("mini-program {}", app.app_id),
+        )
     }
 
     pub async fn create_app(&self, who: Option<&Actor>, new: &NewApp) -> Result<AppSummary> {
@@ -229,7 +277,7 @@ impl Platform {
         .execute(&mut *tx)
         .await?;
         let row = self.app_row(Some(&mut tx), &new.app_id).await?;
-        let summary = Self::summary(&row)?;
+        let summary = row.summary()?;
         self.record(
             &mut tx,
             who,
@@ -245,7 +293,7 @@ impl Platform {
 
     /// The mini-programs `who` can see.
     pub async fn apps(&self, who: &Actor) -> Result<Vec<AppSummary>> {
-        let rows = sqlx::query(&format!(
+        let rows: Vec<AppRecord> = sqlx::query_as(&format!(
             "SELECT {APP_COLUMNS} FROM apps a JOIN orgs o ON o.id = a.org_id ORDER BY a.app_id"
         ))
         .fetch_all(&self.db.pool)
@@ -253,7 +301,7 @@ impl Platform {
         let mut out = vec![];
         for r in rows {
             if self.check_app(who, &r, Action::View, None).is_ok() {
-                out.push(Self::summary(&r)?);
+                out.push(r.summary()?);
             }
         }
         Ok(out)
@@ -262,7 +310,7 @@ impl Platform {
     pub async fn app(&self, who: &Actor, app_id: &str) -> Result<AppDetail> {
         let row = self.app_row(None, app_id).await?;
         self.check_app(who, &row, Action::View, None)?;
-        let pending = sqlx::query(
+        let pending: Option<DomainChangeRecord> = sqlx::query_as(
             "SELECT id, domains, proposed_by, proposed_at FROM domain_changes WHERE app_id = $1 AND state = 'pending'",
         )
         .bind(app_id)
@@ -270,24 +318,24 @@ impl Platform {
         .await?;
         let pending_domains = match pending {
             Some(r) => Some(DomainChange {
-                id: r.try_get::<i64, _>("id")? as u64,
-                domains: typed_col(&r, "domains")?,
-                proposed_by: r.try_get::<i64, _>("proposed_by")? as u64,
-                proposed_at: r.try_get("proposed_at")?,
+                id: r.id as u64,
+                domains: from_json("domains", &r.domains)?,
+                proposed_by: r.proposed_by as u64,
+                proposed_at: r.proposed_at,
             }),
             None => None,
         };
-        let allowed_actions = super::review::AppCtx::of(&row)?.app_actions(
+        let allowed_actions = super::review::AppCtx::of(&row.state)?.app_actions(
             &who.principal,
             pending_domains.as_ref().map(|p| p.proposed_by),
         );
         Ok(AppDetail {
             allowed_actions,
-            summary: Self::summary(&row)?,
-            takedown_reason: row.try_get("takedown_reason")?,
-            domains: typed_col(&row, "domains")?,
+            summary: row.summary()?,
+            domains: row.domains()?,
+            release: row.release()?,
+            takedown_reason: row.takedown_reason,
             pending_domains,
-            release: typed_col(&row, "release")?,
         })
     }
 
@@ -319,7 +367,7 @@ impl Platform {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        let before: Value = typed_col(&row, "domains")?;
+        let before: Value = from_json("domains", &row.domains)?;
         self.record(
             &mut tx,
             Some(who),
@@ -349,24 +397,23 @@ impl Platform {
     ) -> Result<Domains> {
         let mut tx = self.db.begin_write().await?;
         let row = self.app_row(Some(&mut tx), app_id).await?;
-        let change = sqlx::query(
-            "SELECT id, domains, proposed_by FROM domain_changes WHERE app_id = $1 AND state = 'pending'",
+        let change: DomainChangeRecord = sqlx::query_as(
+            "SELECT id, domains, proposed_by, proposed_at FROM domain_changes WHERE app_id = $1 AND state = 'pending'",
         )
         .bind(app_id)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| Error::invalid("nothing_pending", format!("{app_id} has no whitelist change to review")))?;
-        let proposer = change.try_get::<i64, _>("proposed_by")? as u64;
-        self.check_app(who, &row, Action::Review, Some(proposer))?;
+        self.check_app(who, &row, Action::Review, Some(change.proposed_by as u64))?;
         if !approve && reason.trim().is_empty() {
             return Err(Error::invalid(
                 "reason_required",
                 "a rejection needs a reason",
             ));
         }
-        let id: i64 = change.try_get("id")?;
-        let proposed: Domains = typed_col(&change, "domains")?;
-        let before: Domains = typed_col(&row, "domains")?;
+        let id = change.id;
+        let proposed: Domains = from_json("domains", &change.domains)?;
+        let before = row.domains()?;
         sqlx::query(
             "UPDATE domain_changes SET state = $1, reviewed_by = $2, reason = $3 WHERE id = $4",
         )
@@ -423,7 +470,7 @@ impl Platform {
                 ));
             }
         }
-        let before: Release = typed_col(&row, "release")?;
+        let before = row.release()?;
         let after = Release {
             rules,
             ..before.clone()
@@ -469,10 +516,9 @@ impl Platform {
         let row = self.app_row(None, app_id).await?;
         self.check_app(who, &row, Action::View, None)?;
         let Some(host_id) = host else {
-            let release: Release = typed_col(&row, "release")?;
-            let mut d = release.resolve(ctx);
+            let mut d = row.release()?.resolve(ctx);
             let mut outcome = "decided";
-            if row.try_get::<i64, _>("taken_down")? != 0 {
+            if row.state.taken_down() {
                 d.trace
                     .push("but the mini-program is taken down: nothing is delivered".into());
                 d.version_code = None;
@@ -484,12 +530,11 @@ impl Platform {
                 outcome,
             });
         };
-        let name: String = sqlx::query("SELECT name FROM hosts WHERE id = $1")
+        let name: String = sqlx::query_scalar("SELECT name FROM hosts WHERE id = $1")
             .bind(host_id as i64)
             .fetch_optional(&self.db.pool)
             .await?
-            .ok_or_else(|| Error::NotFound(format!("host app {host_id} not found")))?
-            .try_get(0)?;
+            .ok_or_else(|| Error::NotFound(format!("host app {host_id} not found")))?;
         let host = Some(HostRef { id: host_id, name });
         let name = &host.as_ref().expect("just set").name;
         let nothing = |trace: Vec<String>, outcome| Explained {
@@ -566,7 +611,7 @@ impl Platform {
         let mut tx = self.db.begin_write().await?;
         let row = self.app_row(Some(&mut tx), app_id).await?;
         self.check_app(who, &row, Action::Takedown, None)?;
-        let was = row.try_get::<i64, _>("taken_down")? != 0;
+        let was = row.state.taken_down();
         sqlx::query("UPDATE apps SET taken_down = $1, takedown_reason = $2 WHERE app_id = $3")
             .bind(down as i64)
             .bind(reason)

@@ -3,10 +3,10 @@
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use sqlx::Row as _;
 
 use super::{Actor, Platform, Result};
 use crate::audit::Entry;
+use crate::audit::store::{ENTRY_COLUMNS, EntryRecord};
 use crate::authz::{Action, Target};
 
 /// `GET /api/v1/audit?actor=&action=&from=&to=&limit=&offset=`.
@@ -82,23 +82,23 @@ impl Platform {
         } else {
             format!("WHERE {}", conds.join(" AND "))
         };
-        let count_sql = format!("SELECT COUNT(*) FROM audit_log {filter}");
-        let mut count = sqlx::query(&count_sql);
+        let count_sql = format!("SELECT COUNT(*) AS total FROM audit_log {filter}");
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
         for t in &texts {
             count = count.bind(t);
         }
         for t in &times {
             count = count.bind(*t);
         }
-        let total = count.fetch_one(&self.db.pool).await?.try_get::<i64, _>(0)? as u64;
+        let total = count.fetch_one(&self.db.pool).await? as u64;
 
         let limit = f.limit.unwrap_or(default_limit).clamp(1, MAX_AUDIT_ROWS);
         let offset = f.offset.unwrap_or(0);
         let sql = format!(
-            "SELECT seq, at, actor, org, action, target, before, after, prev, hash FROM audit_log {filter}
+            "SELECT {ENTRY_COLUMNS} FROM audit_log {filter}
              ORDER BY seq DESC LIMIT {limit} OFFSET {offset}"
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query_as::<_, EntryRecord>(&sql);
         for t in &texts {
             q = q.bind(t);
         }
@@ -106,10 +106,6 @@ impl Platform {
             q = q.bind(*t);
         }
         let rows = q.fetch_all(&self.db.pool).await?;
-        let entries = rows
-            .iter()
-            .map(crate::audit::store::entry_of)
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        Ok((entries, total))
+        Ok((rows.into_iter().map(Entry::from).collect(), total))
     }
 }

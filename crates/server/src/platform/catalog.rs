@@ -13,9 +13,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use sqlx::Row as _;
-
-use super::{Result, Tx, typed_col};
+use super::{Result, Tx, from_json};
 use crate::data_key::{DataKey, sdk_secret_context};
 use crate::db::Db;
 use crate::sdk::{AppOnHost, Catalog, Delivered, HostApp, SignedPolicy};
@@ -52,11 +50,46 @@ pub(super) async fn bump(tx: &mut Tx) -> Result<()> {
 }
 
 async fn generation(db: &Db) -> Result<i64> {
-    let v: String = sqlx::query("SELECT value FROM meta WHERE key = 'catalog_generation'")
+    let v: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'catalog_generation'")
         .fetch_one(&db.pool)
-        .await?
-        .try_get(0)?;
+        .await?;
     Ok(v.parse().unwrap_or(0))
+}
+
+/// A host app's SDK credentials, as stored (encrypted).
+#[derive(sqlx::FromRow)]
+struct HostSecrets {
+    id: i64,
+    sdk_key: String,
+    sdk_secret: String,
+    sdk_secret_prev: Option<String>,
+    sdk_secret_prev_until: Option<i64>,
+}
+
+/// One package delivered to one host app.
+#[derive(sqlx::FromRow)]
+struct DeliveryRecord {
+    app_id: String,
+    code: i64,
+    host_id: i64,
+    blob: String,
+    size: i64,
+    sealed: i64,
+    signed_by: String,
+    /// The version's name.
+    name: String,
+}
+
+/// A mini-program granted to a host app.
+#[derive(sqlx::FromRow)]
+struct GrantRecord {
+    host_id: i64,
+    app_id: String,
+    /// JSON, as are `release` and `domains`.
+    grants: String,
+    taken_down: i64,
+    release: String,
+    domains: String,
 }
 
 impl DbCatalog {
@@ -87,10 +120,9 @@ impl DbCatalog {
     pub async fn reload(&self) -> Result<()> {
         let mut tx = self.db.pool.begin().await?;
         let gen_row: String =
-            sqlx::query("SELECT value FROM meta WHERE key = 'catalog_generation'")
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'catalog_generation'")
                 .fetch_one(&mut *tx)
-                .await?
-                .try_get(0)?;
+                .await?;
         let mut snap = Snapshot {
             generation: gen_row.parse().unwrap_or(0),
             signed_at: super::system_clock(),
@@ -98,13 +130,13 @@ impl DbCatalog {
         };
         let validity = Validity::new(snap.signed_at, &self.terms);
         let mut host_keys: HashMap<u64, String> = HashMap::new();
-        for r in sqlx::query(
+        for r in sqlx::query_as::<_, HostSecrets>(
             "SELECT id, sdk_key, sdk_secret, sdk_secret_prev, sdk_secret_prev_until FROM hosts",
         )
         .fetch_all(&mut *tx)
         .await?
         {
-            let key: String = r.try_get(1)?;
+            let key = r.sdk_key;
             let context = sdk_secret_context(&key);
             let open = |stored: &str| {
                 self.data_key
@@ -116,19 +148,17 @@ impl DbCatalog {
                         )))
                     })
             };
-            let secret = open(&r.try_get::<String, _>(2)?)?;
-            let previous = match (
-                r.try_get::<Option<String>, _>(3)?,
-                r.try_get::<Option<i64>, _>(4)?,
-            ) {
+            let secret = open(&r.sdk_secret)?;
+            let previous = match (r.sdk_secret_prev, r.sdk_secret_prev_until) {
                 (Some(old), Some(until)) => Some((open(&old)?, until)),
                 _ => None,
             };
-            host_keys.insert(r.try_get::<i64, _>(0)? as u64, key.clone());
+            let id = r.id as u64;
+            host_keys.insert(id, key.clone());
             snap.hosts.insert(
                 key.clone(),
                 HostApp {
-                    id: r.try_get::<i64, _>(0)? as u64,
+                    id,
                     sdk_key: key,
                     sdk_secret: secret,
                     previous_secret: previous,
@@ -136,42 +166,39 @@ impl DbCatalog {
             );
         }
         let mut versions: HashMap<(u64, String), BTreeMap<u64, Delivered>> = HashMap::new();
-        for r in sqlx::query(
+        for r in sqlx::query_as::<_, DeliveryRecord>(
             "SELECT d.app_id, d.code, d.host_id, d.blob, d.size, d.sealed, d.signed_by, v.name
              FROM deliveries d JOIN versions v ON v.app_id = d.app_id AND v.code = d.code",
         )
         .fetch_all(&mut *tx)
         .await?
         {
-            let code = r.try_get::<i64, _>("code")? as u64;
+            let code = r.code as u64;
             versions
-                .entry((r.try_get::<i64, _>("host_id")? as u64, r.try_get("app_id")?))
+                .entry((r.host_id as u64, r.app_id))
                 .or_default()
                 .insert(
                     code,
                     Delivered {
                         version_code: code,
-                        version_name: r.try_get("name")?,
-                        blob: r.try_get("blob")?,
-                        size: r.try_get::<i64, _>("size")? as u64,
-                        signed_by: r.try_get("signed_by")?,
-                        sealed: r.try_get::<i64, _>("sealed")? != 0,
+                        version_name: r.name,
+                        blob: r.blob,
+                        size: r.size as u64,
+                        signed_by: r.signed_by,
+                        sealed: r.sealed != 0,
                     },
                 );
         }
-        for r in sqlx::query(
+        for r in sqlx::query_as::<_, GrantRecord>(
             "SELECT ha.host_id, ha.app_id, ha.grants, a.taken_down, a.release, a.domains
              FROM host_apps ha JOIN apps a ON a.app_id = ha.app_id",
         )
         .fetch_all(&mut *tx)
         .await?
         {
-            let key = (
-                r.try_get::<i64, _>("host_id")? as u64,
-                r.try_get::<String, _>("app_id")?,
-            );
-            let domains: crate::report::Domains = typed_col(&r, "domains")?;
-            let grants: crate::sdk::Grants = typed_col(&r, "grants")?;
+            let key = (r.host_id as u64, r.app_id);
+            let domains: crate::report::Domains = from_json("domains", &r.domains)?;
+            let grants: crate::sdk::Grants = from_json("grants", &r.grants)?;
             let signed_policy = match (&self.signer, host_keys.get(&key.0)) {
                 (Some(k), Some(sdk_key)) => Some(sign_policy(
                     k, &key.1, sdk_key, &domains, &grants, validity,
@@ -180,8 +207,8 @@ impl DbCatalog {
             };
             let app = AppOnHost {
                 app_id: key.1.clone(),
-                taken_down: r.try_get::<i64, _>("taken_down")? != 0,
-                release: typed_col(&r, "release")?,
+                taken_down: r.taken_down != 0,
+                release: from_json("release", &r.release)?,
                 versions: versions.remove(&key).unwrap_or_default(),
                 domains,
                 grants,

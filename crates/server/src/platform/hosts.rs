@@ -10,9 +10,8 @@ use cove_package::PublicKey;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::Row as _;
 
-use super::{Actor, Error, Platform, Result, next_id, typed_col};
+use super::{Actor, Error, Platform, Result, from_json, next_id};
 use crate::authz::{Action, Target};
 use crate::credentials;
 use crate::data_key::{DataKey, sdk_secret_context};
@@ -36,20 +35,20 @@ pub struct RotatedSecret {
 /// that the encrypted ones open under `key`: a server started with the wrong key stops
 /// here rather than refusing every SDK request.
 pub(super) async fn seal_clear_secrets(db: &Db, key: &DataKey) -> Result<()> {
-    let rows = sqlx::query("SELECT id, sdk_key, sdk_secret, sdk_secret_prev FROM hosts")
-        .fetch_all(&db.pool)
-        .await?;
+    let rows: Vec<StoredSecrets> =
+        sqlx::query_as("SELECT id, sdk_key, sdk_secret, sdk_secret_prev FROM hosts")
+            .fetch_all(&db.pool)
+            .await?;
     let bad = |what: &str, e: crate::data_key::DataKeyError| {
         Error::Db(DbError::Invalid(format!("{what}: {e}")))
     };
     let mut sealed = 0;
     for r in rows {
-        let id: i64 = r.try_get(0)?;
-        let sdk_key: String = r.try_get(1)?;
+        let (id, sdk_key) = (r.id, r.sdk_key);
         let context = sdk_secret_context(&sdk_key);
         for (col, value) in [
-            ("sdk_secret", Some(r.try_get::<String, _>(2)?)),
-            ("sdk_secret_prev", r.try_get::<Option<String>, _>(3)?),
+            ("sdk_secret", Some(r.sdk_secret)),
+            ("sdk_secret_prev", r.sdk_secret_prev),
         ] {
             let Some(value) = value else { continue };
             if DataKey::is_sealed(&value) {
@@ -76,6 +75,43 @@ pub(super) async fn seal_clear_secrets(db: &Db, key: &DataKey) -> Result<()> {
         tracing::info!("encrypted {sealed} SDK secret(s) stored in clear");
     }
     Ok(())
+}
+
+/// A host app's SDK secrets as stored.
+#[derive(sqlx::FromRow)]
+struct StoredSecrets {
+    id: i64,
+    sdk_key: String,
+    sdk_secret: String,
+    sdk_secret_prev: Option<String>,
+}
+
+/// A host app's row, without its secrets.
+#[derive(sqlx::FromRow)]
+struct HostRecord {
+    id: i64,
+    name: String,
+    /// JSON list.
+    platforms: String,
+    sdk_key: String,
+    sealing_key: Option<String>,
+}
+
+/// A mini-program granted to a host app.
+#[derive(sqlx::FromRow)]
+struct GrantRecord {
+    host_id: i64,
+    app_id: String,
+    /// JSON.
+    grants: String,
+}
+
+/// What a rotation replaces.
+#[derive(sqlx::FromRow)]
+struct CurrentSecret {
+    sdk_key: String,
+    sdk_secret: String,
+    sdk_secret_prev_until: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -181,31 +217,30 @@ impl Platform {
 
     pub async fn hosts(&self, who: &Actor) -> Result<Vec<Host>> {
         self.allow(who, Action::ManageHosts, &platform_wide(), "host app")?;
-        let rows =
-            sqlx::query("SELECT id, name, platforms, sdk_key, sealing_key FROM hosts ORDER BY id")
+        let rows: Vec<HostRecord> = sqlx::query_as(
+            "SELECT id, name, platforms, sdk_key, sealing_key FROM hosts ORDER BY id",
+        )
+        .fetch_all(&self.db.pool)
+        .await?;
+        let grants: Vec<GrantRecord> =
+            sqlx::query_as("SELECT host_id, app_id, grants FROM host_apps ORDER BY app_id")
                 .fetch_all(&self.db.pool)
                 .await?;
-        let grants = sqlx::query("SELECT host_id, app_id, grants FROM host_apps ORDER BY app_id")
-            .fetch_all(&self.db.pool)
-            .await?;
         let mut out = vec![];
         for r in rows {
-            let id = r.try_get::<i64, _>("id")? as u64;
             let mut apps = vec![];
-            for g in &grants {
-                if g.try_get::<i64, _>("host_id")? as u64 == id {
-                    apps.push(HostGrant {
-                        app_id: g.try_get("app_id")?,
-                        grants: typed_col(g, "grants")?,
-                    });
-                }
+            for g in grants.iter().filter(|g| g.host_id == r.id) {
+                apps.push(HostGrant {
+                    app_id: g.app_id.clone(),
+                    grants: from_json("grants", &g.grants)?,
+                });
             }
             out.push(Host {
-                id,
-                name: r.try_get("name")?,
-                platforms: typed_col(&r, "platforms")?,
-                sdk_key: r.try_get("sdk_key")?,
-                sealing_key: r.try_get("sealing_key")?,
+                id: r.id as u64,
+                name: r.name,
+                platforms: from_json("platforms", &r.platforms)?,
+                sdk_key: r.sdk_key,
+                sealing_key: r.sealing_key,
                 apps,
             });
         }
@@ -228,11 +263,13 @@ impl Platform {
             .check_privacy()
             .map_err(|e| Error::invalid("bad_privacy", e))?;
         let mut tx = self.db.begin_write().await?;
-        let host = sqlx::query("SELECT sealing_key FROM hosts WHERE id = $1")
-            .bind(host_id as i64)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| Error::NotFound("host app not found".into()))?;
+        // The host's sealing key, which it may not have.
+        let sealing: Option<String> =
+            sqlx::query_scalar::<_, Option<String>>("SELECT sealing_key FROM hosts WHERE id = $1")
+                .bind(host_id as i64)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| Error::NotFound("host app not found".into()))?;
         if sqlx::query("SELECT app_id FROM apps WHERE app_id = $1")
             .bind(app_id)
             .fetch_optional(&mut *tx)
@@ -241,13 +278,12 @@ impl Platform {
         {
             return Err(Error::NotFound(format!("mini-program {app_id} not found")));
         }
-        let before = sqlx::query("SELECT grants FROM host_apps WHERE host_id = $1 AND app_id = $2")
-            .bind(host_id as i64)
-            .bind(app_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| r.try_get::<String, _>(0))
-            .transpose()?;
+        let before: Option<String> =
+            sqlx::query_scalar("SELECT grants FROM host_apps WHERE host_id = $1 AND app_id = $2")
+                .bind(host_id as i64)
+                .bind(app_id)
+                .fetch_optional(&mut *tx)
+                .await?;
         let json_grants = serde_json::to_string(grants).expect("grants serialise");
         sqlx::query(
             "INSERT INTO host_apps (host_id, app_id, grants) VALUES ($1, $2, $3)
@@ -258,7 +294,6 @@ impl Platform {
         .bind(&json_grants)
         .execute(&mut *tx)
         .await?;
-        let sealing: Option<String> = host.try_get(0)?;
         self.deliver_published(&mut tx, app_id, host_id, sealing.as_deref())
             .await?;
         let before = before.map_or(json!(null), |b| {
@@ -324,17 +359,17 @@ impl Platform {
             ));
         }
         let mut tx = self.db.begin_write().await?;
-        let row = sqlx::query(
+        let row: CurrentSecret = sqlx::query_as(
             "SELECT sdk_key, sdk_secret, sdk_secret_prev_until FROM hosts WHERE id = $1",
         )
         .bind(host_id as i64)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| Error::NotFound("host app not found".into()))?;
-        let sdk_key: String = row.try_get(0)?;
+        let sdk_key = row.sdk_key;
         // The stored value moves as it is: both columns use the same associated data.
-        let current: String = row.try_get(1)?;
-        let before_until: Option<i64> = row.try_get(2)?;
+        let current = row.sdk_secret;
+        let before_until = row.sdk_secret_prev_until;
         let secret =
             credentials::new_secret().map_err(|e| Error::invalid("internal", e.to_string()))?;
         let sealed = self

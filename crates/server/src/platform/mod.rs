@@ -16,8 +16,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use cove_package::{KeyPair, PackageError};
 use serde_json::Value;
-use sqlx::Row as _;
-use sqlx::any::AnyRow;
 
 pub use accounts::{Org, Session, TOKEN_DEFAULT_DAYS, TOKEN_MAX_DAYS, TokenInfo, User};
 pub use apps::{AppDetail, AppSummary, DomainChange};
@@ -348,21 +346,17 @@ impl Platform {
 
 /// The next id of a kind, taken inside the inserting transaction.
 async fn next_id(tx: &mut Tx, kind: &str) -> Result<i64> {
-    let row = sqlx::query("UPDATE ids SET next = next + 1 WHERE name = $1 RETURNING next")
-        .bind(kind)
-        .fetch_one(&mut **tx)
-        .await?;
-    Ok(row.try_get::<i64, _>(0)? - 1)
+    let next: i64 =
+        sqlx::query_scalar("UPDATE ids SET next = next + 1 WHERE name = $1 RETURNING next")
+            .bind(kind)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(next - 1)
 }
 
-fn json_col(row: &AnyRow, col: &str) -> Result<Value> {
-    let s: String = row.try_get(col)?;
-    serde_json::from_str(&s).map_err(|e| Error::Db(DbError::Invalid(format!("{col}: {e}"))))
-}
-
-fn typed_col<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> Result<T> {
-    let s: String = row.try_get(col)?;
-    serde_json::from_str(&s).map_err(|e| Error::Db(DbError::Invalid(format!("{col}: {e}"))))
+/// The value of a JSON `TEXT` column (`col` names it in the error).
+fn from_json<T: serde::de::DeserializeOwned>(col: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| Error::Db(DbError::Invalid(format!("{col}: {e}"))))
 }
 
 impl Platform {
@@ -405,10 +399,10 @@ impl Platform {
 impl Platform {
     /// Whether nothing has been set up yet.
     pub async fn is_empty(&self) -> Result<bool> {
-        let row = sqlx::query("SELECT COUNT(*) FROM orgs")
+        let orgs: i64 = sqlx::query_scalar("SELECT COUNT(*) AS orgs FROM orgs")
             .fetch_one(&self.db.pool)
             .await?;
-        Ok(row.try_get::<i64, _>(0)? == 0)
+        Ok(orgs == 0)
     }
 }
 

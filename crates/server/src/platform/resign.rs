@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 
 use cove_package::{PublicKey, SignOptions, Trust};
 use serde_json::json;
-use sqlx::Row as _;
 
 use super::{Error, Platform, Result};
 use crate::workflow;
@@ -25,6 +24,21 @@ pub struct Resigned {
     pub to: String,
 }
 
+/// A published version's signed package.
+#[derive(sqlx::FromRow)]
+struct SignedVersion {
+    app_id: String,
+    code: i64,
+    signed: String,
+}
+
+/// A host app that receives a version, and the key it wants packages sealed for.
+#[derive(sqlx::FromRow)]
+struct Recipient {
+    host_id: i64,
+    sealing_key: Option<String>,
+}
+
 impl Platform {
     /// Sign every published version whose package another key signed with the platform's
     /// current key, and replace what each host receives (sealed again for hosts that seal).
@@ -40,15 +54,17 @@ impl Platform {
             ..Resigned::default()
         };
         let mut tx = self.db.begin_write().await?;
-        let rows = sqlx::query(
+        let rows: Vec<SignedVersion> = sqlx::query_as(
             "SELECT app_id, code, signed FROM versions WHERE signed <> '' ORDER BY app_id, code",
         )
         .fetch_all(&mut *tx)
         .await?;
-        for r in rows {
-            let app_id: String = r.try_get(0)?;
-            let code: i64 = r.try_get(1)?;
-            let signed_id: String = r.try_get(2)?;
+        for SignedVersion {
+            app_id,
+            code,
+            signed: signed_id,
+        } in rows
+        {
             let signed = self
                 .blobs
                 .get(&signed_id)
@@ -95,7 +111,7 @@ impl Platform {
                 .bind(code)
                 .execute(&mut *tx)
                 .await?;
-            let hosts = sqlx::query(
+            let hosts: Vec<Recipient> = sqlx::query_as(
                 "SELECT d.host_id, h.sealing_key FROM deliveries d JOIN hosts h ON h.id = d.host_id
                  WHERE d.app_id = $1 AND d.code = $2 ORDER BY d.host_id",
             )
@@ -103,10 +119,12 @@ impl Platform {
             .bind(code)
             .fetch_all(&mut *tx)
             .await?;
-            for h in hosts {
-                let host_id: i64 = h.try_get(0)?;
-                let sealing = h
-                    .try_get::<Option<String>, _>(1)?
+            for Recipient {
+                host_id,
+                sealing_key,
+            } in hosts
+            {
+                let sealing = sealing_key
                     .as_deref()
                     .map(PublicKey::from_json)
                     .transpose()

@@ -6,12 +6,11 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sqlx::Row as _;
 
-use super::versions::VersionRow;
-use super::{Actor, Error, Platform, Result, Tx, typed_col};
+use super::apps::AppState;
+use super::versions::{VersionRecord, VersionRow};
+use super::{Actor, Error, Platform, Result, Tx, from_json};
 use crate::authz::{self, Action, Decision, Principal, Target};
-use crate::gray::Release;
 use crate::workflow::State;
 
 /// The longest approval comment, in characters.
@@ -156,12 +155,11 @@ pub(super) struct AppCtx {
 }
 
 impl AppCtx {
-    pub(super) fn of(row: &sqlx::any::AnyRow) -> Result<AppCtx> {
-        let release: Release = typed_col(row, "release")?;
+    pub(super) fn of(app: &AppState) -> Result<AppCtx> {
         Ok(AppCtx {
-            owner_org: row.try_get::<i64, _>("org_id")? as u64,
-            live: release.live,
-            taken_down: row.try_get::<i64, _>("taken_down")? != 0,
+            owner_org: app.owner_org(),
+            live: app.release()?.live,
+            taken_down: app.taken_down(),
         })
     }
 
@@ -240,6 +238,30 @@ impl AppCtx {
         }
         out
     }
+}
+
+/// A stored sign-off.
+#[derive(sqlx::FromRow)]
+struct SignOffRecord {
+    user_id: i64,
+    username: String,
+    at: i64,
+    comment: String,
+    report_digest: String,
+    /// JSON.
+    findings: String,
+}
+
+/// A version in review, with its mini-program.
+#[derive(sqlx::FromRow)]
+struct QueueRecord {
+    #[sqlx(flatten)]
+    version: VersionRecord,
+    app_id: String,
+    app_name: String,
+    org_name: String,
+    #[sqlx(flatten)]
+    app: AppState,
 }
 
 /// What the caller may do outside any one mini-program (the console's menus).
@@ -326,7 +348,7 @@ impl Platform {
 
     /// The sign-off of one step of a version, if any.
     pub async fn signoff(&self, app_id: &str, code: u64, step: &str) -> Result<Option<SignOff>> {
-        let row = sqlx::query(
+        let row: Option<SignOffRecord> = sqlx::query_as(
             "SELECT user_id, username, at, comment, report_digest, findings FROM signoffs
              WHERE app_id = $1 AND code = $2 AND step = $3",
         )
@@ -337,12 +359,12 @@ impl Platform {
         .await?;
         row.map(|r| {
             Ok(SignOff {
-                user_id: r.try_get::<i64, _>("user_id")? as u64,
-                username: r.try_get("username")?,
-                at: r.try_get("at")?,
-                comment: r.try_get("comment")?,
-                report_digest: r.try_get("report_digest")?,
-                findings: typed_col(&r, "findings")?,
+                findings: from_json("findings", &r.findings)?,
+                user_id: r.user_id as u64,
+                username: r.username,
+                at: r.at,
+                comment: r.comment,
+                report_digest: r.report_digest,
             })
         })
         .transpose()
@@ -377,7 +399,7 @@ impl Platform {
             return Err(Error::Forbidden(why.to_string()));
         }
         let in_review = serde_json::to_string(&State::InReview).expect("serialises");
-        let rows = sqlx::query(
+        let rows: Vec<QueueRecord> = sqlx::query_as(
             "SELECT v.code, v.name, v.note, v.state, v.kind, v.size, v.uploaded_by, v.uploaded_at,
                 v.package, v.signed, v.warnings, v.submitted_at,
                 (SELECT username FROM users WHERE users.id = v.uploaded_by) AS uploaded_by_name,
@@ -390,19 +412,19 @@ impl Platform {
         .fetch_all(&self.db.pool)
         .await?;
         let mut out = vec![];
-        for r in &rows {
-            let app = AppCtx::of(r)?;
+        for r in rows {
+            let app = AppCtx::of(&r.app)?;
             if !app.may(&who.principal, Action::Review, None) {
                 continue;
             }
-            let v = app.annotate(&who.principal, super::versions::version_of(r, false)?);
+            let v = app.annotate(&who.principal, r.version.into_row()?);
             if !filter.matches(&v) {
                 continue;
             }
             out.push(QueueItem {
-                app_id: r.try_get("app_id")?,
-                app_name: r.try_get("app_name")?,
-                org_name: r.try_get("org_name")?,
+                app_id: r.app_id,
+                app_name: r.app_name,
+                org_name: r.org_name,
                 version: v,
             });
         }

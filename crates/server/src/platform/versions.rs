@@ -5,9 +5,8 @@ use cove_package::Channel;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sqlx::Row as _;
 
-use super::{Actor, Error, Platform, Result, Tx, json_col, typed_col};
+use super::{Actor, Error, Platform, Result, Tx, from_json};
 use crate::authz::Action;
 use crate::gray::Release;
 use crate::report::Domains;
@@ -74,40 +73,75 @@ const VERSION_COLUMNS: &str =
     "code, name, note, state, kind, size, uploaded_by, uploaded_at, package, signed, warnings, submitted_at,
      (SELECT username FROM users WHERE users.id = versions.uploaded_by) AS uploaded_by_name";
 
-pub(super) fn version_of(row: &sqlx::any::AnyRow, with_report: bool) -> Result<VersionRow> {
-    Ok(VersionRow {
-        code: row.try_get::<i64, _>("code")? as u64,
-        name: row.try_get("name")?,
-        note: row.try_get("note")?,
-        state: typed_col(row, "state")?,
-        kind: row.try_get("kind")?,
-        size: row.try_get::<i64, _>("size")? as u64,
-        uploaded_by: row.try_get::<i64, _>("uploaded_by")? as u64,
-        uploaded_by_name: row.try_get("uploaded_by_name")?,
-        uploaded_at: row.try_get("uploaded_at")?,
-        package: row.try_get("package")?,
-        published: !row.try_get::<String, _>("signed")?.is_empty(),
-        report: if with_report {
-            Some(json_col(row, "report")?)
-        } else {
-            None
-        },
-        warnings: if with_report {
-            typed_col(row, "warnings")?
-        } else {
-            vec![]
-        },
-        submitted_at: row.try_get("submitted_at")?,
-        report_digest: if with_report {
-            let report: String = row.try_get("report")?;
-            Some(crate::blobs::id_of(report.as_bytes()))
-        } else {
-            None
-        },
-        allowed_actions: None,
-        channel: None,
-        signoff: None,
-    })
+/// A version's row: [`VERSION_COLUMNS`], and `report` when one version is read whole.
+#[derive(sqlx::FromRow)]
+pub(super) struct VersionRecord {
+    code: i64,
+    name: String,
+    note: String,
+    /// [`State`] as JSON.
+    state: String,
+    kind: String,
+    size: i64,
+    uploaded_by: i64,
+    uploaded_by_name: Option<String>,
+    uploaded_at: i64,
+    package: String,
+    /// The signed package's blob id; empty until published.
+    signed: String,
+    /// JSON list; read with the report only.
+    warnings: String,
+    submitted_at: Option<i64>,
+    /// The review report's JSON text, when selected.
+    #[sqlx(default)]
+    report: Option<String>,
+}
+
+impl VersionRecord {
+    pub(super) fn into_row(self) -> Result<VersionRow> {
+        let (report, warnings, report_digest) = match &self.report {
+            Some(text) => (
+                Some(from_json::<Value>("report", text)?),
+                from_json("warnings", &self.warnings)?,
+                Some(crate::blobs::id_of(text.as_bytes())),
+            ),
+            None => (None, vec![], None),
+        };
+        Ok(VersionRow {
+            code: self.code as u64,
+            name: self.name,
+            note: self.note,
+            state: from_json("state", &self.state)?,
+            kind: self.kind,
+            size: self.size as u64,
+            uploaded_by: self.uploaded_by as u64,
+            uploaded_by_name: self.uploaded_by_name,
+            uploaded_at: self.uploaded_at,
+            package: self.package,
+            published: !self.signed.is_empty(),
+            report,
+            warnings,
+            submitted_at: self.submitted_at,
+            report_digest,
+            allowed_actions: None,
+            channel: None,
+            signoff: None,
+        })
+    }
+}
+
+/// A host app that loads a mini-program, and the key it wants packages sealed for.
+#[derive(sqlx::FromRow)]
+struct HostKey {
+    id: i64,
+    sealing_key: Option<String>,
+}
+
+/// A published version's signed package.
+#[derive(sqlx::FromRow)]
+struct Signed {
+    code: i64,
+    signed: String,
 }
 
 impl Platform {
@@ -124,14 +158,15 @@ impl Platform {
             VERSION_COLUMNS.to_string()
         };
         let q = format!("SELECT {cols} FROM versions WHERE app_id = $1 AND code = $2");
-        let query = sqlx::query(&q).bind(app_id).bind(code as i64);
+        let query = sqlx::query_as::<_, VersionRecord>(&q)
+            .bind(app_id)
+            .bind(code as i64);
         let row = match tx {
             Some(tx) => query.fetch_optional(&mut **tx).await?,
             None => query.fetch_optional(&self.db.pool).await?,
         };
-        let row =
-            row.ok_or_else(|| Error::NotFound(format!("version {code} of {app_id} not found")))?;
-        version_of(&row, with_report)
+        row.ok_or_else(|| Error::NotFound(format!("version {code} of {app_id} not found")))?
+            .into_row()
     }
 
     /// Upload a version for review. Source is compiled here with the Cove compiler.
@@ -154,13 +189,13 @@ impl Platform {
         };
         let row = self.app_row(None, app_id).await?;
         self.check_app(who, &row, Action::Upload, None)?;
-        let whitelist: Domains = typed_col(&row, "domains")?;
-        let release: Release = typed_col(&row, "release")?;
-        let latest: Option<i64> = sqlx::query("SELECT MAX(code) FROM versions WHERE app_id = $1")
-            .bind(app_id)
-            .fetch_one(&self.db.pool)
-            .await?
-            .try_get(0)?;
+        let whitelist = row.domains()?;
+        let release = row.release()?;
+        let latest: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(code) AS latest FROM versions WHERE app_id = $1")
+                .bind(app_id)
+                .fetch_one(&self.db.pool)
+                .await?;
         let latest = latest.unwrap_or(0) as u64;
         let code = match (up.version_code, kind) {
             (Some(c), _) => c,
@@ -257,15 +292,15 @@ impl Platform {
     pub async fn versions(&self, who: &Actor, app_id: &str) -> Result<Vec<VersionRow>> {
         let row = self.app_row(None, app_id).await?;
         self.check_app(who, &row, Action::View, None)?;
-        let rows = sqlx::query(&format!(
+        let rows: Vec<VersionRecord> = sqlx::query_as(&format!(
             "SELECT {VERSION_COLUMNS} FROM versions WHERE app_id = $1 ORDER BY code DESC"
         ))
         .bind(app_id)
         .fetch_all(&self.db.pool)
         .await?;
-        let app = super::review::AppCtx::of(&row)?;
-        rows.iter()
-            .map(|r| Ok(app.annotate(&who.principal, version_of(r, false)?)))
+        let app = super::review::AppCtx::of(&row.state)?;
+        rows.into_iter()
+            .map(|r| Ok(app.annotate(&who.principal, r.into_row()?)))
             .collect()
     }
 
@@ -273,7 +308,7 @@ impl Platform {
         let row = self.app_row(None, app_id).await?;
         self.check_app(who, &row, Action::View, None)?;
         let v = self.version_row(None, app_id, code, true).await?;
-        let mut v = super::review::AppCtx::of(&row)?.annotate(&who.principal, v);
+        let mut v = super::review::AppCtx::of(&row.state)?.annotate(&who.principal, v);
         v.signoff = self.signoff(app_id, code, "approve").await?;
         Ok(v)
     }
@@ -297,8 +332,7 @@ impl Platform {
         };
         let package = self.version_package(who, app_id, code).await?;
         // The whitelists in force for the app: a candidate reaches no more than it would live.
-        let row = self.app_row(None, app_id).await?;
-        let domains: Domains = typed_col(&row, "domains")?;
+        let domains: Domains = self.app_row(None, app_id).await?.domains()?;
         let req = crate::preview::PreviewRequest {
             key: format!("{app_id}-{code}-{}", who.principal.user_id),
             package,
@@ -364,7 +398,7 @@ impl Platform {
             .version_row(Some(&mut tx), app_id, code, signoff.is_some())
             .await?;
         let target = crate::authz::Target {
-            owner_org: Some(app.try_get::<i64, _>("org_id")? as u64),
+            owner_org: Some(app.state.owner_org()),
             uploader: Some(v.uploaded_by),
         };
         let next = workflow::advance(&v.state, &step, &who.principal, &target)?;
@@ -444,11 +478,11 @@ impl Platform {
         self.check_app(who, &app, Action::View, None)?;
         let v = self.version_row(Some(&mut tx), app_id, code, false).await?;
         let target = crate::authz::Target {
-            owner_org: Some(app.try_get::<i64, _>("org_id")? as u64),
+            owner_org: Some(app.state.owner_org()),
             uploader: Some(v.uploaded_by),
         };
         let next = workflow::advance(&v.state, &Step::Publish, &who.principal, &target)?;
-        let mut release: Release = typed_col(&app, "release")?;
+        let mut release = app.release()?;
         let rollback = match release.live {
             Some(live) if code < live => self.rollback_range(&mut tx, app_id, code).await?,
             _ => None,
@@ -491,7 +525,7 @@ impl Platform {
                 format!("version {code} of {app_id} was never published"),
             ));
         }
-        let mut release: Release = typed_col(&app, "release")?;
+        let mut release = app.release()?;
         if release.live.is_none_or(|live| code >= live) {
             return Err(Error::invalid(
                 "not_older",
@@ -533,7 +567,7 @@ impl Platform {
                 format!("version {code} of {app_id} is not published"),
             ));
         }
-        let mut release: Release = typed_col(&app, "release")?;
+        let mut release = app.release()?;
         if release.live.is_some_and(|live| code <= live) {
             return Err(Error::invalid(
                 "not_newer",
@@ -582,30 +616,21 @@ impl Platform {
         tx: &mut Tx,
         app_id: &str,
     ) -> Result<std::collections::BTreeSet<u64>> {
-        let rows = sqlx::query("SELECT code FROM versions WHERE app_id = $1 AND signed <> ''")
-            .bind(app_id)
-            .fetch_all(&mut **tx)
-            .await?;
-        rows.iter()
-            .map(|r| Ok(r.try_get::<i64, _>(0)? as u64))
-            .collect()
+        let codes: Vec<i64> =
+            sqlx::query_scalar("SELECT code FROM versions WHERE app_id = $1 AND signed <> ''")
+                .bind(app_id)
+                .fetch_all(&mut **tx)
+                .await?;
+        Ok(codes.into_iter().map(|c| c as u64).collect())
     }
 
-    async fn hosts_of(&self, tx: &mut Tx, app_id: &str) -> Result<Vec<(u64, Option<String>)>> {
-        let rows = sqlx::query(
+    async fn hosts_of(&self, tx: &mut Tx, app_id: &str) -> Result<Vec<HostKey>> {
+        Ok(sqlx::query_as(
             "SELECT h.id, h.sealing_key FROM host_apps ha JOIN hosts h ON h.id = ha.host_id WHERE ha.app_id = $1 ORDER BY h.id",
         )
         .bind(app_id)
         .fetch_all(&mut **tx)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get::<i64, _>(0)? as u64,
-                    r.try_get::<Option<String>, _>(1)?,
-                ))
-            })
-            .collect()
+        .await?)
     }
 
     /// Sign `v` with the platform key and store one delivery per host app that loads it.
@@ -624,10 +649,10 @@ impl Platform {
         let hosts = self.hosts_of(tx, app_id).await?;
         let targets = hosts
             .iter()
-            .map(|(id, key)| {
+            .map(|HostKey { id, sealing_key }| {
                 Ok(HostTarget {
-                    host_id: *id,
-                    sealing_key: key
+                    host_id: *id as u64,
+                    sealing_key: sealing_key
                         .as_deref()
                         .map(cove_package::PublicKey::from_json)
                         .transpose()
@@ -704,8 +729,8 @@ impl Platform {
         host_id: u64,
         sealing_key: Option<&str>,
     ) -> Result<()> {
-        let rows =
-            sqlx::query("SELECT code, signed FROM versions WHERE app_id = $1 AND signed <> ''")
+        let rows: Vec<Signed> =
+            sqlx::query_as("SELECT code, signed FROM versions WHERE app_id = $1 AND signed <> ''")
                 .bind(app_id)
                 .fetch_all(&mut **tx)
                 .await?;
@@ -713,25 +738,25 @@ impl Platform {
             .map(cove_package::PublicKey::from_json)
             .transpose()
             .map_err(|e| Error::invalid("bad_sealing_key", e.to_string()))?;
-        for r in rows {
-            let code = r.try_get::<i64, _>(0)? as u64;
-            let signed_id: String = r.try_get(1)?;
+        for Signed {
+            code,
+            signed: signed_id,
+        } in rows
+        {
+            let code = code as u64;
             let signed = self
                 .blobs
                 .get(&signed_id)
                 .await?
                 .ok_or_else(|| Error::NotFound(format!("package {signed_id}")))?;
-            let rollback = sqlx::query(
+            let rollback: Option<i64> = sqlx::query_scalar(
                 "SELECT rollback FROM deliveries WHERE app_id = $1 AND code = $2 LIMIT 1",
             )
             .bind(app_id)
             .bind(code as i64)
             .fetch_optional(&mut **tx)
-            .await?
-            .map(|r| r.try_get::<i64, _>(0))
-            .transpose()?
-            .unwrap_or(0)
-                != 0;
+            .await?;
+            let rollback = rollback.unwrap_or(0) != 0;
             let (bytes, sealed) = workflow::deliver(&signed, key.as_ref())?;
             self.store_delivery(tx, app_id, code, host_id, bytes, sealed, rollback)
                 .await?;

@@ -16,7 +16,6 @@ use cove_server::platform::apps::NewApp;
 use cove_server::platform::{Actor, NewHost, Platform, Upload};
 use cove_server::sdk::{Catalog as _, Grants};
 use cove_server::workflow::Step;
-use sqlx::Row as _;
 
 /// The example project's app id (an upload must match it).
 const APP: &str = "wxcove0000demo01";
@@ -111,16 +110,15 @@ async fn publish(p: &Platform, w: &World, code: u64) {
 
 /// What the host receives for version `code` (sealed for its key).
 async fn delivered(p: &Platform, w: &World, code: u64) -> Vec<u8> {
-    let blob: String =
-        sqlx::query("SELECT blob FROM deliveries WHERE app_id = $1 AND code = $2 AND host_id = $3")
-            .bind(APP)
-            .bind(code as i64)
-            .bind(w.host_id as i64)
-            .fetch_one(&p.db.pool)
-            .await
-            .unwrap()
-            .try_get(0)
-            .unwrap();
+    let blob: String = sqlx::query_scalar(
+        "SELECT blob FROM deliveries WHERE app_id = $1 AND code = $2 AND host_id = $3",
+    )
+    .bind(APP)
+    .bind(code as i64)
+    .bind(w.host_id as i64)
+    .fetch_one(&p.db.pool)
+    .await
+    .unwrap();
     p.blobs.get(&blob).await.unwrap().unwrap()
 }
 
@@ -210,13 +208,10 @@ async fn a_rotated_key_re_signs_packages_and_keeps_the_audit_anchors_verifiable(
     let policy = p.catalog.app_on_host(w.host_id, APP).unwrap().signed_policy;
     assert_eq!(policy.unwrap().key_id, new.id());
     // The rotation is in the audit log.
-    let actions: Vec<String> = sqlx::query("SELECT action FROM audit_log ORDER BY seq")
+    let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY seq")
         .fetch_all(&p.db.pool)
         .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get(0).unwrap())
-        .collect();
+        .unwrap();
     assert!(
         actions.iter().any(|a| a == "signing_key.resign"),
         "{actions:?}"

@@ -15,7 +15,6 @@ use cove_server::platform::Platform;
 use cove_server::sdk::Sdk;
 use cove_server::sdk_auth::{MemoryNonces, Signed};
 use serde_json::{Value, json};
-use sqlx::Row as _;
 use tower::ServiceExt as _;
 
 fn examples() -> PathBuf {
@@ -97,13 +96,7 @@ fn resolve_body(s: &Seeded) -> Value {
 }
 
 async fn column(p: &Platform, sql: &str) -> Vec<String> {
-    sqlx::query(sql)
-        .fetch_all(&p.db.pool)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.try_get::<String, _>(0).unwrap())
-        .collect()
+    sqlx::query_scalar(sql).fetch_all(&p.db.pool).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -153,11 +146,9 @@ async fn packages_are_served_only_as_delivered_and_with_the_resolve_ticket() {
     let uploads = column(&p, "SELECT package FROM versions").await;
     let intermediates = column(&p, "SELECT signed FROM versions WHERE signed <> ''").await;
     assert!(!uploads.is_empty() && !intermediates.is_empty());
-    let host_id: i64 = sqlx::query("SELECT id FROM hosts")
+    let host_id: i64 = sqlx::query_scalar("SELECT id FROM hosts")
         .fetch_one(&p.db.pool)
         .await
-        .unwrap()
-        .try_get(0)
         .unwrap();
     for id in uploads.iter().chain(&intermediates) {
         assert!(p.blobs.exists(id).await.unwrap(), "{id} is stored");
@@ -395,11 +386,9 @@ async fn a_rotated_sdk_secret_keeps_working_for_its_overlap_then_stops() {
     let (p, app) = open(&data).await;
     let s = seed(&p, &data).await;
     let body = resolve_body(&s);
-    let host_id: i64 = sqlx::query("SELECT id FROM hosts")
+    let host_id: i64 = sqlx::query_scalar("SELECT id FROM hosts")
         .fetch_one(&p.db.pool)
         .await
-        .unwrap()
-        .try_get(0)
         .unwrap();
     let path = format!("/api/v1/hosts/{host_id}/sdk-secret");
 

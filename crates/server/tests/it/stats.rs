@@ -401,21 +401,21 @@ async fn error_messages(db: &Db) {
     assert_eq!(s.recent_errors[0].message, "nul \u{FFFD} here");
     assert_eq!(s.recent_errors[1].message, "error #24");
     assert_eq!(s.recent_errors[19].message, "error #06");
-    let kept: (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM stats_errors WHERE app_id = 'wx5' AND version_code = 2",
+    let kept: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) AS kept FROM stats_errors WHERE app_id = 'wx5' AND version_code = 2",
     )
     .fetch_one(&db.pool)
     .await
     .unwrap();
-    assert_eq!(kept.0, stats::ERRORS_KEPT);
+    assert_eq!(kept, stats::ERRORS_KEPT);
     // Version 1's message is not pushed out by version 2's.
-    let kept: (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM stats_errors WHERE app_id = 'wx5' AND version_code = 1",
+    let kept: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) AS kept FROM stats_errors WHERE app_id = 'wx5' AND version_code = 1",
     )
     .fetch_one(&db.pool)
     .await
     .unwrap();
-    assert_eq!(kept.0, 1);
+    assert_eq!(kept, 1);
     // Counted errors are all there, even if the messages are not.
     assert_eq!(version(&s, 2).errors, 26);
 }
@@ -480,26 +480,28 @@ async fn concurrent(db: &Db) {
     assert_eq!(s.recent_errors.len(), 5);
     assert_eq!(total, 2 * per_day);
     // The per-version user counters agree with the stored user sets.
-    let per_version: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT CAST(SUM(users) AS BIGINT), CAST(COUNT(*) AS BIGINT) FROM stats_daily
+    let per_version: Vec<i64> = sqlx::query_scalar(
+        "SELECT CAST(SUM(users) AS BIGINT) AS users FROM stats_daily
          WHERE app_id = 'wxc' GROUP BY version_code, day",
     )
     .fetch_all(&db.pool)
     .await
     .unwrap();
     assert_eq!(per_version.len(), 4);
-    for (users, _) in per_version {
+    for users in per_version {
         assert!(users > 0 && users <= 7, "{users}");
     }
-    let (counted,): (i64,) =
-        sqlx::query_as("SELECT CAST(SUM(users) AS BIGINT) FROM stats_daily WHERE app_id = 'wxc'")
+    let counted: i64 = sqlx::query_scalar(
+        "SELECT CAST(SUM(users) AS BIGINT) AS counted FROM stats_daily WHERE app_id = 'wxc'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) AS stored FROM stats_users WHERE app_id = 'wxc'")
             .fetch_one(&db.pool)
             .await
             .unwrap();
-    let (stored,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM stats_users WHERE app_id = 'wxc'")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
     assert_eq!(counted, stored);
 }
 
@@ -559,12 +561,12 @@ async fn stored_users_are_keyed_hashes() {
             ],
         )
         .await;
-        let rows: Vec<(String,)> = sqlx::query_as("SELECT user_hash FROM stats_users")
+        let rows: Vec<String> = sqlx::query_scalar("SELECT user_hash FROM stats_users")
             .fetch_all(&db.pool)
             .await
             .unwrap();
         assert_eq!(rows.len(), 1, "one user");
-        hashes.push(rows[0].0.clone());
+        hashes.push(rows[0].clone());
     }
     assert_ne!(hashes[0], hashes[1]);
 }
