@@ -17,9 +17,7 @@ use axum::{Json, Router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::api::bodies::{
-    ErrorBody, Resolved, ResolvedPackage, ResolvedPolicy, ResolvedVersion,
-};
+use crate::api::bodies::{ErrorBody, Resolved, ResolvedPackage, ResolvedPolicy, ResolvedVersion};
 use crate::api::routes::{self, Routes, SdkBody};
 
 use crate::download::Tickets;

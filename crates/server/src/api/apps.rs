@@ -5,7 +5,7 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::bodies::{Done, DomainsReviewed, ExplainBody, Preview, ReleaseBody, StepBody};
+use super::bodies::{DomainsReviewed, Done, ExplainBody, Preview, ReleaseBody, StepBody};
 use super::review::Paged;
 use super::routes::{OptionalJson, Routes, ZipBody, get, post, put};
 use super::{ApiResult, Authed};
@@ -137,10 +137,7 @@ pub fn routes(max_upload: usize) -> Routes<Platform> {
         )
 }
 
-async fn list(
-    State(p): State<Platform>,
-    Authed(who): Authed,
-) -> ApiResult<Json<Vec<AppSummary>>> {
+async fn list(State(p): State<Platform>, Authed(who): Authed) -> ApiResult<Json<Vec<AppSummary>>> {
     Ok(Json(p.apps(&who).await?))
 }
 

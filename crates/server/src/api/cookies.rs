@@ -87,14 +87,23 @@ mod tests {
         let c = session("ab12", 3600, true).0.to_string();
         let attrs: Vec<&str> = c.split("; ").collect();
         assert_eq!(attrs[0], "cove_session=ab12");
-        for a in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/", "Max-Age=3600"] {
+        for a in [
+            "HttpOnly",
+            "SameSite=Strict",
+            "Secure",
+            "Path=/",
+            "Max-Age=3600",
+        ] {
             assert!(attrs.contains(&a), "{a} missing from {c}");
         }
         let plain = session("ab12", 3600, false).0.to_string();
         assert!(!plain.contains("Secure"), "{plain}");
         let gone = cleared(false).0.to_string();
         assert!(gone.starts_with("cove_session=;"), "{gone}");
-        assert!(gone.contains("Max-Age=0") && gone.contains("HttpOnly"), "{gone}");
+        assert!(
+            gone.contains("Max-Age=0") && gone.contains("HttpOnly"),
+            "{gone}"
+        );
     }
 
     #[test]

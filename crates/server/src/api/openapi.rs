@@ -182,7 +182,8 @@ pub fn build() -> Value {
     for ((method, path, note, mut op), request) in ops.into_iter().zip(requests) {
         if let Some((required, media, mut schema)) = request {
             rename_refs(&mut schema, &renamed);
-            op["requestBody"] = json!({"required": required, "content": {media: {"schema": schema}}});
+            op["requestBody"] =
+                json!({"required": required, "content": {media: {"schema": schema}}});
             if let Some(note) = note {
                 op["requestBody"]["description"] = json!(note);
             }
@@ -312,7 +313,13 @@ mod tests {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|p| format!("{}:{}", p["in"].as_str().unwrap(), p["name"].as_str().unwrap()))
+                .map(|p| {
+                    format!(
+                        "{}:{}",
+                        p["in"].as_str().unwrap(),
+                        p["name"].as_str().unwrap()
+                    )
+                })
                 .collect()
         };
         // Two query types: the filter and the format.
@@ -320,10 +327,16 @@ mod tests {
         assert!(audit.contains(&"query:format".to_string()), "{audit:?}");
         assert!(audit.contains(&"query:actor".to_string()), "{audit:?}");
         let package = names("get", "/packages/{id}");
-        assert_eq!(package, ["path:id", "query:host", "query:expires", "query:sig"]);
+        assert_eq!(
+            package,
+            ["path:id", "query:host", "query:expires", "query:sig"]
+        );
 
         let body = |m: &str, p: &str| op(m, p)["requestBody"].clone();
-        assert_eq!(body("post", "/api/v1/apps/{app_id}/takedown")["required"], false);
+        assert_eq!(
+            body("post", "/api/v1/apps/{app_id}/takedown")["required"],
+            false
+        );
         assert_eq!(body("post", "/api/v1/orgs")["required"], true);
         let upload = body("post", "/api/v1/apps/{app_id}/versions");
         assert!(upload["content"]["application/zip"].is_object(), "{upload}");

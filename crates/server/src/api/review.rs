@@ -1,9 +1,9 @@
 //! The review queue and what the caller may do (the console's menus).
 
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use schemars::JsonSchema;
 use serde::Serialize;
 

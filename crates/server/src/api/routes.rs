@@ -289,9 +289,9 @@ where
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(T::default()));
         }
-        serde_json::from_slice(&body).map(OptionalJson).map_err(|e| {
-            ApiError(Error::invalid("bad_request", e.to_string())).into_response()
-        })
+        serde_json::from_slice(&body)
+            .map(OptionalJson)
+            .map_err(|e| ApiError(Error::invalid("bad_request", e.to_string())).into_response())
     }
 }
 

@@ -1422,9 +1422,15 @@ async fn leftovers() -> Answered {
         json!({"overlap_seconds": 60}),
     )
     .await;
-    s.ok(&admin, "GET", "/api/v1/review-queue", Value::Null).await;
-    let caps = s.ok(&admin, "GET", "/api/v1/capabilities", Value::Null).await;
-    assert!(caps["actions"].to_string().contains("manage_users"), "{caps}");
+    s.ok(&admin, "GET", "/api/v1/review-queue", Value::Null)
+        .await;
+    let caps = s
+        .ok(&admin, "GET", "/api/v1/capabilities", Value::Null)
+        .await;
+    assert!(
+        caps["actions"].to_string().contains("manage_users"),
+        "{caps}"
+    );
     check_against_openapi(&s, 8).await
 }
 
