@@ -9,6 +9,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use crate::api::bodies::ErrorBody;
+
 const INDEX: &str = include_str!("../console/index.html");
 
 /// The assets under `/console/`, with their content types.
@@ -43,14 +45,8 @@ async fn asset(Path(file): Path<String>) -> Response {
     match FILES.iter().find(|(name, _, _)| *name == file) {
         Some((_, ty, body)) => page(ty, body),
         None => {
-            let mut res = (
-                StatusCode::NOT_FOUND,
-                axum::Json(serde_json::json!({
-                    "code": "not_found",
-                    "message": format!("no console file {file}"),
-                })),
-            )
-                .into_response();
+            let body = ErrorBody::new("not_found", format!("no console file {file}"));
+            let mut res = (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
             secure(&mut res);
             res
         }

@@ -16,15 +16,17 @@
 use std::ops::RangeInclusive;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::{Json, Router};
 use hmac::{KeyInit as _, Mac as _};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
+
+use crate::api::bodies::ErrorBody;
+use crate::api::routes::{self, PackageBytes, Routes};
 
 use crate::blobs::{BlobError, BlobRead, Blobs, valid_id};
 use crate::sdk::Catalog;
@@ -101,11 +103,14 @@ impl Tickets {
     }
 }
 
-/// A ticket as the query string carries it.
-#[derive(Debug, Default, Deserialize)]
+/// A ticket as the query string carries it (resolve's package URL has it).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct Ticket {
+    /// The host app the package was resolved for.
     pub host: Option<String>,
+    /// Unix seconds.
     pub expires: Option<String>,
+    /// HMAC-SHA256 over the package, the host app and the expiry.
     pub sig: Option<String>,
 }
 
@@ -131,11 +136,21 @@ impl Gate {
     }
 }
 
+/// The download route, before its state.
+pub(crate) fn routes() -> Routes<Gate> {
+    Routes::default().route(
+        routes::get(
+            "/packages/{id}",
+            "sdk",
+            "A delivered package by its SHA-256, with the ticket (host, expires, sig) resolve put in its URL: immutable, with ETag and HTTP ranges",
+        ),
+        package,
+    )
+}
+
 /// The routes, for merging into the API router.
 pub fn router(gate: Gate) -> Router {
-    Router::new()
-        .route("/packages/{id}", get(package))
-        .with_state(gate)
+    routes().with_state(gate)
 }
 
 fn refused(e: TicketError) -> Response {
@@ -150,11 +165,7 @@ fn refused(e: TicketError) -> Response {
             "the download ticket expired; resolve again for a new URL",
         ),
     };
-    let mut res = (
-        StatusCode::FORBIDDEN,
-        axum::Json(json!({"code": code, "message": message})),
-    )
-        .into_response();
+    let mut res = (StatusCode::FORBIDDEN, Json(ErrorBody::new(code, message))).into_response();
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
@@ -163,7 +174,7 @@ fn refused(e: TicketError) -> Response {
 fn not_found(id: &str) -> Response {
     (
         StatusCode::NOT_FOUND,
-        axum::Json(json!({"code": "not_found", "message": format!("no package {id}")})),
+        Json(ErrorBody::new("not_found", format!("no package {id}"))),
     )
         .into_response()
 }
@@ -172,7 +183,7 @@ fn store_failed(blobs: &Blobs, id: &str, e: BlobError) -> Response {
     tracing::error!(store = %blobs.describe(), %id, error = %e, "package download failed");
     (
         StatusCode::INTERNAL_SERVER_ERROR,
-        axum::Json(json!({"code": "internal", "message": "the package store failed"})),
+        Json(ErrorBody::new("internal", "the package store failed")),
     )
         .into_response()
 }
@@ -224,6 +235,16 @@ async fn package(
     State(gate): State<Gate>,
     Path(id): Path<String>,
     Query(ticket): Query<Ticket>,
+    method: Method,
+    headers: HeaderMap,
+) -> PackageBytes {
+    PackageBytes(serve_package(gate, id, ticket, method, headers).await)
+}
+
+async fn serve_package(
+    gate: Gate,
+    id: String,
+    ticket: Ticket,
     method: Method,
     headers: HeaderMap,
 ) -> Response {

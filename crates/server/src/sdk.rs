@@ -10,15 +10,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::Router;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::{Json, Router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+
+use crate::api::bodies::{ErrorBody, Resolved, ResolvedPackage, ResolvedPolicy, ResolvedVersion};
+use crate::api::routes::{self, Routes, SdkBody};
 
 use crate::download::Tickets;
 use crate::gray::{Context, HostVersion, Release};
@@ -190,26 +190,43 @@ impl Sdk {
     }
 }
 
-pub fn router(sdk: Sdk) -> Router {
-    Router::new()
-        .route("/sdk/v1/resolve", post(resolve))
-        .with_state(sdk)
-}
-
-pub(crate) fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    (
-        status,
-        axum::Json(json!({"code": code, "message": message.into()})),
+/// The SDK's resolve route, before its state.
+pub(crate) fn routes() -> Routes<Sdk> {
+    Routes::default().route(
+        routes::post(
+            "/sdk/v1/resolve",
+            "sdk",
+            "Which version this user gets on this host, with its package, signature and policy",
+        ),
+        resolve,
     )
-        .into_response()
 }
 
-pub(crate) fn auth_error(e: AuthError) -> Response {
-    let status = match e {
-        AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::UNAUTHORIZED,
-    };
-    error(status, e.code(), e.to_string())
+pub fn router(sdk: Sdk) -> Router {
+    routes().with_state(sdk)
+}
+
+/// An SDK endpoint's refusal: `{code, message}` with its status.
+pub struct SdkError(pub StatusCode, pub ErrorBody);
+
+impl SdkError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        SdkError(status, ErrorBody::new(code, message))
+    }
+
+    pub fn auth(e: AuthError) -> Self {
+        let status = match e {
+            AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::UNAUTHORIZED,
+        };
+        SdkError::new(status, e.code(), e.to_string())
+    }
+}
+
+impl IntoResponse for SdkError {
+    fn into_response(self) -> Response {
+        (self.0, Json(self.1)).into_response()
+    }
 }
 
 /// The body of a resolve request.
@@ -295,37 +312,36 @@ pub async fn admit(
     Ok(host)
 }
 
-async fn resolve(State(sdk): State<Sdk>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
-    let host = match admit(&sdk, &headers, &uri, &body).await {
-        Ok(h) => h,
-        Err(e) => return auth_error(e),
-    };
-    let req: ResolveRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_request", e.to_string()),
-    };
-    let host_version = match req
+async fn resolve(
+    State(sdk): State<Sdk>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: SdkBody<ResolveRequest>,
+) -> Result<Json<Resolved>, SdkError> {
+    let host = admit(&sdk, &headers, &uri, &body.bytes)
+        .await
+        .map_err(SdkError::auth)?;
+    let bad = |e: String| SdkError::new(StatusCode::BAD_REQUEST, "bad_request", e);
+    let req = body.parse().map_err(|e| bad(e.to_string()))?;
+    let host_version = req
         .host_version
         .as_deref()
         .map(HostVersion::parse)
         .transpose()
-    {
-        Ok(v) => v,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_request", e),
-    };
+        .map_err(bad)?;
     let Some(app) = sdk.catalog.app_on_host(host.id, &req.app_id) else {
-        return error(
+        return Err(SdkError::new(
             StatusCode::NOT_FOUND,
             "app_not_found",
             format!("no mini-program {} on this host app", req.app_id),
-        );
+        ));
     };
     if app.taken_down {
-        return error(
+        return Err(SdkError::new(
             StatusCode::GONE,
             "app_taken_down",
             format!("{} was taken down by the platform", app.app_id),
-        );
+        ));
     }
     let ctx = Context {
         user_id: &req.user_id,
@@ -336,25 +352,30 @@ async fn resolve(State(sdk): State<Sdk>, headers: HeaderMap, uri: Uri, body: Byt
     };
     let decision = app.release.resolve(&ctx);
     let Some(delivered) = decision.version_code.and_then(|v| app.versions.get(&v)) else {
-        return error(
+        return Err(SdkError::new(
             StatusCode::NOT_FOUND,
             "no_version",
             format!("no version of {} for this user", app.app_id),
-        );
+        ));
     };
-    axum::Json(json!({
-        "app_id": app.app_id,
-        "version": {"code": delivered.version_code, "name": delivered.version_name},
-        "package": {
-            "url": sdk.tickets.url(&delivered.blob, host.id, (sdk.clock)()),
-            "sha256": delivered.blob,
-            "size": delivered.size,
-            "sealed": delivered.sealed,
-            "signed_by": delivered.signed_by,
+    Ok(Json(Resolved {
+        version: ResolvedVersion {
+            code: delivered.version_code,
+            name: delivered.version_name.clone(),
         },
-        "rule": decision.rule,
-        "policy": {"domains": app.domains, "grants": app.grants},
-        "policy_signature": app.signed_policy,
+        package: ResolvedPackage {
+            url: sdk.tickets.url(&delivered.blob, host.id, (sdk.clock)()),
+            sha256: delivered.blob.clone(),
+            size: delivered.size,
+            sealed: delivered.sealed,
+            signed_by: delivered.signed_by.clone(),
+        },
+        rule: decision.rule,
+        policy: ResolvedPolicy {
+            domains: app.domains,
+            grants: app.grants,
+        },
+        policy_signature: app.signed_policy,
+        app_id: app.app_id,
     }))
-    .into_response()
 }

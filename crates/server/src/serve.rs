@@ -218,12 +218,10 @@ fn router_with(platform: &Platform, nonces: Arc<MemoryNonces>) -> Router {
         platform.download_tickets.clone(),
         catalog,
     );
+    let surface = crate::api::Surface::new(platform.settings.upload.max_upload as usize);
     Router::new()
         .merge(crate::console::router())
-        .merge(crate::api::router(platform.clone()))
-        .merge(crate::api::events::routes(platform.clone(), sdk.clone()))
-        .merge(crate::sdk::router(sdk))
-        .merge(crate::download::router(gate))
+        .merge(surface.router(platform.clone(), sdk, gate))
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 

@@ -2,37 +2,150 @@
 
 use std::collections::BTreeSet;
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
-use axum::{Json, Router};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::{ApiResult, Authed, Client, SESSION_COOKIE, SessionAuthed, cookie};
+use super::bodies::{Done, NewHostBody, PasswordChanged, SessionBody, SessionUser, TokenBody};
+use super::cookies::{self, SessionCookie, SetCookie};
+use super::routes::{Routes, delete, get, post, put};
+use super::{ApiResult, Authed, Client, SessionAuthed};
 use crate::authz::{Role, Scope};
-use crate::platform::{Error, NewHost, Platform, User};
+use crate::platform::{Error, Host, NewHost, Org, Platform, TokenInfo, User};
 use crate::sdk::Grants;
 
-pub fn routes() -> Router<Platform> {
-    Router::new()
-        .route("/api/v1/session", post(login).get(whoami).delete(logout))
-        .route("/api/v1/session/password", put(change_password))
-        .route("/api/v1/tokens", post(create_token).get(tokens))
-        .route("/api/v1/tokens/{id}", delete(revoke_token))
-        .route("/api/v1/orgs", get(orgs).post(create_org))
-        .route("/api/v1/orgs/{org}/users", get(users).post(create_user))
-        .route("/api/v1/users/{id}/roles", put(set_roles))
-        .route("/api/v1/users/{id}/approve", post(approve_user))
-        .route("/api/v1/users/{id}/disable", post(disable_user))
-        .route("/api/v1/users/{id}/enable", post(enable_user))
-        .route("/api/v1/users/{id}/password", put(reset_password))
-        .route("/api/v1/hosts", get(hosts).post(create_host))
+pub fn routes() -> Routes<Platform> {
+    const A: &str = "accounts";
+    Routes::default()
         .route(
-            "/api/v1/hosts/{host}/apps/{app_id}",
-            put(grant).delete(revoke),
+            post(
+                "/api/v1/session",
+                A,
+                "Sign in; sets the session cookie and returns the CSRF token",
+            ),
+            login,
+        )
+        .route(
+            get(
+                "/api/v1/session",
+                A,
+                "The signed-in user and the session's CSRF token",
+            ),
+            whoami,
+        )
+        .route(delete("/api/v1/session", A, "Sign out"), logout)
+        .route(
+            put(
+                "/api/v1/session/password",
+                A,
+                "Change your own password (session only); the one call allowed while must_change_password is set",
+            ),
+            change_password,
+        )
+        .route(
+            post("/api/v1/tokens", A, "A new API token for CI (shown once)"),
+            create_token,
+        )
+        .route(
+            get(
+                "/api/v1/tokens",
+                A,
+                "Your API tokens: id, name, scope, created, expires, last used (never the secret); session only",
+            ),
+            tokens,
+        )
+        .route(
+            delete(
+                "/api/v1/tokens/{id}",
+                A,
+                "Revoke one of your API tokens; session only",
+            ),
+            revoke_token,
+        )
+        .route(
+            get("/api/v1/orgs", A, "Organisations visible to the caller"),
+            orgs,
+        )
+        .route(
+            post("/api/v1/orgs", A, "Create a partner organisation"),
+            create_org,
+        )
+        .route(
+            get("/api/v1/orgs/{org}/users", A, "An organisation's users"),
+            users,
+        )
+        .route(
+            post("/api/v1/orgs/{org}/users", A, "Create a user"),
+            create_user,
+        )
+        .route(
+            put(
+                "/api/v1/users/{id}/roles",
+                A,
+                "Change a user's roles; granting admin waits for a second admin's approval",
+            ),
+            set_roles,
+        )
+        .route(
+            post(
+                "/api/v1/users/{id}/approve",
+                A,
+                "Approve a pending admin account or admin grant (a second admin, not the requester)",
+            ),
+            approve_user,
+        )
+        .route(
+            post(
+                "/api/v1/users/{id}/disable",
+                A,
+                "Disable a user: sessions end, tokens stop working",
+            ),
+            disable_user,
+        )
+        .route(
+            post(
+                "/api/v1/users/{id}/enable",
+                A,
+                "Enable a disabled user again",
+            ),
+            enable_user,
+        )
+        .route(
+            put(
+                "/api/v1/users/{id}/password",
+                A,
+                "Set a one-time password; the user must change it at the next sign-in",
+            ),
+            reset_password,
+        )
+        .route(
+            get("/api/v1/hosts", "hosts", "Host apps with their grants"),
+            hosts,
+        )
+        .route(
+            post(
+                "/api/v1/hosts",
+                "hosts",
+                "Register a host app; the answer holds its SDK secret, shown once",
+            ),
+            create_host,
+        )
+        .route(
+            put(
+                "/api/v1/hosts/{host}/apps/{app_id}",
+                "hosts",
+                "Let a host app load a mini-program, with its grants",
+            ),
+            grant,
+        )
+        .route(
+            delete(
+                "/api/v1/hosts/{host}/apps/{app_id}",
+                "hosts",
+                "Stop a host app loading a mini-program",
+            ),
+            revoke,
         )
 }
 
@@ -42,18 +155,26 @@ pub(super) struct Login {
     password: String,
 }
 
-fn session_body(user: &User, csrf: &str) -> Value {
-    json!({"user": {
-        "id": user.id, "username": user.username, "roles": user.roles,
-        "org_id": user.org_id, "org_name": user.org_name, "operator": user.operator,
-    }, "csrf": csrf, "must_change_password": user.must_change_password})
+fn session_body(user: User, csrf: String) -> Json<SessionBody> {
+    Json(SessionBody {
+        must_change_password: user.must_change_password,
+        user: SessionUser {
+            id: user.id,
+            username: user.username,
+            roles: user.roles,
+            org_id: user.org_id,
+            org_name: user.org_name,
+            operator: user.operator,
+        },
+        csrf,
+    })
 }
 
 async fn login(
     State(p): State<Platform>,
     Client(client): Client,
     Json(body): Json<Login>,
-) -> ApiResult<Response> {
+) -> ApiResult<(SetCookie, Json<SessionBody>)> {
     let (session, user) = p
         .login(&body.username, &body.password, &client)
         .await
@@ -63,47 +184,36 @@ async fn login(
             }
             e => e,
         })?;
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
-        session.secret,
+    let cookie = cookies::session(
+        &session.secret,
         p.settings.session_ttl,
-        if p.settings.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        }
+        p.settings.secure_cookies,
     );
-    let mut res = Json(session_body(&user, &session.csrf)).into_response();
-    res.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).expect("cookie is ASCII"),
-    );
-    Ok(res)
+    Ok((cookie, session_body(user, session.csrf)))
 }
 
-async fn whoami(State(p): State<Platform>, headers: HeaderMap) -> ApiResult<Json<Value>> {
-    let secret = cookie(&headers, SESSION_COOKIE).ok_or(Error::Unauthenticated)?;
+async fn whoami(
+    State(p): State<Platform>,
+    SessionCookie(secret): SessionCookie,
+) -> ApiResult<Json<SessionBody>> {
+    let secret = secret.ok_or(Error::Unauthenticated)?;
     let user = p
-        .session_user(secret)
+        .session_user(&secret)
         .await?
         .ok_or(Error::Unauthenticated)?;
-    Ok(Json(session_body(&user, &p.csrf_for(secret))))
+    let csrf = p.csrf_for(&secret);
+    Ok(session_body(user, csrf))
 }
 
 async fn logout(
     State(p): State<Platform>,
     Authed(_): Authed,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
-        p.logout(secret).await?;
+    SessionCookie(secret): SessionCookie,
+) -> ApiResult<(SetCookie, Json<Done>)> {
+    if let Some(secret) = secret {
+        p.logout(&secret).await?;
     }
-    let mut res = Json(json!({"ok": true})).into_response();
-    res.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("cove_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
-    );
-    Ok(res)
+    Ok((cookies::cleared(p.settings.secure_cookies), Json(Done::OK)))
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -118,10 +228,13 @@ async fn change_password(
     SessionAuthed(who, secret): SessionAuthed,
     Client(client): Client,
     Json(body): Json<PasswordChange>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PasswordChanged>> {
     p.change_password(&who, &secret, &body.current, &body.new, &client)
         .await?;
-    Ok(Json(json!({"ok": true, "must_change_password": false})))
+    Ok(Json(PasswordChanged {
+        ok: true,
+        must_change_password: false,
+    }))
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -139,33 +252,31 @@ async fn create_token(
     State(p): State<Platform>,
     SessionAuthed(who, _): SessionAuthed,
     Json(body): Json<NewToken>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TokenBody>> {
     let (token, info) = p
         .create_token(&who, &body.name, body.scope, body.expires_days)
         .await?;
-    let mut v = json!(info);
-    v["token"] = json!(token);
-    Ok(Json(v))
+    Ok(Json(TokenBody { info, token }))
 }
 
 async fn tokens(
     State(p): State<Platform>,
     SessionAuthed(who, _): SessionAuthed,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(p.tokens(&who).await?)))
+) -> ApiResult<Json<Vec<TokenInfo>>> {
+    Ok(Json(p.tokens(&who).await?))
 }
 
 async fn revoke_token(
     State(p): State<Platform>,
     SessionAuthed(who, _): SessionAuthed,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Done>> {
     p.revoke_token(&who, &id).await?;
-    Ok(Json(json!({"ok": true})))
+    Ok(Json(Done::OK))
 }
 
-async fn orgs(State(p): State<Platform>, Authed(who): Authed) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(p.orgs(&who).await?)))
+async fn orgs(State(p): State<Platform>, Authed(who): Authed) -> ApiResult<Json<Vec<Org>>> {
+    Ok(Json(p.orgs(&who).await?))
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -177,18 +288,16 @@ async fn create_org(
     State(p): State<Platform>,
     Authed(who): Authed,
     Json(body): Json<NewOrg>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(
-        p.create_org(Some(&who), &body.name, false).await?
-    )))
+) -> ApiResult<Json<Org>> {
+    Ok(Json(p.create_org(Some(&who), &body.name, false).await?))
 }
 
 async fn users(
     State(p): State<Platform>,
     Authed(who): Authed,
     Path(org): Path<u64>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(p.users(&who, org).await?)))
+) -> ApiResult<Json<Vec<User>>> {
+    Ok(Json(p.users(&who, org).await?))
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -203,11 +312,11 @@ async fn create_user(
     Authed(who): Authed,
     Path(org): Path<u64>,
     Json(body): Json<NewUser>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(
+) -> ApiResult<Json<User>> {
+    Ok(Json(
         p.create_user(Some(&who), org, &body.username, &body.password, &body.roles)
-            .await?
-    )))
+            .await?,
+    ))
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -220,32 +329,32 @@ async fn set_roles(
     Authed(who): Authed,
     Path(id): Path<u64>,
     Json(body): Json<Roles>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(p.set_roles(&who, id, &body.roles).await?)))
+) -> ApiResult<Json<User>> {
+    Ok(Json(p.set_roles(&who, id, &body.roles).await?))
 }
 
 async fn approve_user(
     State(p): State<Platform>,
     Authed(who): Authed,
     Path(id): Path<u64>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(p.approve_user(&who, id).await?)))
+) -> ApiResult<Json<User>> {
+    Ok(Json(p.approve_user(&who, id).await?))
 }
 
 async fn disable_user(
     State(p): State<Platform>,
     Authed(who): Authed,
     Path(id): Path<u64>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(p.set_disabled(&who, id, true).await?)))
+) -> ApiResult<Json<User>> {
+    Ok(Json(p.set_disabled(&who, id, true).await?))
 }
 
 async fn enable_user(
     State(p): State<Platform>,
     Authed(who): Authed,
     Path(id): Path<u64>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(p.set_disabled(&who, id, false).await?)))
+) -> ApiResult<Json<User>> {
+    Ok(Json(p.set_disabled(&who, id, false).await?))
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -259,25 +368,21 @@ async fn reset_password(
     Authed(who): Authed,
     Path(id): Path<u64>,
     Json(body): Json<NewPassword>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(
-        p.reset_password(&who, id, &body.password).await?
-    )))
+) -> ApiResult<Json<User>> {
+    Ok(Json(p.reset_password(&who, id, &body.password).await?))
 }
 
-async fn hosts(State(p): State<Platform>, Authed(who): Authed) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(p.hosts(&who).await?)))
+async fn hosts(State(p): State<Platform>, Authed(who): Authed) -> ApiResult<Json<Vec<Host>>> {
+    Ok(Json(p.hosts(&who).await?))
 }
 
 async fn create_host(
     State(p): State<Platform>,
     Authed(who): Authed,
     Json(body): Json<NewHost>,
-) -> ApiResult<Json<Value>> {
-    let (host, secret) = p.create_host(Some(&who), &body).await?;
-    let mut v = json!(host);
-    v["sdk_secret"] = json!(secret);
-    Ok(Json(v))
+) -> ApiResult<Json<NewHostBody>> {
+    let (host, sdk_secret) = p.create_host(Some(&who), &body).await?;
+    Ok(Json(NewHostBody { host, sdk_secret }))
 }
 
 async fn grant(
@@ -285,16 +390,16 @@ async fn grant(
     Authed(who): Authed,
     Path((host, app_id)): Path<(u64, String)>,
     Json(grants): Json<Grants>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Done>> {
     p.grant(Some(&who), host, &app_id, &grants).await?;
-    Ok(Json(json!({"ok": true})))
+    Ok(Json(Done::OK))
 }
 
 async fn revoke(
     State(p): State<Platform>,
     Authed(who): Authed,
     Path((host, app_id)): Path<(u64, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Done>> {
     p.revoke(&who, host, &app_id).await?;
-    Ok(Json(json!({"ok": true})))
+    Ok(Json(Done::OK))
 }

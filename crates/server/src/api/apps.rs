@@ -1,66 +1,160 @@
 //! Mini-programs, their versions, whitelists and releases.
 
-use axum::body::Bytes;
+use axum::Json;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::response::Response;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
+use super::bodies::{DomainsReviewed, Done, ExplainBody, Preview, ReleaseBody, StepBody};
+use super::review::Paged;
+use super::routes::{OptionalJson, Routes, ZipBody, get, post, put};
 use super::{ApiResult, Authed};
 use crate::gray::{Context, HostVersion, Rule};
 use crate::platform::apps::NewApp;
 use crate::platform::review::VersionFilter;
-use crate::platform::{Error, Platform, Upload};
+use crate::platform::{AppDetail, AppSummary, DomainChange, Error, Platform, Upload, VersionRow};
 use crate::report::Domains;
+use crate::stats::Summary;
 use crate::workflow::Step;
 
-pub fn routes(max_upload: usize) -> Router<Platform> {
-    Router::new()
-        .route("/api/v1/apps", get(list).post(create))
-        .route("/api/v1/apps/{app_id}", get(detail))
-        .route("/api/v1/apps/{app_id}/domains", put(propose_domains))
+pub fn routes(max_upload: usize) -> Routes<Platform> {
+    Routes::default()
         .route(
-            "/api/v1/apps/{app_id}/domains/{verdict}",
-            post(review_domains),
+            get("/api/v1/apps", "apps", "Mini-programs visible to the caller"),
+            list,
+        )
+        .route(post("/api/v1/apps", "apps", "Create a mini-program"), create)
+        .route(
+            get(
+                "/api/v1/apps/{app_id}",
+                "apps",
+                "A mini-program: whitelists, pending whitelist change, release",
+            ),
+            detail,
         )
         .route(
-            "/api/v1/apps/{app_id}/versions",
-            get(versions)
-                .post(upload)
-                .layer(DefaultBodyLimit::max(max_upload.saturating_add(1))),
+            put(
+                "/api/v1/apps/{app_id}/domains",
+                "apps",
+                "Propose whitelists (reviewed before they apply)",
+            ),
+            propose_domains,
         )
-        .route("/api/v1/apps/{app_id}/versions/{code}", get(version))
-        .route("/api/v1/apps/{app_id}/versions/{code}/{step}", post(step))
-        .route("/api/v1/apps/{app_id}/rollback", post(rollback))
-        .route("/api/v1/apps/{app_id}/promote", post(promote))
-        .route("/api/v1/apps/{app_id}/takedown", post(takedown))
-        .route("/api/v1/apps/{app_id}/restore", post(restore))
-        .route("/api/v1/apps/{app_id}/release", put(set_release))
-        .route("/api/v1/apps/{app_id}/explain", get(explain))
-        .route("/api/v1/apps/{app_id}/stats", get(stats))
+        .route(
+            post(
+                "/api/v1/apps/{app_id}/domains/{verdict}",
+                "apps",
+                "Approve or reject (with a reason) the pending whitelist change; verdict is approve or reject",
+            ),
+            review_domains,
+        )
+        .route(
+            get(
+                "/api/v1/apps/{app_id}/versions",
+                "versions",
+                "Versions, newest first",
+            ),
+            versions,
+        )
+        .route_with(
+            post(
+                "/api/v1/apps/{app_id}/versions",
+                "versions",
+                "Upload a version: the body is a ZIP; query kind=source|package, version_code, version_name, note",
+            )
+            .body_note("the project's source, or a package from cove build"),
+            upload,
+            |r| r.layer(DefaultBodyLimit::max(max_upload.saturating_add(1))),
+        )
+        .route(
+            get(
+                "/api/v1/apps/{app_id}/versions/{code}",
+                "versions",
+                "A version with its review report and compiler warnings",
+            ),
+            version,
+        )
+        .route(
+            post(
+                "/api/v1/apps/{app_id}/versions/{code}/{step}",
+                "versions",
+                "Take a step: submit, approve, reject (with a reason), publish, publish-gray; or preview, which opens the version in the simulator and answers {url}",
+            )
+            .body_note("{reason} (reject only), {comment, report_digest} (approve)"),
+            step,
+        )
+        .route(
+            post(
+                "/api/v1/apps/{app_id}/rollback",
+                "release",
+                "Make an earlier published version live, re-signed as a rollback",
+            ),
+            rollback,
+        )
+        .route(
+            post(
+                "/api/v1/apps/{app_id}/promote",
+                "release",
+                "Make a version published as gray live for everyone",
+            ),
+            promote,
+        )
+        .route(
+            post(
+                "/api/v1/apps/{app_id}/takedown",
+                "release",
+                "Stop delivery at once",
+            ),
+            takedown,
+        )
+        .route(
+            post("/api/v1/apps/{app_id}/restore", "release", "Undo a takedown"),
+            restore,
+        )
+        .route(
+            put(
+                "/api/v1/apps/{app_id}/release",
+                "release",
+                "Replace the gray rules (evaluated in order)",
+            ),
+            set_release,
+        )
+        .route(
+            get(
+                "/api/v1/apps/{app_id}/explain",
+                "release",
+                "Which version a user gets and why; query user_id, host_version, platform, tags, at",
+            ),
+            explain,
+        )
+        .route(
+            get(
+                "/api/v1/apps/{app_id}/stats",
+                "statistics",
+                "Launches, users, errors and failing APIs per day and version; query days",
+            ),
+            stats,
+        )
 }
 
-async fn list(State(p): State<Platform>, Authed(who): Authed) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(p.apps(&who).await?)))
+async fn list(State(p): State<Platform>, Authed(who): Authed) -> ApiResult<Json<Vec<AppSummary>>> {
+    Ok(Json(p.apps(&who).await?))
 }
 
 async fn create(
     State(p): State<Platform>,
     Authed(who): Authed,
     Json(body): Json<NewApp>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(p.create_app(Some(&who), &body).await?)))
+) -> ApiResult<Json<AppSummary>> {
+    Ok(Json(p.create_app(Some(&who), &body).await?))
 }
 
 async fn detail(
     State(p): State<Platform>,
     Authed(who): Authed,
     Path(app_id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(p.app(&who, &app_id).await?)))
+) -> ApiResult<Json<AppDetail>> {
+    Ok(Json(p.app(&who, &app_id).await?))
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -73,10 +167,8 @@ async fn propose_domains(
     Authed(who): Authed,
     Path(app_id): Path<String>,
     Json(body): Json<DomainsBody>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(
-        p.propose_domains(&who, &app_id, &body.domains).await?
-    )))
+) -> ApiResult<Json<DomainChange>> {
+    Ok(Json(p.propose_domains(&who, &app_id, &body.domains).await?))
 }
 
 #[derive(Deserialize, Default, JsonSchema)]
@@ -91,29 +183,19 @@ pub(super) struct Reason {
     report_digest: Option<String>,
 }
 
-/// An optional JSON body (`{}` or nothing).
-fn reason(body: &Bytes) -> ApiResult<Reason> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Reason::default());
-    }
-    serde_json::from_slice(body).map_err(|e| Error::invalid("bad_request", e.to_string()).into())
-}
-
 async fn review_domains(
     State(p): State<Platform>,
     Authed(who): Authed,
     Path((app_id, verdict)): Path<(String, String)>,
-    body: Bytes,
-) -> ApiResult<Json<Value>> {
+    OptionalJson(r): OptionalJson<Reason>,
+) -> ApiResult<Json<DomainsReviewed>> {
     let approve = match verdict.as_str() {
         "approve" => true,
         "reject" => false,
         _ => return Err(Error::NotFound(format!("no domain review step {verdict:?}")).into()),
     };
-    let r = reason(&body)?;
-    Ok(Json(
-        json!({"domains": p.review_domains(&who, &app_id, approve, &r.reason).await?}),
-    ))
+    let domains = p.review_domains(&who, &app_id, approve, &r.reason).await?;
+    Ok(Json(DomainsReviewed { domains }))
 }
 
 /// `GET /api/v1/apps/{app_id}/versions?state=&uploader=&q=&limit=&offset=`: newest first,
@@ -123,10 +205,8 @@ async fn versions(
     Authed(who): Authed,
     Path(app_id): Path<String>,
     Query(f): Query<VersionFilter>,
-) -> ApiResult<Response> {
-    Ok(super::review::paged(
-        p.version_page(&who, &app_id, &f).await?,
-    ))
+) -> ApiResult<Paged<VersionRow>> {
+    Ok(Paged(p.version_page(&who, &app_id, &f).await?))
 }
 
 /// `POST /api/v1/apps/{app_id}/versions?kind=source|package&version_code=&version_name=&note=`
@@ -136,8 +216,8 @@ async fn upload(
     Authed(who): Authed,
     Path(app_id): Path<String>,
     Query(up): Query<Upload>,
-    body: Bytes,
-) -> ApiResult<Json<Value>> {
+    ZipBody(body): ZipBody,
+) -> ApiResult<Json<VersionRow>> {
     let limit = p.settings.upload.max_upload;
     if body.len() as u64 > limit {
         return Err(crate::upload::UploadError::TooLarge {
@@ -146,28 +226,26 @@ async fn upload(
         }
         .into());
     }
-    Ok(Json(json!(
-        p.upload(&who, &app_id, body.to_vec(), &up).await?
-    )))
+    Ok(Json(p.upload(&who, &app_id, body.to_vec(), &up).await?))
 }
 
 async fn version(
     State(p): State<Platform>,
     Authed(who): Authed,
     Path((app_id, code)): Path<(String, u64)>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(p.version(&who, &app_id, code).await?)))
+) -> ApiResult<Json<VersionRow>> {
+    Ok(Json(p.version(&who, &app_id, code).await?))
 }
 
 async fn step(
     State(p): State<Platform>,
     Authed(who): Authed,
     Path((app_id, code, step)): Path<(String, u64, String)>,
-    body: Bytes,
-) -> ApiResult<Json<Value>> {
-    let r = reason(&body)?;
+    OptionalJson(r): OptionalJson<Reason>,
+) -> ApiResult<Json<StepBody>> {
     if step == "preview" {
-        return Ok(Json(json!({"url": p.preview(&who, &app_id, code).await?})));
+        let url = p.preview(&who, &app_id, code).await?;
+        return Ok(Json(StepBody::Preview(Preview { url })));
     }
     let v = match step.as_str() {
         "submit" => p.step(&who, &app_id, code, Step::Submit).await?,
@@ -183,7 +261,7 @@ async fn step(
         "publish-gray" => p.publish(&who, &app_id, code, true).await?,
         _ => return Err(Error::NotFound(format!("no version step {step:?}")).into()),
     };
-    Ok(Json(json!(v)))
+    Ok(Json(StepBody::Version(Box::new(v))))
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -196,10 +274,9 @@ async fn rollback(
     Authed(who): Authed,
     Path(app_id): Path<String>,
     Json(body): Json<RollbackBody>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        json!({"release": p.rollback(&who, &app_id, body.version_code).await?}),
-    ))
+) -> ApiResult<Json<ReleaseBody>> {
+    let release = p.rollback(&who, &app_id, body.version_code).await?;
+    Ok(Json(ReleaseBody { release }))
 }
 
 async fn promote(
@@ -207,29 +284,28 @@ async fn promote(
     Authed(who): Authed,
     Path(app_id): Path<String>,
     Json(body): Json<RollbackBody>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        json!({"release": p.promote(&who, &app_id, body.version_code).await?}),
-    ))
+) -> ApiResult<Json<ReleaseBody>> {
+    let release = p.promote(&who, &app_id, body.version_code).await?;
+    Ok(Json(ReleaseBody { release }))
 }
 
 async fn takedown(
     State(p): State<Platform>,
     Authed(who): Authed,
     Path(app_id): Path<String>,
-    body: Bytes,
-) -> ApiResult<Json<Value>> {
-    p.takedown(&who, &app_id, &reason(&body)?.reason).await?;
-    Ok(Json(json!({"ok": true})))
+    OptionalJson(r): OptionalJson<Reason>,
+) -> ApiResult<Json<Done>> {
+    p.takedown(&who, &app_id, &r.reason).await?;
+    Ok(Json(Done::OK))
 }
 
 async fn restore(
     State(p): State<Platform>,
     Authed(who): Authed,
     Path(app_id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Done>> {
     p.restore(&who, &app_id).await?;
-    Ok(Json(json!({"ok": true})))
+    Ok(Json(Done::OK))
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -242,10 +318,9 @@ async fn set_release(
     Authed(who): Authed,
     Path(app_id): Path<String>,
     Json(body): Json<RulesBody>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        json!({"release": p.set_rules(&who, &app_id, body.rules).await?}),
-    ))
+) -> ApiResult<Json<ReleaseBody>> {
+    let release = p.set_rules(&who, &app_id, body.rules).await?;
+    Ok(Json(ReleaseBody { release }))
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -272,7 +347,7 @@ async fn explain(
     Authed(who): Authed,
     Path(app_id): Path<String>,
     Query(q): Query<ExplainQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ExplainBody>> {
     let host_version = q
         .host_version
         .as_deref()
@@ -301,7 +376,7 @@ async fn explain(
         })?),
         None => None,
     };
-    Ok(Json(json!(p.explain(&who, &app_id, host, &ctx).await?)))
+    Ok(Json(p.explain(&who, &app_id, host, &ctx).await?.into()))
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -319,6 +394,6 @@ async fn stats(
     Authed(who): Authed,
     Path(app_id): Path<String>,
     Query(q): Query<StatsQuery>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(p.stats(&who, &app_id, q.days).await?)))
+) -> ApiResult<Json<Summary>> {
+    Ok(Json(p.stats(&who, &app_id, q.days).await?))
 }

@@ -1,28 +1,43 @@
 //! The audit log: filtered (`actor`, `action`, `from`, `to`), paged, as JSON or as a CSV
 //! export (`format=csv`), and the chain check.
 
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
+use super::bodies::AuditVerify;
+use super::routes::{Answer, JSON, Op, Routes, get, of};
 use super::{ApiResult, Authed};
 use crate::audit::Entry;
 use crate::platform::audit_query::{AuditFilter, MAX_AUDIT_ROWS};
 use crate::platform::{Error, Platform};
 
-pub fn routes() -> Router<Platform> {
-    Router::new()
-        .route("/api/v1/audit", get(audit))
-        .route("/api/v1/audit/verify", get(audit_verify))
+pub fn routes() -> Routes<Platform> {
+    Routes::default()
+        .route(
+            get(
+                "/api/v1/audit",
+                "audit",
+                "The newest audit entries; query limit",
+            ),
+            audit,
+        )
+        .route(
+            get(
+                "/api/v1/audit/verify",
+                "audit",
+                "Verify the audit log's hash chain",
+            ),
+            audit_verify,
+        )
 }
 
 /// Read apart from [`AuditFilter`]: `serde(flatten)` would hand the query's numbers over as
 /// strings.
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct Format {
     /// `json` (default) or `csv`.
     #[serde(default)]
@@ -36,7 +51,7 @@ async fn audit(
     Authed(who): Authed,
     Query(filter): Query<AuditFilter>,
     Query(q): Query<Format>,
-) -> ApiResult<Response> {
+) -> ApiResult<AuditAnswer> {
     let csv = match q.format.as_deref().unwrap_or("json") {
         "json" => false,
         "csv" => true,
@@ -48,38 +63,66 @@ async fn audit(
     };
     let default_limit = if csv { MAX_AUDIT_ROWS } else { 100 };
     let (entries, total) = p.audit_query(&who, &filter, default_limit).await?;
-    let mut res = if csv {
-        (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"cove-audit.csv\"",
-                ),
-            ],
-            to_csv(&entries),
-        )
-            .into_response()
-    } else {
-        Json(json!(entries)).into_response()
-    };
-    res.headers_mut().insert(
-        "x-total-count",
-        HeaderValue::from_str(&total.to_string()).expect("digits"),
-    );
-    Ok(res)
+    Ok(AuditAnswer {
+        entries,
+        total,
+        csv,
+    })
 }
 
-async fn audit_verify(State(p): State<Platform>, Authed(who): Authed) -> ApiResult<Json<Value>> {
+/// The entries as JSON (what the document describes) or as the CSV export, with the total
+/// matching in `X-Total-Count`.
+struct AuditAnswer {
+    entries: Vec<Entry>,
+    total: u64,
+    csv: bool,
+}
+
+impl IntoResponse for AuditAnswer {
+    fn into_response(self) -> Response {
+        let mut res = if self.csv {
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"cove-audit.csv\"",
+                    ),
+                ],
+                to_csv(&self.entries),
+            )
+                .into_response()
+        } else {
+            Json(self.entries).into_response()
+        };
+        res.headers_mut()
+            .insert("x-total-count", HeaderValue::from(self.total));
+        res
+    }
+}
+
+impl Answer for AuditAnswer {
+    fn describe(op: &mut Op) {
+        op.answer = (of::<Vec<Entry>>, JSON);
+    }
+}
+
+async fn audit_verify(
+    State(p): State<Platform>,
+    Authed(who): Authed,
+) -> ApiResult<Json<AuditVerify>> {
     Ok(Json(match p.audit_verify(&who).await? {
-        Ok(v) => json!({
-            "ok": true,
-            "rows": v.entries,
-            "anchors": v.anchors,
-            "anchored_to": v.latest.as_ref().map(|a| a.seq),
-            "summary": v.to_string(),
-        }),
-        Err(b) => json!({"ok": false, "broken": b.to_string()}),
+        Ok(v) => AuditVerify::Whole {
+            ok: true,
+            rows: v.entries,
+            anchors: v.anchors as u64,
+            anchored_to: v.latest.as_ref().map(|a| a.seq),
+            summary: v.to_string(),
+        },
+        Err(b) => AuditVerify::Broken {
+            ok: false,
+            broken: b.to_string(),
+        },
     }))
 }
 

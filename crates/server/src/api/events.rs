@@ -2,46 +2,53 @@
 //! every SDK request, counted into the statistics ([`crate::stats`]). Events for mini-programs
 //! the host app may not load are dropped and reported, never counted.
 
-use axum::Router;
-use axum::body::Bytes;
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use serde_json::json;
 
+use super::bodies::{ErrorBody, EventsBody};
+use super::routes::{Routes, SdkBody, post};
 use crate::platform::Platform;
-use crate::sdk::{self, Catalog as _, Sdk, auth_error, error};
+use crate::sdk::{self, Catalog as _, Sdk, SdkError};
 use crate::stats;
 
 #[derive(Clone)]
-struct Events {
-    platform: Platform,
-    sdk: Sdk,
+pub(crate) struct Events {
+    pub platform: Platform,
+    pub sdk: Sdk,
 }
 
-pub fn routes(platform: Platform, sdk: Sdk) -> Router {
-    Router::new()
-        .route("/sdk/v1/events", post(events))
-        .with_state(Events { platform, sdk })
+pub(crate) fn routes() -> Routes<Events> {
+    Routes::default().route(
+        post(
+            "/sdk/v1/events",
+            "sdk",
+            "A batch of launch, error and API-call events",
+        ),
+        events,
+    )
 }
 
-async fn events(State(s): State<Events>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
-    let host = match sdk::admit(&s.sdk, &headers, &uri, &body).await {
-        Ok(h) => h,
-        Err(e) => return auth_error(e),
-    };
+async fn events(
+    State(s): State<Events>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: SdkBody<EventsBody>,
+) -> Result<Json<stats::Recorded>, SdkError> {
+    let host = sdk::admit(&s.sdk, &headers, &uri, &body.bytes)
+        .await
+        .map_err(SdkError::auth)?;
     let now_ms = (s.sdk.clock)() * 1000;
-    let batch = match stats::parse_batch(&body, now_ms) {
-        Ok(b) => b,
-        Err(e) => {
-            return (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                axum::Json(json!({"code": e.code(), "message": e.to_string(), "index": e.index()})),
-            )
-                .into_response();
-        }
-    };
+    // Read by the batch parser, which bounds what a schema cannot (sizes, clock skew).
+    let batch = stats::parse_batch(&body.bytes, now_ms).map_err(|e| {
+        SdkError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorBody {
+                index: Some(e.index()),
+                ..ErrorBody::new(e.code(), e.to_string())
+            },
+        )
+    })?;
     let catalog = s.platform.catalog.clone();
     let allowed = move |app_id: &str| catalog.app_on_host(host.id, app_id).is_some();
     match stats::record(
@@ -53,17 +60,19 @@ async fn events(State(s): State<Events>, headers: HeaderMap, uri: Uri, body: Byt
     )
     .await
     {
-        Ok(r) => axum::Json(json!({"recorded": r.recorded, "dropped": r.dropped})).into_response(),
-        Err(e) if e.is_client_error() => {
-            error(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
-        }
+        Ok(r) => Ok(Json(r)),
+        Err(e) if e.is_client_error() => Err(SdkError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            e.code(),
+            e.to_string(),
+        )),
         Err(e) => {
             tracing::error!("events: {e}");
-            error(
+            Err(SdkError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "internal error; see the server log",
-            )
+            ))
         }
     }
 }

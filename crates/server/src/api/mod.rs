@@ -11,23 +11,26 @@ mod accounts;
 mod apps;
 mod audit;
 pub mod bodies;
+pub mod cookies;
 pub mod events;
 mod hosts;
 pub mod openapi;
 mod review;
+pub mod routes;
 
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use serde_json::json;
 
+use self::bodies::ErrorBody;
+pub use self::cookies::SESSION_COOKIE;
+use self::routes::{Op, Routes};
 use crate::platform::{Actor, Error, Platform};
 
-pub const SESSION_COOKIE: &str = "cove_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// An error as the API answers it.
@@ -65,7 +68,7 @@ impl IntoResponse for ApiError {
             tracing::warn!("database busy: {e}");
             let mut res = (
                 status,
-                Json(json!({"code": "busy", "message": "the server is busy; try again"})),
+                Json(ErrorBody::new("busy", "the server is busy; try again")),
             )
                 .into_response();
             res.headers_mut()
@@ -79,7 +82,7 @@ impl IntoResponse for ApiError {
         } else {
             e.to_string()
         };
-        let mut res = (status, Json(json!({"code": e.code(), "message": message}))).into_response();
+        let mut res = (status, Json(ErrorBody::new(e.code(), message))).into_response();
         if let Error::RateLimited(wait) = e
             && let Ok(v) = wait.to_string().parse()
         {
@@ -90,18 +93,6 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
-
-pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|kv| {
-            let (k, v) = kv.trim().split_once('=')?;
-            (k == name).then_some(v)
-        })
-}
 
 /// The caller, signed in by session cookie (CSRF-checked on writes) or API token.
 ///
@@ -137,9 +128,10 @@ async fn authenticate(parts: &Parts, p: &Platform) -> Result<(Actor, Option<Stri
             .ok_or(Error::Unauthenticated)?;
         (user, None)
     } else {
-        let session = cookie(&parts.headers, SESSION_COOKIE).ok_or(Error::Unauthenticated)?;
+        let session =
+            cookies::read(&parts.headers, SESSION_COOKIE).ok_or(Error::Unauthenticated)?;
         let user = p
-            .session_user(session)
+            .session_user(&session)
             .await?
             .ok_or(Error::Unauthenticated)?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
@@ -149,14 +141,14 @@ async fn authenticate(parts: &Parts, p: &Platform) -> Result<(Actor, Option<Stri
                 .get(CSRF_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            if !p.csrf_ok(session, token) {
+            if !p.csrf_ok(&session, token) {
                 return Err(Error::Forbidden(
                     "missing or wrong X-CSRF-Token for this session".into(),
                 )
                 .into());
             }
         }
-        (user, Some(session.to_string()))
+        (user, Some(session))
     };
     if user.must_change_password && !allowed_before_password_change(&parts.method, parts.uri.path())
     {
@@ -229,20 +221,97 @@ async fn json_errors(res: Response) -> Response {
     };
     (
         status,
-        Json(json!({"code": code, "message": String::from_utf8_lossy(&bytes)})),
+        Json(ErrorBody::new(code, String::from_utf8_lossy(&bytes))),
     )
         .into_response()
 }
 
-/// The whole API (without the SDK and download routes, which [`crate::serve`] adds).
-pub fn router(platform: Platform) -> Router {
-    Router::new()
+/// The routes of the API proper (state: the platform), `/openapi.json` included.
+fn api_routes(max_upload: usize) -> Routes<Platform> {
+    Routes::default()
         .merge(accounts::routes())
         .merge(hosts::routes())
         .merge(audit::routes())
         .merge(review::routes())
-        .merge(apps::routes(platform.settings.upload.max_upload as usize))
-        .route("/openapi.json", axum::routing::get(openapi::document))
+        .merge(apps::routes(max_upload))
+        .route(
+            routes::get("/openapi.json", "meta", "This document"),
+            openapi::document,
+        )
+}
+
+/// The whole API (without the SDK and download routes, which [`crate::serve`] adds).
+pub fn router(platform: Platform) -> Router {
+    let max_upload = platform.settings.upload.max_upload as usize;
+    api_router(api_routes(max_upload), platform)
+}
+
+fn api_router(routes: Routes<Platform>, platform: Platform) -> Router {
+    let (router, _) = routes.into_parts();
+    router
         .layer(axum::middleware::map_response(json_errors))
         .with_state(platform)
+}
+
+/// The HTTP surface but the console's pages, each part before its state: what
+/// [`crate::serve::router`] serves and `/openapi.json` describes, from the same
+/// registrations.
+pub(crate) struct Surface {
+    pub api: Routes<Platform>,
+    pub events: Routes<events::Events>,
+    pub sdk: Routes<crate::sdk::Sdk>,
+    pub downloads: Routes<crate::download::Gate>,
+}
+
+impl Surface {
+    pub fn new(max_upload: usize) -> Surface {
+        Surface {
+            api: api_routes(max_upload),
+            events: events::routes(),
+            sdk: crate::sdk::routes(),
+            downloads: crate::download::routes(),
+        }
+    }
+
+    /// One router, with each part's state.
+    pub fn router(
+        self,
+        platform: Platform,
+        sdk: crate::sdk::Sdk,
+        gate: crate::download::Gate,
+    ) -> Router {
+        let Surface {
+            api,
+            events,
+            sdk: sdk_routes,
+            downloads,
+        } = self;
+        Router::new()
+            .merge(events.with_state(events::Events {
+                platform: platform.clone(),
+                sdk: sdk.clone(),
+            }))
+            .merge(api_router(api, platform))
+            .merge(sdk_routes.with_state(sdk))
+            .merge(downloads.with_state(gate))
+    }
+
+    pub fn operations(self) -> Vec<Op> {
+        let Surface {
+            api,
+            events,
+            sdk,
+            downloads,
+        } = self;
+        let mut ops = api.into_parts().1;
+        ops.extend(events.into_parts().1);
+        ops.extend(sdk.into_parts().1);
+        ops.extend(downloads.into_parts().1);
+        ops
+    }
+}
+
+/// Every operation of the HTTP surface: what `/openapi.json` describes.
+pub fn operations() -> Vec<Op> {
+    Surface::new(0).operations()
 }

@@ -1,771 +1,22 @@
-//! `GET /openapi.json`: the API's OpenAPI 3.1 document, built from one route table. A test
-//! sends a request to every row and checks the router answers it, so the table cannot name a
-//! route that does not exist.
+//! `GET /openapi.json`: the API's OpenAPI 3.1 document, generated from the router. Each
+//! route is registered with its handler ([`super::routes::Routes`]), and the handler's types
+//! give the operation: its authentication (the `Authed`, `SessionAuthed` or `SdkBody`
+//! argument), query parameters (`Query<T>`), request body (`Json<T>`, `OptionalJson<T>`,
+//! `ZipBody`, `SdkBody<T>`) and answer (`Json<T>`, `Paged<T>`, `PackageBytes`). So the
+//! document lists exactly the routes the server answers, and a route whose body or answer
+//! has no schema does not compile.
 //!
-//! The bodies' JSON Schemas (draft 2020-12, as OpenAPI 3.1 uses) are derived with `schemars`
-//! from the types the handlers read and write, so the document follows the code. They live in
-//! a second table, [`BODIES`], keyed by method and path, so that [`ROUTES`]' rows keep their
-//! shape; [`undescribed`] lists the routes that have none yet, and a test fails on any.
+//! The schemas (JSON Schema draft 2020-12, as OpenAPI 3.1 uses) are derived with `schemars`
+//! from those types; the full-flow test checks every real answer against them.
 
 use axum::Json;
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::bodies::{
-    AuditVerify, Capabilities, DomainsReviewed, Done, ErrorBody, EventsBody, NewHostBody,
-    PasswordChanged, ReleaseBody, Resolved, SessionBody, StepBody, TokenBody,
-};
-use super::{accounts, apps, hosts};
-use crate::audit::Entry;
-use crate::gray::Decision;
-use crate::platform::apps::NewApp;
-use crate::platform::review::QueueItem;
-use crate::platform::{
-    AppDetail, AppSummary, DomainChange, Host, NewHost, Org, Upload, User, VersionRow,
-};
-use crate::platform::{RotatedSecret, TokenInfo};
-use crate::sdk::{Grants, ResolveRequest};
-use crate::stats::{Recorded, Summary};
-
-/// How a route authenticates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Auth {
-    None,
-    /// Session cookie (with CSRF on writes) or API token.
-    User,
-    /// The SDK's HMAC signature headers.
-    Sdk,
-}
-
-/// (method, path, tag, auth, summary, request body: (media type, description))
-pub type Route = (
-    &'static str,
-    &'static str,
-    &'static str,
-    Auth,
-    &'static str,
-    Option<(&'static str, &'static str)>,
-);
-
-const JSON: &str = "application/json";
-
-pub const ROUTES: &[Route] = &[
-    (
-        "post",
-        "/api/v1/session",
-        "accounts",
-        Auth::None,
-        "Sign in; sets the session cookie and returns the CSRF token",
-        Some((JSON, "{username, password}")),
-    ),
-    (
-        "get",
-        "/api/v1/session",
-        "accounts",
-        Auth::User,
-        "The signed-in user and the session's CSRF token",
-        None,
-    ),
-    (
-        "delete",
-        "/api/v1/session",
-        "accounts",
-        Auth::User,
-        "Sign out",
-        None,
-    ),
-    (
-        "post",
-        "/api/v1/tokens",
-        "accounts",
-        Auth::User,
-        "A new API token for CI (shown once)",
-        Some((JSON, "{name}")),
-    ),
-    (
-        "get",
-        "/api/v1/orgs",
-        "accounts",
-        Auth::User,
-        "Organisations visible to the caller",
-        None,
-    ),
-    (
-        "post",
-        "/api/v1/orgs",
-        "accounts",
-        Auth::User,
-        "Create a partner organisation",
-        Some((JSON, "{name}")),
-    ),
-    (
-        "get",
-        "/api/v1/orgs/{org}/users",
-        "accounts",
-        Auth::User,
-        "An organisation's users",
-        None,
-    ),
-    (
-        "post",
-        "/api/v1/orgs/{org}/users",
-        "accounts",
-        Auth::User,
-        "Create a user",
-        Some((
-            JSON,
-            "{username, password, roles: [admin|reviewer|developer|operator|read_only]}",
-        )),
-    ),
-    (
-        "get",
-        "/api/v1/hosts",
-        "hosts",
-        Auth::User,
-        "Host apps with their grants",
-        None,
-    ),
-    (
-        "post",
-        "/api/v1/hosts",
-        "hosts",
-        Auth::User,
-        "Register a host app; the answer holds its SDK secret, shown once",
-        Some((JSON, "{name, platforms, sealing_key?}")),
-    ),
-    (
-        "put",
-        "/api/v1/hosts/{host}/apps/{app_id}",
-        "hosts",
-        Auth::User,
-        "Let a host app load a mini-program, with its grants",
-        Some((JSON, "{apis: [...], host_apis: [...]}")),
-    ),
-    (
-        "delete",
-        "/api/v1/hosts/{host}/apps/{app_id}",
-        "hosts",
-        Auth::User,
-        "Stop a host app loading a mini-program",
-        None,
-    ),
-    (
-        "get",
-        "/api/v1/apps",
-        "apps",
-        Auth::User,
-        "Mini-programs visible to the caller",
-        None,
-    ),
-    (
-        "post",
-        "/api/v1/apps",
-        "apps",
-        Auth::User,
-        "Create a mini-program",
-        Some((JSON, "{app_id, name, category, icon, org_id}")),
-    ),
-    (
-        "get",
-        "/api/v1/apps/{app_id}",
-        "apps",
-        Auth::User,
-        "A mini-program: whitelists, pending whitelist change, release",
-        None,
-    ),
-    (
-        "put",
-        "/api/v1/apps/{app_id}/domains",
-        "apps",
-        Auth::User,
-        "Propose whitelists (reviewed before they apply)",
-        Some((
-            JSON,
-            "{domains: {request, socket, upload, download, web_view}}",
-        )),
-    ),
-    (
-        "post",
-        "/api/v1/apps/{app_id}/domains/{verdict}",
-        "apps",
-        Auth::User,
-        "Approve or reject (with a reason) the pending whitelist change; verdict is approve or reject",
-        Some((JSON, "{reason}")),
-    ),
-    (
-        "get",
-        "/api/v1/apps/{app_id}/versions",
-        "versions",
-        Auth::User,
-        "Versions, newest first",
-        None,
-    ),
-    (
-        "post",
-        "/api/v1/apps/{app_id}/versions",
-        "versions",
-        Auth::User,
-        "Upload a version: the body is a ZIP; query kind=source|package, version_code, version_name, note",
-        Some((
-            "application/zip",
-            "the project's source, or a package from cove build",
-        )),
-    ),
-    (
-        "get",
-        "/api/v1/apps/{app_id}/versions/{code}",
-        "versions",
-        Auth::User,
-        "A version with its review report and compiler warnings",
-        None,
-    ),
-    (
-        "post",
-        "/api/v1/apps/{app_id}/versions/{code}/{step}",
-        "versions",
-        Auth::User,
-        "Take a step: submit, approve, reject (with a reason), publish, publish-gray; or preview, which opens the version in the simulator and answers {url}",
-        Some((JSON, "{reason} (reject only)")),
-    ),
-    (
-        "post",
-        "/api/v1/apps/{app_id}/rollback",
-        "release",
-        Auth::User,
-        "Make an earlier published version live, re-signed as a rollback",
-        Some((JSON, "{version_code}")),
-    ),
-    (
-        "post",
-        "/api/v1/apps/{app_id}/promote",
-        "release",
-        Auth::User,
-        "Make a version published as gray live for everyone",
-        Some((JSON, "{version_code}")),
-    ),
-    (
-        "post",
-        "/api/v1/apps/{app_id}/takedown",
-        "release",
-        Auth::User,
-        "Stop delivery at once",
-        Some((JSON, "{reason}")),
-    ),
-    (
-        "post",
-        "/api/v1/apps/{app_id}/restore",
-        "release",
-        Auth::User,
-        "Undo a takedown",
-        None,
-    ),
-    (
-        "put",
-        "/api/v1/apps/{app_id}/release",
-        "release",
-        Auth::User,
-        "Replace the gray rules (evaluated in order)",
-        Some((JSON, "{rules: [{id, version_code, conditions: [...]}]}")),
-    ),
-    (
-        "get",
-        "/api/v1/apps/{app_id}/explain",
-        "release",
-        Auth::User,
-        "Which version a user gets and why; query user_id, host_version, platform, tags, at",
-        None,
-    ),
-    (
-        "get",
-        "/api/v1/apps/{app_id}/stats",
-        "statistics",
-        Auth::User,
-        "Launches, users, errors and failing APIs per day and version; query days",
-        None,
-    ),
-    (
-        "get",
-        "/api/v1/audit",
-        "audit",
-        Auth::User,
-        "The newest audit entries; query limit",
-        None,
-    ),
-    (
-        "get",
-        "/api/v1/audit/verify",
-        "audit",
-        Auth::User,
-        "Verify the audit log's hash chain",
-        None,
-    ),
-    (
-        "post",
-        "/sdk/v1/resolve",
-        "sdk",
-        Auth::Sdk,
-        "Which version this user gets on this host, with its package, signature and policy",
-        Some((JSON, "{app_id, user_id, host_version?, platform?, tags?}")),
-    ),
-    (
-        "post",
-        "/sdk/v1/events",
-        "sdk",
-        Auth::Sdk,
-        "A batch of launch, error and API-call events",
-        Some((JSON, "{events: [...]}")),
-    ),
-    (
-        "get",
-        "/packages/{id}",
-        "sdk",
-        Auth::None,
-        "A delivered package by its SHA-256, with the ticket (host, expires, sig) resolve put in its URL: immutable, with ETag and HTTP ranges",
-        None,
-    ),
-    (
-        "get",
-        "/openapi.json",
-        "meta",
-        Auth::None,
-        "This document",
-        None,
-    ),
-    (
-        "put",
-        "/api/v1/session/password",
-        "accounts",
-        Auth::User,
-        "Change your own password (session only); the one call allowed while must_change_password is set",
-        Some((JSON, "{current, new}")),
-    ),
-    (
-        "get",
-        "/api/v1/tokens",
-        "accounts",
-        Auth::User,
-        "Your API tokens: id, name, scope, created, expires, last used (never the secret); session only",
-        None,
-    ),
-    (
-        "delete",
-        "/api/v1/tokens/{id}",
-        "accounts",
-        Auth::User,
-        "Revoke one of your API tokens; session only",
-        None,
-    ),
-    (
-        "put",
-        "/api/v1/users/{id}/roles",
-        "accounts",
-        Auth::User,
-        "Change a user's roles; granting admin waits for a second admin's approval",
-        Some((
-            JSON,
-            "{roles: [admin|reviewer|developer|operator|read_only]}",
-        )),
-    ),
-    (
-        "post",
-        "/api/v1/users/{id}/approve",
-        "accounts",
-        Auth::User,
-        "Approve a pending admin account or admin grant (a second admin, not the requester)",
-        None,
-    ),
-    (
-        "post",
-        "/api/v1/users/{id}/disable",
-        "accounts",
-        Auth::User,
-        "Disable a user: sessions end, tokens stop working",
-        None,
-    ),
-    (
-        "post",
-        "/api/v1/users/{id}/enable",
-        "accounts",
-        Auth::User,
-        "Enable a disabled user again",
-        None,
-    ),
-    (
-        "put",
-        "/api/v1/users/{id}/password",
-        "accounts",
-        Auth::User,
-        "Set a one-time password; the user must change it at the next sign-in",
-        Some((JSON, "{password}")),
-    ),
-    (
-        "post",
-        "/api/v1/hosts/{host}/sdk-secret",
-        "hosts",
-        Auth::User,
-        "Rotate a host app's SDK secret; the old one works for overlap_seconds more (24 h by default)",
-        Some((JSON, "{overlap_seconds?}")),
-    ),
-    (
-        "get",
-        "/api/v1/review-queue",
-        "versions",
-        Auth::User,
-        "Versions in review across the mini-programs the caller may review, oldest submission first; query uploader, q, limit, offset; X-Total-Count header",
-        None,
-    ),
-    (
-        "get",
-        "/api/v1/capabilities",
-        "accounts",
-        Auth::User,
-        "What the caller may do outside one mini-program: {actions: [create_app, review, manage_hosts, view_audit, manage_users]}",
-        None,
-    ),
-];
-
-/// A schema made by the generator: a `$ref` into `components/schemas` for a named type.
-pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
-
-/// A route's request body.
-#[derive(Clone, Copy)]
-pub enum Body {
-    NoBody,
-    Required(SchemaFn),
-    /// May be left out (`{}` or nothing is the same).
-    Optional(SchemaFn),
-}
-
-/// (method, path, query parameters (an object's properties), request body, response body),
-/// one row per row of [`ROUTES`].
-pub type Bodies = (&'static str, &'static str, Option<SchemaFn>, Body, SchemaFn);
-
-fn of<T: JsonSchema + ?Sized>(g: &mut SchemaGenerator) -> Schema {
-    g.subschema_for::<T>()
-}
-
-/// Inline, so that a query struct's properties can become parameters.
-fn inline<T: JsonSchema + ?Sized>(g: &mut SchemaGenerator) -> Schema {
-    T::json_schema(g)
-}
-
-fn zip(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({"type": "string", "contentMediaType": "application/zip"})
-}
-
-fn package(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({
-        "type": "string", "contentMediaType": "application/octet-stream",
-        "description": "The package's bytes (a signed ZIP, or a sealed envelope for a host app that asked for encryption).",
-    })
-}
-
-fn document_schema(_: &mut SchemaGenerator) -> Schema {
-    json_schema!({
-        "type": "object", "required": ["openapi", "info", "paths", "components"],
-        "properties": {"openapi": {"const": "3.1.0"}},
-    })
-}
-
-use Body::{NoBody, Optional, Required};
-
-pub const BODIES: &[Bodies] = &[
-    (
-        "post",
-        "/api/v1/session",
-        None,
-        Required(of::<accounts::Login>),
-        of::<SessionBody>,
-    ),
-    ("get", "/api/v1/session", None, NoBody, of::<SessionBody>),
-    ("delete", "/api/v1/session", None, NoBody, of::<Done>),
-    (
-        "post",
-        "/api/v1/tokens",
-        None,
-        Required(of::<accounts::NewToken>),
-        of::<TokenBody>,
-    ),
-    ("get", "/api/v1/orgs", None, NoBody, of::<Vec<Org>>),
-    (
-        "post",
-        "/api/v1/orgs",
-        None,
-        Required(of::<accounts::NewOrg>),
-        of::<Org>,
-    ),
-    (
-        "get",
-        "/api/v1/orgs/{org}/users",
-        None,
-        NoBody,
-        of::<Vec<User>>,
-    ),
-    (
-        "post",
-        "/api/v1/orgs/{org}/users",
-        None,
-        Required(of::<accounts::NewUser>),
-        of::<User>,
-    ),
-    ("get", "/api/v1/hosts", None, NoBody, of::<Vec<Host>>),
-    (
-        "post",
-        "/api/v1/hosts",
-        None,
-        Required(of::<NewHost>),
-        of::<NewHostBody>,
-    ),
-    (
-        "put",
-        "/api/v1/hosts/{host}/apps/{app_id}",
-        None,
-        Required(of::<Grants>),
-        of::<Done>,
-    ),
-    (
-        "delete",
-        "/api/v1/hosts/{host}/apps/{app_id}",
-        None,
-        NoBody,
-        of::<Done>,
-    ),
-    ("get", "/api/v1/apps", None, NoBody, of::<Vec<AppSummary>>),
-    (
-        "post",
-        "/api/v1/apps",
-        None,
-        Required(of::<NewApp>),
-        of::<AppSummary>,
-    ),
-    (
-        "get",
-        "/api/v1/apps/{app_id}",
-        None,
-        NoBody,
-        of::<AppDetail>,
-    ),
-    (
-        "put",
-        "/api/v1/apps/{app_id}/domains",
-        None,
-        Required(of::<apps::DomainsBody>),
-        of::<DomainChange>,
-    ),
-    (
-        "post",
-        "/api/v1/apps/{app_id}/domains/{verdict}",
-        None,
-        Optional(of::<apps::Reason>),
-        of::<DomainsReviewed>,
-    ),
-    (
-        "get",
-        "/api/v1/apps/{app_id}/versions",
-        Some(inline::<crate::platform::review::VersionFilter>),
-        NoBody,
-        of::<Vec<VersionRow>>,
-    ),
-    (
-        "post",
-        "/api/v1/apps/{app_id}/versions",
-        Some(inline::<Upload>),
-        Required(zip),
-        of::<VersionRow>,
-    ),
-    (
-        "get",
-        "/api/v1/apps/{app_id}/versions/{code}",
-        None,
-        NoBody,
-        of::<VersionRow>,
-    ),
-    (
-        "post",
-        "/api/v1/apps/{app_id}/versions/{code}/{step}",
-        None,
-        Optional(of::<apps::Reason>),
-        of::<StepBody>,
-    ),
-    (
-        "post",
-        "/api/v1/apps/{app_id}/rollback",
-        None,
-        Required(of::<apps::RollbackBody>),
-        of::<ReleaseBody>,
-    ),
-    (
-        "post",
-        "/api/v1/apps/{app_id}/promote",
-        None,
-        Required(of::<apps::RollbackBody>),
-        of::<ReleaseBody>,
-    ),
-    (
-        "post",
-        "/api/v1/apps/{app_id}/takedown",
-        None,
-        Optional(of::<apps::Reason>),
-        of::<Done>,
-    ),
-    (
-        "post",
-        "/api/v1/apps/{app_id}/restore",
-        None,
-        NoBody,
-        of::<Done>,
-    ),
-    (
-        "put",
-        "/api/v1/apps/{app_id}/release",
-        None,
-        Required(of::<apps::RulesBody>),
-        of::<ReleaseBody>,
-    ),
-    (
-        "get",
-        "/api/v1/apps/{app_id}/explain",
-        Some(inline::<apps::ExplainQuery>),
-        NoBody,
-        of::<Decision>,
-    ),
-    (
-        "get",
-        "/api/v1/apps/{app_id}/stats",
-        Some(inline::<apps::StatsQuery>),
-        NoBody,
-        of::<Summary>,
-    ),
-    (
-        "get",
-        "/api/v1/audit",
-        Some(inline::<crate::platform::audit_query::AuditFilter>),
-        NoBody,
-        of::<Vec<Entry>>,
-    ),
-    (
-        "get",
-        "/api/v1/audit/verify",
-        None,
-        NoBody,
-        of::<AuditVerify>,
-    ),
-    (
-        "post",
-        "/sdk/v1/resolve",
-        None,
-        Required(of::<ResolveRequest>),
-        of::<Resolved>,
-    ),
-    (
-        "post",
-        "/sdk/v1/events",
-        None,
-        Required(of::<EventsBody>),
-        of::<Recorded>,
-    ),
-    ("get", "/packages/{id}", None, NoBody, package),
-    ("get", "/openapi.json", None, NoBody, document_schema),
-    (
-        "put",
-        "/api/v1/session/password",
-        None,
-        Required(of::<accounts::PasswordChange>),
-        of::<PasswordChanged>,
-    ),
-    ("get", "/api/v1/tokens", None, NoBody, of::<Vec<TokenInfo>>),
-    ("delete", "/api/v1/tokens/{id}", None, NoBody, of::<Done>),
-    (
-        "put",
-        "/api/v1/users/{id}/roles",
-        None,
-        Required(of::<accounts::Roles>),
-        of::<User>,
-    ),
-    (
-        "post",
-        "/api/v1/users/{id}/approve",
-        None,
-        NoBody,
-        of::<User>,
-    ),
-    (
-        "post",
-        "/api/v1/users/{id}/disable",
-        None,
-        NoBody,
-        of::<User>,
-    ),
-    (
-        "post",
-        "/api/v1/users/{id}/enable",
-        None,
-        NoBody,
-        of::<User>,
-    ),
-    (
-        "put",
-        "/api/v1/users/{id}/password",
-        None,
-        Required(of::<accounts::NewPassword>),
-        of::<User>,
-    ),
-    (
-        "post",
-        "/api/v1/hosts/{host}/sdk-secret",
-        None,
-        Optional(of::<hosts::Rotate>),
-        of::<RotatedSecret>,
-    ),
-    (
-        "get",
-        "/api/v1/review-queue",
-        Some(inline::<crate::platform::review::VersionFilter>),
-        NoBody,
-        of::<Vec<QueueItem>>,
-    ),
-    (
-        "get",
-        "/api/v1/capabilities",
-        None,
-        NoBody,
-        of::<Capabilities>,
-    ),
-];
-
-fn bodies(method: &str, path: &str) -> Option<&'static Bodies> {
-    BODIES.iter().find(|b| b.0 == method && b.1 == path)
-}
-
-/// What the document does not describe yet: `METHOD PATH: what`, one line each. Rows of
-/// [`ROUTES`] without a row in [`BODIES`] (a route added without schemas), a request body
-/// in one table and not the other, and rows of [`BODIES`] for no route.
-pub fn undescribed() -> Vec<String> {
-    let mut out = vec![];
-    for (method, path, _, _, _, body) in ROUTES {
-        let m = method.to_uppercase();
-        match (body, bodies(method, path)) {
-            (_, None) => out.push(format!("{m} {path}: no request or response schema")),
-            (Some(_), Some((_, _, _, NoBody, _))) => {
-                out.push(format!("{m} {path}: takes a body, but no request schema"))
-            }
-            (None, Some((_, _, _, Required(_) | Optional(_), _))) => out.push(format!(
-                "{m} {path}: a request schema, but no body in ROUTES"
-            )),
-            _ => {}
-        }
-    }
-    for (method, path, ..) in BODIES {
-        if !ROUTES.iter().any(|r| r.0 == *method && r.1 == *path) {
-            out.push(format!(
-                "{} {path}: schemas for no route",
-                method.to_uppercase()
-            ));
-        }
-    }
-    out
-}
+use super::bodies::ErrorBody;
+use super::routes::{Auth, Body, JSON, Op};
 
 fn params(path: &str) -> Vec<Value> {
     path.split('/')
@@ -851,15 +102,21 @@ pub fn build() -> Value {
     let error = writes.subschema_for::<ErrorBody>().to_value();
     let mut ops = vec![];
     let mut requests = vec![];
-    for (method, path, tag, auth, summary, body) in ROUTES {
-        let described = bodies(method, path);
-        let response = described.map_or(json!({}), |b| (b.4)(&mut writes).to_value());
-        let media = response["contentMediaType"]
-            .as_str()
-            .unwrap_or(JSON)
-            .to_string();
+    for op in super::operations() {
+        let Op {
+            method,
+            path,
+            tag,
+            summary,
+            auth,
+            query,
+            body,
+            body_note,
+            answer: (answer, media),
+        } = op;
+        let response = answer(&mut writes).to_value();
         let mut parameters = params(path);
-        if let Some(query) = described.and_then(|b| b.2) {
+        for query in query {
             parameters.extend(query_params(&query(&mut reads).to_value()));
         }
         let mut op = json!({
@@ -871,18 +128,19 @@ pub fn build() -> Value {
                 "default": {"description": "An error", "content": {JSON: {"schema": error}}},
             },
         });
-        match auth {
-            Auth::None => op["security"] = json!([]),
-            Auth::User => op["security"] = json!([{"session": [], "csrf": []}, {"token": []}]),
-            Auth::Sdk => op["security"] = json!([{"sdkKey": [], "sdkSignature": []}]),
-        }
-        let request = match described.map(|b| b.3) {
-            Some(Required(f)) => Some((true, f(&mut reads).to_value())),
-            Some(Optional(f)) => Some((false, f(&mut reads).to_value())),
-            _ => body.map(|_| (true, json!({}))),
+        op["security"] = match auth {
+            Auth::None => json!([]),
+            Auth::User => json!([{"session": [], "csrf": []}, {"token": []}]),
+            Auth::Session => json!([{"session": [], "csrf": []}]),
+            Auth::Sdk => json!([{"sdkKey": [], "sdkSignature": []}]),
+        };
+        let request = match body {
+            Body::Required(f, media) => Some((true, media, f(&mut reads).to_value())),
+            Body::Optional(f, media) => Some((false, media, f(&mut reads).to_value())),
+            Body::NoBody => None,
         };
         requests.push(request);
-        ops.push((method, path, body, op));
+        ops.push((method, path, body_note, op));
     }
 
     let mut schemas = writes.take_definitions(true);
@@ -921,13 +179,17 @@ pub fn build() -> Value {
     }
 
     let mut paths = Map::new();
-    for ((method, path, body, mut op), request) in ops.into_iter().zip(requests) {
-        if let (Some((media, description)), Some((required, mut schema))) = (body, request) {
+    for ((method, path, note, mut op), request) in ops.into_iter().zip(requests) {
+        if let Some((required, media, mut schema)) = request {
             rename_refs(&mut schema, &renamed);
-            op["requestBody"] = json!({"required": required, "description": description, "content": {*media: {"schema": schema}}});
+            op["requestBody"] =
+                json!({"required": required, "content": {media: {"schema": schema}}});
+            if let Some(note) = note {
+                op["requestBody"]["description"] = json!(note);
+            }
         }
         let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
-        entry[*method] = op;
+        entry[method] = op;
     }
     json!({
         "openapi": "3.1.0",
@@ -951,9 +213,27 @@ pub fn build() -> Value {
     })
 }
 
-pub async fn document() -> Json<Value> {
+/// The document as `/openapi.json` answers it.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct Document(Value);
+
+impl JsonSchema for Document {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OpenApiDocument".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "object", "required": ["openapi", "info", "paths", "components"],
+            "properties": {"openapi": {"const": "3.1.0"}},
+        })
+    }
+}
+
+pub async fn document() -> Json<Document> {
     static DOCUMENT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
-    Json(DOCUMENT.get_or_init(build).clone())
+    Json(Document(DOCUMENT.get_or_init(build).clone()))
 }
 
 /// A validator for one route's answer (`status` 2xx: its response schema; otherwise the
@@ -990,16 +270,10 @@ mod tests {
         }
     }
 
-    /// The completeness check: every route has its request (where it takes one) and
-    /// response bodies described. After merging new routes, the message lists those to fill.
+    /// The completeness check: every body and answer has a schema that says something (a
+    /// handler answering `Json<Value>` would have an empty one).
     #[test]
     fn every_route_has_its_bodies_described() {
-        let missing = undescribed();
-        assert!(
-            missing.is_empty(),
-            "add these to BODIES in api/openapi.rs:\n{}",
-            missing.join("\n")
-        );
         let mut empty = vec![];
         each_schema(&build(), |at, schema| {
             if schema.as_object().is_none_or(|o| o.is_empty()) {
@@ -1007,6 +281,68 @@ mod tests {
             }
         });
         assert!(empty.is_empty(), "empty schemas: {empty:#?}");
+    }
+
+    /// Authentication, parameters and bodies come from the handlers' argument types.
+    #[test]
+    fn operations_follow_the_handlers_types() {
+        let doc = build();
+        let op = |method: &str, path: &str| doc["paths"][path][method].clone();
+        let security = |method: &str, path: &str| op(method, path)["security"].to_string();
+        let user = json!([{"session": [], "csrf": []}, {"token": []}]).to_string();
+        assert_eq!(security("get", "/api/v1/apps"), user);
+        // Token management is for a session only (`SessionAuthed`).
+        let session = json!([{"session": [], "csrf": []}]).to_string();
+        assert_eq!(security("post", "/api/v1/tokens"), session);
+        assert_eq!(security("get", "/api/v1/session"), session);
+        // Sign-out takes a token too; it clears the cookie when there is one.
+        assert_eq!(security("delete", "/api/v1/session"), user);
+        let sdk = json!([{"sdkKey": [], "sdkSignature": []}]).to_string();
+        assert_eq!(security("post", "/sdk/v1/resolve"), sdk);
+        assert_eq!(security("post", "/sdk/v1/events"), sdk);
+        for (m, p) in [
+            ("post", "/api/v1/session"),
+            ("get", "/packages/{id}"),
+            ("get", "/openapi.json"),
+        ] {
+            assert_eq!(security(m, p), "[]", "{m} {p}");
+        }
+
+        let names = |m: &str, p: &str| -> Vec<String> {
+            op(m, p)["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{}:{}",
+                        p["in"].as_str().unwrap(),
+                        p["name"].as_str().unwrap()
+                    )
+                })
+                .collect()
+        };
+        // Two query types: the filter and the format.
+        let audit = names("get", "/api/v1/audit");
+        assert!(audit.contains(&"query:format".to_string()), "{audit:?}");
+        assert!(audit.contains(&"query:actor".to_string()), "{audit:?}");
+        let package = names("get", "/packages/{id}");
+        assert_eq!(
+            package,
+            ["path:id", "query:host", "query:expires", "query:sig"]
+        );
+
+        let body = |m: &str, p: &str| op(m, p)["requestBody"].clone();
+        assert_eq!(
+            body("post", "/api/v1/apps/{app_id}/takedown")["required"],
+            false
+        );
+        assert_eq!(body("post", "/api/v1/orgs")["required"], true);
+        let upload = body("post", "/api/v1/apps/{app_id}/versions");
+        assert!(upload["content"]["application/zip"].is_object(), "{upload}");
+        assert!(body("get", "/api/v1/apps").is_null());
+        let answer = &op("get", "/packages/{id}")["responses"]["200"]["content"];
+        assert!(answer["application/octet-stream"].is_object(), "{answer}");
     }
 
     #[test]

@@ -1,36 +1,62 @@
 //! The review queue and what the caller may do (the console's menus).
 
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use schemars::JsonSchema;
 use serde::Serialize;
-use serde_json::{Value, json};
 
+use super::bodies::Capabilities;
+use super::routes::{Answer, Op, Routes, get, of};
 use super::{ApiResult, Authed};
 use crate::platform::Platform;
-use crate::platform::review::{Page, VersionFilter, capabilities};
+use crate::platform::review::{Page, QueueItem, VersionFilter, capabilities};
 
-pub fn routes() -> Router<Platform> {
-    Router::new()
-        .route("/api/v1/review-queue", get(queue))
-        .route("/api/v1/capabilities", get(caps))
+pub fn routes() -> Routes<Platform> {
+    Routes::default()
+        .route(
+            get(
+                "/api/v1/review-queue",
+                "versions",
+                "Versions in review across the mini-programs the caller may review, oldest submission first; query uploader, q, limit, offset; X-Total-Count header",
+            ),
+            queue,
+        )
+        .route(
+            get(
+                "/api/v1/capabilities",
+                "accounts",
+                "What the caller may do outside one mini-program: {actions: [create_app, review, manage_hosts, view_audit, manage_users]}",
+            ),
+            caps,
+        )
 }
 
 /// A page as the API answers it: the rows as a JSON array, the paging in headers
 /// (`X-Total-Count`, `X-Limit`, `X-Offset`), as for every paged list.
-pub(super) fn paged<T: Serialize>(page: Page<T>) -> Response {
-    let mut res = Json(json!(page.items)).into_response();
-    let h = res.headers_mut();
-    for (name, v) in [
-        ("x-total-count", page.total),
-        ("x-limit", page.limit as u64),
-        ("x-offset", page.offset as u64),
-    ] {
-        h.insert(name, HeaderValue::from(v));
+pub struct Paged<T>(pub Page<T>);
+
+impl<T: Serialize> IntoResponse for Paged<T> {
+    fn into_response(self) -> Response {
+        let page = self.0;
+        let mut res = Json(page.items).into_response();
+        let h = res.headers_mut();
+        for (name, v) in [
+            ("x-total-count", page.total),
+            ("x-limit", page.limit as u64),
+            ("x-offset", page.offset as u64),
+        ] {
+            h.insert(name, HeaderValue::from(v));
+        }
+        res
     }
-    res
+}
+
+impl<T: JsonSchema + Serialize> Answer for Paged<T> {
+    fn describe(op: &mut Op) {
+        op.answer = (of::<Vec<T>>, super::routes::JSON);
+    }
 }
 
 /// `GET /api/v1/review-queue?limit=&offset=&uploader=&q=`: versions in review, oldest
@@ -39,11 +65,13 @@ async fn queue(
     State(p): State<Platform>,
     Authed(who): Authed,
     Query(f): Query<VersionFilter>,
-) -> ApiResult<Response> {
-    Ok(paged(p.review_queue(&who, &f).await?))
+) -> ApiResult<Paged<QueueItem>> {
+    Ok(Paged(p.review_queue(&who, &f).await?))
 }
 
 /// `GET /api/v1/capabilities`: `{"actions": ["create_app", "review", ...]}`.
-async fn caps(Authed(who): Authed) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({"actions": capabilities(&who.principal)})))
+async fn caps(Authed(who): Authed) -> ApiResult<Json<Capabilities>> {
+    Ok(Json(Capabilities {
+        actions: capabilities(&who.principal),
+    }))
 }

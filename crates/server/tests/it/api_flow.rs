@@ -286,7 +286,7 @@ fn template<'a>(doc: &'a Value, method: &str, path: &str) -> Option<&'a str> {
 /// route's response schema, an error against `{code, message}`; and every JSON request it
 /// accepted against the route's request schema. Then the negative control: a real answer
 /// with one field of the wrong type must not validate.
-async fn check_against_openapi(server: &Server, min_ops: usize) {
+async fn check_against_openapi(server: &Server, min_ops: usize) -> Answered {
     let doc = server
         .ok(&As::default(), "GET", "/openapi.json", Value::Null)
         .await;
@@ -374,6 +374,48 @@ async fn check_against_openapi(server: &Server, min_ops: usize) {
     assert!(validator.is_valid(&v));
     *v.pointer_mut(&field).unwrap() = json!({"not": "what the schema says"});
     assert!(!validator.is_valid(&v), "{field} spoilt, yet valid: {v}");
+    // And a real answer with a field renamed (the sign-in's `csrf`) must not validate.
+    let login = seen
+        .iter()
+        .find(|e| e.method == "POST" && e.path == "/api/v1/session" && e.status.is_success())
+        .expect("a sign-in");
+    let mut v: Value = serde_json::from_slice(&login.body).unwrap();
+    let schema =
+        cove_server::api::openapi::response_validator(&doc, "POST", "/api/v1/session", true)
+            .unwrap();
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    assert!(validator.is_valid(&v));
+    let csrf = v.as_object_mut().unwrap().remove("csrf").unwrap();
+    v["csrf_token"] = csrf;
+    assert!(!validator.is_valid(&v), "csrf renamed, yet valid: {v}");
+    checked
+        .into_iter()
+        .filter(|c| c.2)
+        .map(|(m, p, _)| format!("{m} {p}"))
+        .collect()
+}
+
+/// The operations (`METHOD /path/{template}`) a flow saw answer with success, each answer
+/// checked against the document.
+type Answered = std::collections::BTreeSet<String>;
+
+/// Every operation `/openapi.json` describes has had a real success answer checked against
+/// its schema, in one flow or the other.
+fn assert_every_operation_answered(answered: &Answered) {
+    let doc = cove_server::api::openapi::build();
+    let mut missing = vec![];
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            let op = format!("{} {path}", method.to_uppercase());
+            if !answered.contains(&op) {
+                missing.push(op);
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "no success answer checked for: {missing:?}"
+    );
 }
 
 /// The request schema of a route, with the document's components to resolve `$ref`s.
@@ -409,7 +451,7 @@ fn source_zip(version: &str) -> Vec<u8> {
     cove_compiler::output::zip_bytes(&files).unwrap()
 }
 
-async fn flow(server: Server) {
+async fn flow(server: Server) -> Answered {
     let s = &server;
     let seeded = cove_server::demo::seed(
         &s.platform,
@@ -1080,12 +1122,15 @@ async fn flow(server: Server) {
         StatusCode::UNAUTHORIZED
     );
 
-    check_against_openapi(s, 25).await;
+    check_against_openapi(s, 25).await
 }
 
+/// With [`leftovers`], every operation of the document.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_flow_on_sqlite() {
-    flow(Server::start(None).await).await;
+    let mut answered = flow(Server::start(None).await).await;
+    answered.extend(leftovers().await);
+    assert_every_operation_answered(&answered);
 }
 
 /// The 国密 platform: SM2/SM3 signatures, SM2-wrapped SM4-GCM envelopes.
@@ -1214,6 +1259,10 @@ async fn two_nodes_share_one_postgres() {
 /// a new mini-program, the version list), checked against `/openapi.json` the same way.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_describes_the_answers_the_flow_leaves_out() {
+    leftovers().await;
+}
+
+async fn leftovers() -> Answered {
     let s = Server::start(None).await;
     let seeded = cove_server::demo::seed(
         &s.platform,
@@ -1291,8 +1340,102 @@ async fn openapi_describes_the_answers_the_flow_leaves_out() {
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
         assert_eq!(v["code"], "bad_privacy", "{v}");
     }
-    check_against_openapi(&s, 8).await;
+
+    // Accounts: a second admin approves an admin account the first asked for; roles,
+    // disabling, a one-time password.
+    let bank = orgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["operator"] == true)
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    let admin_roles = [cove_server::authz::Role::Admin].into_iter().collect();
+    s.platform
+        .create_user(None, bank, "second-admin", PASSWORD, &admin_roles)
+        .await
+        .unwrap();
+    let second = s.login("second-admin", PASSWORD).await;
+    let pending = s
+        .ok(
+            &admin,
+            "POST",
+            &format!("/api/v1/orgs/{bank}/users"),
+            json!({"username": "third-admin", "password": PASSWORD, "roles": ["admin"]}),
+        )
+        .await;
+    let approved = s
+        .ok(
+            &second,
+            "POST",
+            &format!("/api/v1/users/{}/approve", pending["id"]),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(approved["roles"], json!(["admin"]), "{approved}");
+    let user = s
+        .ok(
+            &admin,
+            "POST",
+            &format!("/api/v1/orgs/{partner}/users"),
+            json!({"username": "partner-reader", "password": PASSWORD, "roles": ["developer"]}),
+        )
+        .await;
+    let user = format!("/api/v1/users/{}", user["id"]);
+    s.ok(
+        &admin,
+        "PUT",
+        &format!("{user}/roles"),
+        json!({"roles": ["read_only"]}),
+    )
+    .await;
+    s.ok(&admin, "POST", &format!("{user}/disable"), Value::Null)
+        .await;
+    s.ok(&admin, "POST", &format!("{user}/enable"), Value::Null)
+        .await;
+    s.ok(
+        &admin,
+        "PUT",
+        &format!("{user}/password"),
+        json!({"password": format!("{PASSWORD} once")}),
+    )
+    .await;
+
+    // Tokens, a secret rotation, the review queue and what the caller may do.
+    let token = s
+        .ok(&admin, "POST", "/api/v1/tokens", json!({"name": "ci"}))
+        .await;
+    let tokens = s.ok(&admin, "GET", "/api/v1/tokens", Value::Null).await;
+    assert!(tokens.to_string().contains("\"ci\""), "{tokens}");
+    s.ok(
+        &admin,
+        "DELETE",
+        &format!("/api/v1/tokens/{}", token["id"].as_str().unwrap()),
+        Value::Null,
+    )
+    .await;
+    s.ok(
+        &admin,
+        "POST",
+        &format!("/api/v1/hosts/{}/sdk-secret", host["id"]),
+        json!({"overlap_seconds": 60}),
+    )
+    .await;
+    s.ok(&admin, "GET", "/api/v1/review-queue", Value::Null)
+        .await;
+    let caps = s
+        .ok(&admin, "GET", "/api/v1/capabilities", Value::Null)
+        .await;
+    assert!(
+        caps["actions"].to_string().contains("manage_users"),
+        "{caps}"
+    );
+    check_against_openapi(&s, 8).await
 }
+
+/// Passwords the leftovers' accounts are made with.
+const PASSWORD: &str = "correct horse battery staple";
 
 #[tokio::test]
 async fn openapi_lists_only_routes_that_exist() {
