@@ -8,7 +8,6 @@ mod error;
 pub mod keys;
 pub mod layout;
 mod open;
-pub mod raw;
 pub mod sign;
 pub mod suite;
 pub mod zip;
