@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Batch oracle for `cove render`: compiles a whole project ONCE with WeChat's official wcc and
-// renders many templates with many data sets.
+// Batch oracle for `cove-devtools render`: compiles a whole project ONCE with WeChat's official
+// wcc and renders many templates with many data sets.
 //
 //   node corpus/render-all.js <miniprogramRoot> <cases.json | -> [--timeout-ms N]
 //

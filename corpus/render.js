@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Oracle for `cove render`: renders one template with WeChat's official wcc.
+// Oracle for `cove-devtools render`: renders one template with WeChat's official wcc.
 //
 //   node corpus/render.js <projectRoot> <file.wxml relative to root> [--data data.json]
 //

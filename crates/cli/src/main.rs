@@ -1,11 +1,6 @@
 //! `cove`: build, run and publish mini-programs.
 
-mod apis;
 mod audit;
-mod bench;
-mod bench_package;
-mod bench_runtime;
-mod bench_server;
 mod build;
 mod check;
 mod dev;
@@ -14,7 +9,6 @@ mod keys;
 mod npm;
 mod package;
 mod platform_client;
-mod render;
 mod serve;
 
 use std::process::ExitCode;
@@ -74,12 +68,6 @@ enum Command {
     Audit(audit::AuditArgs),
     /// The platform's signing key: `cove keys rotate` replaces it and re-signs what it signed.
     Keys(keys::KeysArgs),
-    /// Run a benchmark and print a table.
-    Bench(bench::BenchArgs),
-    /// `wx.*` coverage against the official typings, counted by running the conformance suite.
-    Apis(apis::ApisArgs),
-    /// Render one template with glass-easel and print it as WeChat's `$gwx(path)(data)` tree.
-    Render(render::RenderArgs),
     /// WeChat DevTools' "build npm": pack `node_modules` into the project's `miniprogram_npm`.
     Npm(npm::NpmArgs),
 }
@@ -115,9 +103,6 @@ fn main() -> ExitCode {
         Command::Explain(args) => platform_client::explain(args),
         Command::Audit(args) => audit::run(args),
         Command::Keys(args) => keys::run(args),
-        Command::Bench(args) => bench::run(args),
-        Command::Apis(args) => apis::run(args),
-        Command::Render(args) => render::run(args),
         Command::Npm(args) => npm::run(args),
     };
     match result {

@@ -206,8 +206,9 @@ fn read(path: PathBuf) -> Result<String, AppError> {
     fs::read_to_string(&path).map_err(|source| AppError::Io { path, source })
 }
 
-/// A JS string literal (JSON strings are valid JS literals).
-fn js_str(s: &str) -> String {
+/// A JS string literal (JSON strings are valid JS literals); public for the dev tools that
+/// drive their own QuickJS instances (`cove-devtools`).
+pub fn js_str(s: &str) -> String {
     Value::from(s).to_string()
 }
 

@@ -16,7 +16,6 @@ pub mod install;
 mod instance;
 pub mod launch;
 pub mod mutation;
-pub mod oracle;
 pub mod pacer;
 pub mod services;
 

@@ -10,7 +10,6 @@ pub mod layout;
 mod open;
 pub mod path;
 pub mod random;
-pub mod raw;
 pub mod sign;
 pub mod suite;
 pub mod zip;

@@ -110,3 +110,22 @@ fn wux_example_builds_reproducibly_across_processes() {
         "two builds of the wux example differ"
     );
 }
+
+/// The product is thin: benchmarks, the conformance driver and the render oracle are
+/// `cove-devtools` commands, and the shipped binary does not know them.
+#[test]
+fn the_shipped_binary_has_no_dev_tools() {
+    let help = cove().arg("--help").output().unwrap();
+    assert!(help.status.success());
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("  build "), "{help}");
+    for tool in ["bench", "apis", "render"] {
+        assert!(!help.contains(&format!("  {tool} ")), "{tool} in:\n{help}");
+        let out = cove().arg(tool).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains("unrecognized subcommand"),
+            "cove {tool}: {stderr}"
+        );
+    }
+}

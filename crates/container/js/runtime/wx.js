@@ -1,7 +1,7 @@
 // `wx.*`: every method is declared here with how it is served: by Rust natives (storage,
 // files, network), in JS (routing, UI messages, system info), by the host (anything that
 // needs a person or a device), or not at all ("<name>:fail not supported", as WeChat does
-// for APIs a client lacks). `__cove.apis` exposes the table for `cove apis`.
+// for APIs a client lacks). `__cove.apis` exposes the table for `cove-devtools apis`.
 
 const wx = {};
 /** name -> 'native' | 'js' | 'host' | 'unsupported' */

@@ -1,7 +1,7 @@
 //! What `wx.*` writes outlives the instance: storage and user files written by one launch
 //! are there, with their sizes and listings, when the app launches again on the same data
 //! directory; another app id's data directory sees none of it. (The conformance suite,
-//! `cove apis`, checks everything else within one launch.)
+//! `cove-devtools apis`, checks everything else within one launch.)
 
 use crate::common;
 

@@ -1,8 +1,9 @@
-//! `cove bench server`: load on the platform server's SDK endpoints, next to nginx on the
-//! same machine in the same run.
+//! `cove-devtools bench server`: load on the platform server's SDK endpoints, next to nginx
+//! on the same machine in the same run.
 //!
-//! The server runs as a child process of this binary (`cove serve --demo` on a temp data
-//! dir), so the load generator does not share its runtime. `resolve` is loaded by an
+//! The server runs as a child process (`cove serve --demo` on a temp data dir, the `cove`
+//! binary next to this one unless `--cove` names another), so the load generator does not
+//! share its runtime. `resolve` is loaded by an
 //! in-process client (each request needs a fresh signature and nonce, which wrk cannot
 //! make); package downloads by wrk, against cove and against nginx serving the same blob
 //! files. Client and server share the machine's cores, as they do in every row.
@@ -27,8 +28,9 @@ use cove_server::sdk_auth::{self, Signed};
 const APT_LINE: &str = "apt-get install -y wrk nginx-light";
 const RESOLVE_PATH: &str = "/sdk/v1/resolve";
 
-/// Settings of one `cove bench server` run.
+/// Settings of one `cove-devtools bench server` run.
 pub struct Options {
+    pub cove: Option<PathBuf>,
     pub seconds: u64,
     pub warmup: u64,
     pub connections: usize,
@@ -41,15 +43,19 @@ pub struct Options {
 
 pub fn run(opts: Options) -> anyhow::Result<ExitCode> {
     let (Some(wrk), Some(nginx)) = (find_tool("wrk"), find_tool("nginx")) else {
-        eprintln!("cove bench server needs wrk and nginx; install them with:\n  {APT_LINE}");
+        eprintln!("cove-devtools bench server needs wrk and nginx; install them with:\n  {APT_LINE}");
         return Ok(ExitCode::FAILURE);
     };
     let tmp = tempfile::Builder::new()
         .prefix("cove-bench-server-")
         .tempdir()?;
     let data = tmp.path().join("data");
-    let server = Server::start(&data, opts.examples.as_deref())?;
-    println!("cove bench server");
+    let cove = match opts.cove {
+        Some(path) => path,
+        None => sibling_cove()?,
+    };
+    let server = Server::start(&cove, &data, opts.examples.as_deref())?;
+    println!("cove-devtools bench server");
     print_machine();
     if cfg!(debug_assertions) {
         println!(
@@ -270,6 +276,20 @@ fn load_average() -> String {
         .join(" ")
 }
 
+/// The `cove` binary cargo built into the same target directory as this one.
+fn sibling_cove() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe().context("finding this executable")?;
+    let cove = exe.with_file_name(format!("cove{}", std::env::consts::EXE_SUFFIX));
+    if !cove.is_file() {
+        bail!(
+            "no `cove` binary at {}: build it with the same profile \
+             (`cargo build --release -p cove-cli`) or pass --cove PATH",
+            cove.display()
+        );
+    }
+    Ok(cove)
+}
+
 fn find_tool(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     // nginx lives in /usr/sbin, which a non-root PATH may lack.
@@ -347,9 +367,8 @@ struct Server {
 }
 
 impl Server {
-    fn start(data: &Path, examples: Option<&Path>) -> anyhow::Result<Server> {
-        let exe = std::env::current_exe().context("finding this executable")?;
-        let mut cmd = Command::new(exe);
+    fn start(cove: &Path, data: &Path, examples: Option<&Path>) -> anyhow::Result<Server> {
+        let mut cmd = Command::new(cove);
         cmd.arg("serve")
             .arg("--demo")
             .arg("--data-dir")
@@ -372,7 +391,9 @@ impl Server {
         ] {
             cmd.env_remove(var);
         }
-        let mut child = cmd.spawn().context("starting `cove serve --demo`")?;
+        let mut child = cmd
+            .spawn()
+            .with_context(|| format!("starting `{} serve --demo`", cove.display()))?;
         let stdout = child.stdout.take().expect("piped");
         let (tx, rx) = mpsc::channel();
         // Reads the seeded credentials, then drains stdout until the child exits.
@@ -644,13 +665,13 @@ async fn deliver(data: &Path, server: &Server, blob: &str, size: u64) -> anyhow:
         .bind(&server.sdk_key)
         .fetch_one(&db.pool)
         .await?
-        .try_get(0)?;
+        .try_get("id")?;
     let code = 999_999i64;
     let mut tx = db.pool.begin().await?;
     sqlx::query(
         "INSERT INTO versions (app_id, code, name, note, state, kind, package, size, report,
              warnings, uploaded_by, uploaded_at, signed)
-         SELECT app_id, $1, 'bench', 'cove bench server', state, kind, $2, $3, report, warnings,
+         SELECT app_id, $1, 'bench', 'cove-devtools bench server', state, kind, $2, $3, report, warnings,
              uploaded_by, uploaded_at, $2
          FROM versions WHERE app_id = $4 ORDER BY code LIMIT 1",
     )
@@ -679,7 +700,7 @@ async fn deliver(data: &Path, server: &Server, blob: &str, size: u64) -> anyhow:
     let key: String = sqlx::query("SELECT value FROM meta WHERE key = 'download_key'")
         .fetch_one(&mut *tx)
         .await?
-        .try_get(0)?;
+        .try_get("value")?;
     tx.commit().await?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs() as i64;
     let path = cove_server::download::Tickets::new(key.into_bytes()).url(blob, host_id as u64, now);

@@ -1,16 +1,17 @@
 //! What WeChat compiles although it is odd renders in Cove as in WeChat. The compiler's
 //! `lenient` fixture (an unquoted attribute value, WXS names that JS reserves, a missing
 //! `import`, `include` and WXS `require`, an include cycle, `<import/>`, a `<template>` with no
-//! name, an unknown entity) is rendered by `cove render`'s engine (`cove_container::oracle`)
-//! and by WeChat's `wcc` (`corpus/render.js`): the trees must be the same, and Cove must log
-//! the warnings WeChat's runtime logs for the missing files and the cycle, word for word.
+//! name, an unknown entity) is rendered by `cove-devtools render`'s engine
+//! (`cove_devtools::oracle`) and by WeChat's `wcc` (`corpus/render.js`): the trees must be the
+//! same, and Cove must log the warnings WeChat's runtime logs for the missing files and the
+//! cycle, word for word.
 //!
 //! Needs node and `corpus/node_modules` (`npm ci --prefix corpus`); fails without them.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cove_container::oracle::Oracle;
+use cove_devtools::oracle::Oracle;
 use serde_json::{Map, Value, json};
 
 fn repo() -> PathBuf {

@@ -1,22 +1,25 @@
-//! `cove render`: one template rendered to the shape of wcc's `$gwx(path)(data)`.
+//! The compatibility oracle behind `cove-devtools render`: one template rendered to the shape
+//! of wcc's `$gwx(path)(data)`.
 //!
 //! WeChat's official compiler turns every template into a render function whose result is a
 //! plain tree, `{tag: "wx-view", attr: {...}, children: [...]}` with text children as strings.
 //! [`Oracle`] renders a template compiled by Cove with glass-easel, in a QuickJS instance of its
 //! own, and returns the same shape, so the two can be compared file by file (`js/oracle.js`
 //! explains how). It can also find the initial data a page or component declares, by running
-//! its JS with stub `Page`/`Component`/`Behavior` globals.
+//! its JS with stub `Page`/`Component`/`Behavior` globals. It is a test instrument, not part
+//! of the runtime: it lives here so that neither the container nor `cove` carries it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use cove_container::app::{js_str, runtime_scripts};
+use cove_container::{Instance, Limits, RunError};
 use serde_json::{Map, Value};
 
-use crate::{Instance, Limits, RunError};
-
-const GLASS_EASEL: &str = include_str!(concat!(env!("OUT_DIR"), "/glass_easel.all.js"));
 const ORACLE: &str = include_str!("../js/oracle.js");
+/// The name the container gives glass-easel's bundle among its runtime scripts.
+const GLASS_EASEL: &str = "glass_easel.all.js";
 
 #[derive(Debug, thiserror::Error)]
 pub enum OracleError {
@@ -44,11 +47,6 @@ pub struct Oracle {
     instance: Instance,
     templates: Vec<String>,
     units: Vec<String>,
-}
-
-/// A JS string literal (JSON strings are valid JS literals).
-fn js_str(s: &str) -> String {
-    Value::from(s).to_string()
 }
 
 fn text<'a>(files: &'a BTreeMap<String, Vec<u8>>, path: &str) -> Result<&'a str, OracleError> {
@@ -85,10 +83,14 @@ impl Oracle {
             .get("cove")
             .ok_or_else(|| OracleError::Package("manifest.json has no `cove` section".into()))?;
         let instance = Instance::start("oracle", limits)?;
-        let ge = format!(
-            "(function(){{var module={{exports:{{}}}};var exports=module.exports;\n{GLASS_EASEL}\n;globalThis.glassEasel=module.exports;}})();"
-        );
-        instance.eval("glass_easel.all.js", &ge)?;
+        // The very glass-easel the container runs, as the same script: it sets
+        // `globalThis.glassEasel`, which `js/oracle.js` uses (the adapter and runtime are not
+        // loaded: the oracle renders templates, it does not run apps).
+        let (name, ge) = runtime_scripts()
+            .iter()
+            .find(|(name, _)| name == GLASS_EASEL)
+            .ok_or_else(|| OracleError::Package(format!("the container has no {GLASS_EASEL}")))?;
+        instance.eval(name, ge)?;
         instance.eval("cove/oracle.js", ORACLE)?;
 
         let empty = Map::new();

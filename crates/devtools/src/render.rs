@@ -1,13 +1,14 @@
-//! `cove render`: one template rendered with glass-easel, printed in the shape of WeChat's
-//! `$gwx(path)(data)` so that it can be compared with the official compiler's output.
+//! `cove-devtools render`: one template rendered with glass-easel, printed in the shape of
+//! WeChat's `$gwx(path)(data)` so that it can be compared with the official compiler's output.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use cove_compiler::{BuildError, CompileOptions};
-use cove_container::oracle::Oracle;
 use serde_json::Value;
+
+use crate::oracle::Oracle;
 
 #[derive(clap::Args)]
 pub struct RenderArgs {

@@ -1,8 +1,8 @@
 // The wx.* conformance suite: one check per API name, run inside a launched mini-program.
 //
-// This file is not part of the runtime. `cove apis` (crates/cli/src/apis.rs) launches the
-// fixture app crates/container/tests/fixtures/apis, evaluates this file in it, and drives the
-// run. A method counts as implemented or delegated only when its check here passed in that
+// This file is not part of the runtime. `cove-devtools apis` (crates/devtools/src/apis.rs)
+// launches the fixture app crates/container/tests/fixtures/apis, evaluates this file in it, and
+// drives the run. A method counts as implemented or delegated only when its check here passed in that
 // run, and every check calls its method and asserts the effect: what storage, the file
 // sandbox or the local test server saw, the message the host received, the page stack, the
 // request the host was asked and how its answer (or refusal) came back. A name that the

@@ -1,7 +1,7 @@
-//! `cove apis`: `wx.*` coverage against the official typings, measured by running the
-//! conformance suite.
+//! `cove-devtools apis`: `wx.*` coverage against the official typings, measured by running
+//! the conformance suite.
 //!
-//! The suite (`crates/container/js/conformance.js`) holds one check per API name. This
+//! The suite (`crates/devtools/js/conformance.js`) holds one check per API name. This
 //! command compiles the fixture app (`crates/container/tests/fixtures/apis`), launches it
 //! with a host that records everything and answers host requests as each check says, starts
 //! a local HTTP + WebSocket server for the network checks, and drives the run: a method
@@ -19,11 +19,11 @@ use cove_container::{App, AppConfig, Clock, Host, Level, Reply};
 use serde_json::{Value, json};
 
 /// The suite, evaluated in the app after launch (not part of the runtime).
-const CONFORMANCE: &str = include_str!("../../container/js/conformance.js");
-/// Pins the typings the method list comes from.
+const CONFORMANCE: &str = include_str!("../js/conformance.js");
+/// Pins the typings the method list comes from (the container's: its build reads them).
 const CONTAINER_JS_PACKAGE: &str = include_str!("../../container/js/package.json");
 
-/// The fixture app the suite runs in.
+/// The fixture app the suite runs in; the container's own tests launch it too.
 const FIXTURE: &[(&str, &str)] = &[
     (
         "project.config.json",
@@ -111,7 +111,7 @@ pub fn run(args: ApisArgs) -> anyhow::Result<ExitCode> {
         );
     }
     eprintln!(
-        "cove apis: {} checks run in {:.1} s, {} failing",
+        "cove-devtools apis: {} checks run in {:.1} s, {} failing",
         report
             .entries
             .iter()
@@ -271,7 +271,7 @@ impl Report {
             ));
         }
         out.push_str(
-            "\nA method counts only when its check in crates/container/js/conformance.js passed in this run.\n",
+            "\nA method counts only when its check in crates/devtools/js/conformance.js passed in this run.\n",
         );
         if list {
             out.push_str("\n| method | kind | in typings | check |\n|---|---|---|---|\n");

@@ -1,6 +1,6 @@
-//! `cove apis` runs the wx.* conformance suite: every served method has a check and every
-//! check passes, every unsupported name fails exactly as WeChat does, and the table is the
-//! same from one run to the next.
+//! `cove-devtools apis` runs the wx.* conformance suite: every served method has a check and
+//! every check passes, every unsupported name fails exactly as WeChat does, and the table is
+//! the same from one run to the next.
 
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
@@ -8,11 +8,11 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 fn cove_apis(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cove"))
+    Command::new(env!("CARGO_BIN_EXE_cove-devtools"))
         .arg("apis")
         .args(args)
         .output()
-        .expect("cove runs")
+        .expect("cove-devtools runs")
 }
 
 #[test]
@@ -20,7 +20,7 @@ fn every_served_api_passes_its_check_and_unsupported_ones_fail_like_wechat() {
     let out = cove_apis(&["--json"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let report: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("cove apis --json: {e}\n{stderr}"));
+        .unwrap_or_else(|e| panic!("cove-devtools apis --json: {e}\n{stderr}"));
     let apis = report["apis"].as_array().expect("an api list");
 
     let mut failures = Vec::new();

@@ -1,5 +1,5 @@
 //! The compatibility oracle: every WXML file of the public corpus rendered by Cove (glass-easel
-//! in QuickJS, `cove_container::oracle`) and by WeChat's official `wcc` (npm
+//! in QuickJS, `cove_devtools::oracle`) and by WeChat's official `wcc` (npm
 //! `miniprogram-compiler`, through `corpus/render-all.js`), once with empty data and once with
 //! the initial data the file's own page or component declares. The trees must be identical in
 //! at least 98% of the cases.
@@ -23,7 +23,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cove_container::Limits;
-use cove_container::oracle::Oracle;
+use cove_devtools::oracle::Oracle;
 use serde_json::{Map, Value, json};
 
 const TARGET: f64 = 0.98;

@@ -1,13 +1,15 @@
-//! The raw AEAD speed of this machine, for `cove bench package`: the envelope's ciphers on
-//! the same chunk size, with nothing around them, measured in the same run as the real open.
+//! The raw AEAD speed of this machine, for `bench package`: the envelope's ciphers on the same
+//! chunk size, with nothing around them, measured in the same run as the real open.
 
 use std::time::{Duration, Instant};
 
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{AeadInOut, KeyInit, Nonce, inout::InOutBuf};
 
-use crate::envelope::Sm4Gcm;
-use crate::suite::Suite;
+use cove_package::Suite;
+use cove_package::envelope::Sm4Gcm;
+
+use super::median;
 
 /// Decrypt-and-verify `bytes` bytes in `chunk`-sized pieces, `iterations` times; the median
 /// time of one pass.
@@ -44,9 +46,8 @@ fn time<C: AeadInOut + KeyInit>(
                 .decrypt_inout_detached(&nonce, b"", InOutBuf::from(c), tag)
                 .expect("authentic");
         }
-        runs.push(t.elapsed());
+        runs.push(t.elapsed().as_secs_f64());
         std::hint::black_box(&copy);
     }
-    runs.sort();
-    runs[runs.len() / 2]
+    Duration::from_secs_f64(median(&mut runs))
 }

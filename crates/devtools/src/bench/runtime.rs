@@ -1,5 +1,5 @@
-//! `cove bench runtime`: the container's cold start, a 1,000-row list's first render and
-//! one-row `setData`, and the QuickJS heap of an idle instance.
+//! `cove-devtools bench runtime`: the container's cold start, a 1,000-row list's first render
+//! and one-row `setData`, and the QuickJS heap of an idle instance.
 
 use std::fs;
 use std::io::Cursor;
@@ -13,6 +13,8 @@ use anyhow::Context;
 use cove_compiler::CompileOptions;
 use cove_container::{App, AppConfig, Host, Level};
 use serde_json::json;
+
+use super::{median, ms};
 
 /// Counts the ops the container sends; keeps nothing else.
 #[derive(Default)]
@@ -73,15 +75,6 @@ fn unzip(bytes: &[u8], into: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
-fn ms(t: Instant) -> f64 {
-    t.elapsed().as_secs_f64() * 1000.0
-}
-
 fn launch(pkg: &Path, data: &Path, host: Arc<CountingHost>) -> anyhow::Result<App> {
     let config = AppConfig::dev_mode_unverified("bench", pkg, data);
     App::launch(config, host, None).context("launch")
@@ -102,7 +95,7 @@ fn node_peer(tmp: &Path, pkg: &Path, iterations: usize) -> anyhow::Result<Peer> 
         serde_json::to_string(cove_container::app::runtime_scripts())?,
     )?;
     let script = tmp.join("bench_runtime_node.js");
-    fs::write(&script, include_str!("bench_runtime_node.js"))?;
+    fs::write(&script, include_str!("runtime_node.js"))?;
     let out = Command::new("node")
         .arg(&script)
         .arg(&scripts)
@@ -135,10 +128,10 @@ pub fn run(demo: &Path, iterations: usize) -> anyhow::Result<ExitCode> {
         let t = Instant::now();
         let pkg = tmp.path().join(format!("demo-{i}"));
         unzip(&fs::read(&demo_zip)?, &pkg)?;
-        unpack.push(ms(t));
+        unpack.push(ms(t.elapsed()));
         let host = Arc::new(CountingHost::default());
         let _app = launch(&pkg, &tmp.path().join(format!("data-{i}")), host.clone())?;
-        cold.push(ms(t));
+        cold.push(ms(t.elapsed()));
         cold_ops = host.take();
     }
 
@@ -151,11 +144,11 @@ pub fn run(demo: &Path, iterations: usize) -> anyhow::Result<ExitCode> {
         for (file, code) in cove_container::app::runtime_scripts() {
             i.eval(file, code)?;
         }
-        from_source.push(ms(t));
+        from_source.push(ms(t.elapsed()));
         let i = cove_container::Instance::start("bench", cove_container::Limits::default())?;
         let t = Instant::now();
         cove_container::app::load_runtime(&i)?;
-        from_bytecode.push(ms(t));
+        from_bytecode.push(ms(t.elapsed()));
     }
     let (from_source, from_bytecode) = (median(&mut from_source), median(&mut from_bytecode));
 
@@ -178,14 +171,14 @@ pub fn run(demo: &Path, iterations: usize) -> anyhow::Result<ExitCode> {
     let host = Arc::new(CountingHost::default());
     let t = Instant::now();
     let app = launch(&list_pkg, &tmp.path().join("data-list"), host.clone())?;
-    let first = ms(t);
+    let first = ms(t.elapsed());
     let first_ops = host.take();
     let (mut update, mut update_ops) = (vec![], 0);
     for i in 0..iterations.max(20) {
         let row = json!((i * 37) % 1000);
         let t = Instant::now();
         app.call_page_method("touch", &[row, json!(format!("Changed {i}"))])?;
-        update.push(ms(t));
+        update.push(ms(t.elapsed()));
         update_ops = update_ops.max(host.take());
     }
     let list_heap = app.heap_bytes()? as f64 / (1 << 20) as f64;
@@ -195,7 +188,7 @@ pub fn run(demo: &Path, iterations: usize) -> anyhow::Result<ExitCode> {
     let (cold, unpack, update) = (median(&mut cold), median(&mut unpack), median(&mut update));
     let peer = node_peer(tmp.path(), &list_pkg, iterations);
     let verdict = |ok: bool| if ok { "yes" } else { "NO" };
-    println!("cove bench runtime ({iterations} iterations, medians; release build recommended)\n");
+    println!("cove-devtools bench runtime ({iterations} iterations, medians; release build recommended)\n");
     println!("| measure | Cove (QuickJS) | target | met |");
     println!("|---|---:|---:|---|");
     println!(

@@ -1,5 +1,12 @@
-//! `cove bench compile`: Cove's compiler against WeChat's official `wcc` + `wcsc`
-//! (npm `miniprogram-compiler`) on the same project, in the same run.
+//! `cove-devtools bench`: runtime, package, server and compile benchmarks, each printing a
+//! table. This file holds the subcommands, the shared helpers and `bench compile` (Cove's
+//! compiler against WeChat's official `wcc` + `wcsc`, npm `miniprogram-compiler`, on the same
+//! project in the same run).
+
+mod aead;
+mod package;
+mod runtime;
+mod server;
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -37,8 +44,12 @@ enum Bench {
     /// Starts `cove serve --demo` as a child process on a temp data dir and nginx on the same
     /// blob files; needs `wrk` and `nginx` (apt-get install -y wrk nginx-light). Client and
     /// server share this machine's cores. Numbers are meaningful only from a release build
-    /// (`cargo build --release -p cove-cli`).
+    /// (`cargo build --release -p cove-cli -p cove-devtools`).
     Server {
+        /// The `cove` binary to load (default: the `cove` next to this executable, as cargo
+        /// builds them into one target directory).
+        #[arg(long)]
+        cove: Option<PathBuf>,
         /// Length of each measured run, in seconds.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
@@ -78,9 +89,10 @@ enum Bench {
 
 pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     match args.what {
-        Bench::Runtime { dir, iterations } => crate::bench_runtime::run(&dir, iterations.max(1)),
-        Bench::Package { dir, iterations } => crate::bench_package::run(&dir, iterations.max(1)),
+        Bench::Runtime { dir, iterations } => runtime::run(&dir, iterations.max(1)),
+        Bench::Package { dir, iterations } => package::run(&dir, iterations.max(1)),
         Bench::Server {
+            cove,
             seconds,
             warmup,
             connections,
@@ -89,7 +101,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             wrk_connections,
             big_mib,
             examples,
-        } => crate::bench_server::run(crate::bench_server::Options {
+        } => server::run(server::Options {
+            cove,
             seconds,
             warmup,
             connections,
@@ -107,12 +120,14 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The median of the runs (the upper one of an even count); sorts `v`. Every bench reports
+/// medians through this one.
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
 }
 
-pub(crate) fn ms(d: Duration) -> f64 {
+fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
@@ -175,7 +190,7 @@ fn compile(dir: Option<PathBuf>, iterations: usize, corpus: PathBuf) -> anyhow::
     let mut both: Vec<f64> = wcc.iter().zip(&wcsc).map(|(a, b)| a + b).collect();
     let (cove_m, official) = (median(&mut markup), median(&mut both));
     println!(
-        "cove bench compile: {} ({iterations} runs, medians)",
+        "cove-devtools bench compile: {} ({iterations} runs, medians)",
         dir.display()
     );
     println!("| step | files | time (ms) |");
@@ -212,4 +227,17 @@ fn compile(dir: Option<PathBuf>, iterations: usize, corpus: PathBuf) -> anyhow::
         }
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median;
+
+    #[test]
+    fn median_is_the_middle_run_whatever_the_order() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
+        // An even count reports the upper middle run, as every table has.
+        assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), 3.0);
+        assert_eq!(median(&mut [5.0]), 5.0);
+    }
 }

@@ -1,6 +1,6 @@
-//! `cove bench package`: opening and verifying a sealed package (decrypt, unzip, digest every
-//! file, check the signature) against this machine's raw AES-256-GCM and SM4-GCM speed,
-//! measured in the same run on the same bytes and chunk size.
+//! `cove-devtools bench package`: opening and verifying a sealed package (decrypt, unzip,
+//! digest every file, check the signature) against this machine's raw AES-256-GCM and SM4-GCM
+//! speed, measured in the same run on the same bytes and chunk size.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -8,32 +8,26 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::bench::ms;
+use super::{aead, median, ms};
 use cove_compiler::CompileOptions;
 use cove_package::sign::{MANIFEST, Manifest, SIGNATURE};
-use cove_package::{Channel, KeyPair, Limits, Purpose, SignOptions, Suite, Trust, envelope, raw};
+use cove_package::{Channel, KeyPair, Limits, Purpose, SignOptions, Suite, Trust, envelope};
 
 const CHUNK_LOG2: u8 = 16;
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
 
 fn mbps(bytes: usize, t: Duration) -> f64 {
     bytes as f64 / 1e6 / t.as_secs_f64()
 }
 
 fn timed<T>(iterations: usize, mut f: impl FnMut() -> T) -> Duration {
-    median(
-        (0..iterations)
-            .map(|_| {
-                let t = Instant::now();
-                std::hint::black_box(f());
-                t.elapsed()
-            })
-            .collect(),
-    )
+    let mut runs: Vec<f64> = (0..iterations)
+        .map(|_| {
+            let t = Instant::now();
+            std::hint::black_box(f());
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    Duration::from_secs_f64(median(&mut runs))
 }
 
 pub fn run(dir: &Path, iterations: usize) -> anyhow::Result<ExitCode> {
@@ -85,7 +79,7 @@ pub fn run(dir: &Path, iterations: usize) -> anyhow::Result<ExitCode> {
             let mut plain = Vec::with_capacity(sealed.len());
             envelope::open(&mut &sealed[..], &mut plain, &keys).map(|_| plain.len())
         });
-        let raw = raw::decrypt_time(suite, sealed.len(), 1 << CHUNK_LOG2, iterations);
+        let raw = aead::decrypt_time(suite, sealed.len(), 1 << CHUNK_LOG2, iterations);
         // Where the time goes: each stage alone, on this package.
         let slice = timed(iterations, || {
             envelope::open_slice(&sealed, &keys, 1 << 30).map(|p| p.1.len())

@@ -1,5 +1,5 @@
-// The peer for `cove bench runtime`: the same glass-easel, adapter, Cove runtime and compiled
-// app, run by Node's V8 instead of QuickJS, with in-memory natives. Prints JSON timings.
+// The peer for `cove-devtools bench runtime`: the same glass-easel, adapter, Cove runtime and
+// compiled app, run by Node's V8 instead of QuickJS, with in-memory natives. Prints JSON timings.
 //   node bench_runtime_node.js <scripts.json> <package dir> <iterations>
 'use strict';
 const fs = require('fs');

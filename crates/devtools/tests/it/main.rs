@@ -1,0 +1,5 @@
+//! The crate's integration tests, in one binary: the workspace links (and stores) one
+//! test executable per crate instead of one per file.
+mod apis;
+mod render_oracle;
+mod wxml_lenient;
