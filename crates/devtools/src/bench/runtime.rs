@@ -188,7 +188,9 @@ pub fn run(demo: &Path, iterations: usize) -> anyhow::Result<ExitCode> {
     let (cold, unpack, update) = (median(&mut cold), median(&mut unpack), median(&mut update));
     let peer = node_peer(tmp.path(), &list_pkg, iterations);
     let verdict = |ok: bool| if ok { "yes" } else { "NO" };
-    println!("cove-devtools bench runtime ({iterations} iterations, medians; release build recommended)\n");
+    println!(
+        "cove-devtools bench runtime ({iterations} iterations, medians; release build recommended)\n"
+    );
     println!("| measure | Cove (QuickJS) | target | met |");
     println!("|---|---:|---:|---|");
     println!(

@@ -43,7 +43,9 @@ pub struct Options {
 
 pub fn run(opts: Options) -> anyhow::Result<ExitCode> {
     let (Some(wrk), Some(nginx)) = (find_tool("wrk"), find_tool("nginx")) else {
-        eprintln!("cove-devtools bench server needs wrk and nginx; install them with:\n  {APT_LINE}");
+        eprintln!(
+            "cove-devtools bench server needs wrk and nginx; install them with:\n  {APT_LINE}"
+        );
         return Ok(ExitCode::FAILURE);
     };
     let tmp = tempfile::Builder::new()
