@@ -106,9 +106,12 @@ mod tests {
     use super::*;
     use UnsafePath::*;
 
+    /// A path, how `..` is treated, and the segments or the refusal expected.
+    type Case<'a> = (&'a str, Dots, Result<&'a [&'a str], UnsafePath>);
+
     #[test]
     fn table() {
-        let cases: &[(&str, Dots, Result<&[&str], UnsafePath>)] = &[
+        let cases: &[Case] = &[
             ("a/b.js", Dots::Refuse, Ok(&["a", "b.js"])),
             ("./a//b/./c", Dots::Refuse, Ok(&["a", "b", "c"])),
             ("", Dots::Refuse, Ok(&[])),
