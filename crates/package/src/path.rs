@@ -106,9 +106,16 @@ mod tests {
     use super::*;
     use UnsafePath::*;
 
+    /// A path, what `..` does, and the segments or the refusal.
+    type Case = (
+        &'static str,
+        Dots,
+        Result<&'static [&'static str], UnsafePath>,
+    );
+
     #[test]
     fn table() {
-        let cases: &[(&str, Dots, Result<&[&str], UnsafePath>)] = &[
+        let cases: &[Case] = &[
             ("a/b.js", Dots::Refuse, Ok(&["a", "b.js"])),
             ("./a//b/./c", Dots::Refuse, Ok(&["a", "b", "c"])),
             ("", Dots::Refuse, Ok(&[])),
